@@ -1,0 +1,58 @@
+// The wire codec: one msgpack value per frame. Records/structures are off (plain maps), so any
+// msgpack implementation on the other end can read and write the frames without shared state.
+
+import { Packr } from 'msgpackr';
+import { TwinguideError } from './errors.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
+import type { DisplayMessage, FeedSample, WireMessage } from './messages.ts';
+import { displayValidators, feedValidators, validateMessage } from './validate.ts';
+
+// useRecords:false → standard msgpack maps; mapsAsObjects → plain objects; int64AsType 'number'
+// keeps seq a JS number; moreTypes off so no msgpackr-only extensions ever appear on the wire.
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  bundleStrings: false,
+  int64AsType: 'number',
+});
+
+export function encodeMessage(message: WireMessage): Uint8Array {
+  return packr.pack(message);
+}
+
+export interface DecodeOptions {
+  /** Frames larger than this are rejected before any decoding work. */
+  maxFrameBytes?: number;
+}
+
+/** Decode one frame to an untyped value: size check, then exactly one msgpack value. */
+export function decodeFrame(frame: Uint8Array, options: DecodeOptions = {}): unknown {
+  const max = options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes;
+  if (frame.byteLength > max) {
+    throw new TwinguideError('TG_ERR_FRAME_TOO_LARGE', `frame of ${frame.byteLength} bytes exceeds the ${max}-byte limit`);
+  }
+  if (frame.byteLength === 0) throw new TwinguideError('TG_ERR_BAD_FRAME', 'empty frame');
+  let values: unknown[];
+  try {
+    // unpackMultiple exposes trailing bytes (a second value) that unpack() would silently ignore.
+    values = packr.unpackMultiple(frame as Buffer) as unknown[];
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new TwinguideError('TG_ERR_BAD_FRAME', `not a msgpack frame: ${reason}`, { cause });
+  }
+  if (values.length !== 1) {
+    throw new TwinguideError('TG_ERR_BAD_FRAME', `a frame must hold exactly one message, found ${values.length}`);
+  }
+  return values[0];
+}
+
+/** Decode and validate a frame sent by a feed (`tip` or `fluoro`). */
+export function decodeFeedFrame(frame: Uint8Array, options?: DecodeOptions): FeedSample {
+  return validateMessage<FeedSample>(decodeFrame(frame, options), feedValidators);
+}
+
+/** Decode and validate a frame sent to a display (`snapshot`, `guidance`, `status`, `event`, `error`). */
+export function decodeDisplayFrame(frame: Uint8Array, options?: DecodeOptions): DisplayMessage {
+  return validateMessage<DisplayMessage>(decodeFrame(frame, options), displayValidators);
+}

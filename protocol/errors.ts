@@ -1,0 +1,67 @@
+// The one registry of every error twinguide can report, each with a stable code and a one-line
+// meaning. Codes never change once released; the README's error table is checked against this list.
+
+export const ERRORS = {
+  // Wire frames and messages
+  TG_ERR_FRAME_TOO_LARGE: 'A frame is larger than the configured limit; it was rejected before decoding.',
+  TG_ERR_BAD_FRAME: 'A frame is not one well-formed msgpack value (truncated, garbage or trailing bytes).',
+  TG_ERR_UNKNOWN_TYPE: 'A message has a missing or unknown `type`, or a type not accepted on this channel.',
+  TG_ERR_BAD_MESSAGE: 'A message has missing fields, wrong types or non-finite numbers (the path says where).',
+
+  // Twin bundles
+  TG_ERR_TWIN_READ: 'The twin file cannot be read (missing, not a file, permissions).',
+  TG_ERR_TWIN_TOO_LARGE: 'The twin file is larger than the configured size limit.',
+  TG_ERR_TWIN_JSON: 'The twin file is not valid JSON (NaN and Infinity literals are not JSON).',
+  TG_ERR_TWIN_FORMAT: 'The twin file is not a `twinguide.twin/1` bundle.',
+  TG_ERR_TWIN_SCHEMA: 'The twin bundle does not match the JSON Schema (missing fields, wrong types, out-of-range or non-finite numbers).',
+  TG_ERR_TWIN_GEOMETRY: 'A surface is malformed: coordinates not in triples, or a per-vertex field of the wrong length.',
+  TG_ERR_TWIN_INDEX: 'A triangle, edge, branch or root index points outside the vertex or node list.',
+  TG_ERR_TWIN_TREE: 'The vein graph is not one tree rooted at `root` (cycle, second parent, unreachable node).',
+  TG_ERR_TWIN_BRANCH: 'The vein branches are inconsistent (not a path in the tree, an edge in no or two branches, duplicate id).',
+  TG_ERR_TWIN_SITE: 'A pacing site is inconsistent: unknown branch, off the vein centreline, wrong arc length, or inaccessible without a reason.',
+  TG_ERR_TWIN_FEATURES: 'A feature vector has the wrong length, or the model and the bundle name different features.',
+  TG_ERR_TWIN_LANDMARKS: 'The registration landmarks are too few, duplicated or coplanar.',
+  TG_ERR_TWIN_LIMIT: 'The twin exceeds a configured count limit (vertices, vein nodes, sites, features).',
+  TG_ERR_TWIN_MODEL_LOAD: 'The twin\'s ONNX model cannot be loaded or does not have one float input [N, features] and one output.',
+  TG_ERR_TWIN_MODEL_MISMATCH: 'The twin\'s ONNX model does not reproduce the stored `p` at every site within 1e-4.',
+
+  // Command line
+  TG_ERR_USAGE: 'The command line is wrong (unknown command or option, missing argument).',
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** An error with a stable code. `path` is a JSON pointer into the offending document when known. */
+export class TwinguideError extends Error {
+  readonly code: ErrorCode;
+  readonly path: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { path?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TwinguideError';
+    this.code = code;
+    this.path = options?.path;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; path?: string } {
+    return this.path === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, path: this.path };
+  }
+}
+
+export function isTwinguideError(e: unknown): e is TwinguideError {
+  return e instanceof TwinguideError;
+}
+
+/** The README's error table, generated from the registry (see test/protocol/errors-readme.test.ts). */
+export function errorTableMarkdown(): string {
+  const rows = ERROR_CODES.map((code) => `| \`${code}\` | ${ERRORS[code]} |`);
+  return ['| code | meaning |', '|---|---|', ...rows].join('\n');
+}

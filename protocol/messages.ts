@@ -1,0 +1,288 @@
+// The wire contract: every message of DESIGN.md as a JSON Schema (TypeBox) with its static type.
+// The schemas are the source of truth for runtime validation (protocol/validate.ts), the REST
+// routes' schemas, and the TypeScript types used across the code base.
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ID_PATTERN } from './limits.ts';
+
+/** A finite float64 (NaN and ±Infinity are rejected by the validator's strictNumbers). */
+export const Finite = (opts: { minimum?: number; maximum?: number; exclusiveMinimum?: number; description?: string } = {}) =>
+  Type.Number(opts);
+
+export const Vec3 = Type.Tuple([Finite(), Finite(), Finite()], { description: 'x, y, z in mm' });
+export type Vec3 = Static<typeof Vec3>;
+
+export const Quaternion = Type.Tuple([Finite(), Finite(), Finite(), Finite()], { description: 'x, y, z, w' });
+
+export const Id = Type.String({ pattern: ID_PATTERN, description: 'letters, digits, . _ -; no leading dot; ≤ 64 chars' });
+
+/** Sample sequence number: a non-negative integer that a feed increments per sample. */
+export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/** Source acquisition time, seconds (float64). The pipeline reasons on this, never on wall-clock. */
+export const SampleTime = Finite({ description: 'source acquisition time, s' });
+
+/** PLUS-style sample status: a tracker reports missing or out-of-view samples rather than none. */
+export const SampleQuality = Type.Union([Type.Literal('ok'), Type.Literal('missing'), Type.Literal('out-of-view')]);
+export type SampleQuality = Static<typeof SampleQuality>;
+
+// ---------------------------------------------------------------------------------------------
+// Feed → server
+
+export const TipSample = Type.Object(
+  {
+    type: Type.Literal('tip'),
+    seq: Seq,
+    t: SampleTime,
+    p: Vec3,
+    q: Type.Optional(Quaternion),
+    quality: Type.Optional(SampleQuality),
+  },
+  { additionalProperties: false, description: 'EAM lead-tip sample in the source frame (mm)' },
+);
+export type TipSample = Static<typeof TipSample>;
+
+export const CArmGeometry = Type.Object(
+  {
+    alpha: Finite({ minimum: -180, maximum: 180, description: 'primary angle (0018,1510), degrees, +LAO' }),
+    beta: Finite({ minimum: -90, maximum: 90, description: 'secondary angle (0018,1511), degrees, +CRAN' }),
+    sid: Finite({ exclusiveMinimum: 0, description: 'source-to-image distance (0018,1110), mm' }),
+    sod: Finite({ exclusiveMinimum: 0, description: 'source-to-isocentre distance (0018,1111), mm' }),
+    pixelSpacing: Type.Tuple([Finite({ exclusiveMinimum: 0 }), Finite({ exclusiveMinimum: 0 })], {
+      description: 'row, column spacing at the detector (0018,1164), mm',
+    }),
+    size: Type.Tuple([Type.Integer({ minimum: 1, maximum: 16384 }), Type.Integer({ minimum: 1, maximum: 16384 })], {
+      description: 'image width, height in pixels',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type CArmGeometry = Static<typeof CArmGeometry>;
+
+export const FluoroView = Type.Object(
+  {
+    u: Finite({ description: 'pixel column of the detected tip, right' }),
+    v: Finite({ description: 'pixel row of the detected tip, down' }),
+    geometry: CArmGeometry,
+  },
+  { additionalProperties: false },
+);
+export type FluoroView = Static<typeof FluoroView>;
+
+export const FluoroSample = Type.Object(
+  {
+    type: Type.Literal('fluoro'),
+    seq: Seq,
+    t: SampleTime,
+    views: Type.Array(FluoroView, { minItems: 1, maxItems: 2 }),
+    quality: Type.Optional(SampleQuality),
+  },
+  { additionalProperties: false, description: 'fluoroscopic tip detection in one (single plane) or two (biplane) views' },
+);
+export type FluoroSample = Static<typeof FluoroSample>;
+
+export type FeedSample = TipSample | FluoroSample;
+
+// ---------------------------------------------------------------------------------------------
+// Server → any client
+
+export const ErrorMessage = Type.Object(
+  {
+    type: Type.Literal('error'),
+    code: Type.String({ pattern: '^TG_ERR_[A-Z0-9_]+$' }),
+    message: Type.String({ maxLength: 2000 }),
+    seq: Type.Optional(Seq),
+  },
+  { additionalProperties: false },
+);
+export type ErrorMessage = Static<typeof ErrorMessage>;
+
+// ---------------------------------------------------------------------------------------------
+// Server → display
+
+export const FeedState = Type.Union([Type.Literal('live'), Type.Literal('stale'), Type.Literal('lost')]);
+export type FeedState = Static<typeof FeedState>;
+
+export const RegistrationState = Type.Union([Type.Literal('none'), Type.Literal('landmarks'), Type.Literal('refined')]);
+export type RegistrationState = Static<typeof RegistrationState>;
+
+export const ZoneState = Type.Union([
+  Type.Literal('in'),
+  Type.Literal('approaching'),
+  Type.Literal('outside'),
+  Type.Literal('none-accessible'),
+]);
+export type ZoneState = Static<typeof ZoneState>;
+
+export const Instruction = Type.Union([
+  Type.Literal('hold'),
+  Type.Literal('advance'),
+  Type.Literal('withdraw'),
+  Type.Literal('switch-branch'),
+  Type.Literal('none'),
+]);
+export type Instruction = Static<typeof Instruction>;
+
+export const ResponseSource = Type.Union([Type.Literal('site'), Type.Literal('interpolated'), Type.Literal('model')]);
+
+export const FeedStatus = Type.Object(
+  { state: FeedState, rateHz: Finite({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+
+export const RegistrationStatus = Type.Object(
+  { state: RegistrationState, rmsMm: Type.Optional(Finite({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+
+export const Guidance = Type.Object(
+  {
+    type: Type.Literal('guidance'),
+    seq: Seq,
+    t: SampleTime,
+    tip: Type.Object(
+      {
+        p: Vec3,
+        branch: Type.String({ description: "the twin's branch id" }),
+        arcLengthMm: Finite({ minimum: 0 }),
+        offCentrelineMm: Finite({ minimum: 0 }),
+        confidence: Finite({ minimum: 0, maximum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    response: Type.Object(
+      { p: Finite({ minimum: 0, maximum: 1 }), source: ResponseSource },
+      { additionalProperties: false },
+    ),
+    zone: Type.Object(
+      {
+        state: ZoneState,
+        zoneId: Type.Optional(Type.String()),
+        distanceMm: Type.Optional(Finite({ minimum: 0 })),
+        dwellS: Type.Optional(Finite({ minimum: 0 })),
+        instruction: Instruction,
+        targetBranch: Type.Optional(Type.String()),
+        text: Type.String({ maxLength: 200 }),
+      },
+      { additionalProperties: false },
+    ),
+    feed: FeedStatus,
+    registration: RegistrationStatus,
+  },
+  { additionalProperties: false, description: 'live guidance; seq and t are those of the newest sample it reflects' },
+);
+export type Guidance = Static<typeof Guidance>;
+
+export const TargetZoneInfo = Type.Object(
+  {
+    id: Type.String(),
+    branch: Type.String(),
+    startArcMm: Finite({ minimum: 0 }),
+    endArcMm: Finite({ minimum: 0 }),
+    peakP: Finite({ minimum: 0, maximum: 1 }),
+    siteIds: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type TargetZoneInfo = Static<typeof TargetZoneInfo>;
+
+export const RegistrationInfo = Type.Object(
+  {
+    state: RegistrationState,
+    transform: Type.Optional(Type.Array(Finite(), { minItems: 16, maxItems: 16, description: 'row-major 4×4, source → twin' })),
+    rmsMm: Type.Optional(Finite({ minimum: 0 })),
+    treMm: Type.Optional(Finite({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type RegistrationInfo = Static<typeof RegistrationInfo>;
+
+export const Snapshot = Type.Object(
+  {
+    type: Type.Literal('snapshot'),
+    procedureId: Id,
+    twinId: Id,
+    source: Type.Union([Type.Literal('eam'), Type.Literal('fluoro')]),
+    registration: RegistrationInfo,
+    zones: Type.Array(TargetZoneInfo),
+    guidance: Type.Union([Guidance, Type.Null()]),
+    feed: FeedStatus,
+  },
+  { additionalProperties: false, description: 'sent first to every display, so late joiners see the current state at once' },
+);
+export type Snapshot = Static<typeof Snapshot>;
+
+export const StatusMessage = Type.Object(
+  {
+    type: Type.Literal('status'),
+    procedureId: Id,
+    t: Type.Optional(SampleTime),
+    feed: FeedStatus,
+    registration: RegistrationStatus,
+  },
+  { additionalProperties: false },
+);
+export type StatusMessage = Static<typeof StatusMessage>;
+
+export const EventMessage = Type.Object(
+  {
+    type: Type.Literal('event'),
+    procedureId: Id,
+    t: Type.Optional(SampleTime),
+    kind: Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$' }),
+    message: Type.String({ maxLength: 2000 }),
+    code: Type.Optional(Type.String({ pattern: '^TG_ERR_[A-Z0-9_]+$' })),
+  },
+  { additionalProperties: false },
+);
+export type EventMessage = Static<typeof EventMessage>;
+
+// ---------------------------------------------------------------------------------------------
+// REST bodies (the routes reuse these schemas)
+
+export const FeedKind = Type.Union([Type.Literal('eam'), Type.Literal('fluoro')]);
+export type FeedKind = Static<typeof FeedKind>;
+
+export const CreateProcedureRequest = Type.Object(
+  {
+    twinId: Id,
+    source: FeedKind,
+    igtlDevice: Type.Optional(Type.String({ minLength: 1, maxLength: 20, pattern: '^[\\x20-\\x7e]+$' })),
+  },
+  { additionalProperties: false },
+);
+export type CreateProcedureRequest = Static<typeof CreateProcedureRequest>;
+
+export const LandmarkPair = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), source: Vec3, twin: Type.Optional(Vec3) },
+  { additionalProperties: false },
+);
+
+export const RegistrationRequest = Type.Union([
+  Type.Object(
+    {
+      method: Type.Literal('landmarks'),
+      pairs: Type.Array(LandmarkPair, { minItems: 3, maxItems: 64 }),
+      scaling: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ method: Type.Literal('refine') }, { additionalProperties: false }),
+  Type.Object({ method: Type.Literal('identity') }, { additionalProperties: false }),
+]);
+export type RegistrationRequest = Static<typeof RegistrationRequest>;
+
+/** Messages a feed may send, keyed by `type`. */
+export const FEED_MESSAGES = { tip: TipSample, fluoro: FluoroSample } as const satisfies Record<string, TSchema>;
+/** Messages a display receives, keyed by `type`. */
+export const DISPLAY_MESSAGES = {
+  snapshot: Snapshot,
+  guidance: Guidance,
+  status: StatusMessage,
+  event: EventMessage,
+  error: ErrorMessage,
+} as const satisfies Record<string, TSchema>;
+/** Messages the server sends back to a feed. */
+export const FEED_REPLY_MESSAGES = { error: ErrorMessage } as const satisfies Record<string, TSchema>;
+
+export type DisplayMessage = Snapshot | Guidance | StatusMessage | EventMessage | ErrorMessage;
+export type WireMessage = FeedSample | DisplayMessage;
