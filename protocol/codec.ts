@@ -17,6 +17,7 @@ const packr = new Packr({
   int64AsType: 'number',
 });
 
+/** Encode one message as one frame. Numbers keep float64 precision; -0 travels as 0. */
 export function encodeMessage(message: WireMessage): Uint8Array {
   return packr.pack(message);
 }
