@@ -1,6 +1,7 @@
-// Spatial index over the vein centreline segments: a uniform grid answering "nearest centreline
-// point to p" and "centreline points within r of p". Queries allocate nothing: results go into a
-// caller-owned object, and segments seen twice in one query are skipped with a stamp array.
+// Spatial index over the vein centreline segments: a bounding-volume hierarchy answering "nearest
+// centreline point to p" and "centreline points within r of p". A BVH (rather than a uniform grid)
+// keeps queries cheap for a tip far from every vein too (bad registration, a catheter in the RA).
+// Queries allocate nothing: results go into a caller-owned object; the traversal stack is reused.
 
 import type { VeinTree } from './vein-tree.ts';
 
@@ -22,90 +23,87 @@ export function newCentrelinePoint(): CentrelinePoint {
   return { segment: -1, t: 0, distanceMm: Infinity, x: 0, y: 0, z: 0, arcLengthMm: 0, radiusMm: 0, branch: -1 };
 }
 
-/** At most this many grid cells; the cell size grows until the grid fits. */
-const MAX_CELLS = 1 << 18;
+const LEAF_SIZE = 4;
 
 export class CentrelineIndex {
-  readonly cellSizeMm: number;
   private readonly tree: VeinTree;
-  private readonly originX: number;
-  private readonly originY: number;
-  private readonly originZ: number;
-  private readonly nx: number;
-  private readonly ny: number;
-  private readonly nz: number;
-  /** Per segment (indexed by child node): ax, ay, az, dx, dy, dz, 1/|d|². */
+  /** Per segment slot (indexed by child node): ax, ay, az, dx, dy, dz, 1/|d|². */
   private readonly seg: Float64Array;
-  private readonly cellStart: Int32Array;
-  private readonly cellSegments: Int32Array;
-  private readonly stamp: Uint32Array;
-  private query = 0;
+  /** Segment ids (child nodes) in BVH leaf order. */
+  private readonly order: Int32Array;
+  /** Per BVH node: minX, minY, minZ, maxX, maxY, maxZ. */
+  private readonly bounds: Float64Array;
+  /** Per BVH node: for an inner node [left, right] child indices; for a leaf [-1 - start, count]. */
+  private readonly links: Int32Array;
+  private readonly stack: Int32Array;
+  private lastT = 0;
+  readonly nodeCount: number;
 
   constructor(tree: VeinTree) {
     this.tree = tree;
     const n = tree.nodeCount;
     const pos = tree.positionsMm;
     this.seg = new Float64Array(7 * n);
-    let minX = Infinity, minY = Infinity, minZ = Infinity, maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
-    const lengths: number[] = [];
+    const ids: number[] = [];
     for (let c = 0; c < n; c++) {
-      minX = Math.min(minX, pos[3 * c]!); maxX = Math.max(maxX, pos[3 * c]!);
-      minY = Math.min(minY, pos[3 * c + 1]!); maxY = Math.max(maxY, pos[3 * c + 1]!);
-      minZ = Math.min(minZ, pos[3 * c + 2]!); maxZ = Math.max(maxZ, pos[3 * c + 2]!);
       const p = tree.parent[c]!;
       if (p < 0) continue;
       const dx = pos[3 * c]! - pos[3 * p]!, dy = pos[3 * c + 1]! - pos[3 * p + 1]!, dz = pos[3 * c + 2]! - pos[3 * p + 2]!;
       const len2 = dx * dx + dy * dy + dz * dz;
       this.seg.set([pos[3 * p]!, pos[3 * p + 1]!, pos[3 * p + 2]!, dx, dy, dz, len2 > 0 ? 1 / len2 : 0], 7 * c);
-      lengths.push(Math.sqrt(len2));
+      ids.push(c);
     }
-    lengths.sort((a, b) => a - b);
-    const median = lengths.length > 0 ? lengths[lengths.length >> 1]! : 1;
-    // Cells about twice the typical segment: few segments per cell, few cells per segment.
-    let h = Math.max(0.5, 2 * median);
-    const margin = 1e-6;
-    const ex = maxX - minX + 2 * margin, ey = maxY - minY + 2 * margin, ez = maxZ - minZ + 2 * margin;
-    while (Math.ceil(ex / h) * Math.ceil(ey / h) * Math.ceil(ez / h) > MAX_CELLS) h *= 1.25;
-    this.cellSizeMm = h;
-    this.originX = minX - margin; this.originY = minY - margin; this.originZ = minZ - margin;
-    this.nx = Math.max(1, Math.ceil(ex / h)); this.ny = Math.max(1, Math.ceil(ey / h)); this.nz = Math.max(1, Math.ceil(ez / h));
-
-    // Two passes (count, then fill) into CSR arrays.
-    const cellCount = this.nx * this.ny * this.nz;
-    const counts = new Int32Array(cellCount + 1);
-    this.forEachSegmentCell((cell) => { counts[cell + 1]!++; });
-    for (let i = 0; i < cellCount; i++) counts[i + 1]! += counts[i]!;
-    this.cellStart = counts;
-    this.cellSegments = new Int32Array(counts[cellCount]!);
-    const fill = counts.slice(0, cellCount);
-    this.forEachSegmentCell((cell, c) => { this.cellSegments[fill[cell]!++] = c; });
-    this.stamp = new Uint32Array(n);
+    this.order = Int32Array.from(ids);
+    const maxNodes = 2 * ids.length + 1; // a binary tree with ≥ 1 segment per leaf
+    const bounds = new Float64Array(6 * maxNodes);
+    const links = new Int32Array(2 * maxNodes);
+    let used = 0;
+    let depth = 0;
+    // Top-down build (depth ~ log2(n / LEAF_SIZE)): split the centroid extent's longest axis at the median.
+    const build = (start: number, end: number, level: number): number => {
+      const node = used++;
+      depth = Math.max(depth, level);
+      let minX = Infinity, minY = Infinity, minZ = Infinity, maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
+      let cMinX = Infinity, cMinY = Infinity, cMinZ = Infinity, cMaxX = -Infinity, cMaxY = -Infinity, cMaxZ = -Infinity;
+      for (let i = start; i < end; i++) {
+        const o = 7 * this.order[i]!;
+        const s = this.seg;
+        const ax = s[o]!, ay = s[o + 1]!, az = s[o + 2]!, bx = ax + s[o + 3]!, by = ay + s[o + 4]!, bz = az + s[o + 5]!;
+        minX = Math.min(minX, ax, bx); maxX = Math.max(maxX, ax, bx);
+        minY = Math.min(minY, ay, by); maxY = Math.max(maxY, ay, by);
+        minZ = Math.min(minZ, az, bz); maxZ = Math.max(maxZ, az, bz);
+        const cx = (ax + bx) / 2, cy = (ay + by) / 2, cz = (az + bz) / 2;
+        cMinX = Math.min(cMinX, cx); cMaxX = Math.max(cMaxX, cx);
+        cMinY = Math.min(cMinY, cy); cMaxY = Math.max(cMaxY, cy);
+        cMinZ = Math.min(cMinZ, cz); cMaxZ = Math.max(cMaxZ, cz);
+      }
+      bounds.set([minX, minY, minZ, maxX, maxY, maxZ], 6 * node);
+      if (end - start <= LEAF_SIZE) {
+        links[2 * node] = -1 - start;
+        links[2 * node + 1] = end - start;
+        return node;
+      }
+      const ex = cMaxX - cMinX, ey = cMaxY - cMinY, ez = cMaxZ - cMinZ;
+      const axis = ex >= ey && ex >= ez ? 0 : ey >= ez ? 1 : 2;
+      const slice = Array.from(this.order.subarray(start, end));
+      const centre = (c: number): number => this.seg[7 * c + axis]! + this.seg[7 * c + 3 + axis]! / 2;
+      slice.sort((a, b) => centre(a) - centre(b) || a - b);
+      this.order.set(slice, start);
+      const mid = (start + end) >> 1;
+      const left = build(start, mid, level + 1);
+      const right = build(mid, end, level + 1);
+      links[2 * node] = left;
+      links[2 * node + 1] = right;
+      return node;
+    };
+    if (ids.length > 0) build(0, ids.length, 1);
+    this.nodeCount = used;
+    this.bounds = bounds.slice(0, 6 * used);
+    this.links = links.slice(0, 2 * used);
+    this.stack = new Int32Array(2 * depth + 8);
   }
 
-  private forEachSegmentCell(fn: (cell: number, segment: number) => void): void {
-    const s = this.seg;
-    for (let c = 0; c < this.tree.nodeCount; c++) {
-      if (this.tree.parent[c]! < 0) continue;
-      const o = 7 * c;
-      const x0 = this.cellX(Math.min(s[o]!, s[o]! + s[o + 3]!)), x1 = this.cellX(Math.max(s[o]!, s[o]! + s[o + 3]!));
-      const y0 = this.cellY(Math.min(s[o + 1]!, s[o + 1]! + s[o + 4]!)), y1 = this.cellY(Math.max(s[o + 1]!, s[o + 1]! + s[o + 4]!));
-      const z0 = this.cellZ(Math.min(s[o + 2]!, s[o + 2]! + s[o + 5]!)), z1 = this.cellZ(Math.max(s[o + 2]!, s[o + 2]! + s[o + 5]!));
-      for (let z = z0; z <= z1; z++) for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) fn((z * this.ny + y) * this.nx + x, c);
-    }
-  }
-
-  private cellX(x: number): number { return clampInt(Math.floor((x - this.originX) / this.cellSizeMm), this.nx); }
-  private cellY(y: number): number { return clampInt(Math.floor((y - this.originY) / this.cellSizeMm), this.ny); }
-  private cellZ(z: number): number { return clampInt(Math.floor((z - this.originZ) / this.cellSizeMm), this.nz); }
-
-  private nextStamp(): number {
-    this.query = (this.query + 1) >>> 0;
-    if (this.query === 0) { this.stamp.fill(0); this.query = 1; }
-    return this.query;
-  }
-
-  /** Squared distance from (x,y,z) to segment c, and its parameter t in `this.lastT`. */
-  private lastT = 0;
+  /** Squared distance from (x,y,z) to segment c; its parameter t is left in `this.lastT`. */
   private segmentDistance2(c: number, x: number, y: number, z: number): number {
     const s = this.seg;
     const o = 7 * c;
@@ -115,6 +113,16 @@ export class CentrelineIndex {
     this.lastT = t;
     const ex = ax + t * dx - x, ey = ay + t * dy - y, ez = az + t * dz - z;
     return ex * ex + ey * ey + ez * ez;
+  }
+
+  /** Squared distance from (x,y,z) to BVH node k's box (0 inside). */
+  private boxDistance2(k: number, x: number, y: number, z: number): number {
+    const b = this.bounds;
+    const o = 6 * k;
+    const dx = x < b[o]! ? b[o]! - x : x > b[o + 3]! ? x - b[o + 3]! : 0;
+    const dy = y < b[o + 1]! ? b[o + 1]! - y : y > b[o + 4]! ? y - b[o + 4]! : 0;
+    const dz = z < b[o + 2]! ? b[o + 2]! - z : z > b[o + 5]! ? z - b[o + 5]! : 0;
+    return dx * dx + dy * dy + dz * dz;
   }
 
   private fillPoint(out: CentrelinePoint, c: number, t: number, d2: number): void {
@@ -134,66 +142,78 @@ export class CentrelineIndex {
   }
 
   /**
-   * Nearest point on the centreline to (x,y,z). Searches rings of cells outward from the query's
-   * cell and stops once no unvisited cell can hold anything closer (ring k is ≥ (k-1)·h away).
+   * Nearest point on the centreline to (x,y,z): depth-first, nearer child first, pruning boxes
+   * farther than the best so far. Ties go to the lower segment id, so results are reproducible.
    * `branch` ≥ 0 restricts the search to that branch's segments.
    */
   nearest(x: number, y: number, z: number, out: CentrelinePoint, branch = -1): CentrelinePoint {
     out.segment = -1;
     out.distanceMm = Infinity;
-    const stamp = this.nextStamp();
-    const cx = this.cellX(x), cy = this.cellY(y), cz = this.cellZ(z);
-    const h = this.cellSizeMm;
-    const maxRing = Math.max(this.nx, this.ny, this.nz);
+    if (this.nodeCount === 0) return out;
+    const stack = this.stack;
+    const links = this.links;
+    const segmentBranch = this.tree.segmentBranch;
+    let top = 0;
+    stack[top++] = 0;
     let best2 = Infinity;
     let bestC = -1;
     let bestT = 0;
-    for (let k = 0; k <= maxRing; k++) {
-      const z0 = Math.max(0, cz - k), z1 = Math.min(this.nz - 1, cz + k);
-      const y0 = Math.max(0, cy - k), y1 = Math.min(this.ny - 1, cy + k);
-      for (let gz = z0; gz <= z1; gz++) {
-        const zEdge = gz === cz - k || gz === cz + k;
-        for (let gy = y0; gy <= y1; gy++) {
-          const full = zEdge || gy === cy - k || gy === cy + k;
-          const step = full || k === 0 ? 1 : 2 * k;
-          for (let gx = cx - k; gx <= cx + k; gx += step) {
-            if (gx < 0 || gx >= this.nx) continue;
-            const cell = (gz * this.ny + gy) * this.nx + gx;
-            for (let i = this.cellStart[cell]!, end = this.cellStart[cell + 1]!; i < end; i++) {
-              const c = this.cellSegments[i]!;
-              if (this.stamp[c] === stamp) continue;
-              this.stamp[c] = stamp;
-              if (branch >= 0 && this.tree.segmentBranch[c] !== branch) continue;
-              const d2 = this.segmentDistance2(c, x, y, z);
-              if (d2 < best2 || (d2 === best2 && c < bestC)) { best2 = d2; bestC = c; bestT = this.lastT; }
-            }
-          }
+    while (top > 0) {
+      const k = stack[--top]!;
+      if (this.boxDistance2(k, x, y, z) > best2) continue;
+      const a = links[2 * k]!;
+      if (a < 0) {
+        const start = -1 - a;
+        const end = start + links[2 * k + 1]!;
+        for (let i = start; i < end; i++) {
+          const c = this.order[i]!;
+          if (branch >= 0 && segmentBranch[c] !== branch) continue;
+          const d2 = this.segmentDistance2(c, x, y, z);
+          if (d2 < best2 || (d2 === best2 && c < bestC)) { best2 = d2; bestC = c; bestT = this.lastT; }
         }
+        continue;
       }
-      const reach = k * h;
-      if (bestC >= 0 && best2 <= reach * reach) break;
+      const b = links[2 * k + 1]!;
+      const da = this.boxDistance2(a, x, y, z);
+      const db = this.boxDistance2(b, x, y, z);
+      // Push the farther child first so the nearer one is searched first.
+      if (da <= db) {
+        if (db <= best2) stack[top++] = b;
+        if (da <= best2) stack[top++] = a;
+      } else {
+        if (da <= best2) stack[top++] = a;
+        if (db <= best2) stack[top++] = b;
+      }
     }
     if (bestC >= 0) this.fillPoint(out, bestC, bestT, best2);
     return out;
   }
 
   /**
-   * Calls `visit` once per segment with a point within `radiusMm` of (x,y,z): the segment's
+   * Calls `visit` once per segment with a point within `radiusMm` of (x,y,z), with that segment's
    * closest point. `scratch` is reused for every call (copy what you keep). Returns the count.
    */
   forEachWithin(x: number, y: number, z: number, radiusMm: number, scratch: CentrelinePoint, visit: (point: CentrelinePoint) => void): number {
-    const stamp = this.nextStamp();
+    if (this.nodeCount === 0) return 0;
     const r2 = radiusMm * radiusMm;
-    const x0 = this.cellX(x - radiusMm), x1 = this.cellX(x + radiusMm);
-    const y0 = this.cellY(y - radiusMm), y1 = this.cellY(y + radiusMm);
-    const z0 = this.cellZ(z - radiusMm), z1 = this.cellZ(z + radiusMm);
+    const stack = this.stack;
+    const links = this.links;
+    let top = 0;
     let count = 0;
-    for (let gz = z0; gz <= z1; gz++) for (let gy = y0; gy <= y1; gy++) for (let gx = x0; gx <= x1; gx++) {
-      const cell = (gz * this.ny + gy) * this.nx + gx;
-      for (let i = this.cellStart[cell]!, end = this.cellStart[cell + 1]!; i < end; i++) {
-        const c = this.cellSegments[i]!;
-        if (this.stamp[c] === stamp) continue;
-        this.stamp[c] = stamp;
+    stack[top++] = 0;
+    while (top > 0) {
+      const k = stack[--top]!;
+      if (this.boxDistance2(k, x, y, z) > r2) continue;
+      const a = links[2 * k]!;
+      if (a >= 0) {
+        stack[top++] = links[2 * k + 1]!;
+        stack[top++] = a;
+        continue;
+      }
+      const start = -1 - a;
+      const end = start + links[2 * k + 1]!;
+      for (let i = start; i < end; i++) {
+        const c = this.order[i]!;
         const d2 = this.segmentDistance2(c, x, y, z);
         if (d2 > r2) continue;
         this.fillPoint(scratch, c, this.lastT, d2);
@@ -210,8 +230,4 @@ export class CentrelineIndex {
     this.forEachWithin(x, y, z, radiusMm, newCentrelinePoint(), (p) => hits.push({ ...p }));
     return hits.sort((a, b) => a.distanceMm - b.distanceMm || a.segment - b.segment);
   }
-}
-
-function clampInt(v: number, n: number): number {
-  return v < 0 ? 0 : v >= n ? n - 1 : v;
 }
