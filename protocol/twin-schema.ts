@@ -74,6 +74,7 @@ export const BranchSchema = Type.Object(
 
 export const InaccessibleReason = Type.Union([
   Type.Literal('vein-too-narrow'),
+  Type.Literal('vein-too-wide'),
   Type.Literal('apical'),
   Type.Literal('phrenic-nerve'),
   Type.Literal('tortuosity'),

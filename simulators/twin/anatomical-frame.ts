@@ -1,0 +1,181 @@
+// The heart's own frame, found from the geometry (never from the scanner axes, so a rotated or
+// translated heart gives the same twin, rotated and translated): the LV long axis from base to
+// apex, the septal direction (toward the RV), and the anterior direction completing a right-handed
+// frame. Every per-vertex coordinate the builder uses (height, angle, AHA segment) comes from it.
+
+import { TwinguideError } from '../../protocol/index.ts';
+import { symmetricEigen } from '../../server/geometry/symmetric-eigen.ts';
+import { add, boundaryVertices, centroid, cross, dot, norm, scale, sub, unit, vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
+
+export interface AnatomicalFrame {
+  /** Centre of the LV base (valve plane). */
+  readonly baseCentre: Vec;
+  /** LV apex on the epicardium. */
+  readonly apex: Vec;
+  /** Unit vector base → apex. */
+  readonly longAxis: Vec;
+  /** Unit vector ⊥ long axis, from the LV toward the RV (the septum). */
+  readonly septal: Vec;
+  /** Unit vector ⊥ both, toward the anterior wall: anterior = septal × longAxis (hearts are chiral). */
+  readonly anterior: Vec;
+  /** Base centre to apex along the long axis, mm. */
+  readonly lengthMm: number;
+  /** How the frame was found, for the model card and for debugging. */
+  readonly method: string;
+}
+
+export interface HeartSurfaces {
+  epi: TriangleMesh;
+  lvEndo?: TriangleMesh;
+  rvEndo?: TriangleMesh;
+}
+
+function pca(points: Float64Array, count: number): { centre: Vec; axes: Vec[]; values: number[] } {
+  const c: Vec = [0, 0, 0];
+  for (let i = 0; i < count; i++) for (let k = 0; k < 3; k++) c[k] += points[3 * i + k]! / count;
+  const cov = new Float64Array(9);
+  for (let i = 0; i < count; i++) {
+    for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) cov[3 * r + s]! += (points[3 * i + r]! - c[r]) * (points[3 * i + s]! - c[s]) / count;
+  }
+  const { values, vectors } = symmetricEigen(cov, 3);
+  const axes = [2, 1, 0].map((j): Vec => [vectors[j]!, vectors[3 + j]!, vectors[6 + j]!]);
+  return { centre: c, axes, values: [values[2]!, values[1]!, values[0]!] };
+}
+
+/** Mean distance from the axis line of the vertices whose height along `axis` is in [lo, hi] of the extent. */
+function slabRadius(mesh: TriangleMesh, origin: Vec, axis: Vec, lo: number, hi: number): number {
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < mesh.vertexCount; i++) {
+    const h = dot(sub(vertex(mesh, i), origin), axis);
+    min = Math.min(min, h); max = Math.max(max, h);
+  }
+  let sum = 0, n = 0;
+  for (let i = 0; i < mesh.vertexCount; i++) {
+    const r = sub(vertex(mesh, i), origin);
+    const h = dot(r, axis);
+    const f = (h - min) / (max - min);
+    if (f < lo || f > hi) continue;
+    sum += norm(sub(r, scale(axis, h)));
+    n++;
+  }
+  return n > 0 ? sum / n : 0;
+}
+
+export function findAnatomicalFrame(surfaces: HeartSurfaces): AnatomicalFrame {
+  const lv = surfaces.lvEndo ?? surfaces.epi;
+  const notes: string[] = [];
+  // Base: the rims of an open surface are the valve orifices. A closed surface: the blunt end.
+  const rim = boundaryVertices(lv);
+  let baseCentre: Vec;
+  let longAxis: Vec;
+  const { centre, axes } = pca(lv.positions, lv.vertexCount);
+  if (rim.length >= 6) {
+    baseCentre = [0, 0, 0];
+    for (const v of rim) baseCentre = add(baseCentre, scale(vertex(lv, v), 1 / rim.length));
+    // The long axis is the principal axis of the LV, pointed away from the valve rims.
+    longAxis = axes[0]!;
+    if (dot(sub(centre, baseCentre), longAxis) < 0) longAxis = scale(longAxis, -1);
+    notes.push(`base from ${rim.length} rim vertices of the ${surfaces.lvEndo ? 'LV endocardium' : 'epicardium'}`);
+  } else {
+    longAxis = axes[0]!;
+    // The apex is the narrower end.
+    const rA = slabRadius(lv, centre, longAxis, 0.85, 1);
+    const rB = slabRadius(lv, centre, longAxis, 0, 0.15);
+    if (rA > rB) longAxis = scale(longAxis, -1);
+    let top = -Infinity;
+    for (let i = 0; i < lv.vertexCount; i++) top = Math.max(top, -dot(sub(vertex(lv, i), centre), longAxis));
+    baseCentre = sub(centre, scale(longAxis, top * 0.92));
+    notes.push('closed surface: apex at the narrower end of the principal axis');
+  }
+
+  // Apex: the epicardial point farthest along the long axis.
+  const epi = surfaces.epi;
+  let apex: Vec = baseCentre;
+  let depth = -Infinity;
+  for (let i = 0; i < epi.vertexCount; i++) {
+    const d = dot(sub(vertex(epi, i), baseCentre), longAxis);
+    if (d > depth) { depth = d; apex = vertex(epi, i); }
+  }
+  if (!(depth > 10)) throw new TwinguideError('TG_ERR_ANATOMY', `the long axis is only ${depth.toFixed(1)} mm from base to apex; these do not look like ventricles`);
+
+  // Septum: toward the RV cavity when given; else toward the epicardial bulk that the RV adds.
+  let toward: Vec;
+  if (surfaces.rvEndo) {
+    toward = sub(centroid(surfaces.rvEndo), surfaces.lvEndo ? centroid(surfaces.lvEndo) : baseCentre);
+    notes.push('septum toward the RV endocardium');
+  } else if (surfaces.lvEndo) {
+    toward = sub(centroid(epi), centroid(surfaces.lvEndo));
+    notes.push('septum toward the epicardial bulk beyond the LV');
+  } else {
+    toward = epiOnlySeptum(epi, baseCentre, longAxis);
+    notes.push('septum from the elongated biventricular cross-section (no endocardia given)');
+  }
+  const perpendicular = sub(toward, scale(longAxis, dot(toward, longAxis)));
+  if (norm(perpendicular) < 1) throw new TwinguideError('TG_ERR_ANATOMY', 'cannot find the septum: the RV does not lie to one side of the LV long axis');
+  const septal = unit(perpendicular);
+  const anterior = unit(cross(septal, longAxis));
+  return { baseCentre, apex, longAxis, septal, anterior, lengthMm: depth, method: notes.join('; ') };
+}
+
+/** Epicardium only: the mid-ventricular cross-section is elongated along the LV–RV direction. */
+function epiOnlySeptum(epi: TriangleMesh, base: Vec, axis: Vec): Vec {
+  let max = 0;
+  for (let i = 0; i < epi.vertexCount; i++) max = Math.max(max, dot(sub(vertex(epi, i), base), axis));
+  const pts: number[] = [];
+  for (let i = 0; i < epi.vertexCount; i++) {
+    const r = sub(vertex(epi, i), base);
+    const h = dot(r, axis) / max;
+    if (h > 0.35 && h < 0.65) pts.push(...sub(r, scale(axis, dot(r, axis))));
+  }
+  const { axes, centre } = pca(Float64Array.from(pts), pts.length / 3);
+  let dir = axes[0]!;
+  // The RV side is the side of the section's centre away from the LV (the apex lies on the LV).
+  if (dot(centre, dir) < 0) dir = scale(dir, -1);
+  return dir;
+}
+
+/** Apico-basal coordinate: 0 at the apex, 1 at the base plane (clamped to [0, 1]). */
+export function heightOf(frame: AnatomicalFrame, p: Readonly<Vec>): number {
+  const h = 1 - dot(sub(p, frame.baseCentre), frame.longAxis) / frame.lengthMm;
+  return h < 0 ? 0 : h > 1 ? 1 : h;
+}
+
+/** Circumferential angle about the long axis, radians: septum 0, anterior +π/2, lateral ±π. */
+export function angleOf(frame: AnatomicalFrame, p: Readonly<Vec>): number {
+  const r = sub(p, frame.baseCentre);
+  return Math.atan2(dot(r, frame.anterior), dot(r, frame.septal));
+}
+
+/** The point on the long axis at height h, and the outward direction at angle phi. */
+export function axisPoint(frame: AnatomicalFrame, h: number): Vec {
+  return add(frame.baseCentre, scale(frame.longAxis, (1 - h) * frame.lengthMm));
+}
+
+export function radialDirection(frame: AnatomicalFrame, phi: number): Vec {
+  return add(scale(frame.septal, Math.cos(phi)), scale(frame.anterior, Math.sin(phi)));
+}
+
+/**
+ * AHA 17-segment model from height and angle. Basal 1–6, mid 7–12, apical 13–16, apex 17.
+ * Basal/mid ring from anterior, counter-clockwise seen from the apex: anterior, anteroseptal,
+ * inferoseptal, inferior, inferolateral, anterolateral.
+ */
+export function ahaSegment(h: number, phi: number): number {
+  const deg = (phi * 180) / Math.PI; // septum 0, anterior +90, lateral ±180, inferior −90
+  if (h < 0.08) return 17;
+  if (h < 1 / 3 + 0.08 * (1 / 3)) {
+    if (deg >= 45 && deg < 135) return 13; // apical anterior
+    if (deg >= -45 && deg < 45) return 14; // apical septal
+    if (deg >= -135 && deg < -45) return 15; // apical inferior
+    return 16; // apical lateral
+  }
+  const ring = h < 2 / 3 ? 6 : 0;
+  let seg: number;
+  if (deg >= 60 && deg < 120) seg = 1; // anterior
+  else if (deg >= 0 && deg < 60) seg = 2; // anteroseptal
+  else if (deg >= -60 && deg < 0) seg = 3; // inferoseptal
+  else if (deg >= -120 && deg < -60) seg = 4; // inferior
+  else if (deg >= -180 && deg < -120) seg = 5; // inferolateral
+  else seg = 6; // anterolateral (120 … 180)
+  return seg + ring;
+}

@@ -1,0 +1,209 @@
+// The twin builder: heart surfaces in, a complete twin bundle out (veins, activation, UVC/AHA
+// labels, sites with features and accessibility, an illustrative ONNX model and p at each site).
+// Deterministic: the same surfaces, seed and options give a byte-identical file.
+
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { TWIN_FORMAT, TwinguideError, type SiteJson, type TwinBundle } from '../../protocol/index.ts';
+import { ahaSegment, angleOf, findAnatomicalFrame, heightOf, type AnatomicalFrame, type HeartSurfaces } from './anatomical-frame.ts';
+import { lbbbActivation, qrsDurationMs } from './activation.ts';
+import { LOGISTIC_INPUT, LOGISTIC_OUTPUT, buildLogisticOnnx, logisticP } from './onnx-logistic.ts';
+import { Random } from './random.ts';
+import { FEATURE_NAMES, ILLUSTRATIVE_MODEL, MODEL_CARD } from './response-features.ts';
+import { DEFAULT_SITE_OPTIONS, sampleSites } from './site-sampling.ts';
+import { readSurfaceFile } from './surface-files.ts';
+import { EpicardialProjector, synthesiseVeins } from './vein-synthesis.ts';
+import { vertex, type TriangleMesh } from './triangle-mesh.ts';
+
+export interface BuildOptions {
+  seed: number;
+  /** AHA segments (1–17) with scar. */
+  scarSegments?: readonly number[];
+  leadDiameterMm?: number;
+  /** Calibre factor for posterior/posterolateral/lateral veins (< 1 for narrow veins). */
+  lateralVeinScale?: number;
+  id?: string;
+  label?: string;
+  /** ISO date-time written to meta.created (default: SOURCE_DATE_EPOCH, else the Unix epoch), so builds are reproducible. */
+  created?: string;
+  source?: string;
+  /** Called at the start of each slow step. */
+  progress?: (step: string, index: number, total: number) => void;
+}
+
+const SURFACE_NAMES = { epi: 'epi', lvEndo: 'lv_endo', rvEndo: 'rv_endo' } as const;
+const EXTENSIONS = ['.json', '.stl', '.vtk'];
+
+/** Find epi / lv_endo / rv_endo in a directory, in any supported format. */
+export function findSurfaceFiles(dir: string): { epi: string; lvEndo?: string; rvEndo?: string } {
+  const find = (name: string): string | undefined => EXTENSIONS.map((e) => join(dir, `${name}${e}`)).find((f) => existsSync(f));
+  const epi = find(SURFACE_NAMES.epi);
+  if (!epi) throw new TwinguideError('TG_ERR_SURFACE', `no epicardium in ${dir}: expected epi.json, epi.stl or epi.vtk`);
+  const lvEndo = find(SURFACE_NAMES.lvEndo);
+  const rvEndo = find(SURFACE_NAMES.rvEndo);
+  return { epi, ...(lvEndo ? { lvEndo } : {}), ...(rvEndo ? { rvEndo } : {}) };
+}
+
+export function readHeartSurfaces(dir: string): HeartSurfaces {
+  const files = findSurfaceFiles(dir);
+  return {
+    epi: readSurfaceFile(files.epi),
+    ...(files.lvEndo ? { lvEndo: readSurfaceFile(files.lvEndo) } : {}),
+    ...(files.rvEndo ? { rvEndo: readSurfaceFile(files.rvEndo) } : {}),
+  };
+}
+
+const r3 = (x: number): number => Math.round(x * 1000) / 1000 + 0; // + 0 turns -0 into 0
+const r2 = (x: number): number => Math.round(x * 100) / 100 + 0;
+const r6 = (x: number): number => Math.round(x * 1e6) / 1e6 + 0;
+
+function surfaceJson(mesh: TriangleMesh): { vertices: number[]; triangles: number[] } {
+  return { vertices: Array.from(mesh.positions, r3), triangles: Array.from(mesh.triangles) };
+}
+
+export interface BuiltTwin {
+  bundle: TwinBundle;
+  frame: AnatomicalFrame;
+}
+
+export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOptions): BuiltTwin {
+  const steps = ['orienting the heart', 'labelling the epicardium', 'activation map', 'vein tree', 'sites and features', 'responder model'];
+  const progress = (i: number): void => options.progress?.(steps[i]!, i + 1, steps.length);
+  const random = new Random(options.seed);
+  const leadDiameterMm = options.leadDiameterMm ?? DEFAULT_SITE_OPTIONS.leadDiameterMm;
+  const scarSegments = new Set(options.scarSegments ?? []);
+  for (const s of scarSegments) if (!Number.isInteger(s) || s < 1 || s > 17) throw new TwinguideError('TG_ERR_USAGE', `scar segment ${s} is not an AHA segment 1–17`);
+
+  progress(0);
+  const frame = findAnatomicalFrame(surfaces);
+  const epi = surfaces.epi;
+
+  progress(1);
+  const n = epi.vertexCount;
+  const heights = new Float64Array(n);
+  const angles = new Float64Array(n);
+  const aha: number[] = [];
+  const scar = new Float64Array(n);
+  const scarVertices: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = vertex(epi, i);
+    heights[i] = heightOf(frame, p);
+    angles[i] = angleOf(frame, p);
+    const segment = ahaSegment(heights[i]!, angles[i]!);
+    aha.push(segment);
+    if (scarSegments.has(segment)) { scar[i] = 1; scarVertices.push(i); }
+  }
+
+  progress(2);
+  const activationMs = lbbbActivation(epi, frame, scar);
+  const qrsMs = qrsDurationMs(activationMs, scar);
+
+  progress(3);
+  const veins = synthesiseVeins(epi, frame, random, { lateralVeinScale: options.lateralVeinScale ?? 1, nodeSpacingMm: 1.5 });
+
+  progress(4);
+  const sampled = sampleSites(veins, epi, frame, activationMs, qrsMs, scarVertices, { ...DEFAULT_SITE_OPTIONS, leadDiameterMm });
+
+  progress(5);
+  const sites: SiteJson[] = sampled.map(({ site, features }) => {
+    const rounded = features.map(r6);
+    return {
+      ...site,
+      arcLengthMm: r3(site.arcLengthMm),
+      position: [r3(site.position[0]), r3(site.position[1]), r3(site.position[2])],
+      features: rounded,
+      p: r6(logisticP(ILLUSTRATIVE_MODEL, rounded)),
+      ...(site.qlvMs !== undefined ? { qlvMs: r2(site.qlvMs) } : {}),
+    };
+  });
+
+  const projector = new EpicardialProjector(epi, frame);
+  const root = veins.nodes[veins.root]!;
+  const rvApex = surfaces.rvEndo ? deepest(surfaces.rvEndo, frame) : projector.project(0.2, 0).point;
+  const lateralBase = projector.project(0.85, Math.PI).point;
+  const anteriorBase = projector.project(0.85, Math.PI / 2).point;
+  const r3v = (p: readonly number[]): [number, number, number] => [r3(p[0]!), r3(p[1]!), r3(p[2]!)];
+
+  const created = options.created ?? (process.env['SOURCE_DATE_EPOCH'] ? new Date(Number(process.env['SOURCE_DATE_EPOCH']) * 1000).toISOString() : new Date(0).toISOString());
+  const bundle: TwinBundle = {
+    format: TWIN_FORMAT,
+    meta: {
+      id: options.id ?? `twin-seed${options.seed}`,
+      label: options.label ?? `Twin built from surfaces, seed ${options.seed}`,
+      created,
+      source: options.source ?? 'twinguide twin build',
+      units: 'mm',
+      frame: 'LPS',
+      builder: {
+        seed: options.seed,
+        scarSegments: [...scarSegments].sort((a, b) => a - b),
+        leadDiameterMm,
+        lateralVeinScale: options.lateralVeinScale ?? 1,
+        anatomicalFrame: frame.method,
+        qrsMs: r2(qrsMs),
+      },
+    },
+    surfaces: {
+      lvEndo: surfaces.lvEndo ? surfaceJson(surfaces.lvEndo) : { vertices: [], triangles: [] },
+      rvEndo: surfaces.rvEndo ? surfaceJson(surfaces.rvEndo) : { vertices: [], triangles: [] },
+      epi: {
+        ...surfaceJson(epi),
+        activationMs: Array.from(activationMs, r2),
+        scar: Array.from(scar),
+        uvc: { z: Array.from(heights, r6), rho: Array.from({ length: n }, () => 1), phi: Array.from(angles, r6) },
+        aha,
+      },
+    },
+    veins: {
+      nodes: veins.nodes.map(([x, y, z, r]) => [r3(x), r3(y), r3(z), r3(r)]),
+      edges: veins.edges,
+      root: veins.root,
+      branches: veins.branches,
+    },
+    featureNames: [...FEATURE_NAMES],
+    sites,
+    model: {
+      format: 'onnx',
+      onnxBase64: Buffer.from(buildLogisticOnnx(ILLUSTRATIVE_MODEL)).toString('base64'),
+      inputName: LOGISTIC_INPUT,
+      outputName: LOGISTIC_OUTPUT,
+      featureNames: [...FEATURE_NAMES],
+      threshold: 0.5,
+      card: { ...MODEL_CARD, coefficients: { mean: ILLUSTRATIVE_MODEL.mean, scale: ILLUSTRATIVE_MODEL.scale, weights: ILLUSTRATIVE_MODEL.weights, bias: ILLUSTRATIVE_MODEL.bias } },
+    },
+    landmarks: [
+      { name: 'cs-ostium', position: r3v(root), description: 'coronary sinus ostium (root of the vein tree)' },
+      { name: 'lv-apex', position: r3v(frame.apex), description: 'LV apex on the epicardium' },
+      { name: 'rv-apex', position: r3v(rvApex), description: 'RV apex' },
+      { name: 'lv-lateral-base', position: r3v(lateralBase), description: 'basal lateral LV epicardium' },
+      { name: 'lv-anterior-base', position: r3v(anteriorBase), description: 'basal anterior LV epicardium' },
+    ],
+    guidance: {
+      responseThreshold: 0.5,
+      leadDiameterMm,
+      minVeinDiameterMm: r3(leadDiameterMm + DEFAULT_SITE_OPTIONS.diameterMarginMm),
+      dwellTimeS: 3,
+    },
+  };
+  return { bundle, frame };
+}
+
+function deepest(mesh: TriangleMesh, frame: AnatomicalFrame): number[] {
+  let best = vertex(mesh, 0);
+  let depth = -Infinity;
+  for (let i = 0; i < mesh.vertexCount; i++) {
+    const p = vertex(mesh, i);
+    const d = (p[0] - frame.baseCentre[0]) * frame.longAxis[0] + (p[1] - frame.baseCentre[1]) * frame.longAxis[1] + (p[2] - frame.baseCentre[2]) * frame.longAxis[2];
+    if (d > depth) { depth = d; best = p; }
+  }
+  return best;
+}
+
+/** Serialised form: one line per top-level section keeps diffs of regenerated twins readable. */
+export function serialiseTwin(bundle: TwinBundle): string {
+  return `${JSON.stringify(bundle)}\n`;
+}
+
+export function defaultTwinId(dir: string, seed: number): string {
+  return `${basename(resolve(dir)).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'twin'}-seed${seed}`.slice(0, 64);
+}

@@ -1,0 +1,227 @@
+// A plausible coronary-sinus vein tree on the epicardium. Paths are laid out in the heart's own
+// (height, angle) coordinates and projected onto the surface by casting rays from the long axis:
+// the CS ostium at the posterior crux, the CS and great cardiac vein along the atrioventricular
+// groove, the anterior interventricular vein down the anterior groove, the middle cardiac vein
+// down the posterior groove, and posterior, posterolateral and lateral marginal branches toward
+// the apex. Per-patient variation (how many lateral branches, where they leave, how far they
+// reach, their calibre) comes from the seed.
+
+import type { BranchKind } from '../../protocol/index.ts';
+import { TwinguideError } from '../../protocol/index.ts';
+import { axisPoint, radialDirection, type AnatomicalFrame } from './anatomical-frame.ts';
+import type { Random } from './random.ts';
+import { add, lastRayHit, norm, scale, sub, type TriangleMesh, type Vec } from './triangle-mesh.ts';
+
+export interface VeinOptions {
+  /** Calibre factor for the posterior, posterolateral and lateral branches (narrow-vein twins). */
+  lateralVeinScale: number;
+  /** Node spacing along the centrelines, mm. */
+  nodeSpacingMm: number;
+}
+
+export interface SynthesisedVeins {
+  nodes: [number, number, number, number][];
+  edges: [number, number][];
+  root: number;
+  branches: { id: string; name: string; kind: BranchKind; nodes: number[] }[];
+  /** Interventricular groove angles found at mid height (radians), for the model card. */
+  grooves: { anterior: number; posterior: number };
+}
+
+const DEG = Math.PI / 180;
+/** Height of the atrioventricular groove (apex 0, base 1). */
+const GROOVE_HEIGHT = 0.9;
+
+interface SurfacePoint {
+  point: Vec;
+  normal: Vec;
+}
+
+export class EpicardialProjector {
+  constructor(private readonly epi: TriangleMesh, private readonly frame: AnatomicalFrame) {}
+
+  /** Where the ray from the long axis at height h, angle phi leaves the epicardium. */
+  project(h: number, phi: number): SurfacePoint {
+    const dir = radialDirection(this.frame, phi);
+    // Near the base the ray may leave through a valve orifice: step down until it meets the wall.
+    for (let k = 0; k < 12; k++) {
+      const hit = lastRayHit(this.epi, axisPoint(this.frame, h - 0.01 * k), dir);
+      if (hit) return { point: hit.point, normal: hit.normal };
+    }
+    throw new TwinguideError('TG_ERR_ANATOMY', `no epicardium around the long axis at height ${h.toFixed(2)}, angle ${(phi / DEG).toFixed(0)}°`);
+  }
+
+  radius(h: number, phi: number): number {
+    const p = this.project(h, phi).point;
+    const a = axisPoint(this.frame, h);
+    return norm(sub(p, a));
+  }
+}
+
+/**
+ * The interventricular grooves: where the RV's wider outline meets the LV's around the long axis.
+ * Seen from the LV axis, the RV is an arc around the septal direction (angle 0) whose radius is
+ * well beyond the LV free wall's; the grooves are its ends.
+ */
+export function findGrooves(projector: EpicardialProjector, h: number): { anterior: number; posterior: number } {
+  const radii: number[] = [];
+  for (let d = 0; d < 360; d += 2) radii.push(projector.radius(h, (d > 180 ? d - 360 : d) * DEG));
+  const lateral = radii.filter((_, i) => Math.cos(2 * i * DEG) < -0.17).sort((a, b) => a - b);
+  const lvRadius = lateral[lateral.length >> 1]!;
+  const isRv = (i: number): boolean => radii[((i % 180) + 180) % 180]! > 1.2 * lvRadius;
+  if (!isRv(0)) return { anterior: 60 * DEG, posterior: -60 * DEG };
+  let a = 0;
+  while (a < 90 && isRv(a + 1)) a++;
+  let p = 0;
+  while (p > -90 && isRv(p - 1)) p--;
+  return { anterior: 2 * a * DEG, posterior: 2 * p * DEG };
+}
+
+interface PathSpec {
+  /** (height, angle) along the path for u in [0, 1]. */
+  at: (u: number) => [number, number];
+  /** Radius (mm) at arc fraction f in [0, 1]. */
+  radius: (f: number) => number;
+}
+
+interface BuiltPath {
+  points: Vec[];
+  radii: number[];
+  angles: number[];
+}
+
+/** Sample a path densely, then place nodes every `spacing` mm of 3D arc length on the surface. */
+function buildPath(projector: EpicardialProjector, spec: PathSpec, spacing: number): BuiltPath {
+  const dense = 240;
+  const us: number[] = [];
+  const lengths: number[] = [0];
+  let prev: Vec | null = null;
+  for (let i = 0; i <= dense; i++) {
+    const u = i / dense;
+    const [h, phi] = spec.at(u);
+    const p = projector.project(h, phi).point;
+    if (prev) lengths.push(lengths[lengths.length - 1]! + norm(sub(p, prev)));
+    us.push(u);
+    prev = p;
+  }
+  const total = lengths[lengths.length - 1]!;
+  const count = Math.max(2, Math.round(total / spacing) + 1);
+  const points: Vec[] = [];
+  const radii: number[] = [];
+  const angles: number[] = [];
+  let j = 0;
+  for (let k = 0; k < count; k++) {
+    const s = (total * k) / (count - 1);
+    while (j < lengths.length - 2 && lengths[j + 1]! < s) j++;
+    const span = lengths[j + 1]! - lengths[j]!;
+    const u = us[j]! + (span > 0 ? (s - lengths[j]!) / span : 0) * (us[j + 1]! - us[j]!);
+    const [h, phi] = spec.at(u);
+    const { point, normal } = projector.project(h, phi);
+    const r = spec.radius(total > 0 ? s / total : 0);
+    // Lie on the epicardium, partly embedded in the epicardial fat: centre 0.4 + 0.45·r outside.
+    points.push(add(point, scale(normal, 0.4 + 0.45 * r)));
+    radii.push(r);
+    angles.push(phi);
+  }
+  return { points, radii, angles };
+}
+
+export function synthesiseVeins(epi: TriangleMesh, frame: AnatomicalFrame, random: Random, options: VeinOptions): SynthesisedVeins {
+  const projector = new EpicardialProjector(epi, frame);
+  const heights = [0.15, 0.3, 0.5, 0.7, GROOVE_HEIGHT];
+  const grooveTable = heights.map((h) => findGrooves(projector, h));
+  const groove = (h: number, side: 'anterior' | 'posterior'): number => {
+    if (h <= heights[0]!) return grooveTable[0]![side];
+    for (let i = 1; i < heights.length; i++) {
+      if (h <= heights[i]!) {
+        const f = (h - heights[i - 1]!) / (heights[i]! - heights[i - 1]!);
+        return grooveTable[i - 1]![side] + f * (grooveTable[i]![side] - grooveTable[i - 1]![side]);
+      }
+    }
+    return grooveTable[heights.length - 1]![side];
+  };
+
+  const spacing = options.nodeSpacingMm;
+  const nodes: [number, number, number, number][] = [];
+  const edges: [number, number][] = [];
+  const branches: SynthesisedVeins['branches'] = [];
+  const nodeAngle: number[] = [];
+
+  const addBranch = (id: string, name: string, kind: BranchKind, junction: number | null, path: BuiltPath): number[] => {
+    const ids: number[] = junction === null ? [] : [junction];
+    path.points.forEach((p, k) => {
+      if (junction !== null && k === 0) return; // the junction node stands for the path's start
+      const index = nodes.length;
+      nodes.push([p[0], p[1], p[2], path.radii[k]!]);
+      nodeAngle.push(path.angles[k]!);
+      const parent = ids[ids.length - 1];
+      if (parent !== undefined) edges.push([parent, index]);
+      ids.push(index);
+    });
+    branches.push({ id, name, kind, nodes: ids });
+    return ids;
+  };
+
+  // Trunk along the AV groove, in unwrapped angle: from just septal of the posterior crux, down
+  // through inferior (−90°), lateral (−180°), round to the anterior groove (anterior − 360°).
+  const hg = GROOVE_HEIGHT + random.range(-0.015, 0.015);
+  const ostiumAngle = groove(hg, 'posterior') + 12 * DEG;
+  const csEnd = -125 * DEG + random.range(-8, 8) * DEG;
+  const gcvEnd = groove(hg, 'anterior') - 2 * Math.PI;
+  const cs = buildPath(projector, { at: (u) => [hg, ostiumAngle + u * (csEnd - ostiumAngle)], radius: (f) => 4.0 - 1.0 * f }, spacing);
+  const csIds = addBranch('cs', 'coronary sinus', 'coronary-sinus', null, cs);
+  const gcv = buildPath(projector, { at: (u) => [hg, csEnd + u * (gcvEnd - csEnd)], radius: (f) => 3.0 - 0.8 * f }, spacing);
+  const gcvIds = addBranch('gcv', 'great cardiac vein', 'great-cardiac-vein', csIds[csIds.length - 1]!, gcv);
+  const aivEnd = random.range(0.06, 0.14);
+  const aiv = buildPath(projector, { at: (u) => { const h = hg + u * (aivEnd - hg); return [h, groove(h, 'anterior')]; }, radius: (f) => 2.2 - 1.2 * f }, spacing);
+  addBranch('aiv', 'anterior interventricular vein', 'anterior-interventricular', gcvIds[gcvIds.length - 1]!, aiv);
+
+  const trunk = [...csIds, ...gcvIds.slice(1)];
+  const unwrapped = (node: number): number => {
+    const a = nodeAngle[node]!;
+    return a > 0 ? a - 2 * Math.PI : a; // the trunk runs over negative angles, past −180° to −360°
+  };
+  /** The trunk node whose angle is nearest `angle` (unwrapped), away from the trunk's ends. */
+  const junctionAt = (angle: number): number => {
+    let best = trunk[2]!;
+    for (const node of trunk.slice(2, -2)) if (Math.abs(unwrapped(node) - angle) < Math.abs(unwrapped(best) - angle)) best = node;
+    return best;
+  };
+
+  // Middle cardiac vein: joins the CS right at the ostium, runs down the posterior groove.
+  const mcvEnd = random.range(0.08, 0.2);
+  const mcvJunction = csIds[1]!;
+  const mcvStart = nodeAngle[mcvJunction]!;
+  addBranch('mcv', 'middle cardiac vein', 'middle-cardiac', mcvJunction, buildPath(projector, {
+    at: (u) => { const h = hg + u * (mcvEnd - hg); return [h, u < 0.15 ? mcvStart + (u / 0.15) * (groove(h, 'posterior') - mcvStart) : groove(h, 'posterior')]; },
+    radius: (f) => 2.4 - 1.4 * f,
+  }, spacing));
+
+  // Free-wall tributaries, each leaving the trunk and running toward the apex with a gentle meander.
+  const tributary = (id: string, name: string, kind: BranchKind, angle: number, calibre: number): void => {
+    const junction = junctionAt(angle);
+    const start = unwrapped(junction);
+    const end = random.range(0.2, 0.42);
+    const drift = random.range(-12, 12) * DEG;
+    const wiggle = random.range(2, 6) * DEG;
+    const phase = random.range(0, 2 * Math.PI);
+    const r0 = random.range(1.35, 1.9) * calibre;
+    const rEnd = Math.min(r0, 0.5 + 0.35 * r0);
+    addBranch(id, name, kind, junction, buildPath(projector, {
+      at: (u) => [hg + u * (end - hg), start + drift * u + wiggle * Math.sin(phase + 3 * Math.PI * u) * u],
+      radius: (f) => r0 + (rEnd - r0) * f,
+    }, spacing));
+  };
+  const narrow = options.lateralVeinScale;
+  tributary('pv', 'posterior vein of the left ventricle', 'posterior', -95 * DEG + random.range(-8, 8) * DEG, narrow);
+  tributary('plv', 'posterolateral vein', 'posterolateral', -140 * DEG + random.range(-8, 8) * DEG, narrow);
+  const draw = random.next();
+  const lateralCount = draw < 0.3 ? 1 : draw < 0.8 ? 2 : 3;
+  for (let k = 0; k < lateralCount; k++) {
+    const centre = -185 - (lateralCount - 1) * 12 + 24 * k;
+    tributary(`lmv${k + 1}`, `lateral marginal vein ${k + 1}`, 'lateral', (centre + random.range(-5, 5)) * DEG, narrow);
+  }
+  if (random.next() < 0.5) tributary('alv', 'anterolateral vein', 'other', -232 * DEG + random.range(-6, 6) * DEG, 0.85);
+
+  return { nodes, edges, root: 0, branches, grooves: { anterior: groove(0.5, 'anterior'), posterior: groove(0.5, 'posterior') } };
+}
