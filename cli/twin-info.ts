@@ -41,11 +41,11 @@ export function formatSummary(s: TwinSummary): string {
     `  surfaces: epicardium ${c.epiVertices} vertices / ${c.epiTriangles} triangles, LV endo ${c.lvEndoVertices}, RV endo ${c.rvEndoVertices} vertices`,
     `  veins: ${c.veinNodes} nodes, ${c.branches} branches, ${s.veinLengthMm} mm in all`,
     '',
-    '  branch  name                                  kind                        length    from   min Ø  sites  accessible',
+    '  branch  name                                  kind                           length       from   min Ø  sites  accessible',
   ];
   for (const b of s.branches) {
     lines.push(
-      `  ${b.id.padEnd(8)}${b.name.padEnd(38)}${b.kind.padEnd(26)}${`${b.lengthMm} mm`.padStart(9)}${`${b.startArcMm} mm`.padStart(8)}${`${b.minDiameterMm} mm`.padStart(8)}${String(b.sites).padStart(7)}${String(b.accessibleSites).padStart(12)}`,
+      `  ${b.id.padEnd(8)}${b.name.padEnd(38)}${b.kind.padEnd(26)}${`${b.lengthMm} mm`.padStart(12)}${`${b.startArcMm} mm`.padStart(11)}${`${b.minDiameterMm} mm`.padStart(8)}${String(b.sites).padStart(7)}${String(b.accessibleSites).padStart(12)}`,
     );
   }
   const reasons = Object.entries(s.sites.inaccessibleByReason).map(([r, n]) => `${r} ${n}`).join(', ');

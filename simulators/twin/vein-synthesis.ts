@@ -59,22 +59,30 @@ export class EpicardialProjector {
 }
 
 /**
- * The interventricular grooves: where the RV's wider outline meets the LV's around the long axis.
- * Seen from the LV axis, the RV is an arc around the septal direction (angle 0) whose radius is
- * well beyond the LV free wall's; the grooves are its ends.
+ * The interventricular grooves: seen from the LV long axis, the RV bulges around the septal
+ * direction (angle 0). Each groove is the crease where the outline's radius falls fastest going
+ * from the RV onto the LV free wall, anteriorly (0 … 120°) and posteriorly (0 … −120°). Null when
+ * there is no clear drop (no RV at this height).
  */
-export function findGrooves(projector: EpicardialProjector, h: number): { anterior: number; posterior: number } {
-  const radii: number[] = [];
-  for (let d = 0; d < 360; d += 2) radii.push(projector.radius(h, (d > 180 ? d - 360 : d) * DEG));
-  const lateral = radii.filter((_, i) => Math.cos(2 * i * DEG) < -0.17).sort((a, b) => a - b);
-  const lvRadius = lateral[lateral.length >> 1]!;
-  const isRv = (i: number): boolean => radii[((i % 180) + 180) % 180]! > 1.2 * lvRadius;
-  if (!isRv(0)) return { anterior: 60 * DEG, posterior: -60 * DEG };
-  let a = 0;
-  while (a < 90 && isRv(a + 1)) a++;
-  let p = 0;
-  while (p > -90 && isRv(p - 1)) p--;
-  return { anterior: 2 * a * DEG, posterior: 2 * p * DEG };
+export function findGrooves(projector: EpicardialProjector, h: number): { anterior: number; posterior: number } | null {
+  const step = 2;
+  const radius = new Map<number, number>();
+  for (let d = -180; d < 180; d += step) radius.set(d, projector.radius(h, d * DEG));
+  const r = (d: number): number => radius.get(((((d + 180) % 360) + 360) % 360) - 180)!;
+  const smooth = (d: number): number => (r(d - step) + r(d) + r(d + step)) / 3;
+  const steepest = (sign: 1 | -1): { angle: number; drop: number } => {
+    let best = { angle: 60 * sign, drop: -Infinity };
+    for (let d = 4; d <= 120; d += step) {
+      const a = sign * d;
+      const drop = (smooth(a - 6 * sign) - smooth(a + 6 * sign)) / smooth(a);
+      if (drop > best.drop) best = { angle: a, drop };
+    }
+    return best;
+  };
+  const anterior = steepest(1);
+  const posterior = steepest(-1);
+  if (anterior.drop < 0.12 || posterior.drop < 0.12) return null;
+  return { anterior: anterior.angle * DEG, posterior: posterior.angle * DEG };
 }
 
 interface PathSpec {
@@ -128,18 +136,22 @@ function buildPath(projector: EpicardialProjector, spec: PathSpec, spacing: numb
 
 export function synthesiseVeins(epi: TriangleMesh, frame: AnatomicalFrame, random: Random, options: VeinOptions): SynthesisedVeins {
   const projector = new EpicardialProjector(epi, frame);
-  const heights = [0.15, 0.3, 0.5, 0.7, GROOVE_HEIGHT];
-  const grooveTable = heights.map((h) => findGrooves(projector, h));
-  const groove = (h: number, side: 'anterior' | 'posterior'): number => {
-    if (h <= heights[0]!) return grooveTable[0]![side];
-    for (let i = 1; i < heights.length; i++) {
-      if (h <= heights[i]!) {
-        const f = (h - heights[i - 1]!) / (heights[i]! - heights[i - 1]!);
-        return grooveTable[i - 1]![side] + f * (grooveTable[i]![side] - grooveTable[i - 1]![side]);
-      }
-    }
-    return grooveTable[heights.length - 1]![side];
+  // Grooves are smooth creases: fit each one's angle as a line in height over the mid-ventricle
+  // (least squares), which ignores the outflow tract at the base and the RV's end near the apex.
+  const heights = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+  const found = heights.map((h) => ({ h, g: findGrooves(projector, h) })).filter((x) => x.g !== null);
+  const fit = (side: 'anterior' | 'posterior', fallback: number): ((h: number) => number) => {
+    if (found.length < 2) return () => fallback;
+    const mh = found.reduce((a, x) => a + x.h, 0) / found.length;
+    const ma = found.reduce((a, x) => a + x.g![side], 0) / found.length;
+    const sxy = found.reduce((a, x) => a + (x.h - mh) * (x.g![side] - ma), 0);
+    const sxx = found.reduce((a, x) => a + (x.h - mh) ** 2, 0);
+    const slope = sxx > 0 ? sxy / sxx : 0;
+    return (h) => ma + slope * (h - mh);
   };
+  const anteriorGroove = fit('anterior', 60 * DEG);
+  const posteriorGroove = fit('posterior', -60 * DEG);
+  const groove = (h: number, side: 'anterior' | 'posterior'): number => (side === 'anterior' ? anteriorGroove(h) : posteriorGroove(h));
 
   const spacing = options.nodeSpacingMm;
   const nodes: [number, number, number, number][] = [];
