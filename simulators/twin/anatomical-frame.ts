@@ -32,10 +32,10 @@ export interface HeartSurfaces {
 
 function pca(points: Float64Array, count: number): { centre: Vec; axes: Vec[]; values: number[] } {
   const c: Vec = [0, 0, 0];
-  for (let i = 0; i < count; i++) for (let k = 0; k < 3; k++) c[k] += points[3 * i + k]! / count;
+  for (let i = 0; i < count; i++) for (let k = 0; k < 3; k++) c[k] = c[k]! + points[3 * i + k]! / count;
   const cov = new Float64Array(9);
   for (let i = 0; i < count; i++) {
-    for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) cov[3 * r + s]! += (points[3 * i + r]! - c[r]) * (points[3 * i + s]! - c[s]) / count;
+    for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) cov[3 * r + s]! += (points[3 * i + r]! - c[r]!) * (points[3 * i + s]! - c[s]!) / count;
   }
   const { values, vectors } = symmetricEigen(cov, 3);
   const axes = [2, 1, 0].map((j): Vec => [vectors[j]!, vectors[3 + j]!, vectors[6 + j]!]);
@@ -72,9 +72,17 @@ export function findAnatomicalFrame(surfaces: HeartSurfaces): AnatomicalFrame {
   if (rim.length >= 6) {
     baseCentre = [0, 0, 0];
     for (const v of rim) baseCentre = add(baseCentre, scale(vertex(lv, v), 1 / rim.length));
-    // The long axis is the principal axis of the LV, pointed away from the valve rims.
-    longAxis = axes[0]!;
-    if (dot(sub(centre, baseCentre), longAxis) < 0) longAxis = scale(longAxis, -1);
+    if (surfaces.lvEndo) {
+      // The long axis is the principal axis of the LV cavity, pointed away from the valve rims.
+      longAxis = axes[0]!;
+      if (dot(sub(centre, baseCentre), longAxis) < 0) longAxis = scale(longAxis, -1);
+    } else {
+      // The biventricular shell's principal axis is not the LV's: aim at the farthest point
+      // from the rims instead, the apex, so the axis runs through the heart to its tip.
+      let far = baseCentre;
+      for (let i = 0; i < lv.vertexCount; i++) if (norm(sub(vertex(lv, i), baseCentre)) > norm(sub(far, baseCentre))) far = vertex(lv, i);
+      longAxis = unit(sub(far, baseCentre));
+    }
     notes.push(`base from ${rim.length} rim vertices of the ${surfaces.lvEndo ? 'LV endocardium' : 'epicardium'}`);
   } else {
     longAxis = axes[0]!;
@@ -131,7 +139,8 @@ function epiOnlySeptum(epi: TriangleMesh, base: Vec, axis: Vec): Vec {
   let dir = axes[0]!;
   // The RV side is the side of the section's centre away from the LV (the apex lies on the LV).
   if (dot(centre, dir) < 0) dir = scale(dir, -1);
-  return dir;
+  // As long as the section's offset from the axis: too small an offset means no clear RV side.
+  return scale(dir, Math.abs(dot(centre, dir)));
 }
 
 /** Apico-basal coordinate: 0 at the apex, 1 at the base plane (clamped to [0, 1]). */

@@ -125,15 +125,17 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
   const r3v = (p: readonly number[]): [number, number, number] => [r3(p[0]!), r3(p[1]!), r3(p[2]!)];
 
   const created = options.created ?? (process.env['SOURCE_DATE_EPOCH'] ? new Date(Number(process.env['SOURCE_DATE_EPOCH']) * 1000).toISOString() : new Date(0).toISOString());
-  const bundle: TwinBundle = {
-    format: TWIN_FORMAT,
-    meta: {
+  // meta and the model card are open objects in the schema: the builder records how it was run.
+  const meta: TwinBundle['meta'] = Object.assign(
+    {
       id: options.id ?? `twin-seed${options.seed}`,
       label: options.label ?? `Twin built from surfaces, seed ${options.seed}`,
       created,
       source: options.source ?? 'twinguide twin build',
-      units: 'mm',
-      frame: 'LPS',
+      units: 'mm' as const,
+      frame: 'LPS' as const,
+    },
+    {
       builder: {
         seed: options.seed,
         scarSegments: [...scarSegments].sort((a, b) => a - b),
@@ -143,6 +145,13 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
         qrsMs: r2(qrsMs),
       },
     },
+  );
+  const card: NonNullable<TwinBundle['model']>['card'] = Object.assign({ ...MODEL_CARD }, {
+    coefficients: { mean: ILLUSTRATIVE_MODEL.mean, scale: ILLUSTRATIVE_MODEL.scale, weights: ILLUSTRATIVE_MODEL.weights, bias: ILLUSTRATIVE_MODEL.bias },
+  });
+  const bundle: TwinBundle = {
+    format: TWIN_FORMAT,
+    meta,
     surfaces: {
       lvEndo: surfaces.lvEndo ? surfaceJson(surfaces.lvEndo) : { vertices: [], triangles: [] },
       rvEndo: surfaces.rvEndo ? surfaceJson(surfaces.rvEndo) : { vertices: [], triangles: [] },
@@ -169,7 +178,7 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
       outputName: LOGISTIC_OUTPUT,
       featureNames: [...FEATURE_NAMES],
       threshold: 0.5,
-      card: { ...MODEL_CARD, coefficients: { mean: ILLUSTRATIVE_MODEL.mean, scale: ILLUSTRATIVE_MODEL.scale, weights: ILLUSTRATIVE_MODEL.weights, bias: ILLUSTRATIVE_MODEL.bias } },
+      card,
     },
     landmarks: [
       { name: 'cs-ostium', position: r3v(root), description: 'coronary sinus ostium (root of the vein tree)' },

@@ -30,7 +30,7 @@ export const vertex = (mesh: TriangleMesh, i: number): Vec => [mesh.positions[3 
 
 export function centroid(mesh: TriangleMesh): Vec {
   const c: Vec = [0, 0, 0];
-  for (let i = 0; i < mesh.vertexCount; i++) for (let k = 0; k < 3; k++) c[k] += mesh.positions[3 * i + k]! / mesh.vertexCount;
+  for (let i = 0; i < mesh.vertexCount; i++) for (let k = 0; k < 3; k++) c[k] = c[k]! + mesh.positions[3 * i + k]! / mesh.vertexCount;
   return c;
 }
 

@@ -10,7 +10,7 @@ import type { BranchKind } from '../../protocol/index.ts';
 import { TwinguideError } from '../../protocol/index.ts';
 import { axisPoint, radialDirection, type AnatomicalFrame } from './anatomical-frame.ts';
 import type { Random } from './random.ts';
-import { add, lastRayHit, norm, scale, sub, type TriangleMesh, type Vec } from './triangle-mesh.ts';
+import { add, dot, lastRayHit, norm, scale, sub, type TriangleMesh, type Vec } from './triangle-mesh.ts';
 
 export interface VeinOptions {
   /** Calibre factor for the posterior, posterolateral and lateral branches (narrow-vein twins). */
@@ -44,10 +44,15 @@ export class EpicardialProjector {
   project(h: number, phi: number): SurfacePoint {
     const dir = radialDirection(this.frame, phi);
     // Near the base the ray may leave through a valve orifice: step down until it meets the wall.
+    // Near the apex a rough axis may lie outside the surface: cast from well behind it instead
+    // (the farthest hit along the ray is still where it leaves the heart on this side).
     for (let k = 0; k < 12; k++) {
       const hit = lastRayHit(this.epi, axisPoint(this.frame, h - 0.01 * k), dir);
       if (hit) return { point: hit.point, normal: hit.normal };
     }
+    const origin = axisPoint(this.frame, h);
+    const behind = lastRayHit(this.epi, sub(origin, scale(dir, 250)), dir);
+    if (behind && dot(sub(behind.point, origin), dir) > 0) return { point: behind.point, normal: behind.normal };
     throw new TwinguideError('TG_ERR_ANATOMY', `no epicardium around the long axis at height ${h.toFixed(2)}, angle ${(phi / DEG).toFixed(0)}°`);
   }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS, main } from '../../cli/main.ts';
 import type { TwinSummary } from '../../server/twin/twin-summary.ts';
+import { readSurfaceFile } from '../../simulators/twin/surface-files.ts';
 import { MINI_TWIN_PATH, makeMiniTwin } from '../fixtures/make-mini-twin.ts';
+import { asciiStl, asciiVtk, binaryStl } from '../helpers/surface-writers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/twinguide.js', import.meta.url));
 const run = promisify(execFile);
@@ -80,6 +82,34 @@ describe('twinguide twin validate', () => {
     const json = await inProcess('twin', 'validate', path, '--json');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.out)).toMatchObject({ valid: false, code: 'TG_ERR_TWIN_TREE', path: '/veins/edges/23' });
+  });
+});
+
+describe('twinguide twin build', () => {
+  it('builds from a directory of STL surfaces, and the result passes twin validate', async () => {
+    const surfaces = join(dir, 'stl-heart');
+    mkdirSync(surfaces);
+    const anatomy = fileURLToPath(new URL('../../data/anatomy/bivme-patient1', import.meta.url));
+    writeFileSync(join(surfaces, 'epi.stl'), binaryStl(readSurfaceFile(join(anatomy, 'epi.json'))));
+    writeFileSync(join(surfaces, 'lv_endo.stl'), asciiStl(readSurfaceFile(join(anatomy, 'lv_endo.json'))));
+    writeFileSync(join(surfaces, 'rv_endo.vtk'), asciiVtk(readSurfaceFile(join(anatomy, 'rv_endo.json')), 'classic'));
+    const out = join(dir, 'x.twin.json');
+    const built = await twinguide('twin', 'build', '--surfaces', surfaces, '--seed', '7', '--out', out);
+    expect(built.code).toBe(0);
+    expect(built.stdout).toMatch(/wrote .*x\.twin\.json: twin stl-heart-seed7, \d+ branches/);
+    expect(built.stderr).toContain('[4/6] vein tree');
+    const valid = await twinguide('twin', 'validate', out);
+    expect(valid.code).toBe(0);
+  });
+
+  it('refuses a directory without an epicardium and bad options', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const r = await inProcess('twin', 'build', '--surfaces', empty, '--seed', '1', '--out', join(dir, 'y.twin.json'));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('TG_ERR_SURFACE');
+    expect((await inProcess('twin', 'build', '--surfaces', empty, '--seed', 'x', '--out', 'y')).code).toBe(2);
+    expect((await inProcess('twin', 'build', '--seed', '1', '--out', 'y')).err).toContain('--surfaces is required');
   });
 });
 
