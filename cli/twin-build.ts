@@ -1,9 +1,11 @@
 // `twinguide twin build`: a complete twin from heart surfaces (see simulators/twin/build-twin.ts).
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { TwinguideError } from '../protocol/index.ts';
 import { buildTwin } from '../server/twin/load-twin.ts';
 import { buildTwinFromSurfaces, defaultTwinId, readHeartSurfaces, serialiseTwin } from '../simulators/twin/build-twin.ts';
+import { parseCentrelineFile, type CentrelineFile } from '../simulators/twin/real-vein-tree.ts';
 import { EXIT_OK, parseCommandArgs, type Command } from './command.ts';
 
 export const twinBuild: Command = {
@@ -28,6 +30,9 @@ Options:
   --scar SEGMENTS           AHA segments with scar, e.g. 4,5,6,10,11 (slow conduction, lower p)
   --lead-diameter MM        LV lead diameter (default 1.7, a 5F lead)
   --lateral-vein-scale X    calibre factor for posterior/lateral veins (default 1; 0.5 = narrow)
+  --veins FILE              fit this real centreline tree (the shared centreline JSON form, e.g.
+                            data/anatomy/bodyparts3d-coronary-veins/veins_centerline.json) onto
+                            the epicardium instead of synthesising one; its licence carries over
   --id ID                   meta.id (default: directory name and seed)
   --label TEXT              meta.label
   --created ISO             meta.created (default SOURCE_DATE_EPOCH, else 1970-01-01)
@@ -44,6 +49,7 @@ Options:
         scar: { type: 'string' },
         'lead-diameter': { type: 'string' },
         'lateral-vein-scale': { type: 'string' },
+        veins: { type: 'string' },
         id: { type: 'string' },
         label: { type: 'string' },
         created: { type: 'string' },
@@ -71,15 +77,26 @@ Options:
         };
     if (!values.quiet) io.err(`reading surfaces from ${dir}`);
     const surfaces = readHeartSurfaces(dir);
+    let veins: { file: CentrelineFile; source: string } | undefined;
+    if (values.veins !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(values.veins, 'utf8');
+      } catch (cause) {
+        throw new TwinguideError('TG_ERR_SURFACE', `cannot read --veins ${values.veins}: ${(cause as Error).message}`, { cause });
+      }
+      veins = { file: parseCentrelineFile(text, values.veins), source: basename(values.veins) };
+    }
     const { bundle } = buildTwinFromSurfaces(surfaces, {
       seed,
       scarSegments,
       ...(leadDiameterMm !== undefined ? { leadDiameterMm } : {}),
       ...(lateralVeinScale !== undefined ? { lateralVeinScale } : {}),
+      ...(veins ? { veins } : {}),
       id: values.id ?? defaultTwinId(dir, seed),
       ...(values.label !== undefined ? { label: values.label } : {}),
       ...(values.created !== undefined ? { created: new Date(values.created).toISOString() } : {}),
-      source: `twinguide twin build --seed ${seed}${scarSegments.length ? ` --scar ${scarSegments.join(',')}` : ''} from the surfaces in ${dir}`,
+      source: `twinguide twin build --seed ${seed}${scarSegments.length ? ` --scar ${scarSegments.join(',')}` : ''}${veins ? ` --veins ${veins.source}` : ''} from the surfaces in ${dir}`,
       ...(progress ? { progress } : {}),
     });
     if (!values.quiet) io.err('checking the twin as the server will load it…');

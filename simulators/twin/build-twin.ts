@@ -12,7 +12,8 @@ import { Random } from './random.ts';
 import { FEATURE_NAMES, ILLUSTRATIVE_MODEL, MODEL_CARD } from './response-features.ts';
 import { DEFAULT_SITE_OPTIONS, sampleSites } from './site-sampling.ts';
 import { readSurfaceFile } from './surface-files.ts';
-import { EpicardialProjector, synthesiseVeins } from './vein-synthesis.ts';
+import { fitRealVeinTree, type CentrelineFile, type VeinFitReport } from './real-vein-tree.ts';
+import { EpicardialProjector, synthesiseVeins, type SynthesisedVeins } from './vein-synthesis.ts';
 import { vertex, type TriangleMesh } from './triangle-mesh.ts';
 
 export interface BuildOptions {
@@ -27,6 +28,8 @@ export interface BuildOptions {
   /** ISO date-time written to meta.created (default: SOURCE_DATE_EPOCH, else the Unix epoch), so builds are reproducible. */
   created?: string;
   source?: string;
+  /** A real centreline tree to fit onto the epicardium instead of synthesising one. */
+  veins?: { file: CentrelineFile; source: string };
   /** Called at the start of each slow step. */
   progress?: (step: string, index: number, total: number) => void;
 }
@@ -99,7 +102,15 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
   const qrsMs = qrsDurationMs(activationMs, scar);
 
   progress(3);
-  const veins = synthesiseVeins(epi, frame, random, { lateralVeinScale: options.lateralVeinScale ?? 1, nodeSpacingMm: 1.5 });
+  let veins: SynthesisedVeins;
+  let veinFit: VeinFitReport | null = null;
+  if (options.veins) {
+    const fitted = fitRealVeinTree(options.veins.file, epi, frame);
+    veins = fitted.veins;
+    veinFit = fitted.report;
+  } else {
+    veins = synthesiseVeins(epi, frame, random, { lateralVeinScale: options.lateralVeinScale ?? 1, nodeSpacingMm: 1.5 });
+  }
 
   progress(4);
   const sampled = sampleSites(veins, epi, frame, activationMs, qrsMs, scarVertices, { ...DEFAULT_SITE_OPTIONS, leadDiameterMm });
@@ -143,8 +154,13 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
         lateralVeinScale: options.lateralVeinScale ?? 1,
         anatomicalFrame: frame.method,
         qrsMs: r2(qrsMs),
+        ...(veinFit && options.veins
+          ? { veins: { file: options.veins.source, icpIterations: veinFit.iterations, scale: r3(veinFit.scale), rmsToSurfaceMm: r2(veinFit.rmsToSurfaceMm) } }
+          : {}),
       },
     },
+    // A tree from a share-alike source makes the twin a derivative work under the same licence.
+    options.veins ? { licence: 'vein tree from a real centreline model: see its licence (BodyParts3D: CC BY-SA 2.1 JP); this twin is shared under the same terms' } : {},
   );
   const card: NonNullable<TwinBundle['model']>['card'] = Object.assign({ ...MODEL_CARD }, {
     coefficients: { mean: ILLUSTRATIVE_MODEL.mean, scale: ILLUSTRATIVE_MODEL.scale, weights: ILLUSTRATIVE_MODEL.weights, bias: ILLUSTRATIVE_MODEL.bias },

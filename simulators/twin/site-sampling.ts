@@ -65,12 +65,19 @@ function at(g: BranchGeometry, arcMm: number): { point: Vec; radius: number } {
   return { point: add(g.points[k]!, scale(sub(g.points[k + 1]!, g.points[k]!), t)), radius: g.radii[k]! + t * (g.radii[k + 1]! - g.radii[k]!) };
 }
 
-/** Arc length from the ostium of every node (the tree is built parent-first). */
+/** Arc length from the ostium of every node (breadth-first from the root; edges in any order). */
 export function nodeArcLengths(veins: SynthesisedVeins): Float64Array {
   const arc = new Float64Array(veins.nodes.length);
-  for (const [a, b] of veins.edges) {
-    const pa = veins.nodes[a]!, pb = veins.nodes[b]!;
-    arc[b] = arc[a]! + Math.hypot(pb[0] - pa[0], pb[1] - pa[1], pb[2] - pa[2]);
+  const children: number[][] = veins.nodes.map(() => []);
+  for (const [a, b] of veins.edges) children[a]!.push(b);
+  const queue = [veins.root];
+  for (let head = 0; head < queue.length; head++) {
+    const a = queue[head]!;
+    for (const b of children[a]!) {
+      const pa = veins.nodes[a]!, pb = veins.nodes[b]!;
+      arc[b] = arc[a]! + Math.hypot(pb[0] - pa[0], pb[1] - pa[1], pb[2] - pa[2]);
+      queue.push(b);
+    }
   }
   return arc;
 }

@@ -6,6 +6,7 @@ import type { TwinBundle } from '../../protocol/index.ts';
 import { buildTwin } from '../../server/twin/load-twin.ts';
 import { angleOf, findAnatomicalFrame, heightOf, type HeartSurfaces } from '../../simulators/twin/anatomical-frame.ts';
 import { buildTwinFromSurfaces, readHeartSurfaces, serialiseTwin } from '../../simulators/twin/build-twin.ts';
+import { parseCentrelineFile } from '../../simulators/twin/real-vein-tree.ts';
 import { distanceToMesh, dot, sub, transformMesh, triangleNormal, unit, type TriangleMesh, type Vec } from '../../simulators/twin/triangle-mesh.ts';
 
 const ANATOMY = new URL('../../data/anatomy/bivme-patient1', import.meta.url).pathname;
@@ -170,6 +171,30 @@ describe('rigid motion and determinism', () => {
     const twin = await buildTwin(buildTwinFromSurfaces({ epi: original.epi }, { seed: 7 }).bundle);
     expect(twin.veins.branches.length).toBeGreaterThanOrEqual(6);
     await twin.close();
+  });
+});
+
+describe('a real centreline tree (--veins)', () => {
+  it('fits the BodyParts3D vein tree onto the biv-me epicardium: ostium basal-posterior, every node just outside the surface', async () => {
+    const file = parseCentrelineFile(readFileSync(new URL('../../data/anatomy/bodyparts3d-coronary-veins/veins_centerline.json', import.meta.url), 'utf8'), 'veins_centerline.json');
+    const { bundle, frame } = buildTwinFromSurfaces(original, { seed: 1, veins: { file, source: 'veins_centerline.json' } });
+    const twin = await buildTwin(bundle);
+    expect(twin.veins.nodeCount).toBe(392);
+    expect(twin.veins.branches.map((b) => b.name)).toEqual(file.branches.map((b) => b.name));
+    await twin.close();
+    const ostium = node(bundle, bundle.veins.root);
+    expect(heightOf(frame, ostium)).toBeGreaterThan(0.75);
+    expect(Math.sin(angleOf(frame, ostium))).toBeLessThan(-0.3);
+    for (let i = 0; i < bundle.veins.nodes.length; i += 3) {
+      const p = node(bundle, i);
+      const { distance, triangle, closest } = distanceToMesh(original.epi, p);
+      expect(distance, `node ${i}`).toBeLessThanOrEqual(3);
+      expect(dot(sub(p, closest), triangleNormal(original.epi, triangle))).toBeGreaterThanOrEqual(-1e-6);
+    }
+    const fit = (bundle.meta as unknown as { builder: { veins: { scale: number; rmsToSurfaceMm: number } } }).builder.veins;
+    expect(fit.scale).toBeGreaterThan(0.7);
+    expect(fit.scale).toBeLessThan(1.5);
+    expect((bundle.meta as unknown as { licence?: string }).licence).toContain('CC BY-SA');
   });
 });
 
