@@ -7,7 +7,7 @@
 import type { BranchKind } from '../../protocol/index.ts';
 import { TwinguideError } from '../../protocol/index.ts';
 import { applyFit, fitRigid, type Point3 } from '../../server/geometry/rigid-fit.ts';
-import { angleOf, axisPoint, type AnatomicalFrame } from './anatomical-frame.ts';
+import { angleOf, type AnatomicalFrame } from './anatomical-frame.ts';
 import { add, closestPointOnTriangle, cross, dot, norm, scale, sub, unit, vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
 import { EpicardialProjector, findGrooves, type SynthesisedVeins } from './vein-synthesis.ts';
 
@@ -45,9 +45,12 @@ export function parseCentrelineFile(text: string, source: string): CentrelineFil
 /** Nearest point on the mesh, searched over the triangles around the nearest vertices. */
 class SurfaceNearest {
   private readonly vertexTriangles: number[][];
-  constructor(private readonly mesh: TriangleMesh, private readonly frame: AnatomicalFrame) {
+  /** +1 when triangles are wound counter-clockwise seen from outside, −1 when the other way. */
+  private readonly winding: number;
+  constructor(private readonly mesh: TriangleMesh) {
     this.vertexTriangles = Array.from({ length: mesh.vertexCount }, () => []);
     for (let f = 0; f < mesh.triangleCount; f++) for (let k = 0; k < 3; k++) this.vertexTriangles[mesh.triangles[3 * f + k]!]!.push(f);
+    this.winding = signedVolume(mesh) >= 0 ? 1 : -1;
   }
   nearest(p: Readonly<Vec>): { point: Vec; normal: Vec; distance: number } {
     const m = this.mesh;
@@ -67,14 +70,7 @@ class SurfaceNearest {
         const a = vertex(m, m.triangles[3 * f]!), b = vertex(m, m.triangles[3 * f + 1]!), c = vertex(m, m.triangles[3 * f + 2]!);
         const q = closestPointOnTriangle(p, a, b, c);
         const d = norm(sub(p, q));
-        if (d < result.distance) {
-          let normal = unit(cross(sub(b, a), sub(c, a)));
-          // Outward: away from the long axis (works whatever the input winding).
-          const axis = axisPoint(this.frame, 0.5);
-          const radial = sub(q, add(axis, scale(this.frame.longAxis, dot(sub(q, axis), this.frame.longAxis))));
-          if (dot(normal, radial) < 0) normal = scale(normal, -1);
-          result = { point: q, normal, distance: d };
-        }
+        if (d < result.distance) result = { point: q, normal: scale(unit(cross(sub(b, a), sub(c, a))), this.winding), distance: d };
       }
     }
     return result;
@@ -85,12 +81,23 @@ class SurfaceNearest {
 const ANCHOR_WEIGHT = 40;
 const DEG = Math.PI / 180;
 
+/** Signed volume enclosed by the mesh (positive for outward winding; the open base rims barely matter). */
+function signedVolume(mesh: TriangleMesh): number {
+  const c = vertex(mesh, 0);
+  let v = 0;
+  for (let f = 0; f < mesh.triangleCount; f++) {
+    const a = sub(vertex(mesh, mesh.triangles[3 * f]!), c), b = sub(vertex(mesh, mesh.triangles[3 * f + 1]!), c), d = sub(vertex(mesh, mesh.triangles[3 * f + 2]!), c);
+    v += dot(a, cross(b, d)) / 6;
+  }
+  return v;
+}
+
 export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: AnatomicalFrame): { veins: SynthesisedVeins; report: VeinFitReport } {
   const m = file.frameToLPS?.matrix ?? [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
   const start: Point3[] = file.nodes.map(([x, y, z]) => [0, 1, 2].map((k) => m[k]![0]! * x + m[k]![1]! * y + m[k]![2]! * z) as unknown as Point3);
   const projector = new EpicardialProjector(epi, frame);
   const grooves = findGrooves(projector, 0.5) ?? { anterior: 60 * DEG, posterior: -60 * DEG };
-  const surface = new SurfaceNearest(epi, frame);
+  const surface = new SurfaceNearest(epi);
 
   // Anatomical anchors, where the synthesised tree would put them: the ostium at the posterior
   // crux, the CS's end on the posterolateral AV groove, the main trunk over the lateral AV groove
@@ -105,7 +112,7 @@ export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: 
   ];
   // Start from the anchors alone (similarity), then ICP with anchors and surface together.
   let points: Point3[] = start;
-  const initial = fitRigid(anchors.map(([i]) => start[i]!), anchors.map(([, t]) => t), { scaling: true });
+  const initial = fitRigid(anchors.map(([i]) => start[i]!), anchors.map(([, t]) => t), { scaling: true, weights: [4, 1, 1, 1] });
   points = points.map((p) => applyFit(initial, p));
   let totalScale = initial.scale;
 
@@ -119,7 +126,8 @@ export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: 
     });
     const source = [...points, ...anchors.map(([i]) => points[i]!)];
     const target = [...targets, ...anchors.map(([, t]) => t)];
-    const weights = [...points.map(() => 1), ...anchors.map(() => ANCHOR_WEIGHT)];
+    // The ostium is the anchor a physician relies on most (it is where the lead enters).
+    const weights = [...points.map(() => 1), ...anchors.map((_, k) => (k === 0 ? 4 : 1) * ANCHOR_WEIGHT)];
     const fit = fitRigid(source, target, { scaling: true, weights });
     points = points.map((p) => applyFit(fit, p));
     totalScale *= fit.scale;

@@ -10,12 +10,30 @@ function rotationFromQuaternion(q: number[]): number[] {
 const apply = (r: number[], s: number, t: number[], p: Point3): Point3 => [0, 1, 2].map((k) => s * (r[3 * k]! * p[0] + r[3 * k + 1]! * p[1] + r[3 * k + 2]! * p[2]) + t[k]!) as unknown as Point3;
 const coord = fc.double({ min: -100, max: 100, noNaN: true });
 
+/** Largest distance of any point from the line through the first point and the farthest from it. */
+function offLine(pts: readonly Point3[]): number {
+  const a = pts[0]!;
+  let b = a;
+  for (const p of pts) if (Math.hypot(p[0] - a[0], p[1] - a[1], p[2] - a[2]) > Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2])) b = p;
+  const d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+  const len = Math.hypot(d[0]!, d[1]!, d[2]!);
+  if (len < 10) return 0;
+  let max = 0;
+  for (const p of pts) {
+    const v = [p[0] - a[0], p[1] - a[1], p[2] - a[2]];
+    const c = [v[1]! * d[2]! - v[2]! * d[1]!, v[2]! * d[0]! - v[0]! * d[2]!, v[0]! * d[1]! - v[1]! * d[0]!];
+    max = Math.max(max, Math.hypot(c[0]!, c[1]!, c[2]!) / len);
+  }
+  return max;
+}
+
 describe('fitRigid (Horn, quaternions)', () => {
   it('recovers any rotation and translation from exact pairs to < 1e-6 mm (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }).filter((q) => Math.hypot(...q) > 0.1), fc.array(coord, { minLength: 3, maxLength: 3 }), fc.array(fc.tuple(coord, coord, coord), { minLength: 4, maxLength: 12 }), (q, t, pts) => {
-        const spread = Math.max(...pts.map((p) => Math.hypot(p[0] - pts[0]![0], p[1] - pts[0]![1], p[2] - pts[0]![2])));
-        fc.pre(spread > 10);
+        // Exact recovery needs a well-posed problem: points spread out and not all on one line
+        // (about a line the rotation is undetermined; registration refuses such input).
+        fc.pre(offLine(pts) > 5);
         const r = rotationFromQuaternion(q);
         const target = pts.map((p) => apply(r, 1, t, p));
         const fit = fitRigid(pts, target);
@@ -26,7 +44,7 @@ describe('fitRigid (Horn, quaternions)', () => {
         expect(fit.rmsMm).toBeLessThan(1e-6);
         expect(fit.scale).toBe(1);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env['RIGID_RUNS'] ?? 300) },
     );
   });
 
