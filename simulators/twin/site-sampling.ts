@@ -5,7 +5,7 @@
 
 import type { InaccessibleReason, SiteJson } from '../../protocol/index.ts';
 import { angleOf, heightOf, type AnatomicalFrame } from './anatomical-frame.ts';
-import { SCAR_DISTANCE_CAP_MM } from './response-features.ts';
+import { SCAR_DISTANCE_CAP_MM, branchLateralFeature } from './response-features.ts';
 import { add, dot, norm, scale, sub, unit, vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
 import type { SynthesisedVeins } from './vein-synthesis.ts';
 
@@ -131,7 +131,7 @@ export function sampleSites(
           ...(reasons.length > 0 ? { reasons } : {}),
           qlvMs,
         },
-        features: [Math.min(1, qlvMs / qrsMs), h, -Math.cos(phi), scarDistance, 2 * radius],
+        features: [Math.min(1, qlvMs / qrsMs), h, -Math.cos(phi), scarDistance, 2 * radius, branchLateralFeature(branch.kind)],
       });
     }
   }
