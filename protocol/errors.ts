@@ -25,6 +25,9 @@ export const ERRORS = {
   TG_ERR_TWIN_MODEL_LOAD: 'The twin\'s ONNX model cannot be loaded or does not have one float input [N, features] and one output.',
   TG_ERR_TWIN_MODEL_MISMATCH: 'The twin\'s ONNX model does not reproduce the stored `p` at every site within 1e-4.',
 
+  // Procedures and the pipeline
+  TG_ERR_REGISTRATION: 'A registration cannot be computed: too few, duplicate or collinear landmarks, unknown landmark name, or no trail to refine with.',
+
   // Twin builder
   TG_ERR_SURFACE: 'A surface file cannot be read: unknown format, malformed, non-finite or out-of-range data.',
   TG_ERR_ANATOMY: 'The surfaces cannot be oriented as a heart (no long axis, base, apex or septum found).',

@@ -128,11 +128,13 @@ export const FeedStatus = Type.Object(
   { state: FeedState, rateHz: Finite({ minimum: 0 }) },
   { additionalProperties: false },
 );
+export type FeedStatus = Static<typeof FeedStatus>;
 
 export const RegistrationStatus = Type.Object(
   { state: RegistrationState, rmsMm: Type.Optional(Finite({ minimum: 0 })) },
   { additionalProperties: false },
 );
+export type RegistrationStatus = Static<typeof RegistrationStatus>;
 
 export const Guidance = Type.Object(
   {

@@ -82,6 +82,24 @@ export class ResponseModel {
     return out.data as Float32Array;
   }
 
+  /**
+   * A runner for one feature row at a time, for the live pipeline: write `features`, await run().
+   * One input tensor over one buffer, created once; no per-call allocation beyond ORT's output.
+   */
+  singleRow(): { features: Float32Array; run: () => Promise<number> } {
+    const features = new Float32Array(this.featureNames.length);
+    const tensor = new ort.Tensor('float32', features, [1, features.length]);
+    const feeds = { [this.inputName]: tensor };
+    return {
+      features,
+      run: async () => {
+        if (!this.session) throw new Error('response model used after close()');
+        const result = await this.session.run(feeds);
+        return (result[this.outputName]!.data as Float32Array)[0]!;
+      },
+    };
+  }
+
   /** Run the model at every site; refuse the twin when any output differs from the stored p. */
   async checkAgainstSites(sites: SiteTable, tolerance: number): Promise<ModelCheck> {
     if (sites.count === 0) return { sites: 0, maxAbsError: 0, worstSite: null };

@@ -1,0 +1,86 @@
+// What flows through a procedure's pipeline. Inputs are samples, ticks (the transport's estimate
+// of "now" in source time, so a silent feed can be declared stale without a wall clock), the
+// transport closing, and registration changes; each stage turns what it owns into the next kind
+// and passes everything else through, in order.
+
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { DisplayMessage, FeedSample, FeedState } from '../../protocol/index.ts';
+import type { Registration } from './registration.ts';
+import type { ResponseValue } from './response-evaluator.ts';
+import type { TrackEstimate } from './tree-tracker.ts';
+
+export type PipelineInput =
+  | { kind: 'sample'; sample: FeedSample }
+  | { kind: 'tick'; t: number }
+  | { kind: 'closed'; t: number }
+  | { kind: 'registration'; registration: Registration };
+
+export type Observation =
+  | { type: 'point'; p: [number, number, number] }
+  | { type: 'ray'; origin: [number, number, number]; direction: [number, number, number] };
+
+export type Flow =
+  | PipelineInput
+  | { kind: 'compensated'; sample: FeedSample; source: [number, number, number] | null; views: { u: number; v: number }[] }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number }
+  | { kind: 'feed'; t: number; state: FeedState; rateHz: number }
+  | { kind: 'track'; seq: number; t: number; track: TrackEstimate; quality: number }
+  | { kind: 'assessed'; seq: number; t: number; track: TrackEstimate; quality: number; response: ResponseValue }
+  | { kind: 'message'; message: DisplayMessage };
+
+/** Why samples were dropped; counted, never thrown. */
+export type DropReason = 'duplicate' | 'late' | 'time-reversed' | 'quality-missing' | 'quality-out-of-view' | 'no-registration-frame' | 'triangulation' | 'behind-source';
+
+export class PipelineCounters {
+  samplesIn = 0;
+  samplesUsed = 0;
+  guidanceOut = 0;
+  readonly dropped: Record<DropReason, number> = {
+    duplicate: 0,
+    late: 0,
+    'time-reversed': 0,
+    'quality-missing': 0,
+    'quality-out-of-view': 0,
+    'no-registration-frame': 0,
+    triangulation: 0,
+    'behind-source': 0,
+  };
+  drop(reason: DropReason): void {
+    this.dropped[reason]++;
+  }
+  get droppedTotal(): number {
+    return Object.values(this.dropped).reduce((a, b) => a + b, 0);
+  }
+}
+
+/**
+ * A stage with private state per subscription: `create` builds the state and returns the handler
+ * for each item (emit zero or more items with `emit`) and, optionally, a flush at completion.
+ * Errors and completion pass through; unsubscribing tears everything down (no timers are used).
+ */
+export function stage<I, O>(create: (emit: (item: O) => void) => { next: (item: I) => void; complete?: () => void }): OperatorFunction<I, O> {
+  return (source) =>
+    new Observable<O>((subscriber) => {
+      const handler = create((item) => subscriber.next(item));
+      const subscription = source.subscribe({
+        next: (item) => {
+          try {
+            handler.next(item);
+          } catch (e) {
+            subscriber.error(e);
+          }
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => {
+          try {
+            handler.complete?.();
+          } catch (e) {
+            subscriber.error(e);
+            return;
+          }
+          subscriber.complete();
+        },
+      });
+      return () => subscription.unsubscribe();
+    });
+}

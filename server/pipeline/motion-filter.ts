@@ -1,0 +1,268 @@
+// Separating the catheter's own movement from the heart's. The lead tip rides on a beating,
+// breathing heart while the twin is still, so each coordinate of the measured tip is modelled as
+//   y(t) = position(t) + a_c sin φ_c(t) + b_c cos φ_c(t) + a_r sin φ_r(t) + b_r cos φ_r(t) + noise
+// with a constant-velocity catheter position and slowly drifting cardiac/respiratory amplitudes,
+// and estimated with a Kalman filter; the phases advance at frequencies found in the signal itself
+// (periodogram peaks in the cardiac and respiratory bands of the last few seconds). The filtered
+// `position` is the motion-compensated tip. All time comes from the samples.
+
+export interface MotionFilterOptions {
+  /** Measurement noise (standard deviation, in measurement units). */
+  noise: number;
+  /** Catheter acceleration spectral density (units²/s³): how quickly the physician changes speed. */
+  accelerationDensity: number;
+  /** Drift of the motion amplitudes (units²/s). */
+  amplitudeDrift: number;
+  /** Frequencies assumed before the signal has shown its own (Hz). */
+  cardiacHz: number;
+  respiratoryHz: number;
+  /** Window (s) over which the frequencies are estimated, and how often. */
+  spectrumWindowS: number;
+  spectrumEveryS: number;
+  /** A gap longer than this (s) loosens the filter's grip on position and velocity. */
+  gapS: number;
+}
+
+export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
+  noise: 1,
+  accelerationDensity: 400,
+  amplitudeDrift: 2,
+  cardiacHz: 1.1,
+  respiratoryHz: 0.25,
+  spectrumWindowS: 8,
+  spectrumEveryS: 0.5,
+  gapS: 0.5,
+};
+
+const N = 6; // state: position, velocity, a_c, b_c, a_r, b_r
+const CARDIAC_BAND: [number, number] = [0.6, 2.4];
+const RESPIRATORY_BAND: [number, number] = [0.12, 0.5];
+
+export class MotionFilter {
+  readonly dims: number;
+  private readonly o: MotionFilterOptions;
+  /** State per dimension, row-major [dims × N]. */
+  private readonly x: Float64Array;
+  /** Shared covariance (the measurement model is the same for every dimension). */
+  private readonly P = new Float64Array(N * N);
+  private readonly tmp = new Float64Array(N * N);
+  private readonly h = new Float64Array(N);
+  private readonly k = new Float64Array(N);
+  private readonly ph = new Float64Array(N);
+  private initialised = false;
+  private lastT = 0;
+  private phaseC = 0;
+  private phaseR = 0;
+  cardiacHz: number;
+  respiratoryHz: number;
+  // Ring buffer of recent measurements for the spectrum.
+  private readonly historyT: Float64Array;
+  private readonly historyY: Float64Array;
+  private historyStart = 0;
+  private historyCount = 0;
+  private nextSpectrumT = -Infinity;
+  private previousT = 0;
+  private initialisedAt = Number.NaN;
+
+  constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
+    this.dims = dims;
+    this.o = { ...DEFAULT_MOTION_OPTIONS, ...options };
+    this.x = new Float64Array(dims * N);
+    this.cardiacHz = this.o.cardiacHz;
+    this.respiratoryHz = this.o.respiratoryHz;
+    this.historyT = new Float64Array(capacity);
+    this.historyY = new Float64Array(capacity * dims);
+  }
+
+  /** Feed one measurement at time t; `out` receives the motion-compensated position. */
+  update(t: number, y: ArrayLike<number>, out: Float64Array | number[]): void {
+    const d = this.dims;
+    if (!this.initialised) {
+      for (let a = 0; a < d; a++) this.x[a * N] = y[a]!;
+      this.P.fill(0);
+      const s2 = this.o.noise ** 2;
+      this.P[0] = s2; this.P[1 * N + 1] = 100; this.P[2 * N + 2] = 25; this.P[3 * N + 3] = 25; this.P[4 * N + 4] = 25; this.P[5 * N + 5] = 25;
+      this.lastT = t;
+      this.initialised = true;
+      this.initialisedAt = t;
+      this.previousT = t;
+    } else {
+      const dt = Math.max(0, t - this.lastT);
+      this.predict(dt);
+      this.lastT = t;
+    }
+    const dt = this.initialisedAt === t ? 0 : t - this.previousT;
+    this.previousT = t;
+    this.initialisedAt = Number.NaN;
+    this.remember(t, y);
+    this.spectrumStep(t, dt);
+    // Measurement row for this instant.
+    const h = this.h;
+    h[0] = 1; h[1] = 0;
+    h[2] = Math.sin(this.phaseC); h[3] = Math.cos(this.phaseC);
+    h[4] = Math.sin(this.phaseR); h[5] = Math.cos(this.phaseR);
+    const P = this.P;
+    let s = this.o.noise ** 2;
+    for (let i = 0; i < N; i++) {
+      let acc = 0;
+      for (let j = 0; j < N; j++) acc += P[i * N + j]! * h[j]!;
+      this.ph[i] = acc;
+      s += h[i]! * acc;
+    }
+    for (let i = 0; i < N; i++) this.k[i] = this.ph[i]! / s;
+    for (let a = 0; a < d; a++) {
+      let pred = 0;
+      for (let j = 0; j < N; j++) pred += h[j]! * this.x[a * N + j]!;
+      const innovation = y[a]! - pred;
+      for (let i = 0; i < N; i++) this.x[a * N + i]! += this.k[i]! * innovation;
+      out[a] = this.x[a * N]!;
+    }
+    // P = (I − k hᵀ) P = P − k (P h)ᵀ (P symmetric)
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) P[i * N + j]! -= this.k[i]! * this.ph[j]!;
+  }
+
+  /** Time update over dt: position += velocity·dt, phases advance, noise added. */
+  private predict(dt: number): void {
+    const P = this.P;
+    const gap = dt > this.o.gapS;
+    if (dt > 0) {
+      // Catheter position/velocity: F = [[1, dt], [0, 1]] on the first two states.
+      for (let a = 0; a < this.dims; a++) this.x[a * N]! += dt * this.x[a * N + 1]!;
+      const t = this.tmp;
+      t.set(P);
+      for (let j = 0; j < N; j++) t[j] = P[j]! + dt * P[N + j]!; // row 0 of F·P
+      for (let i = 0; i < N; i++) {
+        P[i * N] = t[i * N]! + dt * t[i * N + 1]!; // column 0 of (F·P)·Fᵀ
+        for (let j = 1; j < N; j++) P[i * N + j] = t[i * N + j]!;
+      }
+      const q = this.o.accelerationDensity;
+      P[0]! += (q * dt ** 3) / 3;
+      P[1]! += (q * dt ** 2) / 2;
+      P[N]! += (q * dt ** 2) / 2;
+      P[N + 1]! += q * dt;
+      for (let i = 2; i < N; i++) P[i * N + i]! += this.o.amplitudeDrift * dt;
+      this.phaseC = (this.phaseC + 2 * Math.PI * this.cardiacHz * dt) % (2 * Math.PI);
+      this.phaseR = (this.phaseR + 2 * Math.PI * this.respiratoryHz * dt) % (2 * Math.PI);
+    }
+    if (gap) {
+      // After a dropout the catheter may have moved: let position and velocity be relearnt.
+      P[0]! += 25;
+      P[N + 1]! += 100;
+    }
+  }
+
+  private remember(t: number, y: ArrayLike<number>): void {
+    const cap = this.historyT.length;
+    const at = (this.historyStart + this.historyCount) % cap;
+    this.historyT[at] = t;
+    for (let a = 0; a < this.dims; a++) this.historyY[at * this.dims + a] = y[a]!;
+    if (this.historyCount < cap) this.historyCount++;
+    else this.historyStart = (this.historyStart + 1) % cap;
+    // Drop what is older than the window.
+    while (this.historyCount > 0 && t - this.historyT[this.historyStart]! > this.o.spectrumWindowS) {
+      this.historyStart = (this.historyStart + 1) % cap;
+      this.historyCount--;
+    }
+  }
+
+  // The spectrum is computed a few bins per sample (so no single sample pays for all of it): a
+  // round snapshots the recent signal, decimated and detrended, then works through the bins.
+  private readonly snapT = new Float64Array(SNAPSHOT);
+  private readonly snapY = new Float64Array(SNAPSHOT * 3);
+  private snapN = 0;
+  private snapSpan = 0;
+  private readonly binPower = new Float64Array(BINS.length);
+  private binNext = -1;
+  private binsPerUpdate = 1;
+
+  private spectrumStep(now: number, dt: number): void {
+    if (this.binNext < 0) {
+      if (now < this.nextSpectrumT || this.historyCount < 16) return;
+      this.nextSpectrumT = now + this.o.spectrumEveryS;
+      this.snapshot(now);
+      this.binNext = 0;
+      this.binsPerUpdate = Math.max(1, Math.ceil((BINS.length * Math.max(dt, 1e-3)) / (0.8 * this.o.spectrumEveryS)));
+    }
+    const d = this.dims;
+    const end = Math.min(BINS.length, this.binNext + this.binsPerUpdate);
+    for (let b = this.binNext; b < end; b++) {
+      const w0 = 2 * Math.PI * BINS[b]!;
+      let total = 0;
+      for (let a = 0; a < d; a++) {
+        let re = 0, im = 0;
+        for (let i = 0; i < this.snapN; i++) {
+          const w = w0 * this.snapT[i]!;
+          const r = this.snapY[i * d + a]!;
+          re += r * Math.cos(w);
+          im -= r * Math.sin(w);
+        }
+        total += re * re + im * im;
+      }
+      this.binPower[b] = total;
+    }
+    this.binNext = end;
+    if (end < BINS.length) return;
+    this.binNext = -1;
+    if (this.snapSpan >= 3) {
+      const fc = peak(this.binPower, CARDIAC_FIRST, CARDIAC_LAST);
+      if (fc !== null) this.cardiacHz = fc;
+    }
+    if (this.snapSpan >= 6) {
+      const fr = peak(this.binPower, RESP_FIRST, RESP_LAST);
+      if (fr !== null) this.respiratoryHz = fr;
+    }
+  }
+
+  private snapshot(now: number): void {
+    const n = this.historyCount;
+    const cap = this.historyT.length;
+    const d = this.dims;
+    const stride = Math.max(1, Math.ceil(n / SNAPSHOT));
+    const first = this.historyT[this.historyStart]!;
+    let m = 0;
+    for (let i = 0; i < n && m < SNAPSHOT; i += stride, m++) {
+      const k = (this.historyStart + i) % cap;
+      this.snapT[m] = this.historyT[k]! - first;
+      for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyY[k * d + a]!;
+    }
+    this.snapN = m;
+    this.snapSpan = now - first;
+    // Linear detrend per dimension: the catheter's own slow movement is not motion.
+    let st = 0, stt = 0;
+    for (let i = 0; i < m; i++) { st += this.snapT[i]!; stt += this.snapT[i]! ** 2; }
+    const den = m * stt - st * st;
+    for (let a = 0; a < d; a++) {
+      let sy = 0, sty = 0;
+      for (let i = 0; i < m; i++) { sy += this.snapY[i * d + a]!; sty += this.snapT[i]! * this.snapY[i * d + a]!; }
+      const slope = den > 0 ? (m * sty - st * sy) / den : 0;
+      const icpt = (sy - slope * st) / m;
+      for (let i = 0; i < m; i++) this.snapY[i * d + a]! -= icpt + slope * this.snapT[i]!;
+    }
+  }
+}
+
+const SNAPSHOT = 160;
+const BIN_STEP = { cardiac: 0.02, respiratory: 0.01 };
+const BINS: number[] = [];
+for (let f = CARDIAC_BAND[0]; f <= CARDIAC_BAND[1] + 1e-9; f += BIN_STEP.cardiac) BINS.push(f);
+const CARDIAC_FIRST = 0;
+const CARDIAC_LAST = BINS.length - 1;
+for (let f = RESPIRATORY_BAND[0]; f <= RESPIRATORY_BAND[1] + 1e-9; f += BIN_STEP.respiratory) BINS.push(f);
+const RESP_FIRST = CARDIAC_LAST + 1;
+const RESP_LAST = BINS.length - 1;
+
+/** A clear peak only (well above the band's mean power), refined by a parabola through its neighbours. */
+function peak(power: Float64Array, first: number, last: number): number | null {
+  let best = first, sum = 0;
+  for (let b = first; b <= last; b++) {
+    sum += power[b]!;
+    if (power[b]! > power[best]!) best = b;
+  }
+  if (!(power[best]! > (3 * sum) / (last - first + 1))) return null;
+  const f = BINS[best]!;
+  if (best === first || best === last) return f;
+  const l = power[best - 1]!, c = power[best]!, r = power[best + 1]!;
+  const curvature = l - 2 * c + r;
+  const step = BINS[best + 1]! - f;
+  return curvature < 0 ? f + (0.5 * step * (l - r)) / curvature : f;
+}

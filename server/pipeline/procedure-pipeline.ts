@@ -1,0 +1,48 @@
+// One procedure's live pipeline, assembled from the stages:
+//   order → feed state → motion compensation → localise (register / back-project) → track on the
+//   tree → responder probability → guidance.
+// Pure: no sockets, no clocks; the same inputs give the same messages, byte for byte, whether they
+// come from a live feed, a recording or a test.
+
+import { filter, map, type Observable } from 'rxjs';
+import { DEFAULT_LIMITS, type DisplayMessage, type Limits } from '../../protocol/index.ts';
+import type { Twin } from '../twin/twin.ts';
+import { PipelineCounters, type Flow, type PipelineInput } from './flow.ts';
+import { NO_REGISTRATION, type Registration } from './registration.ts';
+import { assessResponse } from './stages/assess-response.ts';
+import { DEFAULT_COMPENSATION, compensateMotion, type CompensationOptions } from './stages/compensate-motion.ts';
+import { trackFeedState } from './stages/feed-state.ts';
+import { guide } from './stages/guide.ts';
+import { localise } from './stages/localise.ts';
+import { orderSamples } from './stages/order-samples.ts';
+import { trackOnTree } from './stages/track-on-tree.ts';
+import type { TrackerOptions } from './tree-tracker.ts';
+import type { GuidanceOptions } from './zone-guidance.ts';
+
+export interface PipelineOptions {
+  procedureId: string;
+  limits?: Partial<Limits>;
+  registration?: Registration;
+  compensation?: CompensationOptions;
+  tracker?: Partial<TrackerOptions>;
+  guidance?: Partial<GuidanceOptions>;
+  counters?: PipelineCounters;
+}
+
+export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: Observable<PipelineInput>) => Observable<DisplayMessage> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const counters = options.counters ?? new PipelineCounters();
+  const registration = options.registration ?? NO_REGISTRATION;
+  return (input) =>
+    (input as Observable<Flow>).pipe(
+      orderSamples(limits, counters),
+      trackFeedState(limits),
+      compensateMotion(options.compensation ?? DEFAULT_COMPENSATION),
+      localise(counters, registration),
+      trackOnTree(twin, options.tracker),
+      assessResponse(twin),
+      guide(twin, options.procedureId, counters, options.guidance, registration),
+      filter((item): item is Extract<Flow, { kind: 'message' }> => item.kind === 'message'),
+      map((item) => item.message),
+    );
+}

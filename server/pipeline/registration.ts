@@ -1,0 +1,137 @@
+// Registration, source frame → twin frame. Landmark fit: rigid least squares (Horn) from ≥ 3
+// non-collinear pairs, with the RMS fiducial error and a leave-one-out target-error estimate.
+// Refinement: ICP of the collected tip trail to the vein centrelines, trimmed, bounded, and kept
+// only when it brings the trail closer to the veins.
+
+import { TwinguideError, type RegistrationInfo, type RegistrationState } from '../../protocol/index.ts';
+import { applyFit, fitRigid, fitToMatrix, type Point3, type RigidFit } from '../geometry/rigid-fit.ts';
+import { symmetricEigen } from '../geometry/symmetric-eigen.ts';
+import { newCentrelinePoint, type CentrelineIndex } from '../twin/centreline-index.ts';
+
+export interface Registration {
+  readonly state: RegistrationState;
+  /** Row-major 4×4, source → twin. */
+  readonly matrix: readonly number[];
+  readonly rmsMm?: number;
+  readonly treMm?: number;
+}
+
+export const NO_REGISTRATION: Registration = Object.freeze({ state: 'none', matrix: Object.freeze([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]) });
+
+export function identityRegistration(): Registration {
+  return { state: 'landmarks', matrix: NO_REGISTRATION.matrix, rmsMm: 0, treMm: 0 };
+}
+
+export function registrationInfo(r: Registration): RegistrationInfo {
+  const info: RegistrationInfo = { state: r.state };
+  if (r.state !== 'none') info.transform = [...r.matrix];
+  if (r.rmsMm !== undefined) info.rmsMm = r.rmsMm;
+  if (r.treMm !== undefined) info.treMm = r.treMm;
+  return info;
+}
+
+/** x' = M x for a row-major 4×4, written into out (no allocation). */
+export function transformPoint(m: readonly number[], x: number, y: number, z: number, out: number[] | Float64Array): void {
+  out[0] = m[0]! * x + m[1]! * y + m[2]! * z + m[3]!;
+  out[1] = m[4]! * x + m[5]! * y + m[6]! * z + m[7]!;
+  out[2] = m[8]! * x + m[9]! * y + m[10]! * z + m[11]!;
+}
+
+/** Points closer than this are the same point; all within it of a line are collinear. */
+const DEGENERATE_MM = 1;
+
+function checkPairs(source: readonly Point3[], target: readonly Point3[]): void {
+  if (source.length < 3) throw new TwinguideError('TG_ERR_REGISTRATION', `${source.length} landmark pairs; a rigid fit needs at least 3`);
+  for (const pts of [source, target]) {
+    for (let i = 0; i < pts.length; i++) for (let j = 0; j < i; j++) {
+      const d = Math.hypot(pts[i]![0] - pts[j]![0], pts[i]![1] - pts[j]![1], pts[i]![2] - pts[j]![2]);
+      if (d < DEGENERATE_MM) throw new TwinguideError('TG_ERR_REGISTRATION', `landmarks ${j} and ${i} are the same point (${d.toFixed(2)} mm apart)`);
+    }
+    // Collinear: the spread about the best line (2nd principal value) is tiny.
+    const n = pts.length;
+    const c = [0, 0, 0];
+    for (const p of pts) for (let k = 0; k < 3; k++) c[k]! += p[k]! / n;
+    const cov = new Float64Array(9);
+    for (const p of pts) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) cov[3 * r + s]! += ((p[r]! - c[r]!) * (p[s]! - c[s]!)) / n;
+    const { values } = symmetricEigen(cov, 3);
+    if (Math.sqrt(Math.max(0, values[1]!)) < DEGENERATE_MM / 2) throw new TwinguideError('TG_ERR_REGISTRATION', 'the landmarks are collinear: a rotation about their line cannot be determined');
+  }
+}
+
+/** Landmark registration with RMS fiducial error and leave-one-out TRE (each landmark predicted by the fit of the others). */
+export function registerLandmarks(source: readonly Point3[], target: readonly Point3[], options: { scaling?: boolean } = {}): Registration & { fit: RigidFit } {
+  if (source.length !== target.length) throw new TwinguideError('TG_ERR_REGISTRATION', 'as many source as twin points are needed');
+  checkPairs(source, target);
+  const fit = fitRigid(source, target, { scaling: options.scaling === true });
+  let tre = 0;
+  let counted = 0;
+  if (source.length >= 4) {
+    for (let i = 0; i < source.length; i++) {
+      const s = source.filter((_, k) => k !== i);
+      const t = target.filter((_, k) => k !== i);
+      try {
+        checkPairs(s, t);
+      } catch {
+        continue; // leaving this one out makes the rest degenerate: no estimate from it
+      }
+      const p = applyFit(fitRigid(s, t, { scaling: options.scaling === true }), source[i]!);
+      tre += (p[0] - target[i]![0]) ** 2 + (p[1] - target[i]![1]) ** 2 + (p[2] - target[i]![2]) ** 2;
+      counted++;
+    }
+  }
+  const treMm = counted > 0 ? Math.sqrt(tre / counted) : undefined;
+  return { state: 'landmarks', matrix: fitToMatrix(fit), rmsMm: fit.rmsMm, ...(treMm !== undefined ? { treMm } : {}), fit };
+}
+
+export interface RefineResult {
+  registration: Registration;
+  accepted: boolean;
+  /** RMS distance of the trail to the centrelines (trimmed), before and after. */
+  beforeMm: number;
+  afterMm: number;
+  iterations: number;
+}
+
+/**
+ * ICP of a trail of tip positions (source frame) to the vein centrelines: point-to-centreline
+ * pairs, the worst `trimFraction` dropped each round, at most `maxIterations`. Accepted only when
+ * the trimmed RMS improves.
+ */
+export function refineRegistration(current: Registration, trailSource: readonly Point3[], centrelines: CentrelineIndex, options: { maxIterations?: number; trimFraction?: number } = {}): RefineResult {
+  if (current.state === 'none') throw new TwinguideError('TG_ERR_REGISTRATION', 'refinement needs a landmark registration first');
+  if (trailSource.length < 20) throw new TwinguideError('TG_ERR_REGISTRATION', `refinement needs a trail of at least 20 tip positions, have ${trailSource.length}`);
+  const maxIterations = options.maxIterations ?? 30;
+  const trim = options.trimFraction ?? 0.2;
+  const nearest = newCentrelinePoint();
+  let matrix = [...current.matrix];
+  const moved = [0, 0, 0];
+  const score = (m: readonly number[]): { rms: number; pairs: [Point3, Point3][] } => {
+    const pairs: [Point3, Point3, number][] = [];
+    for (const p of trailSource) {
+      transformPoint(m, p[0], p[1], p[2], moved);
+      centrelines.nearest(moved[0]!, moved[1]!, moved[2]!, nearest);
+      pairs.push([p, [nearest.x, nearest.y, nearest.z], nearest.distanceMm]);
+    }
+    pairs.sort((a, b) => a[2] - b[2]);
+    const kept = pairs.slice(0, Math.max(3, Math.floor(pairs.length * (1 - trim))));
+    return { rms: Math.sqrt(kept.reduce((s, x) => s + x[2] ** 2, 0) / kept.length), pairs: kept.map(([a, b]) => [a, b]) };
+  };
+  const before = score(matrix);
+  let best = { matrix, rms: before.rms };
+  let pairs = before.pairs;
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    const fit = fitRigid(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+    matrix = fitToMatrix(fit);
+    const next = score(matrix);
+    const improved = next.rms < best.rms - 1e-4;
+    if (improved) best = { matrix, rms: next.rms };
+    pairs = next.pairs;
+    if (!improved) break;
+  }
+  const accepted = best.rms < before.rms - 1e-3;
+  const registration: Registration = accepted
+    ? { state: 'refined', matrix: best.matrix, rmsMm: best.rms, ...(current.treMm !== undefined ? { treMm: current.treMm } : {}) }
+    : current;
+  return { registration, accepted, beforeMm: before.rms, afterMm: best.rms, iterations };
+}

@@ -1,0 +1,95 @@
+// The responder probability at the tip: a site's own p when the tip is at a site; between sites of
+// a branch, the features and p interpolated along arc length; with a twin model, the ONNX model run
+// on the interpolated features (one session per twin, one reused input tensor per procedure).
+
+import type { Twin } from '../twin/twin.ts';
+
+export type ResponseSource = 'site' | 'interpolated' | 'model';
+
+export interface ResponseValue {
+  p: number;
+  source: ResponseSource;
+}
+
+/** Within this of a site, the site's own p is reported. */
+export const AT_SITE_MM = 0.5;
+
+export class ResponseEvaluator {
+  private readonly features: Float32Array;
+  private readonly runModel: (() => Promise<number>) | null;
+
+  constructor(private readonly twin: Twin) {
+    const runner = twin.model?.singleRow() ?? null;
+    this.features = runner ? runner.features : new Float32Array(twin.sites.featureCount);
+    this.runModel = runner ? runner.run : null;
+  }
+
+  get usesModel(): boolean {
+    return this.runModel !== null;
+  }
+
+  /**
+   * Locate the tip among the branch's sites: returns [i, j, f] (interpolate sites i → j by f), or
+   * null when the branch has no sites or the tip is beyond its first/last site (then the nearest).
+   */
+  private bracket(branch: number, arcMm: number): [number, number, number] | null {
+    const s = this.twin.sites;
+    const list = s.byBranch[branch];
+    if (!list || list.length === 0) return null;
+    const first = list[0]!, last = list[list.length - 1]!;
+    if (arcMm <= s.arcLengthMm[first]!) return [first, first, 0];
+    if (arcMm >= s.arcLengthMm[last]!) return [last, last, 0];
+    let lo = 0, hi = list.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (s.arcLengthMm[list[mid]!]! <= arcMm) lo = mid;
+      else hi = mid;
+    }
+    const i = list[lo]!, j = list[hi]!;
+    const span = s.arcLengthMm[j]! - s.arcLengthMm[i]!;
+    return [i, j, span > 0 ? (arcMm - s.arcLengthMm[i]!) / span : 0];
+  }
+
+  /** Synchronous part: at a site or interpolated; `needsModel` when the model should refine it. */
+  evaluateSync(branch: number, arcMm: number, out: ResponseValue): boolean {
+    const s = this.twin.sites;
+    const b = this.bracket(branch, arcMm);
+    if (!b) {
+      out.p = 0;
+      out.source = 'interpolated';
+      return false;
+    }
+    const [i, j, f] = b;
+    if (Math.abs(s.arcLengthMm[i]! - arcMm) <= AT_SITE_MM || i === j) {
+      const k = Math.abs(s.arcLengthMm[i]! - arcMm) <= Math.abs(s.arcLengthMm[j]! - arcMm) ? i : j;
+      out.p = s.p[k]!;
+      out.source = 'site';
+      return false;
+    }
+    if (Math.abs(s.arcLengthMm[j]! - arcMm) <= AT_SITE_MM) {
+      out.p = s.p[j]!;
+      out.source = 'site';
+      return false;
+    }
+    out.p = s.p[i]! + f * (s.p[j]! - s.p[i]!);
+    out.source = 'interpolated';
+    if (!this.runModel) return false;
+    const n = s.featureCount;
+    for (let k = 0; k < n; k++) this.features[k] = s.features[i * n + k]! + f * (s.features[j * n + k]! - s.features[i * n + k]!);
+    return true;
+  }
+
+  /** Full evaluation, running the model on the interpolated features where the twin has one. */
+  async evaluate(branch: number, arcMm: number, out: ResponseValue): Promise<ResponseValue> {
+    if (!this.evaluateSync(branch, arcMm, out)) return out;
+    return this.refineWithModel(out);
+  }
+
+  /** After evaluateSync returned true: run the model on the features it interpolated. */
+  async refineWithModel(out: ResponseValue): Promise<ResponseValue> {
+    const p = await this.runModel!();
+    out.p = Math.min(1, Math.max(0, p));
+    out.source = 'model';
+    return out;
+  }
+}

@@ -1,0 +1,77 @@
+// The last stage: guidance messages for assessed positions, status messages when the feed or the
+// registration changes. Confidence combines tracking, registration quality and (for fluoro) how
+// well the two views agreed; with poor confidence the instruction says so instead of guessing.
+
+import type { FeedState, FeedStatus, Guidance, RegistrationStatus, StatusMessage } from '../../../protocol/index.ts';
+import type { Twin } from '../../twin/twin.ts';
+import { stage, type Flow, type PipelineCounters } from '../flow.ts';
+import { NO_REGISTRATION, type Registration } from '../registration.ts';
+import { ZoneGuide, type GuidanceOptions } from '../zone-guidance.ts';
+
+const r1 = (x: number): number => Math.round(x * 10) / 10 + 0;
+const r2 = (x: number): number => Math.round(x * 100) / 100 + 0;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000 + 0;
+
+/** How much a registration can be trusted: RMS ≤ 2 mm fully, falling to 0.25 at 8 mm; none: barely. */
+export function registrationConfidence(r: Registration): number {
+  if (r.state === 'none') return 0.1;
+  const rms = r.rmsMm ?? 0;
+  return Math.max(0.25, Math.min(1, 1 - (rms - 2) / 8));
+}
+
+export function guide(twin: Twin, procedureId: string, counters: PipelineCounters, options: Partial<GuidanceOptions> = {}, initial: Registration = NO_REGISTRATION) {
+  return stage<Flow, Flow>((emit) => {
+    const zones = new ZoneGuide(twin, options);
+    let registration = initial;
+    let feed: { state: FeedState; rateHz: number } = { state: 'lost', rateHz: 0 };
+    const registrationStatus = (): RegistrationStatus => (registration.rmsMm === undefined ? { state: registration.state } : { state: registration.state, rmsMm: r2(registration.rmsMm) });
+    const status = (t: number | undefined): StatusMessage => {
+      const message: StatusMessage = { type: 'status', procedureId, feed: { ...feed }, registration: registrationStatus() };
+      if (t !== undefined) message.t = t;
+      return message;
+    };
+    return {
+      next(item) {
+        if (item.kind === 'feed') {
+          feed = { state: item.state, rateHz: item.rateHz };
+          emit({ kind: 'message', message: status(item.t) });
+          return;
+        }
+        if (item.kind === 'registration') {
+          registration = item.registration;
+          zones.reset();
+          emit({ kind: 'message', message: status(undefined) });
+          return;
+        }
+        if (item.kind !== 'assessed') return emit(item);
+        const { track, response } = item;
+        const confidence = Math.min(1, track.confidence * registrationConfidence(registration) * item.quality);
+        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence);
+        const zone: Guidance['zone'] = { state: decision.state, instruction: decision.instruction, text: decision.text };
+        if (decision.zoneId !== undefined) zone.zoneId = decision.zoneId;
+        if (decision.distanceMm !== undefined) zone.distanceMm = decision.distanceMm;
+        if (decision.dwellS !== undefined) zone.dwellS = r2(decision.dwellS);
+        if (decision.targetBranch !== undefined) zone.targetBranch = decision.targetBranch;
+        const feedStatus: FeedStatus = { state: feed.state, rateHz: feed.rateHz };
+        const message: Guidance = {
+          type: 'guidance',
+          seq: item.seq,
+          t: item.t,
+          tip: {
+            p: [r2(track.x), r2(track.y), r2(track.z)],
+            branch: twin.veins.branches[track.branch]!.id,
+            arcLengthMm: r1(track.arcLengthMm),
+            offCentrelineMm: r1(track.offCentrelineMm),
+            confidence: r3(confidence),
+          },
+          response: { p: r3(response.p), source: response.source },
+          zone,
+          feed: feedStatus,
+          registration: registrationStatus(),
+        };
+        counters.guidanceOut++;
+        emit({ kind: 'message', message });
+      },
+    };
+  });
+}

@@ -1,0 +1,51 @@
+// From compensated measurements to observations in the twin frame: an EAM point through the
+// registration; a fluoro view back-projected to a ray (C-arm frame → twin through the registration);
+// two views triangulated to a point (views whose rays pass far apart are dropped and counted).
+
+import { stage, type Flow, type PipelineCounters } from '../flow.ts';
+import { backProject, triangulate } from '../carm-geometry.ts';
+import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
+
+/** Biplane rays that miss each other by more than this are not one tip. */
+export const MAX_TRIANGULATION_GAP_MM = 8;
+
+export function localise(counters: PipelineCounters, initial: Registration = NO_REGISTRATION) {
+  return stage<Flow, Flow>((emit) => {
+    let registration = initial;
+    const p = [0, 0, 0];
+    const o = [0, 0, 0];
+    const rotate = (d: readonly number[]): [number, number, number] => {
+      const m = registration.matrix;
+      return [m[0]! * d[0]! + m[1]! * d[1]! + m[2]! * d[2]!, m[4]! * d[0]! + m[5]! * d[1]! + m[6]! * d[2]!, m[8]! * d[0]! + m[9]! * d[1]! + m[10]! * d[2]!];
+    };
+    return {
+      next(item) {
+        if (item.kind === 'registration') {
+          registration = item.registration;
+          return emit(item);
+        }
+        if (item.kind !== 'compensated') return emit(item);
+        const s = item.sample;
+        if (item.source) {
+          transformPoint(registration.matrix, item.source[0], item.source[1], item.source[2], p);
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: [p[0]!, p[1]!, p[2]!] }, quality: 1 });
+          return;
+        }
+        if (s.type !== 'fluoro') return;
+        const rays = s.views.map((view, k) => {
+          const c = item.views[k]!;
+          const ray = backProject(view.geometry, c.u, c.v);
+          transformPoint(registration.matrix, ray.origin[0], ray.origin[1], ray.origin[2], o);
+          return { origin: [o[0]!, o[1]!, o[2]!] as [number, number, number], direction: rotate(ray.direction) };
+        });
+        if (rays.length === 1) {
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'ray', origin: rays[0]!.origin, direction: rays[0]!.direction }, quality: 1 });
+          return;
+        }
+        const tri = triangulate(rays[0]!, rays[1]!);
+        if (!tri || tri.gapMm > MAX_TRIANGULATION_GAP_MM) return counters.drop('triangulation');
+        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM) });
+      },
+    };
+  });
+}

@@ -1,0 +1,72 @@
+// Ordering by seq with a bounded reorder window. An in-order sample passes at once (no added
+// latency); an early one waits until the gap before it fills, or until the window (in samples or
+// in source time) runs out, then the gap is accepted. Duplicates, late arrivals (behind what was
+// already passed on), time going backwards, and samples whose tracker reported no position are
+// dropped and counted by reason.
+
+import type { FeedSample, Limits } from '../../../protocol/index.ts';
+import { stage, type Flow, type PipelineCounters } from '../flow.ts';
+
+export function orderSamples(limits: Pick<Limits, 'reorderWindowSamples' | 'reorderWindowS'>, counters: PipelineCounters) {
+  return stage<Flow, Flow>((emit) => {
+    let lastSeq = -1;
+    let lastT = -Infinity;
+    const held: FeedSample[] = [];
+    const release = (sample: FeedSample): void => {
+      if (sample.t < lastT) {
+        counters.drop('time-reversed');
+        return;
+      }
+      lastSeq = sample.seq;
+      lastT = sample.t;
+      emit({ kind: 'sample', sample });
+    };
+    const drain = (): void => {
+      // Pass on the held samples that now follow without a gap.
+      while (held.length > 0 && held[0]!.seq === lastSeq + 1) release(held.shift()!);
+    };
+    const expire = (now: number, force: boolean): void => {
+      while (held.length > 0 && (force || held.length > limits.reorderWindowSamples || now - held[0]!.t > limits.reorderWindowS)) {
+        release(held.shift()!);
+        drain();
+      }
+    };
+    return {
+      next(item) {
+        if (item.kind === 'tick') {
+          expire(item.t, false);
+          emit(item);
+          return;
+        }
+        if (item.kind === 'closed') {
+          expire(item.t, true);
+          emit(item);
+          return;
+        }
+        if (item.kind !== 'sample') {
+          emit(item);
+          return;
+        }
+        const s = item.sample;
+        counters.samplesIn++;
+        if (s.quality === 'missing') return counters.drop('quality-missing');
+        if (s.quality === 'out-of-view') return counters.drop('quality-out-of-view');
+        if (s.seq <= lastSeq) return counters.drop(s.seq === lastSeq ? 'duplicate' : 'late');
+        if (held.some((h) => h.seq === s.seq)) return counters.drop('duplicate');
+        if (lastSeq < 0 || s.seq === lastSeq + 1) {
+          release(s);
+          drain();
+          return;
+        }
+        // Early: hold it in seq order.
+        let at = held.length;
+        while (at > 0 && held[at - 1]!.seq > s.seq) at--;
+        held.splice(at, 0, s);
+        expire(s.t, false);
+      },
+      complete() {
+        expire(Infinity, true);
+      },
+    };
+  });
+}

@@ -1,0 +1,30 @@
+// Observations → position on the vein tree (branch, arc length, distance from the centreline,
+// confidence) through the HMM tracker. A new registration moves every observation, so the tracker
+// starts afresh then.
+
+import type { Twin } from '../../twin/twin.ts';
+import { stage, type Flow } from '../flow.ts';
+import { TreeTracker, newTrackEstimate, type TrackerOptions } from '../tree-tracker.ts';
+
+/** A ray may pass this far outside a vein tube and still be taken as crossing it (mm). */
+export const RAY_TOLERANCE_MM = 3;
+
+export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}) {
+  return stage<Flow, Flow>((emit) => {
+    const tracker = new TreeTracker(twin, options);
+    const estimate = newTrackEstimate();
+    return {
+      next(item) {
+        if (item.kind === 'registration') {
+          tracker.reset();
+          return emit(item);
+        }
+        if (item.kind !== 'observation') return emit(item);
+        if (item.obs.type === 'point') tracker.updatePoint(item.t, item.obs.p[0], item.obs.p[1], item.obs.p[2], estimate);
+        else tracker.updateRay(item.t, item.obs.origin, item.obs.direction, RAY_TOLERANCE_MM, estimate);
+        if (estimate.branch < 0) return;
+        emit({ kind: 'track', seq: item.seq, t: item.t, track: { ...estimate }, quality: item.quality });
+      },
+    };
+  });
+}

@@ -1,0 +1,263 @@
+// Where on the vein tree is the tip? An online hidden Markov model over centreline segments
+// (map-matching in the manner of Newson & Krumm): candidate states are the segments near the
+// observation; the emission score falls with the distance from the observation to the segment; the
+// transition score compares the along-tree distance between consecutive states with the distance
+// the observation moved, so a lead cannot jump between neighbouring veins without passing their
+// junction. A forward max-product (Viterbi) recursion keeps the best score per candidate. A change of
+// branch is reported only once the best state has stayed on the new branch for a fixed decision lag,
+// so nothing flickers at a junction. Observations are points (EAM, biplane fluoro) or rays (one
+// fluoro view: the tip is where the ray crosses a vein tube, chosen by continuity).
+
+import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-index.ts';
+import type { Twin } from '../twin/twin.ts';
+
+export interface TrackerOptions {
+  /** Spread of the observation around the centreline after motion compensation, mm. */
+  emissionSigmaMm: number;
+  /** Candidate segments within this distance of the observation. */
+  candidateRadiusMm: number;
+  maxCandidates: number;
+  /** Scale of the transition penalty, mm (|along-tree move − observed move| / β). */
+  transitionBetaMm: number;
+  /** Extra penalty (log units) for a transition between branches. */
+  branchChangePenalty: number;
+  /** A branch change is reported after the best state has kept it this long (s). */
+  decisionLagS: number;
+  /** At the start, states far along the tree from the ostium are less likely (mm scale). */
+  startPriorMm: number;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
+  emissionSigmaMm: 2.5,
+  candidateRadiusMm: 14,
+  maxCandidates: 32,
+  transitionBetaMm: 1.2,
+  branchChangePenalty: 1,
+  decisionLagS: 0.15,
+  startPriorMm: 40,
+};
+
+export interface TrackEstimate {
+  /** Reported (committed) branch index. */
+  branch: number;
+  segment: number;
+  x: number;
+  y: number;
+  z: number;
+  arcLengthMm: number;
+  offCentrelineMm: number;
+  radiusMm: number;
+  /** 0..1: how sure the tracker is (posterior of the best state, distance from the vein). */
+  confidence: number;
+}
+
+interface Candidate {
+  segment: number;
+  t: number;
+  x: number;
+  y: number;
+  z: number;
+  arc: number;
+  branch: number;
+  distance: number;
+  score: number;
+}
+
+const MAX_WALK = 96;
+
+export class TreeTracker {
+  private readonly o: TrackerOptions;
+  private previous: Candidate[] = [];
+  private current: Candidate[] = [];
+  private readonly scratch: CentrelinePoint = newCentrelinePoint();
+  private lastObs: [number, number, number] | null = null;
+  private committedBranch = -1;
+  private pendingBranch = -1;
+  private pendingSince = 0;
+  private readonly pool: Candidate[] = [];
+
+  constructor(private readonly twin: Twin, options: Partial<TrackerOptions> = {}) {
+    this.o = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+  }
+
+  reset(): void {
+    this.previous = [];
+    this.lastObs = null;
+    this.committedBranch = -1;
+    this.pendingBranch = -1;
+  }
+
+  private take(): Candidate {
+    return this.pool.pop() ?? { segment: 0, t: 0, x: 0, y: 0, z: 0, arc: 0, branch: 0, distance: 0, score: 0 };
+  }
+
+  /** A point observation in the twin frame (motion-compensated). */
+  updatePoint(t: number, x: number, y: number, z: number, out: TrackEstimate): TrackEstimate {
+    for (const c of this.current) this.pool.push(c);
+    this.current = [];
+    const index = this.twin.centrelines;
+    index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, (p) => this.addCandidate(p));
+    if (this.current.length === 0) this.addCandidate(index.nearest(x, y, z, this.scratch));
+    if (this.current.length > this.o.maxCandidates) {
+      this.current.sort((a, b) => a.distance - b.distance || a.segment - b.segment);
+      for (const c of this.current.splice(this.o.maxCandidates)) this.pool.push(c);
+    }
+    const moved = this.lastObs ? Math.hypot(x - this.lastObs[0], y - this.lastObs[1], z - this.lastObs[2]) : 0;
+    this.lastObs = [x, y, z];
+    return this.step(t, moved, out);
+  }
+
+  /** A ray observation in the twin frame (single-plane fluoro): candidates where it crosses vein tubes. */
+  updateRay(t: number, origin: readonly number[], dir: readonly number[], toleranceMm: number, out: TrackEstimate): TrackEstimate {
+    for (const c of this.current) this.pool.push(c);
+    this.current = [];
+    const v = this.twin.veins;
+    const pos = v.positionsMm;
+    let bestD = Infinity;
+    for (let c = 0; c < v.nodeCount; c++) {
+      const p = v.parent[c]!;
+      if (p < 0) continue;
+      // Closest points between the segment p→c and the ray.
+      const ax = pos[3 * p]!, ay = pos[3 * p + 1]!, az = pos[3 * p + 2]!;
+      const ex = pos[3 * c]! - ax, ey = pos[3 * c + 1]! - ay, ez = pos[3 * c + 2]! - az;
+      const wx = ax - origin[0]!, wy = ay - origin[1]!, wz = az - origin[2]!;
+      const a = ex * ex + ey * ey + ez * ez, b = ex * dir[0]! + ey * dir[1]! + ez * dir[2]!;
+      const d = ex * wx + ey * wy + ez * wz, e = dir[0]! * wx + dir[1]! * wy + dir[2]! * wz;
+      const den = a - b * b;
+      let s = den > 1e-12 ? (b * e - d) / den : 0;
+      s = s < 0 ? 0 : s > 1 ? 1 : s;
+      const qx = ax + s * ex, qy = ay + s * ey, qz = az + s * ez;
+      const u = (qx - origin[0]!) * dir[0]! + (qy - origin[1]!) * dir[1]! + (qz - origin[2]!) * dir[2]!;
+      const rx = origin[0]! + u * dir[0]! - qx, ry = origin[1]! + u * dir[1]! - qy, rz = origin[2]! + u * dir[2]! - qz;
+      const dist = Math.hypot(rx, ry, rz);
+      bestD = Math.min(bestD, dist);
+      const radius = v.radiiMm[p]! + s * (v.radiiMm[c]! - v.radiiMm[p]!);
+      if (dist > radius + toleranceMm) continue;
+      const cand = this.take();
+      cand.segment = c; cand.t = s; cand.x = qx; cand.y = qy; cand.z = qz;
+      cand.arc = v.arcLengthMm[p]! + s * (v.arcLengthMm[c]! - v.arcLengthMm[p]!);
+      cand.branch = v.segmentBranch[c]!;
+      cand.distance = Math.max(0, dist - radius);
+      this.current.push(cand);
+    }
+    if (this.current.length === 0) {
+      // The ray meets no vein: keep the last state, with low confidence.
+      return this.hold(out, bestD);
+    }
+    // The "movement" of a ray observation: how far the best crossing moved along the tree is unknown;
+    // compare tree distance with zero (the tip moves little between frames).
+    return this.step(t, 0, out);
+  }
+
+  private addCandidate(p: CentrelinePoint): void {
+    const c = this.take();
+    c.segment = p.segment; c.t = p.t; c.x = p.x; c.y = p.y; c.z = p.z;
+    c.arc = p.arcLengthMm; c.branch = p.branch; c.distance = p.distanceMm; c.score = 0;
+    this.current.push(c);
+  }
+
+  private hold(out: TrackEstimate, distance: number): TrackEstimate {
+    out.confidence = Math.min(out.confidence, 0.2);
+    out.offCentrelineMm = distance;
+    for (const c of this.current) this.pool.push(c);
+    this.current = this.previous;
+    return out;
+  }
+
+  private step(t: number, moved: number, out: TrackEstimate): TrackEstimate {
+    const s2 = 2 * this.o.emissionSigmaMm ** 2;
+    let best: Candidate | null = null;
+    for (const c of this.current) {
+      const emission = -(c.distance * c.distance) / s2;
+      let transition: number;
+      if (this.previous.length === 0) {
+        transition = -c.arc / this.o.startPriorMm;
+      } else {
+        transition = -Infinity;
+        for (const p of this.previous) {
+          const d = this.treeDistance(p, c);
+          if (!Number.isFinite(d)) continue;
+          const score = p.score - Math.abs(d - moved) / this.o.transitionBetaMm - (p.branch !== c.branch ? this.o.branchChangePenalty : 0);
+          if (score > transition) transition = score;
+        }
+        if (transition === -Infinity) {
+          // No reachable predecessor (after a long gap, or a registration jump): restart here.
+          let floor = -Infinity;
+          for (const p of this.previous) floor = Math.max(floor, p.score);
+          transition = floor - 20;
+        }
+      }
+      c.score = transition + emission;
+      if (!best || c.score > best.score || (c.score === best.score && c.segment < best.segment)) best = c;
+    }
+    const top = best!;
+    // Normalise (keep scores bounded) and measure how clearly the best state wins.
+    let mass = 0;
+    for (const c of this.current) {
+      c.score -= top.score;
+      mass += Math.exp(c.score);
+    }
+    const posterior = 1 / mass;
+    for (const c of this.previous) this.pool.push(c);
+    this.previous = this.current;
+    this.current = [];
+
+    // Report a branch change only after it has held for the decision lag.
+    if (this.committedBranch < 0) {
+      this.committedBranch = top.branch;
+    } else if (top.branch !== this.committedBranch) {
+      if (this.pendingBranch !== top.branch) {
+        this.pendingBranch = top.branch;
+        this.pendingSince = t;
+      }
+      if (t - this.pendingSince >= this.o.decisionLagS) {
+        this.committedBranch = top.branch;
+        this.pendingBranch = -1;
+      }
+    } else {
+      this.pendingBranch = -1;
+    }
+
+    const sigma = this.o.emissionSigmaMm;
+    const far = Math.max(0, top.distance - 2 * sigma);
+    out.confidence = posterior * Math.exp(-(far * far) / (2 * sigma * sigma));
+    out.offCentrelineMm = top.distance;
+    if (top.branch === this.committedBranch) {
+      out.branch = top.branch; out.segment = top.segment; out.x = top.x; out.y = top.y; out.z = top.z; out.arcLengthMm = top.arc;
+      out.radiusMm = this.radiusAt(top.segment, top.t);
+    } else {
+      // While a new branch is pending, stay on the reported one at its point nearest the tip.
+      const p = this.twin.centrelines.nearest(top.x, top.y, top.z, this.scratch, this.committedBranch);
+      out.branch = this.committedBranch; out.segment = p.segment; out.x = p.x; out.y = p.y; out.z = p.z; out.arcLengthMm = p.arcLengthMm;
+      out.radiusMm = p.radiusMm;
+    }
+    return out;
+  }
+
+  private radiusAt(segment: number, t: number): number {
+    const v = this.twin.veins;
+    const p = v.parent[segment]!;
+    return v.radiiMm[p]! + t * (v.radiiMm[segment]! - v.radiiMm[p]!);
+  }
+
+  /** Along-tree distance between two points on the centreline (Infinity if far apart). */
+  private treeDistance(a: Candidate, b: Candidate): number {
+    if (a.segment === b.segment) return Math.abs(a.arc - b.arc);
+    const v = this.twin.veins;
+    let na = a.segment, nb = b.segment;
+    for (let steps = 0; na !== nb; steps++) {
+      if (steps > MAX_WALK) return Infinity;
+      if (v.arcLengthMm[na]! >= v.arcLengthMm[nb]!) na = v.parent[na]!;
+      else nb = v.parent[nb]!;
+      if (na < 0 || nb < 0) return Infinity;
+    }
+    const lca = na;
+    if (lca === a.segment || lca === b.segment) return Math.abs(a.arc - b.arc);
+    const base = v.arcLengthMm[lca]!;
+    return a.arc - base + (b.arc - base);
+  }
+}
+
+export function newTrackEstimate(): TrackEstimate {
+  return { branch: -1, segment: -1, x: 0, y: 0, z: 0, arcLengthMm: 0, offCentrelineMm: 0, radiusMm: 0, confidence: 0 };
+}

@@ -1,0 +1,182 @@
+// From a tip position on the tree to target-zone guidance: the zone state (in, approaching,
+// outside, none-accessible), the along-tree distance to the nearest target zone (withdrawing to a
+// junction and entering another branch counts the whole path), the instruction with its text, dwell
+// time in the zone, hysteresis so nothing flickers at a zone border, and honesty when confidence is
+// low (the instruction says so instead of guessing).
+
+import type { Instruction, ZoneState } from '../../protocol/index.ts';
+import type { TargetZone } from '../twin/target-zones.ts';
+import type { Twin } from '../twin/twin.ts';
+
+export interface GuidanceOptions {
+  /** "approaching" within this along-tree distance of a zone, mm. */
+  approachMm: number;
+  /** Enter a zone when inside it; leave only beyond this margin past its ends (hysteresis), mm. */
+  exitMarginMm: number;
+  /** A zero-length zone (a single site) counts this far either side, mm. */
+  pointZoneHalfWidthMm: number;
+  /** Below this tracking × registration confidence the instruction is withheld. */
+  minConfidence: number;
+  /** The distance shown in the text moves in whole mm and only when it changed by at least this. */
+  textHysteresisMm: number;
+}
+
+export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
+  approachMm: 10,
+  exitMarginMm: 1.5,
+  pointZoneHalfWidthMm: 2,
+  minConfidence: 0.35,
+  textHysteresisMm: 1,
+};
+
+export interface ZoneRoute {
+  zone: TargetZone;
+  distanceMm: number;
+  instruction: Exclude<Instruction, 'none'>;
+  /** Withdrawal to the junction (for switch-branch), then the advance into the zone's branch. */
+  withdrawMm: number;
+  advanceMm: number;
+}
+
+export interface ZoneDecision {
+  state: ZoneState;
+  zoneId?: string;
+  distanceMm?: number;
+  dwellS?: number;
+  instruction: Instruction;
+  targetBranch?: string;
+  text: string;
+}
+
+/**
+ * Routes from a point on the tree to each zone. For each zone the path goes up from the tip to
+ * where the tip's root path meets the zone branch's root path (M, at arc m), then along it to the
+ * nearest point of the zone interval: distance = (s − m) + |clamp(m, start, end) − m|.
+ */
+export class ZoneRouter {
+  /** Per zone: nodes on the root path to the zone branch's last node. */
+  private readonly onPath: Uint8Array[];
+
+  constructor(private readonly twin: Twin) {
+    const v = twin.veins;
+    this.onPath = twin.zones.map((z) => {
+      const mark = new Uint8Array(v.nodeCount);
+      const nodes = v.branches[z.branch]!.nodes;
+      for (let n = nodes[nodes.length - 1]!; n >= 0; n = v.parent[n]!) mark[n] = 1;
+      return mark;
+    });
+  }
+
+  route(zoneIndex: number, segment: number, arcMm: number): ZoneRoute {
+    const v = this.twin.veins;
+    const zone = this.twin.zones[zoneIndex]!;
+    const mark = this.onPath[zoneIndex]!;
+    // The segment's child on the path means the tip itself is on the zone branch's root path.
+    let m = arcMm;
+    if (!mark[segment]) {
+      let n = v.parent[segment]!;
+      while (n >= 0 && !mark[n]) n = v.parent[n]!;
+      m = n >= 0 ? v.arcLengthMm[n]! : 0;
+    }
+    const up = arcMm - m;
+    const q = Math.min(zone.endArcMm, Math.max(zone.startArcMm, m));
+    const along = q - m;
+    if (up <= 1e-9) {
+      return along >= 0
+        ? { zone, distanceMm: along, instruction: along > 0 ? 'advance' : 'hold', withdrawMm: 0, advanceMm: along }
+        : { zone, distanceMm: -along, instruction: 'withdraw', withdrawMm: -along, advanceMm: 0 };
+    }
+    if (along > 1e-9) return { zone, distanceMm: up + along, instruction: 'switch-branch', withdrawMm: up, advanceMm: along };
+    return { zone, distanceMm: up - along, instruction: 'withdraw', withdrawMm: up - along, advanceMm: 0 };
+  }
+}
+
+const upper = (s: string): string => s.toUpperCase();
+
+/** Per-procedure guidance state: zone membership with hysteresis, dwell, the shown distance. */
+export class ZoneGuide {
+  private readonly o: GuidanceOptions;
+  private readonly router: ZoneRouter;
+  private inZone = -1;
+  private enteredAt = 0;
+  private shownMm = -1;
+  private shownKey = '';
+
+  constructor(private readonly twin: Twin, options: Partial<GuidanceOptions> = {}) {
+    this.o = { ...DEFAULT_GUIDANCE_OPTIONS, ...options };
+    this.router = new ZoneRouter(twin);
+  }
+
+  reset(): void {
+    this.inZone = -1;
+    this.shownMm = -1;
+    this.shownKey = '';
+  }
+
+  private contains(zone: TargetZone, branch: number, arc: number, margin: number): boolean {
+    if (zone.branch !== branch) return false;
+    const half = zone.endArcMm - zone.startArcMm < 1e-9 ? this.o.pointZoneHalfWidthMm : 0;
+    return arc >= zone.startArcMm - half - margin && arc <= zone.endArcMm + half + margin;
+  }
+
+  decide(t: number, branch: number, segment: number, arcMm: number, confidence: number): ZoneDecision {
+    const zones = this.twin.zones;
+    if (zones.length === 0) {
+      return { state: 'none-accessible', instruction: 'none', text: 'NO ACCESSIBLE RESPONDER SITE IN THIS TWIN' };
+    }
+    // Membership with hysteresis: stay in until beyond the exit margin; enter only when inside.
+    if (this.inZone >= 0 && !this.contains(zones[this.inZone]!, branch, arcMm, this.o.exitMarginMm)) this.inZone = -1;
+    if (this.inZone < 0) {
+      const k = zones.findIndex((z) => this.contains(z, branch, arcMm, 0));
+      if (k >= 0) {
+        this.inZone = k;
+        this.enteredAt = t;
+      }
+    }
+    const low = confidence < this.o.minConfidence;
+    if (this.inZone >= 0) {
+      const zone = zones[this.inZone]!;
+      const dwellS = Math.max(0, t - this.enteredAt);
+      return {
+        state: 'in',
+        zoneId: zone.id,
+        distanceMm: 0,
+        dwellS,
+        instruction: low ? 'none' : 'hold',
+        text: low ? 'LOW CONFIDENCE: CHECK REGISTRATION AND TRACKING' : 'IN TARGET ZONE',
+      };
+    }
+    let best: ZoneRoute | null = null;
+    for (let k = 0; k < zones.length; k++) {
+      const r = this.router.route(k, segment, arcMm);
+      if (!best || r.distanceMm < best.distanceMm - 1e-9) best = r;
+    }
+    const route = best!;
+    const zoneBranch = this.twin.veins.branches[route.zone.branch]!;
+    const state: ZoneState = route.distanceMm <= this.o.approachMm ? 'approaching' : 'outside';
+    const decision: ZoneDecision = { state, zoneId: route.zone.id, distanceMm: Math.round(route.distanceMm * 10) / 10, instruction: route.instruction, targetBranch: zoneBranch.id, text: '' };
+    if (low) {
+      decision.instruction = 'none';
+      decision.text = 'LOW CONFIDENCE: CHECK REGISTRATION AND TRACKING';
+      return decision;
+    }
+    const mm = this.shown(route);
+    const name = upper(zoneBranch.name);
+    if (route.instruction === 'advance') decision.text = zoneBranch.index === branch ? `ADVANCE ${mm} mm` : `ADVANCE ${mm} mm INTO ${name}`;
+    else if (route.instruction === 'withdraw') decision.text = `WITHDRAW ${mm} mm`;
+    else if (route.instruction === 'switch-branch') decision.text = `WITHDRAW ${Math.max(1, Math.round(route.withdrawMm))} mm, THEN ${name}`;
+    else decision.text = 'IN TARGET ZONE';
+    return decision;
+  }
+
+  /** The distance in the text: whole mm, changing only by at least the text hysteresis. */
+  private shown(route: ZoneRoute): number {
+    const key = `${route.zone.id}/${route.instruction}`;
+    const d = route.instruction === 'switch-branch' ? route.distanceMm : route.distanceMm;
+    if (key !== this.shownKey || Math.abs(d - this.shownMm) >= this.o.textHysteresisMm) {
+      this.shownKey = key;
+      this.shownMm = Math.max(1, Math.round(d));
+    }
+    return this.shownMm;
+  }
+}
