@@ -21,7 +21,7 @@ export type Observation =
 
 export type Flow =
   | PipelineInput
-  | { kind: 'compensated'; sample: FeedSample; source: [number, number, number] | null; views: { u: number; v: number }[] }
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[] }
   | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }
   | { kind: 'track'; seq: number; t: number; track: TrackEstimate; quality: number }

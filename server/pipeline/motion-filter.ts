@@ -1,10 +1,14 @@
 // Separating the catheter's own movement from the heart's. The lead tip rides on a beating,
-// breathing heart while the twin is still, so each coordinate of the measured tip is modelled as
-//   y(t) = position(t) + a_c sin φ_c(t) + b_c cos φ_c(t) + a_r sin φ_r(t) + b_r cos φ_r(t) + noise
-// with a constant-velocity catheter position and slowly drifting cardiac/respiratory amplitudes,
-// and estimated with a Kalman filter; the phases advance at frequencies found in the signal itself
-// (periodogram peaks in the cardiac and respiratory bands of the last few seconds). The filtered
-// `position` is the motion-compensated tip. All time comes from the samples.
+// breathing heart while the twin is still (imaged at end-diastole, in a breath-hold), so each
+// coordinate of the measured tip is modelled as
+//   y(t) = m(t) + H(t) + noise,  H(t) = Σ a_k sin kφ_c + b_k cos kφ_c (k = 1, 2) + a_r sin φ_r + b_r cos φ_r
+// with m(t) a constant-velocity catheter and H zero-mean cardiac/respiratory motion with slowly
+// drifting amplitudes, estimated by a Kalman filter whose phases advance at frequencies found in
+// the signal itself (periodogram peaks of its differences in the cardiac and respiratory bands).
+// The twin's geometry is the heart at a reference phase, not at its mean: the tip where the twin
+// has it is m + H(φ_ref), with φ_ref the extreme of H along a reference direction (toward the base
+// for end-diastole, cranial for end-expiration), as ECG and respiratory gating would pick it.
+// All time comes from the samples.
 
 export interface MotionFilterOptions {
   /** Measurement noise (standard deviation, in measurement units). */
@@ -21,20 +25,32 @@ export interface MotionFilterOptions {
   spectrumEveryS: number;
   /** A gap longer than this (s) loosens the filter's grip on position and velocity. */
   gapS: number;
+  /** Estimate the frequencies from the signal (off: keep cardiacHz/respiratoryHz as given). */
+  estimateFrequencies: boolean;
+  /**
+   * 'deharmonised': the measurement minus the estimated motion (no lag when the catheter starts,
+   * stops or turns; measurement noise stays, for the tracker to absorb). 'smoothed': the filtered
+   * catheter state (less noise, but it overshoots at every start, stop and turn).
+   */
+  output: 'deharmonised' | 'smoothed';
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   noise: 1,
-  accelerationDensity: 400,
-  amplitudeDrift: 2,
+  // Tuned on simulated dwell-and-advance runs (bench/accuracy): a freer catheter state starts
+  // explaining the respiratory sinusoid, a stiffer one lags when the physician starts or stops.
+  accelerationDensity: 10,
+  amplitudeDrift: 0.5,
   cardiacHz: 1.1,
   respiratoryHz: 0.25,
   spectrumWindowS: 8,
   spectrumEveryS: 0.5,
   gapS: 0.5,
+  estimateFrequencies: true,
+  output: 'deharmonised',
 };
 
-const N = 6; // state: position, velocity, a_c, b_c, a_r, b_r
+const N = 8; // state: position, velocity, a_c1, b_c1, a_c2, b_c2, a_r, b_r
 const CARDIAC_BAND: [number, number] = [0.6, 2.4];
 const RESPIRATORY_BAND: [number, number] = [0.12, 0.5];
 
@@ -81,7 +97,9 @@ export class MotionFilter {
       for (let a = 0; a < d; a++) this.x[a * N] = y[a]!;
       this.P.fill(0);
       const s2 = this.o.noise ** 2;
-      this.P[0] = s2; this.P[1 * N + 1] = 100; this.P[2 * N + 2] = 25; this.P[3 * N + 3] = 25; this.P[4 * N + 4] = 25; this.P[5 * N + 5] = 25;
+      this.P[0] = s2;
+      this.P[1 * N + 1] = 100;
+      for (let i = 2; i < N; i++) this.P[i * N + i] = 25;
       this.lastT = t;
       this.initialised = true;
       this.initialisedAt = t;
@@ -95,12 +113,13 @@ export class MotionFilter {
     this.previousT = t;
     this.initialisedAt = Number.NaN;
     this.remember(t, y);
-    this.spectrumStep(t, dt);
+    if (this.o.estimateFrequencies) this.spectrumStep(t, dt);
     // Measurement row for this instant.
     const h = this.h;
     h[0] = 1; h[1] = 0;
     h[2] = Math.sin(this.phaseC); h[3] = Math.cos(this.phaseC);
-    h[4] = Math.sin(this.phaseR); h[5] = Math.cos(this.phaseR);
+    h[4] = Math.sin(2 * this.phaseC); h[5] = Math.cos(2 * this.phaseC);
+    h[6] = Math.sin(this.phaseR); h[7] = Math.cos(this.phaseR);
     const P = this.P;
     let s = this.o.noise ** 2;
     for (let i = 0; i < N; i++) {
@@ -115,10 +134,63 @@ export class MotionFilter {
       for (let j = 0; j < N; j++) pred += h[j]! * this.x[a * N + j]!;
       const innovation = y[a]! - pred;
       for (let i = 0; i < N; i++) this.x[a * N + i]! += this.k[i]! * innovation;
-      out[a] = this.x[a * N]!;
     }
     // P = (I − k hᵀ) P = P − k (P h)ᵀ (P symmetric)
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) P[i * N + j]! -= this.k[i]! * this.ph[j]!;
+    this.atReference(out);
+    if (this.o.output === 'deharmonised') {
+      // out = m + H(φ_ref) so far; replace m by (y − H(now)).
+      for (let a = 0; a < d; a++) {
+        let motionNow = 0;
+        for (let j = 2; j < N; j++) motionNow += h[j]! * this.x[a * N + j]!;
+        out[a] = out[a]! - this.x[a * N]! + (y[a]! - motionNow);
+      }
+    }
+  }
+
+  private cardiacReference: ArrayLike<number> | null = null;
+  private respiratoryReference: ArrayLike<number> | null = null;
+
+  /** Directions (in measurement space) along which the reference phases are the extremes; null: mean. */
+  setReferences(cardiac: ArrayLike<number> | null, respiratory: ArrayLike<number> | null): void {
+    this.cardiacReference = cardiac;
+    this.respiratoryReference = respiratory;
+  }
+
+  /** Current cardiac/respiratory frequencies and motion amplitude (for diagnostics). */
+  motionAmplitude(): number {
+    let sum = 0;
+    for (let a = 0; a < this.dims; a++) for (let i = 2; i < N; i++) sum += this.x[a * N + i]! ** 2;
+    return Math.sqrt(sum);
+  }
+
+  /** m + H(φ_ref): the catheter where the twin's (reference-phase) geometry has it. */
+  private atReference(out: Float64Array | number[]): void {
+    const d = this.dims, x = this.x;
+    for (let a = 0; a < d; a++) out[a] = x[a * N]!;
+    const dirC = this.cardiacReference, dirR = this.respiratoryReference;
+    if (dirC) {
+      // Cardiac: the phase where the waveform reaches furthest along the reference direction.
+      let bestS = 0, bestC = 1, bestV = -Infinity;
+      for (let k = 0; k < PHASES; k++) {
+        const sn = SIN[k]!, cs = COS[k]!, s2 = SIN2[k]!, c2 = COS2[k]!;
+        let v = 0;
+        for (let a = 0; a < d; a++) v += dirC[a]! * (x[a * N + 2]! * sn + x[a * N + 3]! * cs + x[a * N + 4]! * s2 + x[a * N + 5]! * c2);
+        if (v > bestV) { bestV = v; bestS = k; bestC = k; }
+      }
+      const sn = SIN[bestS]!, cs = COS[bestC]!, s2 = SIN2[bestS]!, c2 = COS2[bestC]!;
+      for (let a = 0; a < d; a++) out[a]! += x[a * N + 2]! * sn + x[a * N + 3]! * cs + x[a * N + 4]! * s2 + x[a * N + 5]! * c2;
+    }
+    if (dirR) {
+      // Respiratory (one harmonic): the extreme along the direction is amplitude-weighted, in closed form.
+      let ua = 0, ub = 0;
+      for (let a = 0; a < d; a++) { ua += dirR[a]! * x[a * N + 6]!; ub += dirR[a]! * x[a * N + 7]!; }
+      const norm = Math.hypot(ua, ub);
+      if (norm > 0) {
+        const sn = ua / norm, cs = ub / norm;
+        for (let a = 0; a < d; a++) out[a]! += x[a * N + 6]! * sn + x[a * N + 7]! * cs;
+      }
+    }
   }
 
   /** Time update over dt: position += velocity·dt, phases advance, noise added. */
@@ -225,9 +297,17 @@ export class MotionFilter {
       this.snapT[m] = this.historyT[k]! - first;
       for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyY[k * d + a]!;
     }
+    // First differences (divided by Δt): the catheter's own movement, smooth and slow, mostly
+    // falls away, while periodic motion keeps its frequency.
+    for (let i = 0; i < m - 1; i++) {
+      const dt = Math.max(1e-6, this.snapT[i + 1]! - this.snapT[i]!);
+      for (let a = 0; a < d; a++) this.snapY[i * d + a] = (this.snapY[(i + 1) * d + a]! - this.snapY[i * d + a]!) / dt;
+      this.snapT[i] = (this.snapT[i]! + this.snapT[i + 1]!) / 2;
+    }
+    m = Math.max(0, m - 1);
     this.snapN = m;
     this.snapSpan = now - first;
-    // Linear detrend per dimension: the catheter's own slow movement is not motion.
+    // Linear detrend per dimension.
     let st = 0, stt = 0;
     for (let i = 0; i < m; i++) { st += this.snapT[i]!; stt += this.snapT[i]! ** 2; }
     const den = m * stt - st * st;
@@ -242,6 +322,11 @@ export class MotionFilter {
 }
 
 const SNAPSHOT = 160;
+const PHASES = 64;
+const SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
+const COS = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((2 * Math.PI * k) / PHASES));
+const SIN2 = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((4 * Math.PI * k) / PHASES));
+const COS2 = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((4 * Math.PI * k) / PHASES));
 const BIN_STEP = { cardiac: 0.02, respiratory: 0.01 };
 const BINS: number[] = [];
 for (let f = CARDIAC_BAND[0]; f <= CARDIAC_BAND[1] + 1e-9; f += BIN_STEP.cardiac) BINS.push(f);
@@ -259,8 +344,9 @@ function peak(power: Float64Array, first: number, last: number): number | null {
     if (power[b]! > power[best]!) best = b;
   }
   if (!(power[best]! > (3 * sum) / (last - first + 1))) return null;
+  // A maximum at the band's edge is leakage from outside the band, not a peak in it.
+  if (best === first || best === last) return null;
   const f = BINS[best]!;
-  if (best === first || best === last) return f;
   const l = power[best - 1]!, c = power[best]!, r = power[best + 1]!;
   const curvature = l - 2 * c + r;
   const step = BINS[best + 1]! - f;

@@ -37,7 +37,7 @@ export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: 
     (input as Observable<Flow>).pipe(
       orderSamples(limits, counters),
       trackFeedState(limits),
-      compensateMotion(options.compensation ?? DEFAULT_COMPENSATION),
+      compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration),
       localise(counters, registration),
       trackOnTree(twin, options.tracker),
       assessResponse(twin),

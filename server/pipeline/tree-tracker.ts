@@ -192,12 +192,16 @@ export class TreeTracker {
     }
     const top = best!;
     // Normalise (keep scores bounded) and measure how clearly the best state wins.
+    // Confidence is about the branch: candidates on the best state's branch share its mass.
     let mass = 0;
+    let branchMass = 0;
     for (const c of this.current) {
       c.score -= top.score;
-      mass += Math.exp(c.score);
+      const w = Math.exp(c.score);
+      mass += w;
+      if (c.branch === top.branch) branchMass += w;
     }
-    const posterior = 1 / mass;
+    const posterior = branchMass / mass;
     for (const c of this.previous) this.pool.push(c);
     this.previous = this.current;
     this.current = [];

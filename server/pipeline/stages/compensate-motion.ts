@@ -1,10 +1,16 @@
-// Motion compensation in the space the tracker measures in: 3D source-frame points for EAM (a rigid
-// registration commutes with the filter, whose model is the same on every axis), 2D pixels for
-// each fluoro view (one filter per view, restarted when that view's C-arm geometry changes).
+// Motion compensation: EAM points in the twin frame (after registration; a new registration
+// restarts the filter), fluoro detections in each view's pixels (one filter per view, restarted
+// when that view's C-arm geometry or the registration changes). Each filter reports the tip at the
+// twin's reference phase: end-diastole (furthest toward the base) and end-expiration (most cranial),
+// with those directions carried into the view for fluoro.
 
 import type { CArmGeometry } from '../../../protocol/index.ts';
+import { CRANIAL, heartAxes } from '../../twin/heart-axes.ts';
+import type { Twin } from '../../twin/twin.ts';
+import { carmFrame } from '../carm-geometry.ts';
 import { stage, type Flow } from '../flow.ts';
 import { MotionFilter, type MotionFilterOptions } from '../motion-filter.ts';
+import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
 
 export interface CompensationOptions {
   eam: Partial<MotionFilterOptions>;
@@ -15,29 +21,52 @@ export interface CompensationOptions {
 
 export const DEFAULT_COMPENSATION: CompensationOptions = {
   eam: { noise: 1 },
-  // ~1 mm at the isocentre is ~4–5 px on a typical detector.
-  fluoro: { noise: 4, accelerationDensity: 8000, amplitudeDrift: 40 },
+  // The same model in pixels: ~1 mm at the isocentre is ~6.7 px on a 0.2 mm detector at 1.33×
+  // magnification, so densities scale by ~44.
+  fluoro: { noise: 4, accelerationDensity: 450, amplitudeDrift: 22 },
   enabled: true,
 };
 
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
   a.alpha === b.alpha && a.beta === b.beta && a.sid === b.sid && a.sod === b.sod && a.pixelSpacing[0] === b.pixelSpacing[0] && a.pixelSpacing[1] === b.pixelSpacing[1] && a.size[0] === b.size[0] && a.size[1] === b.size[1];
 
-export function compensateMotion(options: CompensationOptions = DEFAULT_COMPENSATION) {
+export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION) {
+  const axes = heartAxes(twin);
+  const towardBase: [number, number, number] | null = axes.longAxis ? [-axes.longAxis[0], -axes.longAxis[1], -axes.longAxis[2]] : null;
   return stage<Flow, Flow>((emit) => {
+    let registration = initial;
     let eam: MotionFilter | null = null;
     const views: { filter: MotionFilter; geometry: CArmGeometry }[] = [];
+    const p = [0, 0, 0];
     const out3 = new Float64Array(3);
     const out2 = new Float64Array(2);
+    /** A twin-frame direction as seen in a view: its image (u, v) components, unnormalised. */
+    const inView = (g: CArmGeometry, dir: readonly number[]): [number, number] => {
+      // twin → C-arm is the inverse rotation of the registration (C-arm → twin).
+      const m = registration.matrix;
+      const c = [m[0]! * dir[0]! + m[4]! * dir[1]! + m[8]! * dir[2]!, m[1]! * dir[0]! + m[5]! * dir[1]! + m[9]! * dir[2]!, m[2]! * dir[0]! + m[6]! * dir[1]! + m[10]! * dir[2]!];
+      const f = carmFrame(g);
+      return [c[0]! * f.uAxis[0] + c[1]! * f.uAxis[1] + c[2]! * f.uAxis[2], c[0]! * f.vAxis[0] + c[1]! * f.vAxis[1] + c[2]! * f.vAxis[2]];
+    };
     return {
       next(item) {
+        if (item.kind === 'registration') {
+          registration = item.registration;
+          eam = null;
+          views.length = 0;
+          return emit(item);
+        }
         if (item.kind !== 'sample') return emit(item);
         const s = item.sample;
         if (s.type === 'tip') {
-          if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: [s.p[0], s.p[1], s.p[2]], views: [] });
-          eam ??= new MotionFilter(3, options.eam);
-          eam.update(s.t, s.p, out3);
-          emit({ kind: 'compensated', sample: s, source: [out3[0]!, out3[1]!, out3[2]!], views: [] });
+          transformPoint(registration.matrix, s.p[0], s.p[1], s.p[2], p);
+          if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [] });
+          if (!eam) {
+            eam = new MotionFilter(3, options.eam);
+            eam.setReferences(towardBase, CRANIAL);
+          }
+          eam.update(s.t, p, out3);
+          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [] });
           return;
         }
         const compensated = s.views.map((view, k) => {
@@ -45,12 +74,13 @@ export function compensateMotion(options: CompensationOptions = DEFAULT_COMPENSA
           let slot = views[k];
           if (!slot || !sameGeometry(slot.geometry, view.geometry)) {
             slot = { filter: new MotionFilter(2, options.fluoro), geometry: view.geometry };
+            slot.filter.setReferences(towardBase ? inView(view.geometry, towardBase) : null, inView(view.geometry, CRANIAL));
             views[k] = slot;
           }
           slot.filter.update(s.t, [view.u, view.v], out2);
           return { u: out2[0]!, v: out2[1]! };
         });
-        emit({ kind: 'compensated', sample: s, source: null, views: compensated });
+        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated });
       },
     };
   });

@@ -1,5 +1,5 @@
-// From compensated measurements to observations in the twin frame: an EAM point through the
-// registration; a fluoro view back-projected to a ray (C-arm frame → twin through the registration);
+// From compensated measurements to observations in the twin frame: an EAM point (already
+// registered by the compensation stage); a fluoro view back-projected to a ray (C-arm frame → twin through the registration);
 // two views triangulated to a point (views whose rays pass far apart are dropped and counted).
 
 import { stage, type Flow, type PipelineCounters } from '../flow.ts';
@@ -12,7 +12,6 @@ export const MAX_TRIANGULATION_GAP_MM = 8;
 export function localise(counters: PipelineCounters, initial: Registration = NO_REGISTRATION) {
   return stage<Flow, Flow>((emit) => {
     let registration = initial;
-    const p = [0, 0, 0];
     const o = [0, 0, 0];
     const rotate = (d: readonly number[]): [number, number, number] => {
       const m = registration.matrix;
@@ -26,9 +25,9 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         }
         if (item.kind !== 'compensated') return emit(item);
         const s = item.sample;
-        if (item.source) {
-          transformPoint(registration.matrix, item.source[0], item.source[1], item.source[2], p);
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: [p[0]!, p[1]!, p[2]!] }, quality: 1 });
+        if (item.twin) {
+          // EAM: registered and compensated in the twin frame already.
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1 });
           return;
         }
         if (s.type !== 'fluoro') return;

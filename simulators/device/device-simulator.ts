@@ -1,0 +1,197 @@
+// The device simulator: a lead following a scenario on a twin, seen by an EAM system (3D points in
+// its own frame, offset from the twin by a known rigid transform) or by fluoroscopy (2D detections
+// in one or two C-arm views). Cardiac and respiratory motion, noise, dropouts, gaps, timing jitter
+// and reordering are all configurable; every sample carries its ground truth on a side channel.
+
+import type { CArmGeometry, FeedSample, Instruction, ZoneState } from '../../protocol/index.ts';
+import { projectPoint } from '../../server/pipeline/carm-geometry.ts';
+import { ZoneRouter } from '../../server/pipeline/zone-guidance.ts';
+import type { Twin } from '../../server/twin/twin.ts';
+import { Random } from '../twin/random.ts';
+import { DEFAULT_MOTION, HeartMotion, type MotionSpec } from './heart-motion.ts';
+import { Trajectory, type ScenarioPlan } from './scenarios.ts';
+import type { RoutePoint } from './tree-route.ts';
+
+export type FeedKind = 'eam' | 'fluoro-single' | 'fluoro-biplane';
+
+export interface DeviceOptions {
+  feed: FeedKind;
+  rateHz: number;
+  seed: number;
+  motion: MotionSpec;
+  /** Measurement noise, standard deviation per axis (mm; for fluoro, at the isocentre). */
+  noiseMm: number;
+  /** Fraction of samples lost at random. */
+  dropoutFraction: number;
+  /** Feed silences: [start s, duration s]. */
+  gaps: [number, number][];
+  /** Transport delay: base and random extra (s); the extra reorders samples that are close in time. */
+  latencyS: number;
+  jitterS: number;
+  /** Row-major 4×4 twin → source (EAM frame / C-arm frame). */
+  twinToSource: readonly number[];
+  views: CArmGeometry[];
+  /** Stop after this long (s); defaults to the scenario's duration (infinite scenarios need it). */
+  durationS?: number;
+}
+
+export interface GroundTruth {
+  seq: number;
+  t: number;
+  p: [number, number, number];
+  branch: string;
+  arcLengthMm: number;
+  segment: number;
+  zoneState: ZoneState;
+  instruction: Instruction;
+  /** Along-tree distance to the nearest zone border (how ambiguous the zone state is here). */
+  borderMm: number;
+  /** Along-tree distance to the nearest junction (how ambiguous the branch is here). */
+  junctionMm: number;
+}
+
+export interface SimulatedSample {
+  sample: FeedSample;
+  /** When it reaches the server, s (same clock as t). */
+  arrivalS: number;
+  truth: GroundTruth;
+}
+
+export const LAO30: CArmGeometry = { alpha: 30, beta: 0, sid: 1000, sod: 750, pixelSpacing: [0.2, 0.2], size: [1024, 1024] };
+export const RAO30: CArmGeometry = { alpha: -30, beta: 0, sid: 1000, sod: 750, pixelSpacing: [0.2, 0.2], size: [1024, 1024] };
+
+/** Rotation about an axis by an angle, then a translation, as a row-major 4×4. */
+export function rigidMatrix(axis: readonly [number, number, number], degrees: number, translation: readonly [number, number, number]): number[] {
+  const n = Math.hypot(...axis);
+  const [x, y, z] = [axis[0] / n, axis[1] / n, axis[2] / n];
+  const a = (degrees * Math.PI) / 180, c = Math.cos(a), s = Math.sin(a), C = 1 - c;
+  return [
+    c + x * x * C, x * y * C - z * s, x * z * C + y * s, translation[0],
+    y * x * C + z * s, c + y * y * C, y * z * C - x * s, translation[1],
+    z * x * C - y * s, z * y * C + x * s, c + z * z * C, translation[2],
+    0, 0, 0, 1,
+  ];
+}
+
+export function invertRigid(m: readonly number[]): number[] {
+  // Rᵀ and −Rᵀt (the rotation part may carry a uniform scale: divide it out twice).
+  const s2 = m[0]! ** 2 + m[4]! ** 2 + m[8]! ** 2;
+  const r = [m[0]!, m[4]!, m[8]!, m[1]!, m[5]!, m[9]!, m[2]!, m[6]!, m[10]!].map((v) => v / s2);
+  const t = [m[3]!, m[7]!, m[11]!];
+  return [r[0]!, r[1]!, r[2]!, -(r[0]! * t[0]! + r[1]! * t[1]! + r[2]! * t[2]!), r[3]!, r[4]!, r[5]!, -(r[3]! * t[0]! + r[4]! * t[1]! + r[5]! * t[2]!), r[6]!, r[7]!, r[8]!, -(r[6]! * t[0]! + r[7]! * t[1]! + r[8]! * t[2]!), 0, 0, 0, 1];
+}
+
+export function applyMatrix(m: readonly number[], p: readonly number[]): [number, number, number] {
+  return [m[0]! * p[0]! + m[1]! * p[1]! + m[2]! * p[2]! + m[3]!, m[4]! * p[0]! + m[5]! * p[1]! + m[6]! * p[2]! + m[7]!, m[8]! * p[0]! + m[9]! * p[1]! + m[10]! * p[2]! + m[11]!];
+}
+
+/** Standard normal deviates (Box–Muller) from the seeded generator. */
+export function gaussian(random: Random): number {
+  const u = Math.max(1e-12, random.next());
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
+}
+
+/** What a correct system would say at the true place: zone state and instruction, no hysteresis. */
+export class TruthOracle {
+  private readonly router: ZoneRouter;
+  constructor(private readonly twin: Twin, private readonly approachMm = 10, private readonly pointZoneHalfWidthMm = 2) {
+    this.router = new ZoneRouter(twin);
+  }
+  judge(point: RoutePoint): { zoneState: ZoneState; instruction: Instruction; borderMm: number; junctionMm: number } {
+    const v = this.twin.veins;
+    // Distance to the nearest junction: a node with two or more children, on the tip's own path.
+    let junctionMm = Infinity;
+    for (let n = point.segment; n >= 0; n = v.parent[n]!) {
+      const kids = v.childStart[n + 1]! - v.childStart[n]!;
+      if (kids >= 2 || n === v.root) junctionMm = Math.min(junctionMm, Math.abs(point.arcLengthMm - v.arcLengthMm[n]!));
+      if (point.arcLengthMm - v.arcLengthMm[n]! > 30) break;
+    }
+    for (let k = v.childStart[point.segment]!; k < v.childStart[point.segment + 1]!; k++) junctionMm = Math.min(junctionMm, Math.abs(v.arcLengthMm[point.segment]! - point.arcLengthMm));
+    if (this.twin.zones.length === 0) return { zoneState: 'none-accessible', instruction: 'none', borderMm: Infinity, junctionMm };
+    let borderMm = Infinity;
+    let inside = false;
+    let best: ReturnType<ZoneRouter['route']> | null = null;
+    this.twin.zones.forEach((z, k) => {
+      const half = z.endArcMm - z.startArcMm < 1e-9 ? this.pointZoneHalfWidthMm : 0;
+      if (z.branch === point.branch) {
+        borderMm = Math.min(borderMm, Math.abs(point.arcLengthMm - (z.startArcMm - half)), Math.abs(point.arcLengthMm - (z.endArcMm + half)));
+        if (point.arcLengthMm >= z.startArcMm - half && point.arcLengthMm <= z.endArcMm + half) inside = true;
+      }
+      const r = this.router.route(k, point.segment, point.arcLengthMm);
+      if (!best || r.distanceMm < best.distanceMm - 1e-9) best = r;
+      borderMm = Math.min(borderMm, Math.abs(r.distanceMm - this.approachMm));
+    });
+    if (inside) return { zoneState: 'in', instruction: 'hold', borderMm, junctionMm };
+    const route = best!;
+    return { zoneState: route.distanceMm <= this.approachMm ? 'approaching' : 'outside', instruction: route.instruction, borderMm, junctionMm };
+  }
+}
+
+/** Samples in arrival order, each with its ground truth. */
+export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceOptions): Generator<SimulatedSample> {
+  const random = new Random(options.seed);
+  const trajectory = new Trajectory(twin, plan);
+  const motion = new HeartMotion(twin, options.motion);
+  const oracle = new TruthOracle(twin);
+  const duration = options.durationS ?? (plan.loop ? Infinity : trajectory.durationS);
+  const dt = 1 / options.rateHz;
+  const displacement = [0, 0, 0];
+  const pending: SimulatedSample[] = [];
+  let seq = 0;
+  for (let k = 0; ; k++) {
+    const t = k * dt;
+    if (t > duration) break;
+    const truthPoint = trajectory.at(t);
+    const inGap = options.gaps.some(([start, length]) => t >= start && t < start + length);
+    const dropped = random.next() < options.dropoutFraction;
+    const jitter = random.next() * options.jitterS;
+    const noise = [gaussian(random), gaussian(random), gaussian(random), gaussian(random)];
+    seq++; // seq counts acquisitions, so lost samples leave gaps the pipeline can see
+    if (inGap || dropped) continue;
+    motion.displacement([truthPoint.x, truthPoint.y, truthPoint.z], t, displacement);
+    const moved = [truthPoint.x + displacement[0]!, truthPoint.y + displacement[1]!, truthPoint.z + displacement[2]!];
+    const judged = oracle.judge(truthPoint);
+    const truth: GroundTruth = {
+      seq, t, p: [truthPoint.x, truthPoint.y, truthPoint.z], branch: twin.veins.branches[truthPoint.branch]!.id, arcLengthMm: truthPoint.arcLengthMm, segment: truthPoint.segment, ...judged,
+    };
+    let sample: FeedSample;
+    if (options.feed === 'eam') {
+      const measured = moved.map((v, i) => v + options.noiseMm * noise[i]!);
+      const p = applyMatrix(options.twinToSource, measured);
+      sample = { type: 'tip', seq, t, p, quality: 'ok' };
+    } else {
+      const inCarm = applyMatrix(options.twinToSource, moved);
+      const views = options.views.slice(0, options.feed === 'fluoro-biplane' ? 2 : 1).map((g, i) => {
+        const uv = projectPoint(g, inCarm)!;
+        // Detection noise: noiseMm at the isocentre, magnified onto the detector.
+        const perPixel = (options.noiseMm * (g.sid / g.sod)) / g.pixelSpacing[1];
+        return { u: uv[0] + perPixel * noise[i === 0 ? 0 : 2]!, v: uv[1] + perPixel * noise[i === 0 ? 1 : 3]!, geometry: g };
+      });
+      sample = { type: 'fluoro', seq, t, views, quality: 'ok' };
+    }
+    pending.push({ sample, arrivalS: t + options.latencyS + jitter, truth });
+    // Release what can no longer be overtaken by a later sample (arrival order = delivery order).
+    pending.sort((a, b) => a.arrivalS - b.arrivalS || a.sample.seq - b.sample.seq);
+    while (pending.length > 0 && pending[0]!.arrivalS <= t + options.latencyS) yield pending.shift()!;
+  }
+  pending.sort((a, b) => a.arrivalS - b.arrivalS || a.sample.seq - b.sample.seq);
+  yield* pending;
+}
+
+export function defaultDeviceOptions(feed: FeedKind, overrides: Partial<DeviceOptions> = {}): DeviceOptions {
+  const fluoro = feed !== 'eam';
+  return {
+    feed,
+    rateHz: fluoro ? 15 : 100,
+    seed: 1,
+    motion: DEFAULT_MOTION,
+    noiseMm: 0.6, // per axis: ≈ 1 mm RMS in 3D
+    dropoutFraction: 0.02,
+    gaps: [],
+    latencyS: 0.002,
+    jitterS: fluoro ? 0.004 : 0.015,
+    twinToSource: fluoro ? rigidMatrix([0, 0, 1], 0, [0, 0, 0]) : rigidMatrix([0.3, -0.5, 0.8], 25, [120, -60, 40]),
+    views: [LAO30, RAO30],
+    ...overrides,
+  };
+}
