@@ -1,8 +1,0 @@
-// npm run gen:schema — writes protocol/schema/twin.schema.json from the TypeBox source.
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { twinSchemaDocument } from './twin-schema-json.ts';
-
-const out = fileURLToPath(new URL('./twin.schema.json', import.meta.url));
-writeFileSync(out, twinSchemaDocument());
-console.log(`wrote ${out}`);
