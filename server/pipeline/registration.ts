@@ -83,6 +83,10 @@ export function registerLandmarks(source: readonly Point3[], target: readonly Po
   return { state: 'landmarks', matrix: fitToMatrix(fit), rmsMm: fit.rmsMm, ...(treMm !== undefined ? { treMm } : {}), fit };
 }
 
+/** A refinement is kept when it brings the trail at least this much closer to the veins. */
+export const MIN_REFINE_GAIN_MM = 0.05;
+export const MIN_REFINE_GAIN_FRACTION = 0.05;
+
 export interface RefineResult {
   registration: Registration;
   accepted: boolean;
@@ -95,7 +99,7 @@ export interface RefineResult {
 /**
  * ICP of a trail of tip positions (source frame) to the vein centrelines: point-to-centreline
  * pairs, the worst `trimFraction` dropped each round, at most `maxIterations`. Accepted only when
- * the trimmed RMS improves.
+ * the trimmed RMS improves by at least MIN_REFINE_GAIN_MM and MIN_REFINE_GAIN_FRACTION.
  */
 export function refineRegistration(current: Registration, trailSource: readonly Point3[], centrelines: CentrelineIndex, options: { maxIterations?: number; trimFraction?: number } = {}): RefineResult {
   if (current.state === 'none') throw new TwinguideError('TG_ERR_REGISTRATION', 'refinement needs a landmark registration first');
@@ -129,7 +133,8 @@ export function refineRegistration(current: Registration, trailSource: readonly 
     pairs = next.pairs;
     if (!improved) break;
   }
-  const accepted = best.rms < before.rms - 1e-3;
+  // Accept only a real improvement: fitting noise can always shave a little off the RMS.
+  const accepted = best.rms < before.rms - Math.max(MIN_REFINE_GAIN_MM, MIN_REFINE_GAIN_FRACTION * before.rms);
   const registration: Registration = accepted
     ? { state: 'refined', matrix: best.matrix, rmsMm: best.rms, ...(current.treMm !== undefined ? { treMm: current.treMm } : {}) }
     : current;

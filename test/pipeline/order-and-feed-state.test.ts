@@ -1,0 +1,74 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, type FeedSample } from '../../protocol/index.ts';
+import { PipelineCounters, type Flow } from '../../server/pipeline/flow.ts';
+import { trackFeedState } from '../../server/pipeline/stages/feed-state.ts';
+import { orderSamples } from '../../server/pipeline/stages/order-samples.ts';
+
+const tip = (seq: number, t = seq * 0.01, quality?: FeedSample['quality']): Flow => ({ kind: 'sample', sample: { type: 'tip', seq, t, p: [0, 0, 0], ...(quality ? { quality } : {}) } });
+const seqs = (flows: Flow[]): number[] => flows.flatMap((f) => (f.kind === 'sample' ? [f.sample.seq] : []));
+
+async function order(input: Flow[], counters = new PipelineCounters()): Promise<Flow[]> {
+  return lastValueFrom(from(input).pipe(orderSamples(DEFAULT_LIMITS, counters), toArray()));
+}
+
+describe('orderSamples', () => {
+  it('passes in-order samples straight through', async () => {
+    expect(seqs(await order([tip(1), tip(2), tip(3)]))).toEqual([1, 2, 3]);
+  });
+
+  it('restores order within the window', async () => {
+    expect(seqs(await order([tip(1), tip(3), tip(2), tip(5), tip(4), tip(6)]))).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('drops and counts duplicates and late samples', async () => {
+    const counters = new PipelineCounters();
+    const out = await order([tip(1), tip(2), tip(2), tip(3), tip(1)], counters);
+    expect(seqs(out)).toEqual([1, 2, 3]);
+    expect(counters.dropped.duplicate).toBe(1);
+    expect(counters.dropped.late).toBe(1);
+    expect(counters.samplesIn).toBe(5);
+  });
+
+  it('accepts a gap once the window has passed (in samples or in time)', async () => {
+    // seq 2 never comes: after 16 later samples it is given up on.
+    const input = [tip(1), ...Array.from({ length: 20 }, (_, k) => tip(k + 3))];
+    expect(seqs(await order(input))).toEqual([1, ...Array.from({ length: 20 }, (_, k) => k + 3)]);
+    // In time: a tick 0.2 s later releases what was held.
+    const held = await order([tip(1), tip(3), { kind: 'tick', t: 0.3 }]);
+    expect(seqs(held)).toEqual([1, 3]);
+  });
+
+  it('drops and counts samples whose tracker had no position', async () => {
+    const counters = new PipelineCounters();
+    const out = await order([tip(1), tip(2, 0.02, 'missing'), tip(3, 0.03, 'out-of-view'), tip(4)], counters);
+    expect(seqs(out)).toEqual([1, 4]);
+    expect(counters.dropped['quality-missing']).toBe(1);
+    expect(counters.dropped['quality-out-of-view']).toBe(1);
+  });
+
+  it('drops samples whose time runs backwards', async () => {
+    const counters = new PipelineCounters();
+    expect(seqs(await order([tip(1, 1), tip(2, 0.5), tip(3, 1.1)], counters))).toEqual([1, 3]);
+    expect(counters.dropped['time-reversed']).toBe(1);
+  });
+});
+
+describe('trackFeedState', () => {
+  const states = async (input: Flow[]): Promise<string[]> =>
+    (await lastValueFrom(from(input).pipe(trackFeedState(DEFAULT_LIMITS), toArray()))).flatMap((f) => (f.kind === 'feed' ? [`${f.state}@${f.t}`] : []));
+
+  it('goes live with the first sample, stale after 250 ms without one, lost after 2 s, live again on the next', async () => {
+    expect(await states([tip(1, 0), tip(2, 0.01), { kind: 'tick', t: 0.2 }, { kind: 'tick', t: 0.3 }, { kind: 'tick', t: 1 }, { kind: 'tick', t: 2.1 }, tip(3, 2.2)])).toEqual(['live@0', 'stale@0.3', 'lost@2.1', 'live@2.2']);
+  });
+
+  it('is lost when the transport closes', async () => {
+    expect(await states([tip(1, 0), { kind: 'closed', t: 0.05 }])).toEqual(['live@0', 'lost@0.05']);
+  });
+
+  it('reports the sample rate from sample spacing', async () => {
+    const out = await lastValueFrom(from([...Array.from({ length: 50 }, (_, k) => tip(k + 1, k / 100)), { kind: 'tick', t: 0.8 } as Flow]).pipe(trackFeedState(DEFAULT_LIMITS), toArray()));
+    const stale = out.find((f) => f.kind === 'feed' && f.state === 'stale');
+    expect(stale && stale.kind === 'feed' ? stale.rateHz : 0).toBeCloseTo(100, 0);
+  });
+});
