@@ -55,10 +55,11 @@ export class PipelineCounters {
 
 /**
  * A stage with private state per subscription: `create` builds the state and returns the handler
- * for each item (emit zero or more items with `emit`) and, optionally, a flush at completion.
+ * for each item (emit zero or more items with `emit`) and, optionally, a flush at completion that
+ * may ask to finish later (return true and call `finish` once its pending work is emitted).
  * Errors and completion pass through; unsubscribing tears everything down (no timers are used).
  */
-export function stage<I, O>(create: (emit: (item: O) => void) => { next: (item: I) => void; complete?: () => void }): OperatorFunction<I, O> {
+export function stage<I, O>(create: (emit: (item: O) => void) => { next: (item: I) => void; complete?: (finish: () => void) => boolean | void }): OperatorFunction<I, O> {
   return (source) =>
     new Observable<O>((subscriber) => {
       const handler = create((item) => subscriber.next(item));
@@ -72,13 +73,14 @@ export function stage<I, O>(create: (emit: (item: O) => void) => { next: (item: 
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => {
+          let later: boolean | void = false;
           try {
-            handler.complete?.();
+            later = handler.complete?.(() => subscriber.complete());
           } catch (e) {
             subscriber.error(e);
             return;
           }
-          subscriber.complete();
+          if (later !== true) subscriber.complete();
         },
       });
       return () => subscription.unsubscribe();

@@ -44,7 +44,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   cardiacHz: 1.1,
   respiratoryHz: 0.25,
   spectrumWindowS: 8,
-  spectrumEveryS: 0.5,
+  spectrumEveryS: 1,
   gapS: 0.5,
   estimateFrequencies: true,
   output: 'deharmonised',
@@ -321,7 +321,7 @@ export class MotionFilter {
   }
 }
 
-const SNAPSHOT = 160;
+const SNAPSHOT = 96;
 const PHASES = 64;
 const SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
 const COS = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((2 * Math.PI * k) / PHASES));

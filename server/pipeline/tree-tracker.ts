@@ -29,8 +29,8 @@ export interface TrackerOptions {
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   emissionSigmaMm: 2.5,
-  candidateRadiusMm: 14,
-  maxCandidates: 32,
+  candidateRadiusMm: 10,
+  maxCandidates: 16,
   transitionBetaMm: 1.2,
   branchChangePenalty: 1,
   decisionLagS: 0.15,
@@ -75,9 +75,11 @@ export class TreeTracker {
   private pendingBranch = -1;
   private pendingSince = 0;
   private readonly pool: Candidate[] = [];
+  private readonly collect: (p: CentrelinePoint) => void;
 
   constructor(private readonly twin: Twin, options: Partial<TrackerOptions> = {}) {
     this.o = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+    this.collect = (p) => this.addCandidate(p); // one closure for the tracker's life, not one per sample
   }
 
   reset(): void {
@@ -96,7 +98,7 @@ export class TreeTracker {
     for (const c of this.current) this.pool.push(c);
     this.current = [];
     const index = this.twin.centrelines;
-    index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, (p) => this.addCandidate(p));
+    index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, this.collect);
     if (this.current.length === 0) this.addCandidate(index.nearest(x, y, z, this.scratch));
     if (this.current.length > this.o.maxCandidates) {
       this.current.sort((a, b) => a.distance - b.distance || a.segment - b.segment);
@@ -246,7 +248,8 @@ export class TreeTracker {
 
   /** Along-tree distance between two points on the centreline (Infinity if far apart). */
   private treeDistance(a: Candidate, b: Candidate): number {
-    if (a.segment === b.segment) return Math.abs(a.arc - b.arc);
+    // A branch is a path: on one branch the along-tree distance is the difference in arc length.
+    if (a.segment === b.segment || a.branch === b.branch) return Math.abs(a.arc - b.arc);
     const v = this.twin.veins;
     let na = a.segment, nb = b.segment;
     for (let steps = 0; na !== nb; steps++) {

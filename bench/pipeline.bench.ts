@@ -1,0 +1,108 @@
+// npm run bench:pipeline: per-sample cost through the whole pipeline with the twin's ONNX model
+// (p50/p99 in µs, target p99 ≤ 100 µs), and heap bytes allocated per sample. Baseline in the same
+// run: the same samples through the ordering and feed-state stages only.
+import { Subject, type Observable } from 'rxjs';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { PipelineCounters, type Flow, type PipelineInput } from '../server/pipeline/flow.ts';
+import { guidancePipeline } from '../server/pipeline/procedure-pipeline.ts';
+import { trackFeedState } from '../server/pipeline/stages/feed-state.ts';
+import { orderSamples } from '../server/pipeline/stages/order-samples.ts';
+import { DEFAULT_LIMITS } from '../protocol/index.ts';
+import { loadTwinFile } from '../server/twin/load-twin.ts';
+import { defaultDeviceOptions, simulateDevice } from '../simulators/device/device-simulator.ts';
+import { inputsFromSamples, simulateLandmarkRegistration } from '../simulators/device/run-scenario.ts';
+import { scenarioPlan } from '../simulators/device/scenarios.ts';
+import { formatNs, printJson } from './harness.ts';
+
+const twin = await loadTwinFile(fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url)));
+const device = defaultDeviceOptions('eam', { durationS: 120 });
+const registration = simulateLandmarkRegistration(twin, device.twinToSource, 0.58, 1);
+const { inputs } = inputsFromSamples(simulateDevice(twin, scenarioPlan(twin, 'loop'), device), registration, false);
+const samples = inputs.filter((i) => i.kind === 'sample').length;
+
+/** Push inputs one by one; time each sample until everything it causes has been emitted. */
+async function perSample(build: (input: Observable<PipelineInput>) => Observable<unknown>, from: number, to: number): Promise<number[]> {
+  const subject = new Subject<PipelineInput>();
+  let pending: (() => void) | null = null;
+  let expecting = -1;
+  build(subject).subscribe((m) => {
+    const message = m as { type?: string; seq?: number; kind?: string; sample?: { seq: number } };
+    const seq = message.type === 'guidance' ? message.seq! : message.kind === 'sample' ? message.sample!.seq : -1;
+    if (seq === expecting && pending) pending();
+  });
+  const times: number[] = [];
+  for (let k = from; k < to; k++) {
+    const input = inputs[k]!;
+    if (input.kind !== 'sample') { subject.next(input); continue; }
+    expecting = input.sample.seq;
+    const done = new Promise<void>((resolve) => { pending = resolve; });
+    const t0 = process.hrtime.bigint();
+    subject.next(input);
+    await Promise.race([done, new Promise<void>((r) => setImmediate(r))]);
+    times.push(Number(process.hrtime.bigint() - t0));
+    pending = null;
+  }
+  subject.complete();
+  return times.sort((a, b) => a - b);
+}
+
+const full = (input: Observable<PipelineInput>): Observable<unknown> => input.pipe(guidancePipeline(twin, { procedureId: 'bench', registration, counters: new PipelineCounters() }));
+const baseline = (input: Observable<PipelineInput>): Observable<unknown> => (input as Observable<Flow>).pipe(orderSamples(DEFAULT_LIMITS, new PipelineCounters()), trackFeedState(DEFAULT_LIMITS));
+
+// Warm up on the first 20 s, measure the rest.
+const warm = inputs.findIndex((i) => i.kind === 'sample' && i.sample.t > 20);
+const fullTimes = await perSample(full, 0, inputs.length).then((all) => all);
+const baseTimes = await perSample(baseline, 0, inputs.length);
+const q = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+// Allocation: heap growth over windows with no garbage collection in them.
+const gcGlobal = (globalThis as { gc?: () => void }).gc;
+let allocation = NaN;
+if (gcGlobal) {
+  let collections = 0;
+  const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
+  observer.observe({ entryTypes: ['gc'] });
+  const estimates: number[] = [];
+  for (let attempt = 0; attempt < 20 && estimates.length < 5; attempt++) {
+    const subject = new Subject<PipelineInput>();
+    let last: Promise<void> = Promise.resolve();
+    full(subject).subscribe(() => undefined);
+    for (let k = 0; k < warm; k++) subject.next(inputs[k]!);
+    await new Promise((r) => setTimeout(r, 20));
+    gcGlobal();
+    await new Promise((r) => setTimeout(r, 20));
+    const before = process.memoryUsage().heapUsed;
+    const startCollections = collections;
+    let n = 0;
+    for (let k = warm; k < warm + 400 && k < inputs.length; k++) {
+      const input = inputs[k]!;
+      if (input.kind === 'sample') n++;
+      subject.next(input);
+    }
+    await last;
+    await new Promise((r) => setTimeout(r, 20));
+    const after = process.memoryUsage().heapUsed;
+    await new Promise((r) => setTimeout(r, 5));
+    if (collections === startCollections && n > 0) estimates.push((after - before) / n);
+    subject.complete();
+    last = Promise.resolve();
+  }
+  observer.disconnect();
+  estimates.sort((a, b) => a - b);
+  allocation = estimates.length > 0 ? estimates[estimates.length >> 1]! : NaN;
+}
+
+console.log(`Pipeline per sample (EAM 100 Hz, loop scenario on the demo twin, ${samples} samples, ONNX model on interpolated features):`);
+console.log(`  whole pipeline      p50 ${formatNs(q(fullTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(fullTimes, 0.99)).padStart(9)}  max ${formatNs(fullTimes[fullTimes.length - 1]!)}`);
+console.log(`  order + feed state  p50 ${formatNs(q(baseTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(baseTimes, 0.99)).padStart(9)}   (baseline)`);
+console.log(`  heap allocated per sample: ${Number.isNaN(allocation) ? 'n/a (run with --expose-gc)' : `${Math.round(allocation)} bytes`}`);
+printJson('pipeline', {
+  samples,
+  p50Us: +(q(fullTimes, 0.5) / 1000).toFixed(1),
+  p99Us: +(q(fullTimes, 0.99) / 1000).toFixed(1),
+  baselineP50Us: +(q(baseTimes, 0.5) / 1000).toFixed(2),
+  baselineP99Us: +(q(baseTimes, 0.99) / 1000).toFixed(2),
+  bytesPerSample: Math.round(allocation),
+});
+await twin.close();
