@@ -4,7 +4,8 @@
 //   y(t) = m(t) + H(t) + noise,  H(t) = Σ a_k sin kφ_c + b_k cos kφ_c (k = 1, 2) + a_r sin φ_r + b_r cos φ_r
 // with m(t) a constant-velocity catheter and H zero-mean cardiac/respiratory motion with slowly
 // drifting amplitudes, estimated by a Kalman filter whose phases advance at frequencies found in
-// the signal itself (periodogram peaks of its differences in the cardiac and respiratory bands).
+// the signal itself (periodogram peaks, in the cardiac and respiratory bands, of what the
+// catheter's estimated movement leaves of the measurement).
 // The twin's geometry is the heart at a reference phase, not at its mean: the tip where the twin
 // has it is m + H(φ_ref), with φ_ref the extreme of H along a reference direction (toward the base
 // for end-diastole, cranial for end-expiration), as ECG and respiratory gating would pick it.
@@ -65,6 +66,7 @@ export class MotionFilter {
   private readonly h = new Float64Array(N);
   private readonly k = new Float64Array(N);
   private readonly ph = new Float64Array(N);
+  private readonly residual = new Float64Array(3);
   private initialised = false;
   private lastT = 0;
   private phaseC = 0;
@@ -112,7 +114,6 @@ export class MotionFilter {
     const dt = this.initialisedAt === t ? 0 : t - this.previousT;
     this.previousT = t;
     this.initialisedAt = Number.NaN;
-    this.remember(t, y);
     if (this.o.estimateFrequencies) this.spectrumStep(t, dt);
     // Measurement row for this instant.
     const h = this.h;
@@ -137,6 +138,9 @@ export class MotionFilter {
     }
     // P = (I − k hᵀ) P = P − k (P h)ᵀ (P symmetric)
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) P[i * N + j]! -= this.k[i]! * this.ph[j]!;
+    // The spectrum is taken of what the catheter's own movement does not explain: y − m.
+    for (let a = 0; a < d; a++) this.residual[a] = y[a]! - this.x[a * N]!;
+    this.remember(t, this.residual);
     this.atReference(out);
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
@@ -241,11 +245,16 @@ export class MotionFilter {
   // round snapshots the recent signal, decimated and detrended, then works through the bins.
   private readonly snapT = new Float64Array(SNAPSHOT);
   private readonly snapY = new Float64Array(SNAPSHOT * 3);
+  /** Differences of the snapshot (per Δt): what the cardiac band is read from (slow leftovers fall away). */
+  private readonly snapDT = new Float64Array(SNAPSHOT);
+  private readonly snapDY = new Float64Array(SNAPSHOT * 3);
+  private snapDN = 0;
   private snapN = 0;
   private snapSpan = 0;
   private readonly binPower = new Float64Array(BINS.length);
   private binNext = -1;
   private binsPerUpdate = 1;
+  private cardiacFound = false;
 
   private spectrumStep(now: number, dt: number): void {
     if (this.binNext < 0) {
@@ -259,12 +268,14 @@ export class MotionFilter {
     const end = Math.min(BINS.length, this.binNext + this.binsPerUpdate);
     for (let b = this.binNext; b < end; b++) {
       const w0 = 2 * Math.PI * BINS[b]!;
+      const cardiac = b <= CARDIAC_LAST;
+      const ts = cardiac ? this.snapDT : this.snapT, ys = cardiac ? this.snapDY : this.snapY, n = cardiac ? this.snapDN : this.snapN;
       let total = 0;
       for (let a = 0; a < d; a++) {
         let re = 0, im = 0;
-        for (let i = 0; i < this.snapN; i++) {
-          const w = w0 * this.snapT[i]!;
-          const r = this.snapY[i * d + a]!;
+        for (let i = 0; i < n; i++) {
+          const w = w0 * ts[i]!;
+          const r = ys[i * d + a]!;
           re += r * Math.cos(w);
           im -= r * Math.sin(w);
         }
@@ -276,11 +287,15 @@ export class MotionFilter {
     if (end < BINS.length) return;
     this.binNext = -1;
     if (this.snapSpan >= 3) {
-      const fc = peak(this.binPower, CARDIAC_FIRST, CARDIAC_LAST);
-      if (fc !== null) this.cardiacHz = fc;
+      // Heart rate changes gradually: after the first estimate, only a nearby clear peak is taken.
+      const fc = peak(this.binPower, CARDIAC_FIRST, CARDIAC_LAST, this.cardiacFound ? 5 : 3);
+      if (fc !== null && (!this.cardiacFound || Math.abs(fc - this.cardiacHz) <= 0.25 * this.cardiacHz)) {
+        this.cardiacHz = fc;
+        this.cardiacFound = true;
+      }
     }
     if (this.snapSpan >= 6) {
-      const fr = peak(this.binPower, RESP_FIRST, RESP_LAST);
+      const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 3);
       if (fr !== null) this.respiratoryHz = fr;
     }
   }
@@ -297,14 +312,6 @@ export class MotionFilter {
       this.snapT[m] = this.historyT[k]! - first;
       for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyY[k * d + a]!;
     }
-    // First differences (divided by Δt): the catheter's own movement, smooth and slow, mostly
-    // falls away, while periodic motion keeps its frequency.
-    for (let i = 0; i < m - 1; i++) {
-      const dt = Math.max(1e-6, this.snapT[i + 1]! - this.snapT[i]!);
-      for (let a = 0; a < d; a++) this.snapY[i * d + a] = (this.snapY[(i + 1) * d + a]! - this.snapY[i * d + a]!) / dt;
-      this.snapT[i] = (this.snapT[i]! + this.snapT[i + 1]!) / 2;
-    }
-    m = Math.max(0, m - 1);
     this.snapN = m;
     this.snapSpan = now - first;
     // Linear detrend per dimension.
@@ -318,6 +325,12 @@ export class MotionFilter {
       const icpt = (sy - slope * st) / m;
       for (let i = 0; i < m; i++) this.snapY[i * d + a]! -= icpt + slope * this.snapT[i]!;
     }
+    for (let i = 0; i < m - 1; i++) {
+      const dt = Math.max(1e-6, this.snapT[i + 1]! - this.snapT[i]!);
+      this.snapDT[i] = (this.snapT[i]! + this.snapT[i + 1]!) / 2;
+      for (let a = 0; a < d; a++) this.snapDY[i * d + a] = (this.snapY[(i + 1) * d + a]! - this.snapY[i * d + a]!) / dt;
+    }
+    this.snapDN = Math.max(0, m - 1);
   }
 }
 
@@ -337,13 +350,13 @@ const RESP_FIRST = CARDIAC_LAST + 1;
 const RESP_LAST = BINS.length - 1;
 
 /** A clear peak only (well above the band's mean power), refined by a parabola through its neighbours. */
-function peak(power: Float64Array, first: number, last: number): number | null {
+function peak(power: Float64Array, first: number, last: number, clarity: number): number | null {
   let best = first, sum = 0;
   for (let b = first; b <= last; b++) {
     sum += power[b]!;
     if (power[b]! > power[best]!) best = b;
   }
-  if (!(power[best]! > (3 * sum) / (last - first + 1))) return null;
+  if (!(power[best]! > (clarity * sum) / (last - first + 1))) return null;
   // A maximum at the band's edge is leakage from outside the band, not a peak in it.
   if (best === first || best === last) return null;
   const f = BINS[best]!;

@@ -99,14 +99,22 @@ export class TruthOracle {
   }
   judge(point: RoutePoint): { zoneState: ZoneState; instruction: Instruction; borderMm: number; junctionMm: number } {
     const v = this.twin.veins;
-    // Distance to the nearest junction: a node with two or more children, on the tip's own path.
+    // Distance to the nearest junction (a node with two or more children, or the ostium) along the
+    // tip's path: behind it toward the root, and ahead of it down a single-child run.
     let junctionMm = Infinity;
-    for (let n = point.segment; n >= 0; n = v.parent[n]!) {
-      const kids = v.childStart[n + 1]! - v.childStart[n]!;
-      if (kids >= 2 || n === v.root) junctionMm = Math.min(junctionMm, Math.abs(point.arcLengthMm - v.arcLengthMm[n]!));
-      if (point.arcLengthMm - v.arcLengthMm[n]! > 30) break;
+    for (let n = v.parent[point.segment]!; n >= 0; n = v.parent[n]!) {
+      const d = point.arcLengthMm - v.arcLengthMm[n]!;
+      if (d > 30) break;
+      if (v.childStart[n + 1]! - v.childStart[n]! >= 2 || n === v.root) { junctionMm = Math.min(junctionMm, d); break; }
     }
-    for (let k = v.childStart[point.segment]!; k < v.childStart[point.segment + 1]!; k++) junctionMm = Math.min(junctionMm, Math.abs(v.arcLengthMm[point.segment]! - point.arcLengthMm));
+    for (let n = point.segment; ; ) {
+      const d = v.arcLengthMm[n]! - point.arcLengthMm;
+      if (d > 30) break;
+      const kids = v.childStart[n + 1]! - v.childStart[n]!;
+      if (kids >= 2) { junctionMm = Math.min(junctionMm, d); break; }
+      if (kids === 0) break;
+      n = v.children[v.childStart[n]!]!;
+    }
     if (this.twin.zones.length === 0) return { zoneState: 'none-accessible', instruction: 'none', borderMm: Infinity, junctionMm };
     let borderMm = Infinity;
     let inside = false;
