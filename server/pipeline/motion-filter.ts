@@ -11,6 +11,8 @@
 // for end-diastole, cranial for end-expiration), as ECG and respiratory gating would pick it.
 // All time comes from the samples.
 
+import { COS, COS2, MotionSpectrum, PHASES, SIN, SIN2 } from './motion-spectrum.ts';
+
 export interface MotionFilterOptions {
   /** Measurement noise (standard deviation, in measurement units). */
   noise: number;
@@ -52,8 +54,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
 };
 
 const N = 8; // state: position, velocity, a_c1, b_c1, a_c2, b_c2, a_r, b_r
-const CARDIAC_BAND: [number, number] = [0.6, 2.4];
-const RESPIRATORY_BAND: [number, number] = [0.12, 0.5];
+
 
 export class MotionFilter {
   readonly dims: number;
@@ -71,14 +72,7 @@ export class MotionFilter {
   private lastT = 0;
   private phaseC = 0;
   private phaseR = 0;
-  cardiacHz: number;
-  respiratoryHz: number;
-  // Ring buffer of recent measurements for the spectrum.
-  private readonly historyT: Float64Array;
-  private readonly historyY: Float64Array;
-  private historyStart = 0;
-  private historyCount = 0;
-  private nextSpectrumT = -Infinity;
+  private readonly spectrum: MotionSpectrum;
   private previousT = 0;
   private initialisedAt = Number.NaN;
 
@@ -86,10 +80,15 @@ export class MotionFilter {
     this.dims = dims;
     this.o = { ...DEFAULT_MOTION_OPTIONS, ...options };
     this.x = new Float64Array(dims * N);
-    this.cardiacHz = this.o.cardiacHz;
-    this.respiratoryHz = this.o.respiratoryHz;
-    this.historyT = new Float64Array(capacity);
-    this.historyY = new Float64Array(capacity * dims);
+    this.spectrum = new MotionSpectrum(dims, this.o, capacity);
+  }
+
+  get cardiacHz(): number {
+    return this.spectrum.cardiacHz;
+  }
+
+  get respiratoryHz(): number {
+    return this.spectrum.respiratoryHz;
   }
 
   /** Feed one measurement at time t; `out` receives the motion-compensated position. */
@@ -114,7 +113,7 @@ export class MotionFilter {
     const dt = this.initialisedAt === t ? 0 : t - this.previousT;
     this.previousT = t;
     this.initialisedAt = Number.NaN;
-    if (this.o.estimateFrequencies) this.spectrumStep(t, dt);
+    if (this.o.estimateFrequencies) this.spectrum.step(t, dt);
     // Measurement row for this instant.
     const h = this.h;
     h[0] = 1; h[1] = 0;
@@ -140,7 +139,7 @@ export class MotionFilter {
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) P[i * N + j]! -= this.k[i]! * this.ph[j]!;
     // The spectrum is taken of what the catheter's own movement does not explain: y − m.
     for (let a = 0; a < d; a++) this.residual[a] = y[a]! - this.x[a * N]!;
-    this.remember(t, this.residual);
+    this.spectrum.remember(t, this.residual);
     this.atReference(out);
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
@@ -217,8 +216,8 @@ export class MotionFilter {
       P[N]! += (q * dt ** 2) / 2;
       P[N + 1]! += q * dt;
       for (let i = 2; i < N; i++) P[i * N + i]! += this.o.amplitudeDrift * dt;
-      this.phaseC = (this.phaseC + 2 * Math.PI * this.cardiacHz * dt) % (2 * Math.PI);
-      this.phaseR = (this.phaseR + 2 * Math.PI * this.respiratoryHz * dt) % (2 * Math.PI);
+      this.phaseC = (this.phaseC + 2 * Math.PI * this.spectrum.cardiacHz * dt) % (2 * Math.PI);
+      this.phaseR = (this.phaseR + 2 * Math.PI * this.spectrum.respiratoryHz * dt) % (2 * Math.PI);
     }
     if (gap) {
       // After a dropout the catheter may have moved: let position and velocity be relearnt.
@@ -226,142 +225,4 @@ export class MotionFilter {
       P[N + 1]! += 100;
     }
   }
-
-  private remember(t: number, y: ArrayLike<number>): void {
-    const cap = this.historyT.length;
-    const at = (this.historyStart + this.historyCount) % cap;
-    this.historyT[at] = t;
-    for (let a = 0; a < this.dims; a++) this.historyY[at * this.dims + a] = y[a]!;
-    if (this.historyCount < cap) this.historyCount++;
-    else this.historyStart = (this.historyStart + 1) % cap;
-    // Drop what is older than the window.
-    while (this.historyCount > 0 && t - this.historyT[this.historyStart]! > this.o.spectrumWindowS) {
-      this.historyStart = (this.historyStart + 1) % cap;
-      this.historyCount--;
-    }
-  }
-
-  // The spectrum is computed a few bins per sample (so no single sample pays for all of it): a
-  // round snapshots the recent signal, decimated and detrended, then works through the bins.
-  private readonly snapT = new Float64Array(SNAPSHOT);
-  private readonly snapY = new Float64Array(SNAPSHOT * 3);
-  /** Differences of the snapshot (per Δt): what the cardiac band is read from (slow leftovers fall away). */
-  private readonly snapDT = new Float64Array(SNAPSHOT);
-  private readonly snapDY = new Float64Array(SNAPSHOT * 3);
-  private snapDN = 0;
-  private snapN = 0;
-  private snapSpan = 0;
-  private readonly binPower = new Float64Array(BINS.length);
-  private binNext = -1;
-  private binsPerUpdate = 1;
-  private cardiacFound = false;
-
-  private spectrumStep(now: number, dt: number): void {
-    if (this.binNext < 0) {
-      if (now < this.nextSpectrumT || this.historyCount < 16) return;
-      this.nextSpectrumT = now + this.o.spectrumEveryS;
-      this.snapshot(now);
-      this.binNext = 0;
-      this.binsPerUpdate = Math.max(1, Math.ceil((BINS.length * Math.max(dt, 1e-3)) / (0.8 * this.o.spectrumEveryS)));
-    }
-    const d = this.dims;
-    const end = Math.min(BINS.length, this.binNext + this.binsPerUpdate);
-    for (let b = this.binNext; b < end; b++) {
-      const w0 = 2 * Math.PI * BINS[b]!;
-      const cardiac = b <= CARDIAC_LAST;
-      const ts = cardiac ? this.snapDT : this.snapT, ys = cardiac ? this.snapDY : this.snapY, n = cardiac ? this.snapDN : this.snapN;
-      let total = 0;
-      for (let a = 0; a < d; a++) {
-        let re = 0, im = 0;
-        for (let i = 0; i < n; i++) {
-          const w = w0 * ts[i]!;
-          const r = ys[i * d + a]!;
-          re += r * Math.cos(w);
-          im -= r * Math.sin(w);
-        }
-        total += re * re + im * im;
-      }
-      this.binPower[b] = total;
-    }
-    this.binNext = end;
-    if (end < BINS.length) return;
-    this.binNext = -1;
-    if (this.snapSpan >= 3) {
-      // Heart rate changes gradually: after the first estimate, only a nearby clear peak is taken.
-      const fc = peak(this.binPower, CARDIAC_FIRST, CARDIAC_LAST, this.cardiacFound ? 5 : 3);
-      if (fc !== null && (!this.cardiacFound || Math.abs(fc - this.cardiacHz) <= 0.25 * this.cardiacHz)) {
-        this.cardiacHz = fc;
-        this.cardiacFound = true;
-      }
-    }
-    if (this.snapSpan >= 6) {
-      const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 3);
-      if (fr !== null) this.respiratoryHz = fr;
-    }
-  }
-
-  private snapshot(now: number): void {
-    const n = this.historyCount;
-    const cap = this.historyT.length;
-    const d = this.dims;
-    const stride = Math.max(1, Math.ceil(n / SNAPSHOT));
-    const first = this.historyT[this.historyStart]!;
-    let m = 0;
-    for (let i = 0; i < n && m < SNAPSHOT; i += stride, m++) {
-      const k = (this.historyStart + i) % cap;
-      this.snapT[m] = this.historyT[k]! - first;
-      for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyY[k * d + a]!;
-    }
-    this.snapN = m;
-    this.snapSpan = now - first;
-    // Linear detrend per dimension.
-    let st = 0, stt = 0;
-    for (let i = 0; i < m; i++) { st += this.snapT[i]!; stt += this.snapT[i]! ** 2; }
-    const den = m * stt - st * st;
-    for (let a = 0; a < d; a++) {
-      let sy = 0, sty = 0;
-      for (let i = 0; i < m; i++) { sy += this.snapY[i * d + a]!; sty += this.snapT[i]! * this.snapY[i * d + a]!; }
-      const slope = den > 0 ? (m * sty - st * sy) / den : 0;
-      const icpt = (sy - slope * st) / m;
-      for (let i = 0; i < m; i++) this.snapY[i * d + a]! -= icpt + slope * this.snapT[i]!;
-    }
-    for (let i = 0; i < m - 1; i++) {
-      const dt = Math.max(1e-6, this.snapT[i + 1]! - this.snapT[i]!);
-      this.snapDT[i] = (this.snapT[i]! + this.snapT[i + 1]!) / 2;
-      for (let a = 0; a < d; a++) this.snapDY[i * d + a] = (this.snapY[(i + 1) * d + a]! - this.snapY[i * d + a]!) / dt;
-    }
-    this.snapDN = Math.max(0, m - 1);
-  }
-}
-
-const SNAPSHOT = 96;
-const PHASES = 64;
-const SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
-const COS = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((2 * Math.PI * k) / PHASES));
-const SIN2 = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((4 * Math.PI * k) / PHASES));
-const COS2 = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((4 * Math.PI * k) / PHASES));
-const BIN_STEP = { cardiac: 0.02, respiratory: 0.01 };
-const BINS: number[] = [];
-for (let f = CARDIAC_BAND[0]; f <= CARDIAC_BAND[1] + 1e-9; f += BIN_STEP.cardiac) BINS.push(f);
-const CARDIAC_FIRST = 0;
-const CARDIAC_LAST = BINS.length - 1;
-for (let f = RESPIRATORY_BAND[0]; f <= RESPIRATORY_BAND[1] + 1e-9; f += BIN_STEP.respiratory) BINS.push(f);
-const RESP_FIRST = CARDIAC_LAST + 1;
-const RESP_LAST = BINS.length - 1;
-
-/** A clear peak only (well above the band's mean power), refined by a parabola through its neighbours. */
-function peak(power: Float64Array, first: number, last: number, clarity: number): number | null {
-  let best = first, sum = 0;
-  for (let b = first; b <= last; b++) {
-    sum += power[b]!;
-    if (power[b]! > power[best]!) best = b;
-  }
-  if (!(power[best]! > (clarity * sum) / (last - first + 1))) return null;
-  // A maximum at the band's edge is leakage from outside the band, not a peak in it.
-  if (best === first || best === last) return null;
-  const f = BINS[best]!;
-  const l = power[best - 1]!, c = power[best]!, r = power[best + 1]!;
-  const curvature = l - 2 * c + r;
-  const step = BINS[best + 1]! - f;
-  return curvature < 0 ? f + (0.5 * step * (l - r)) / curvature : f;
 }
