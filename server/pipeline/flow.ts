@@ -21,8 +21,8 @@ export type Observation =
 
 export type Flow =
   | PipelineInput
-  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; motionRemoved: boolean }
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; motionRemoved: boolean }
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[] }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }
   | { kind: 'track'; seq: number; t: number; track: TrackEstimate; quality: number }
   | { kind: 'assessed'; seq: number; t: number; track: TrackEstimate; quality: number; response: ResponseValue }

@@ -17,14 +17,6 @@ export interface CompensationOptions {
   fluoro: Partial<MotionFilterOptions>;
   /** Off: pass positions through unfiltered (for comparisons). */
   enabled: boolean;
-  /**
-   * 'free' (default): every measurement is compensated here by the free (unconstrained) filter.
-   * 'tree' (experimental): points (EAM, biplane) go to the tree tracker uncompensated, where the
-   * tree-constrained filter estimates the catheter's arc length and the heart's motion together.
-   * Better for biplane on the standard scenarios, worse for EAM so far: its arc can lag while the
-   * reference offset absorbs the difference (see the closing note of issue 5).
-   */
-  mode: 'tree' | 'free';
 }
 
 export const DEFAULT_COMPENSATION: CompensationOptions = {
@@ -33,7 +25,6 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   // magnification, so densities scale by ~44.
   fluoro: { noise: 4, accelerationDensity: 450, amplitudeDrift: 22 },
   enabled: true,
-  mode: 'free',
 };
 
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
@@ -69,18 +60,17 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         const s = item.sample;
         if (s.type === 'tip') {
           transformPoint(registration.matrix, s.p[0], s.p[1], s.p[2], p);
-          if (!options.enabled || options.mode === 'tree') return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [], motionRemoved: !options.enabled });
+          if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [] });
           if (!eam) {
             eam = new MotionFilter(3, options.eam);
             eam.setReferences(towardBase, CRANIAL);
           }
           eam.update(s.t, p, out3);
-          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], motionRemoved: true });
+          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [] });
           return;
         }
-        const raw = !options.enabled || (options.mode === 'tree' && s.views.length > 1);
         const compensated = s.views.map((view, k) => {
-          if (raw) return { u: view.u, v: view.v };
+          if (!options.enabled) return { u: view.u, v: view.v };
           let slot = views[k];
           if (!slot || !sameGeometry(slot.geometry, view.geometry)) {
             slot = { filter: new MotionFilter(2, options.fluoro), geometry: view.geometry };
@@ -90,7 +80,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           slot.filter.update(s.t, [view.u, view.v], out2);
           return { u: out2[0]!, v: out2[1]! };
         });
-        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, motionRemoved: !raw || !options.enabled });
+        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated });
       },
     };
   });
