@@ -17,6 +17,7 @@ import { localise } from './stages/localise.ts';
 import { orderSamples } from './stages/order-samples.ts';
 import { trackOnTree } from './stages/track-on-tree.ts';
 import type { TrackerOptions } from './tree-tracker.ts';
+import type { TipTrail } from './tip-trail.ts';
 import type { GuidanceOptions } from './zone-guidance.ts';
 
 export interface PipelineOptions {
@@ -27,6 +28,8 @@ export interface PipelineOptions {
   tracker?: Partial<TrackerOptions>;
   guidance?: Partial<GuidanceOptions>;
   counters?: PipelineCounters;
+  /** Receives the motion-compensated tip positions (source frame) for registration refinement. */
+  trail?: TipTrail;
 }
 
 export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: Observable<PipelineInput>) => Observable<DisplayMessage> {
@@ -37,7 +40,7 @@ export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: 
     (input as Observable<Flow>).pipe(
       orderSamples(limits, counters),
       trackFeedState(limits),
-      compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration),
+      compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail),
       localise(counters, registration),
       trackOnTree(twin, options.tracker),
       assessResponse(twin),

@@ -90,6 +90,20 @@ describe('guidance pipeline on simulated procedures', () => {
     expect(scoreGuidance(run.guidance, run.truths).branchAccuracy).toBeGreaterThan(0.95);
   });
 
+  it('collects the compensated tip trail, and refining with it brings a perturbed registration closer to the truth', async () => {
+    const { TipTrail } = await import('../../server/pipeline/tip-trail.ts');
+    const { refineRegistration } = await import('../../server/pipeline/registration.ts');
+    const { registrationError } = await import('../../simulators/device/run-scenario.ts');
+    const { defaultDeviceOptions } = await import('../../simulators/device/device-simulator.ts');
+    const trail = new TipTrail();
+    const run = await runScenario(demo, 'tour', 'eam', { pipeline: { trail }, landmarkNoiseMm: 2 });
+    expect(trail.size).toBeGreaterThan(300);
+    const twinToSource = defaultDeviceOptions('eam').twinToSource;
+    const refined = refineRegistration(run.registration, trail.toArray(), demo.centrelines);
+    expect(refined.afterMm).toBeLessThanOrEqual(refined.beforeMm);
+    if (refined.accepted) expect(registrationError(demo, refined.registration, twinToSource)).toBeLessThan(run.registrationErrorMm + 0.5);
+  });
+
   it('without a registration, confidence is low and the instruction says so instead of guessing', async () => {
     const run = await runScenario(demo, 'reach-lateral-zone', 'eam');
     // The runner registers first; run the same samples again without that registration.

@@ -11,6 +11,7 @@ import { carmFrame } from '../carm-geometry.ts';
 import { stage, type Flow } from '../flow.ts';
 import { MotionFilter, type MotionFilterOptions } from '../motion-filter.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
+import type { TipTrail } from '../tip-trail.ts';
 
 export interface CompensationOptions {
   eam: Partial<MotionFilterOptions>;
@@ -30,7 +31,7 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
   a.alpha === b.alpha && a.beta === b.beta && a.sid === b.sid && a.sod === b.sod && a.pixelSpacing[0] === b.pixelSpacing[0] && a.pixelSpacing[1] === b.pixelSpacing[1] && a.size[0] === b.size[0] && a.size[1] === b.size[1];
 
-export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION) {
+export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail) {
   const axes = heartAxes(twin);
   const towardBase: [number, number, number] | null = axes.longAxis ? [-axes.longAxis[0], -axes.longAxis[1], -axes.longAxis[2]] : null;
   return stage<Flow, Flow>((emit) => {
@@ -52,6 +53,8 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
       next(item) {
         if (item.kind === 'registration') {
           registration = item.registration;
+          // The filter's state is in the twin frame through the old registration; the trail is
+          // in the source frame and stays valid.
           eam = null;
           views.length = 0;
           return emit(item);
@@ -66,6 +69,12 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             eam.setReferences(towardBase, CRANIAL);
           }
           eam.update(s.t, p, out3);
+          if (trail) {
+            // Back to the source frame (the trail refines the registration itself).
+            const m = registration.matrix;
+            const dx = out3[0]! - m[3]!, dy = out3[1]! - m[7]!, dz = out3[2]! - m[11]!;
+            trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
+          }
           emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [] });
           return;
         }
