@@ -17,9 +17,11 @@ The server is not part of this version yet; the twin tools are (see twinguide --
       [
         'twinguide: the guidance server is not built yet in this version, so there is nothing to serve at http://127.0.0.1:8080.',
         'What works now:',
-        '  npx twinguide twin info test/fixtures/mini.twin.json     what a twin holds',
-        '  npx twinguide twin validate test/fixtures/mini.twin.json  the full load-time check',
-        '  npm test                                                  the test suite',
+        '  npx twinguide twin info data/twins/demo.twin.json                       what a twin holds',
+        '  npx twinguide twin validate data/twins/demo.twin.json                   the full load-time check',
+        '  npx twinguide twin build --surfaces data/anatomy/bivme-patient1 --seed 7 --out my.twin.json',
+        '  npx twinguide bench accuracy                                            the guidance pipeline against simulated truth',
+        '  npm test                                                                the test suite',
       ].join('\n'),
     );
     return EXIT_OK;
