@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { CentrelineIndex, newCentrelinePoint } from '../server/twin/centreline-index.ts';
 import { buildVeinTree, type VeinJson, type VeinTree } from '../server/twin/vein-tree.ts';
+import { bruteNearest } from '../test/helpers/brute-centreline.ts';
 import { measure, printJson, printTable } from './harness.ts';
 
 interface CentrelineFile { nodes: [number, number, number, number][]; edges: [number, number][]; root: number }
@@ -40,24 +41,6 @@ function queries(tree: VeinTree, count: number, spreadMm: number): Float64Array 
   return q;
 }
 
-function brute(tree: VeinTree, x: number, y: number, z: number): number {
-  let best = Infinity;
-  const pos = tree.positionsMm;
-  for (let c = 0; c < tree.nodeCount; c++) {
-    const p = tree.parent[c]!;
-    if (p < 0) continue;
-    const ax = pos[3 * p]!, ay = pos[3 * p + 1]!, az = pos[3 * p + 2]!;
-    const dx = pos[3 * c]! - ax, dy = pos[3 * c + 1]! - ay, dz = pos[3 * c + 2]! - az;
-    const len2 = dx * dx + dy * dy + dz * dz;
-    let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy + (z - az) * dz) / len2 : 0;
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    const ex = ax + t * dx - x, ey = ay + t * dy - y, ez = az + t * dz - z;
-    const d2 = ex * ex + ey * ey + ez * ez;
-    if (d2 < best) best = d2;
-  }
-  return best;
-}
-
 const out = newCentrelinePoint();
 const figures: Record<string, number> = {};
 for (const [label, tree] of [['BodyParts3D tree (392 nodes)', realTree()], ['synthetic tree (20k nodes)', denseTree(20_000)]] as const) {
@@ -66,7 +49,7 @@ for (const [label, tree] of [['BodyParts3D tree (392 nodes)', realTree()], ['syn
   const far = queries(tree, 4096, 40);
   const count = 4096;
   const rows = [
-    measure(`${label}: brute force, tip ≤ 5 mm off (baseline)`, (i) => { const k = 3 * (i % count); return brute(tree, near[k]!, near[k + 1]!, near[k + 2]!); }, { batch: tree.nodeCount > 1000 ? 20 : 500 }),
+    measure(`${label}: brute force, tip ≤ 5 mm off (baseline)`, (i) => { const k = 3 * (i % count); return bruteNearest(tree, near[k]!, near[k + 1]!, near[k + 2]!).d; }, { batch: tree.nodeCount > 1000 ? 20 : 500 }),
     measure(`${label}: index.nearest, tip ≤ 5 mm off`, (i) => { const k = 3 * (i % count); return index.nearest(near[k]!, near[k + 1]!, near[k + 2]!, out).distanceMm; }, { batch: 2000 }),
     measure(`${label}: index.nearest, up to 40 mm off`, (i) => { const k = 3 * (i % count); return index.nearest(far[k]!, far[k + 1]!, far[k + 2]!, out).distanceMm; }, { batch: 2000 }),
   ];

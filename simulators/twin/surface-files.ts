@@ -137,6 +137,23 @@ export function parseVtk(bytes: Buffer): TriangleMesh {
   return makeMesh(positions, triangles);
 }
 
+/** VTK 9 layout: cell i is connectivity[offsets[i] .. offsets[i+1]). */
+function cellsFromOffsets(offsets: number[], connectivity: number[]): number[][] {
+  return offsets.slice(1).map((end, i) => connectivity.slice(offsets[i]!, end));
+}
+
+/** Classic layout: each cell is its point count followed by its point indices. */
+function cellsFromCounts(flat: number[], cellCount: number): number[][] {
+  const cells: number[][] = [];
+  for (let i = 0, c = 0; c < cellCount; c++) {
+    const k = flat[i];
+    if (k === undefined || i + 1 + k > flat.length) throw new Error('cell list shorter than its count says');
+    cells.push(flat.slice(i + 1, i + 1 + k));
+    i += k + 1;
+  }
+  return cells;
+}
+
 interface VtkReader {
   skipHeader(): void;
   keyword(): string | null;
@@ -184,17 +201,9 @@ class AsciiVtkReader implements VtkReader {
       const offsets = this.numbers(n, 'int');
       if (this.word().toUpperCase() !== 'CONNECTIVITY') throw new Error('expected CONNECTIVITY');
       this.word();
-      const conn = this.numbers(size, 'int');
-      return offsets.slice(1).map((end, i) => conn.slice(offsets[i]!, end));
+      return cellsFromOffsets(offsets, this.numbers(size, 'int'));
     }
-    const flat = this.numbers(size, 'int');
-    const cells: number[][] = [];
-    for (let i = 0, c = 0; c < n; c++) {
-      const k = flat[i]!;
-      cells.push(flat.slice(i + 1, i + 1 + k));
-      i += k + 1;
-    }
-    return cells;
+    return cellsFromCounts(this.numbers(size, 'int'), n);
   }
 }
 
@@ -254,16 +263,8 @@ class BinaryVtkReader implements VtkReader {
       this.word();
       const offsets = this.numbers(n, this.word());
       if (this.word().toUpperCase() !== 'CONNECTIVITY') throw new Error('expected CONNECTIVITY');
-      const conn = this.numbers(size, this.word());
-      return offsets.slice(1).map((end, i) => conn.slice(offsets[i]!, end));
+      return cellsFromOffsets(offsets, this.numbers(size, this.word()));
     }
-    const flat = this.numbers(size, 'int');
-    const cells: number[][] = [];
-    for (let i = 0, c = 0; c < n; c++) {
-      const k = flat[i]!;
-      cells.push(flat.slice(i + 1, i + 1 + k));
-      i += k + 1;
-    }
-    return cells;
+    return cellsFromCounts(this.numbers(size, 'int'), n);
   }
 }

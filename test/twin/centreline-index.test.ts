@@ -4,22 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CentrelineIndex, newCentrelinePoint } from '../../server/twin/centreline-index.ts';
 import { buildVeinTree, type VeinJson, type VeinTree } from '../../server/twin/vein-tree.ts';
 import { makeMiniTwin } from '../fixtures/make-mini-twin.ts';
-
-function bruteNearest(tree: VeinTree, x: number, y: number, z: number): { segment: number; d: number } {
-  let best = { segment: -1, d: Infinity };
-  const pos = tree.positionsMm;
-  for (let c = 0; c < tree.nodeCount; c++) {
-    const p = tree.parent[c]!;
-    if (p < 0) continue;
-    const ax = pos[3 * p]!, ay = pos[3 * p + 1]!, az = pos[3 * p + 2]!;
-    const dx = pos[3 * c]! - ax, dy = pos[3 * c + 1]! - ay, dz = pos[3 * c + 2]! - az;
-    const len2 = dx * dx + dy * dy + dz * dz;
-    const t = len2 > 0 ? Math.min(1, Math.max(0, ((x - ax) * dx + (y - ay) * dy + (z - az) * dz) / len2)) : 0;
-    const d = Math.hypot(ax + t * dx - x, ay + t * dy - y, az + t * dz - z);
-    if (d < best.d) best = { segment: c, d };
-  }
-  return best;
-}
+import { bruteNearest, segmentDistance } from '../helpers/brute-centreline.ts';
 
 /** A random tree of `n` nodes: each new node hangs off a random earlier node, 0.5–3 mm away. */
 function randomTree(seed: number, n: number): VeinJson {
@@ -94,7 +79,7 @@ describe('CentrelineIndex.within', () => {
         const expected: number[] = [];
         for (let c = 0; c < tree.nodeCount; c++) {
           if (tree.parent[c]! < 0) continue;
-          const single = buildSingle(tree, c, x, y, z);
+          const single = segmentDistance(tree, c, x, y, z);
           if (single <= r) expected.push(c);
         }
         expect(hits.map((h) => h.segment).sort((a, b) => a - b)).toEqual(expected);
@@ -108,13 +93,3 @@ describe('CentrelineIndex.within', () => {
     expect(new CentrelineIndex(mini).within(500, 500, 500, 10)).toEqual([]);
   });
 });
-
-function buildSingle(tree: VeinTree, c: number, x: number, y: number, z: number): number {
-  const p = tree.parent[c]!;
-  const pos = tree.positionsMm;
-  const ax = pos[3 * p]!, ay = pos[3 * p + 1]!, az = pos[3 * p + 2]!;
-  const dx = pos[3 * c]! - ax, dy = pos[3 * c + 1]! - ay, dz = pos[3 * c + 2]! - az;
-  const len2 = dx * dx + dy * dy + dz * dz;
-  const t = len2 > 0 ? Math.min(1, Math.max(0, ((x - ax) * dx + (y - ay) * dy + (z - az) * dz) / len2)) : 0;
-  return Math.hypot(ax + t * dx - x, ay + t * dy - y, az + t * dz - z);
-}
