@@ -175,7 +175,9 @@ describe('sites', () => {
     expect(e.message).toContain('1.50 mm from the centreline');
     expect(e.path).toBe('/sites/20/position');
     // 0.9 mm off is still on the vein.
-    expect(await buildTwin(mini((b) => { b.sites[20]!.position[1] += 0.9; }), { loadModel: false })).toBeTruthy();
+    const near = await buildTwin(mini((b) => { b.sites[20]!.position[1] += 0.9; }), { loadModel: false });
+    expect(near.sites.offCentrelineMm[20]).toBeCloseTo(0.9, 9);
+    await near.close();
   });
 
   it('refuses a site placed on another branch than it names', async () => {
@@ -235,7 +237,10 @@ describe('the ONNX model', () => {
     expect(e.message).toContain(`site 'mcv-03'`);
     expect(e.path).toBe('/sites/11/p');
     // A difference below 1e-4 is within tolerance.
-    expect(await buildTwin(mini((b) => { b.sites[11]!.p += 5e-5; }))).toBeTruthy();
+    const close = await buildTwin(mini((b) => { b.sites[11]!.p += 5e-5; }));
+    expect(close.modelCheck!.maxAbsError).toBeGreaterThan(4e-5);
+    expect(close.modelCheck!.maxAbsError).toBeLessThan(1e-4);
+    await close.close();
   });
 
   it('refuses a model whose feature names differ from the sites\'', async () => {
