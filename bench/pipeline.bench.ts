@@ -15,14 +15,14 @@ import { inputsFromSamples, simulateLandmarkRegistration } from '../simulators/d
 import { scenarioPlan } from '../simulators/device/scenarios.ts';
 import { formatNs, printJson } from './harness.ts';
 
-const twin = await loadTwinFile(fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url)));
+const twin = await loadTwinFile(fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url)), { loadModel: !process.argv.includes('--no-model') });
 const device = defaultDeviceOptions('eam', { durationS: 120 });
 const registration = simulateLandmarkRegistration(twin, device.twinToSource, 0.58, 1);
 const { inputs } = inputsFromSamples(simulateDevice(twin, scenarioPlan(twin, 'loop'), device), registration, false);
 const samples = inputs.filter((i) => i.kind === 'sample').length;
 
 /** Push inputs one by one; time each sample until everything it causes has been emitted. */
-async function perSample(build: (input: Observable<PipelineInput>) => Observable<unknown>, from: number, to: number): Promise<number[]> {
+async function perSample(build: (input: Observable<PipelineInput>) => Observable<unknown>, from: number, to: number, measureFrom: number): Promise<number[]> {
   const subject = new Subject<PipelineInput>();
   let pending: (() => void) | null = null;
   let expecting = -1;
@@ -40,7 +40,7 @@ async function perSample(build: (input: Observable<PipelineInput>) => Observable
     const t0 = process.hrtime.bigint();
     subject.next(input);
     await Promise.race([done, new Promise<void>((r) => setImmediate(r))]);
-    times.push(Number(process.hrtime.bigint() - t0));
+    if (k >= measureFrom) times.push(Number(process.hrtime.bigint() - t0));
     pending = null;
   }
   subject.complete();
@@ -50,10 +50,10 @@ async function perSample(build: (input: Observable<PipelineInput>) => Observable
 const full = (input: Observable<PipelineInput>): Observable<unknown> => input.pipe(guidancePipeline(twin, { procedureId: 'bench', registration, counters: new PipelineCounters() }));
 const baseline = (input: Observable<PipelineInput>): Observable<unknown> => (input as Observable<Flow>).pipe(orderSamples(DEFAULT_LIMITS, new PipelineCounters()), trackFeedState(DEFAULT_LIMITS));
 
-// Warm up on the first 20 s, measure the rest.
+// Warm up on the first 20 s (JIT compilation), measure the rest.
 const warm = inputs.findIndex((i) => i.kind === 'sample' && i.sample.t > 20);
-const fullTimes = await perSample(full, 0, inputs.length).then((all) => all);
-const baseTimes = await perSample(baseline, 0, inputs.length);
+const fullTimes = await perSample(full, 0, inputs.length, warm);
+const baseTimes = await perSample(baseline, 0, inputs.length, warm);
 const q = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 // Allocation: heap growth over windows with no garbage collection in them.
@@ -93,7 +93,7 @@ if (gcGlobal) {
   allocation = estimates.length > 0 ? estimates[estimates.length >> 1]! : NaN;
 }
 
-console.log(`Pipeline per sample (EAM 100 Hz, loop scenario on the demo twin, ${samples} samples, ONNX model on interpolated features):`);
+console.log(`Pipeline per sample (EAM 100 Hz, loop scenario on the demo twin, ${samples} samples of which the first 20 s warm up, ONNX model on interpolated features):`);
 console.log(`  whole pipeline      p50 ${formatNs(q(fullTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(fullTimes, 0.99)).padStart(9)}  max ${formatNs(fullTimes[fullTimes.length - 1]!)}`);
 console.log(`  order + feed state  p50 ${formatNs(q(baseTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(baseTimes, 0.99)).padStart(9)}   (baseline)`);
 console.log(`  heap allocated per sample: ${Number.isNaN(allocation) ? 'n/a (run with --expose-gc)' : `${Math.round(allocation)} bytes`}`);
