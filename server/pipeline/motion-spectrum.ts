@@ -53,13 +53,18 @@ export class MotionSpectrum {
   private binsPerUpdate = 1;
   private cardiacFound = false;
 
+  private typicalDt = 0.01;
+
   step(now: number, dt: number): void {
+    if (dt > 0 && dt < 1) this.typicalDt += 0.05 * (dt - this.typicalDt);
     if (this.binNext < 0) {
       if (now < this.nextSpectrumT || this.historyCount < 16) return;
       this.nextSpectrumT = now + this.o.spectrumEveryS;
       this.snapshot(now);
       this.binNext = 0;
-      this.binsPerUpdate = Math.max(1, Math.ceil((BINS.length * Math.max(dt, 1e-3)) / (0.8 * this.o.spectrumEveryS)));
+      // Spread the bins over the round by the usual sample spacing (not this sample's: after a gap
+      // it would crowd a whole spectrum into one sample), at most a few bins per sample.
+      this.binsPerUpdate = Math.min(MAX_BINS_PER_SAMPLE, Math.max(1, Math.ceil((BINS.length * this.typicalDt) / (0.8 * this.o.spectrumEveryS))));
     }
     const d = this.dims;
     const end = Math.min(BINS.length, this.binNext + this.binsPerUpdate);
@@ -131,7 +136,8 @@ export class MotionSpectrum {
   }
 }
 
-const SNAPSHOT = 96;
+const SNAPSHOT = 64;
+const MAX_BINS_PER_SAMPLE = 3;
 export const PHASES = 64;
 export const SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
 export const COS = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((2 * Math.PI * k) / PHASES));
