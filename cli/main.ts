@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs';
 import { TwinguideError } from '../protocol/index.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type Command, type Io } from './command.ts';
 import { benchAccuracy } from './bench-accuracy.ts';
+import { replay } from './replay.ts';
+import { simulate } from './simulate.ts';
 import { start } from './start.ts';
 import { twinBuild } from './twin-build.ts';
 import { twinInfo } from './twin-info.ts';
 import { twinValidate } from './twin-validate.ts';
 
-export const COMMANDS: readonly Command[] = [twinInfo, twinValidate, twinBuild, benchAccuracy, start];
+export const COMMANDS: readonly Command[] = [twinInfo, twinValidate, twinBuild, simulate, replay, benchAccuracy, start];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -28,6 +28,9 @@ export const ERRORS = {
   // Procedures and the pipeline
   TG_ERR_REGISTRATION: 'A registration cannot be computed: too few, duplicate or collinear landmarks, unknown landmark name, or no trail to refine with.',
 
+  // Recordings
+  TG_ERR_RECORDING: 'A recording cannot be read (not MCAP, not a twinguide recording, or unreadable).',
+
   // Twin builder
   TG_ERR_SURFACE: 'A surface file cannot be read: unknown format, malformed, non-finite or out-of-range data.',
   TG_ERR_ANATOMY: 'The surfaces cannot be oriented as a heart (no long axis, base, apex or septum found).',

@@ -1,0 +1,151 @@
+// A procedure's recording: every pipeline input (samples, ticks, registration changes, the
+// transport closing) and every message sent to the displays, with receive times, in MCAP with
+// JSON-schema'd channels (engineers open it in Foxglove). Flushed at least every `flushEveryMs`,
+// so after a crash everything older than that reads back. A size limit or a write error (a full
+// disk) stops the recording, never the procedure: `stopped` says why.
+
+import { TwinguideError, type DisplayMessage } from '../../protocol/index.ts';
+import { DISPLAY_MESSAGES, FEED_MESSAGES } from '../../protocol/messages.ts';
+import type { PipelineInput } from '../pipeline/flow.ts';
+import { readRecordingFile } from './mcap-file-reader.ts';
+import { McapFileWriter, type ChannelSpec } from './mcap-file-writer.ts';
+
+export const RECORDING_PROFILE = 'twinguide.recording/1';
+
+export interface RecordingMeta {
+  procedureId: string;
+  twinId: string;
+  source: string;
+  startedAt: string;
+  twinguideVersion: string;
+}
+
+export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages' } as const;
+
+const CHANNELS: ChannelSpec[] = [
+  { topic: TOPICS.meta, schemaName: 'twinguide.RecordingMeta', schema: { type: 'object', required: ['procedureId', 'twinId', 'source', 'startedAt', 'twinguideVersion'] } },
+  {
+    topic: TOPICS.input,
+    schemaName: 'twinguide.PipelineInput',
+    schema: {
+      type: 'object',
+      description: 'n: input order; input: {kind: sample|tick|closed|registration, ...}; samples carry a feed message',
+      required: ['n', 'input'],
+      properties: { n: { type: 'integer' }, input: { type: 'object' } },
+      definitions: JSON.parse(JSON.stringify(FEED_MESSAGES)) as object,
+    },
+  },
+  {
+    topic: TOPICS.output,
+    schemaName: 'twinguide.DisplayMessage',
+    schema: { type: 'object', required: ['n', 'message'], properties: { n: { type: 'integer' }, message: { type: 'object' } }, definitions: JSON.parse(JSON.stringify(DISPLAY_MESSAGES)) as object },
+  },
+];
+
+export interface RecorderOptions {
+  flushEveryMs: number;
+  maxBytes: number;
+}
+
+export class ProcedureRecorder {
+  private readonly writer: McapFileWriter;
+  private readonly ids: Map<string, number>;
+  private readonly timer: ReturnType<typeof setInterval> | null;
+  private inputs = 0;
+  private outputs = 0;
+  stopped: string | null = null;
+
+  constructor(readonly path: string, meta: RecordingMeta, private readonly options: RecorderOptions = { flushEveryMs: 50, maxBytes: 2 * 1024 ** 3 }) {
+    this.writer = new McapFileWriter(path, 64 * 1024);
+    this.ids = this.writer.start(RECORDING_PROFILE, `twinguide ${meta.twinguideVersion}`, CHANNELS);
+    this.put(TOPICS.meta, 0n, 0n, meta);
+    this.writer.flush();
+    this.timer = options.flushEveryMs > 0 ? setInterval(() => this.flush(), options.flushEveryMs) : null;
+    this.timer?.unref();
+  }
+
+  get bytes(): number {
+    return this.writer.bytesWritten;
+  }
+
+  private put(topic: string, logTimeNs: bigint, publishTimeNs: bigint, value: unknown): void {
+    if (this.stopped) return;
+    try {
+      this.writer.add(this.ids.get(topic)!, logTimeNs, publishTimeNs, new TextEncoder().encode(JSON.stringify(value)));
+      if (this.writer.bytesWritten > this.options.maxBytes) this.stop(`recording reached its ${this.options.maxBytes}-byte limit`);
+    } catch (e) {
+      this.stop(`recording failed: ${(e as Error).message}`);
+    }
+  }
+
+  input(input: PipelineInput, receivedAtNs: bigint): void {
+    const t = input.kind === 'sample' ? input.sample.t : input.kind === 'registration' ? 0 : input.t;
+    this.put(TOPICS.input, receivedAtNs, BigInt(Math.max(0, Math.round(t * 1e9))), { n: this.inputs++, input });
+  }
+
+  output(message: DisplayMessage, atNs: bigint): void {
+    const t = 't' in message && typeof message.t === 'number' ? message.t : 0;
+    this.put(TOPICS.output, atNs, BigInt(Math.max(0, Math.round(t * 1e9))), { n: this.outputs++, message });
+  }
+
+  flush(): void {
+    if (this.stopped) return;
+    try {
+      this.writer.flush();
+    } catch (e) {
+      this.stop(`recording failed: ${(e as Error).message}`);
+    }
+  }
+
+  private stop(reason: string): void {
+    this.stopped = reason;
+    if (this.timer) clearInterval(this.timer);
+    try {
+      this.writer.close();
+    } catch {
+      this.writer.abandon();
+    }
+  }
+
+  /** Finalise: summary and index written; the file opens with the indexed reader. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (!this.stopped) {
+      this.writer.close();
+      this.stopped = 'closed';
+    }
+  }
+}
+
+export interface Recording {
+  meta: RecordingMeta;
+  inputs: PipelineInput[];
+  outputs: DisplayMessage[];
+  /** Receive time of each input (ns), for replay at the recorded pace. */
+  inputTimesNs: bigint[];
+  indexed: boolean;
+}
+
+export async function loadRecording(path: string): Promise<Recording> {
+  let read;
+  try {
+    read = await readRecordingFile(path);
+  } catch (cause) {
+    throw new TwinguideError('TG_ERR_RECORDING', `cannot read recording '${path}': ${(cause as Error).message}`, { cause });
+  }
+  const decode = (data: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(data));
+  let meta: RecordingMeta | null = null;
+  const inputs: { n: number; input: PipelineInput; at: bigint }[] = [];
+  const outputs: { n: number; message: DisplayMessage }[] = [];
+  for (const m of read.messages) {
+    if (m.topic === TOPICS.meta) meta = decode(m.data) as RecordingMeta;
+    else if (m.topic === TOPICS.input) {
+      const v = decode(m.data) as { n: number; input: PipelineInput };
+      inputs.push({ ...v, at: m.logTimeNs });
+    } else if (m.topic === TOPICS.output) outputs.push(decode(m.data) as { n: number; message: DisplayMessage });
+  }
+  if (!meta) throw new TwinguideError('TG_ERR_RECORDING', `'${path}' is not a twinguide recording (no ${TOPICS.meta} message)`);
+  inputs.sort((a, b) => a.n - b.n);
+  outputs.sort((a, b) => a.n - b.n);
+  return { meta, inputs: inputs.map((i) => i.input), inputTimesNs: inputs.map((i) => i.at), outputs: outputs.map((o) => o.message), indexed: read.indexed };
+}

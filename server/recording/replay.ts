@@ -1,0 +1,64 @@
+// Replay: a recording's inputs fed through a fresh pipeline, as fast as possible or at a pace
+// relative to the recorded receive times, and the guidance compared with what was recorded, byte
+// for byte (msgpack, as the displays received it).
+
+import { Subject, type Observable } from 'rxjs';
+import { encodeMessage, type DisplayMessage } from '../../protocol/index.ts';
+import type { PipelineInput } from '../pipeline/flow.ts';
+import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
+import type { Twin } from '../twin/twin.ts';
+import type { Recording } from './procedure-recording.ts';
+
+export interface ReplayResult {
+  messages: DisplayMessage[];
+  /** Recorded messages compared (a crash-truncated recording may hold fewer outputs than inputs imply). */
+  compared: number;
+  identical: boolean;
+  firstDifference?: { index: number; expected: DisplayMessage | null; actual: DisplayMessage | null };
+}
+
+export interface ReplayOptions {
+  /** 'max' (default): as fast as possible; a number: that many times the recorded pace. */
+  speed?: number | 'max';
+  onMessage?: (message: DisplayMessage) => void;
+}
+
+export async function replayRecording(twin: Twin, recording: Recording, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const subject = new Subject<PipelineInput>();
+  const messages: DisplayMessage[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    const pipeline: Observable<DisplayMessage> = subject.pipe(guidancePipeline(twin, { procedureId: recording.meta.procedureId }));
+    pipeline.subscribe({
+      next: (m) => {
+        messages.push(m);
+        options.onMessage?.(m);
+      },
+      error: reject,
+      complete: resolve,
+    });
+  });
+  const speed = options.speed ?? 'max';
+  const start = recording.inputTimesNs[0] ?? 0n;
+  const wallStart = process.hrtime.bigint();
+  for (let k = 0; k < recording.inputs.length; k++) {
+    if (speed !== 'max') {
+      const due = Number(recording.inputTimesNs[k]! - start) / speed;
+      const wait = due - Number(process.hrtime.bigint() - wallStart);
+      if (wait > 1e6) await new Promise((r) => setTimeout(r, wait / 1e6));
+    }
+    subject.next(recording.inputs[k]!);
+  }
+  subject.complete();
+  await done;
+  // Compare as many as both have: a crash may have cut the recorded outputs short.
+  const compared = Math.min(messages.length, recording.outputs.length);
+  for (let i = 0; i < compared; i++) {
+    const a = Buffer.from(encodeMessage(recording.outputs[i]!));
+    const b = Buffer.from(encodeMessage(messages[i]!));
+    if (!a.equals(b)) return { messages, compared, identical: false, firstDifference: { index: i, expected: recording.outputs[i]!, actual: messages[i]! } };
+  }
+  const complete = recording.indexed ? messages.length === recording.outputs.length : true;
+  return complete
+    ? { messages, compared, identical: true }
+    : { messages, compared, identical: false, firstDifference: { index: compared, expected: recording.outputs[compared] ?? null, actual: messages[compared] ?? null } };
+}

@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { guidancePipeline } from '../../server/pipeline/procedure-pipeline.ts';
+import { readWithIndex, readWithStream } from '../../server/recording/mcap-file-reader.ts';
+import { ProcedureRecorder, TOPICS, loadRecording } from '../../server/recording/procedure-recording.ts';
+import { replayRecording } from '../../server/recording/replay.ts';
+import { loadTwinFile } from '../../server/twin/load-twin.ts';
+import type { Twin } from '../../server/twin/twin.ts';
+import { runScenario } from '../../simulators/device/run-scenario.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'twinguide-recording-'));
+let demo: Twin;
+beforeAll(async () => { demo = await loadTwinFile(new URL('../../data/twins/demo.twin.json', import.meta.url).pathname); });
+afterAll(async () => {
+  await demo.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const meta = { procedureId: 'p1', twinId: 'demo', source: 'eam', startedAt: '2026-11-25T00:00:00.000Z', twinguideVersion: 'test' };
+
+/** Record a simulated procedure as the server would: each input, then the messages it produced. */
+async function record(path: string, options = { flushEveryMs: 0, maxBytes: 1e9 }, finish: 'close' | 'crash' = 'close'): Promise<{ recorder: ProcedureRecorder; outputs: number }> {
+  const run = await runScenario(demo, 'wrong-branch-then-correct');
+  const recorder = new ProcedureRecorder(path, meta, options);
+  run.inputs.forEach((input, k) => recorder.input(input, BigInt(k) * 10_000_000n));
+  let outputs = 0;
+  await lastValueFrom(from(run.inputs).pipe(guidancePipeline(demo, { procedureId: 'p1' }), tap((m) => { recorder.output(m, BigInt(outputs++) * 10_000_000n); }), toArray()));
+  if (finish === 'close') recorder.close();
+  else recorder.flush(); // a crash after the last flush: no summary, no close
+  return { recorder, outputs };
+}
+
+describe('procedure recordings (MCAP)', () => {
+  it('open with @mcap/core\'s indexed reader, with JSON-schema\'d channels', async () => {
+    const path = join(dir, 'a.mcap');
+    const { outputs } = await record(path);
+    const messages = await readWithIndex(path);
+    expect(messages.filter((m) => m.topic === TOPICS.output)).toHaveLength(outputs);
+    expect(messages.filter((m) => m.topic === TOPICS.meta)).toHaveLength(1);
+    const first = JSON.parse(new TextDecoder().decode(messages.find((m) => m.topic === TOPICS.input)!.data)) as { n: number; input: { kind: string } };
+    expect(first.input.kind).toBe('registration');
+  });
+
+  it('replay reproduces the recorded guidance byte for byte', async () => {
+    const path = join(dir, 'b.mcap');
+    await record(path);
+    const recording = await loadRecording(path);
+    expect(recording.indexed).toBe(true);
+    const result = await replayRecording(demo, recording);
+    expect(result.identical).toBe(true);
+    expect(result.compared).toBe(recording.outputs.length);
+    expect(result.compared).toBeGreaterThan(4000);
+  });
+
+  it('replay says so when the guidance differs (another twin)', async () => {
+    const path = join(dir, 'c.mcap');
+    await record(path);
+    const scar = await loadTwinFile(new URL('../../data/twins/demo-scar.twin.json', import.meta.url).pathname);
+    try {
+      const result = await replayRecording(scar, await loadRecording(path));
+      expect(result.identical).toBe(false);
+      expect(result.firstDifference).toBeDefined();
+    } finally {
+      await scar.close();
+    }
+  });
+
+  it('after a crash (no summary, torn tail) the stream reader recovers everything flushed, and it replays identically as far as it goes', async () => {
+    const path = join(dir, 'd.mcap');
+    await record(path, { flushEveryMs: 0, maxBytes: 1e9 }, 'crash');
+    // Tear the last few bytes, as a kill in the middle of a write would.
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, bytes.length - 7));
+    await expect(readWithIndex(path)).rejects.toThrow();
+    const recovered = await readWithStream(path);
+    expect(recovered.length).toBeGreaterThan(4000);
+    const recording = await loadRecording(path);
+    expect(recording.indexed).toBe(false);
+    const result = await replayRecording(demo, recording);
+    expect(result.compared).toBeGreaterThan(3000);
+    expect(result.identical).toBe(true);
+  });
+
+  it('stops recording at its size limit without disturbing the procedure', async () => {
+    const path = join(dir, 'e.mcap');
+    const { recorder } = await record(path, { flushEveryMs: 0, maxBytes: 200_000 });
+    expect(recorder.stopped).toContain('byte limit');
+    const recording = await loadRecording(path);
+    expect(recording.indexed).toBe(true); // closed properly when it stopped
+    expect(recording.outputs.length).toBeLessThan(1000);
+  });
+});
+
+describe('twinguide simulate and replay', () => {
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (t: string) => { out.push(t); }, err: (t: string) => { err.push(t); } }, out, err };
+  };
+
+  it('simulates a scenario to a recording that replay reproduces exactly', async () => {
+    const path = join(dir, 'sim.mcap');
+    const truth = join(dir, 'truth.jsonl');
+    const a = io();
+    expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'reach-lateral-zone', '--to', path, '--truth', truth, '--seed', '3'], a.io)).toBe(0);
+    expect(a.out.join('')).toMatch(/wrote .*sim\.mcap: reach-lateral-zone on demo \(eam\)/);
+    expect(readFileSync(truth, 'utf8').trim().split('\n').length).toBeGreaterThan(1500);
+    const b = io();
+    expect(await main(['replay', path, '--json'], b.io)).toBe(0);
+    const report = JSON.parse(b.out.join('')) as { identical: boolean; compared: number };
+    expect(report.identical).toBe(true);
+    expect(report.compared).toBeGreaterThan(1500);
+  });
+
+  it('refuses network targets (they come with the server) and unknown scenarios', async () => {
+    const a = io();
+    expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'loop', '--to', 'ws://127.0.0.1:8080/ws/feed?procedure=x'], a.io)).toBe(2);
+    expect(a.err.join('')).toContain('come with the server');
+    expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'nope', '--to', join(dir, 'x.mcap')], io().io)).toBe(2);
+    const c = io();
+    expect(await main(['replay', join(dir, 'missing.mcap')], c.io)).toBe(1);
+    expect(c.err.join('')).toContain('TG_ERR_RECORDING');
+  });
+});
