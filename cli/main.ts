@@ -6,12 +6,12 @@ import { EXIT_OK, EXIT_USAGE, processIo, reportError, type Command, type Io } fr
 import { benchAccuracy } from './bench-accuracy.ts';
 import { replay } from './replay.ts';
 import { simulate } from './simulate.ts';
-import { start } from './start.ts';
+import { serve, start } from './serve.ts';
 import { twinBuild } from './twin-build.ts';
 import { twinInfo } from './twin-info.ts';
 import { twinValidate } from './twin-validate.ts';
 
-export const COMMANDS: readonly Command[] = [twinInfo, twinValidate, twinBuild, simulate, replay, benchAccuracy, start];
+export const COMMANDS: readonly Command[] = [serve, start, twinInfo, twinValidate, twinBuild, simulate, replay, benchAccuracy];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -25,6 +25,13 @@ export const ERRORS = {
   TG_ERR_TWIN_MODEL_LOAD: 'The twin\'s ONNX model cannot be loaded or does not have one float input [N, features] and one output.',
   TG_ERR_TWIN_MODEL_MISMATCH: 'The twin\'s ONNX model does not reproduce the stored `p` at every site within 1e-4.',
 
+  // Server
+  TG_ERR_NOT_FOUND: 'No twin, procedure or recording has that id.',
+  TG_ERR_BAD_REQUEST: 'A request body or parameter does not match its schema (the message names the field).',
+  TG_ERR_LIMIT: 'A configured limit was reached (procedures, displays, frame rate); nothing was changed.',
+  TG_ERR_CONFIG: 'The server configuration is invalid or unsafe (e.g. listening beyond loopback without tokens).',
+  TG_ERR_INTERNAL: 'An unexpected server error; it is logged, and the request had no effect beyond what it reports.',
+
   // Procedures and the pipeline
   TG_ERR_REGISTRATION: 'A registration cannot be computed: too few, duplicate or collinear landmarks, unknown landmark name, or no trail to refine with.',
 

@@ -1,6 +1,7 @@
 // Feed state from gaps in sample time: live, stale after a gap of feedStaleAfterS, lost after
 // feedLostAfterS or when the transport closes. Ticks carry "now" in source time, so a feed that
-// falls silent is noticed without a wall clock. The sample rate is a smoothed 1/Δt.
+// falls silent is noticed without a wall clock. The sample rate is a smoothed 1/Δt, announced with
+// every state change and once per second of sample time while live.
 
 import type { FeedState, Limits } from '../../../protocol/index.ts';
 import { stage, type Flow } from '../flow.ts';
@@ -11,9 +12,11 @@ export function trackFeedState(limits: Pick<Limits, 'feedStaleAfterS' | 'feedLos
     let lastT = -Infinity;
     let interval = 0;
     const rate = (): number => (interval > 0 ? Math.round((10 / interval)) / 10 : 0);
+    let announcedAt = -Infinity;
     const set = (next: FeedState, t: number): void => {
-      if (next === state) return;
+      if (next === state && t - announcedAt < 1) return;
       state = next;
+      announcedAt = t;
       emit({ kind: 'feed', t, state, rateHz: rate() });
     };
     return {
@@ -32,13 +35,13 @@ export function trackFeedState(limits: Pick<Limits, 'feedStaleAfterS' | 'feedLos
         }
         if (item.kind === 'tick') {
           const gap = item.t - lastT;
-          if (gap > limits.feedLostAfterS) set('lost', item.t);
-          else if (gap > limits.feedStaleAfterS) set('stale', item.t);
+          if (gap > limits.feedLostAfterS) { if (state !== 'lost') set('lost', item.t); }
+          else if (gap > limits.feedStaleAfterS) { if (state === 'live') set('stale', item.t); }
           emit(item);
           return;
         }
         if (item.kind === 'closed') {
-          set('lost', item.t);
+          if (state !== 'lost') set('lost', item.t);
           emit(item);
           return;
         }

@@ -1,0 +1,93 @@
+// `twinguide serve` (and `twinguide start`, what `npm start` runs: serve --demo).
+
+import { TwinguideError } from '../protocol/index.ts';
+import { buildServer } from '../server/app.ts';
+import { resolveConfig } from '../server/config.ts';
+import { startDemo } from '../server/demo-feed.ts';
+import { EXIT_OK, parseCommandArgs, type Command, type Io } from './command.ts';
+import { packageVersion } from './simulate.ts';
+
+async function serveWith(values: Record<string, string | boolean | undefined>, demo: boolean, io: Io): Promise<number> {
+  const port = values['port'] !== undefined ? Number(values['port']) : undefined;
+  if (port !== undefined && !Number.isInteger(port)) throw new TwinguideError('TG_ERR_USAGE', '--port takes an integer');
+  const config = resolveConfig({
+    ...(typeof values['host'] === 'string' ? { host: values['host'] } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(typeof values['twins'] === 'string' ? { twinsDir: values['twins'] } : {}),
+    ...(typeof values['recordings'] === 'string' ? { recordingsDir: values['recordings'] } : {}),
+    ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
+    ...(values['quiet'] === true ? { logLevel: 'warn' as const } : {}),
+    demo,
+  });
+  const server = await buildServer(config, packageVersion());
+  const address = await server.app.listen({ host: config.host, port: config.port });
+  let stopDemo: (() => void) | null = null;
+  if (config.demo) stopDemo = await startDemo(server, address, (m) => io.out(m));
+  io.out(`twinguide ${packageVersion()} listening on ${address} (${server.twins.list().length} twin(s) from ${config.twinsDir}; recordings in ${config.recordingsDir})`);
+  if (config.demo) io.out(`display: ${address}/?procedure=demo`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  io.out('shutting down: ending procedures and finalising recordings…');
+  stopDemo?.();
+  await server.close();
+  return EXIT_OK;
+}
+
+const OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  twins: { type: 'string' },
+  recordings: { type: 'string' },
+  config: { type: 'string' },
+  demo: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+const OPTION_HELP = `Options:
+  --host HOST         listen address (default 127.0.0.1; beyond loopback is refused until tokens exist)
+  --port N            HTTP port (default 8080; 0 = any free port)
+  --twins DIR         twins to serve (default data/twins)
+  --recordings DIR    where procedures are recorded (default recordings/)
+  --config FILE       a JSON file with any of host, port, twinsDir, recordingsDir, limits
+  --quiet             warnings only in the log
+  -h, --help          this help
+Environment: TWINGUIDE_HOST, TWINGUIDE_PORT, TWINGUIDE_TWINS, TWINGUIDE_RECORDINGS.
+Stops on SIGINT/SIGTERM: procedures end, recordings are finalised, sockets close.`;
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'the guidance server: REST API, feed and display WebSockets, display page, recordings',
+  help: `Usage: twinguide serve [options]
+
+${OPTION_HELP}
+  --demo              also run the demo (a procedure fed by the simulator's loop scenario)`,
+  async run(args, io) {
+    const { help, values } = parseCommandArgs(this, args, OPTIONS, { min: 0, max: 0 });
+    if (help) { io.out(this.help); return EXIT_OK; }
+    return serveWith(values, values.demo === true, io);
+  },
+};
+
+export const start: Command = {
+  name: 'start',
+  summary: 'the server with the demo twin and the device simulator (what npm start runs)',
+  help: `Usage: twinguide start [options]
+
+The server with the demo: a procedure on the demo twin, registered from simulated landmarks, fed
+at 100 Hz by the device simulator's endless loop scenario over the feed WebSocket. Open the
+display at http://127.0.0.1:8080/?procedure=demo.
+
+${OPTION_HELP}`,
+  async run(args, io) {
+    const { help, values } = parseCommandArgs(this, args, OPTIONS, { min: 0, max: 0 });
+    if (help) { io.out(this.help); return EXIT_OK; }
+    return serveWith(values, true, io);
+  },
+};

@@ -1,0 +1,80 @@
+// The twinguide server: a fastify app with the REST API, the feed and display WebSockets, health
+// and metrics, and the display page. Built by buildServer() so tests run it through inject() or
+// on a real socket; closed gracefully (procedures ended, recordings finalised, sockets closed).
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import { isTwinguideError, type ErrorCode } from '../protocol/index.ts';
+import { InProcessBroadcaster } from './broadcast.ts';
+import type { ServerConfig } from './config.ts';
+import { displayPage } from './plugins/display-page.ts';
+import { displaySocket } from './plugins/display-socket.ts';
+import { feedSocket } from './plugins/feed-socket.ts';
+import { ServerMetrics, healthRoutes } from './plugins/metrics.ts';
+import { restRoutes } from './plugins/rest.ts';
+import { ProcedureRegistry } from './procedures/procedure-registry.ts';
+import { TwinStore } from './procedures/twin-store.ts';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  TG_ERR_NOT_FOUND: 404,
+  TG_ERR_LIMIT: 429,
+  TG_ERR_REGISTRATION: 422,
+  TG_ERR_BAD_REQUEST: 400,
+};
+
+export interface TwinguideServer {
+  app: FastifyInstance;
+  twins: TwinStore;
+  procedures: ProcedureRegistry;
+  broadcaster: InProcessBroadcaster;
+  metrics: ServerMetrics;
+  close(): Promise<void>;
+}
+
+export async function buildServer(config: ServerConfig, version: string): Promise<TwinguideServer> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: 1024 * 1024,
+    // Reject what does not match a schema rather than quietly dropping or coercing it.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+  await app.register(websocket, { options: { maxPayload: config.limits.maxFrameBytes } });
+  const twins = await TwinStore.load(config.twinsDir, (m) => app.log.warn(m));
+  const broadcaster = new InProcessBroadcaster();
+  const procedures = new ProcedureRegistry(twins, broadcaster, config.limits, config.recordingsDir, version);
+  const metrics = new ServerMetrics(() => procedures);
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (isTwinguideError(error)) {
+      metrics.rejected(error.code);
+      return reply.code(STATUS[error.code] ?? 400).send({ code: error.code, message: error.message, ...(error.path ? { path: error.path } : {}) });
+    }
+    const e = error as { validation?: unknown; statusCode?: number; message: string };
+    if (e.validation || (e.statusCode && e.statusCode < 500)) {
+      metrics.rejected('TG_ERR_BAD_REQUEST');
+      return reply.code(400).send({ code: 'TG_ERR_BAD_REQUEST', message: e.message });
+    }
+    app.log.error(error);
+    return reply.code(500).send({ code: 'TG_ERR_INTERNAL', message: 'internal error (logged)' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: 'TG_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  healthRoutes(app, metrics, procedures, () => twins.list().length);
+  restRoutes(app, twins, procedures, config.recordingsDir);
+  feedSocket(app, procedures, config.limits, metrics);
+  displaySocket(app, procedures, broadcaster, config.limits, metrics);
+  displayPage(app);
+
+  return {
+    app,
+    twins,
+    procedures,
+    broadcaster,
+    metrics,
+    async close() {
+      procedures.endAll();
+      await app.close();
+      await twins.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Server configuration: defaults, then a JSON file, then environment, then command line. Listening
+// beyond loopback needs role tokens, which this version does not have yet, so it refuses.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NETWORK_DEFAULTS, TwinguideError, withLimits, type Limits } from '../protocol/index.ts';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  twinsDir: string;
+  recordingsDir: string;
+  /** Run the demo: a procedure on the demo twin fed by the simulator's loop scenario. */
+  demo: boolean;
+  limits: Limits;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+}
+
+export function defaultConfig(): ServerConfig {
+  return {
+    host: NETWORK_DEFAULTS.host,
+    port: NETWORK_DEFAULTS.httpPort,
+    twinsDir: fileURLToPath(new URL('../data/twins', import.meta.url)),
+    recordingsDir: fileURLToPath(new URL('../recordings', import.meta.url)),
+    demo: false,
+    limits: withLimits(),
+    logLevel: 'info',
+  };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+export function resolveConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> & { configFile?: string; limits?: Partial<Limits> }, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const base = defaultConfig();
+  let file: Partial<ServerConfig> = {};
+  if (overrides.configFile) {
+    try {
+      file = JSON.parse(readFileSync(overrides.configFile, 'utf8')) as Partial<ServerConfig>;
+    } catch (cause) {
+      throw new TwinguideError('TG_ERR_CONFIG', `cannot read config file ${overrides.configFile}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const fromEnv: Partial<ServerConfig> = {
+    ...(env['TWINGUIDE_HOST'] ? { host: env['TWINGUIDE_HOST'] } : {}),
+    ...(env['TWINGUIDE_PORT'] ? { port: Number(env['TWINGUIDE_PORT']) } : {}),
+    ...(env['TWINGUIDE_TWINS'] ? { twinsDir: env['TWINGUIDE_TWINS'] } : {}),
+    ...(env['TWINGUIDE_RECORDINGS'] ? { recordingsDir: env['TWINGUIDE_RECORDINGS'] } : {}),
+  };
+  const { configFile: _ignored, limits, ...rest } = overrides;
+  const config: ServerConfig = { ...base, ...file, ...fromEnv, ...rest, limits: withLimits({ ...file.limits, ...limits }) };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new TwinguideError('TG_ERR_CONFIG', `port ${config.port} is not a TCP port`);
+  if (!LOOPBACK.test(config.host)) {
+    throw new TwinguideError('TG_ERR_CONFIG', `refusing to listen on ${config.host}: beyond loopback every client needs a role token, and this version has no tokens yet; listen on 127.0.0.1`);
+  }
+  return config;
+}

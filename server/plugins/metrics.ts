@@ -1,0 +1,39 @@
+// /health and /metrics (Prometheus text, prom-client): samples in by transport, rejected by code,
+// displays connected, dropped display frames, guidance out.
+
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly samples = new Counter({ name: 'twinguide_samples_in_total', help: 'Feed samples accepted by transport', labelNames: ['transport'], registers: [this.registry] });
+  private readonly rejects = new Counter({ name: 'twinguide_rejected_total', help: 'Frames and requests rejected, by error code', labelNames: ['code'], registers: [this.registry] });
+  private readonly displayGauge = new Gauge({ name: 'twinguide_displays_connected', help: 'Display connections', registers: [this.registry] });
+  private readonly dropped = new Counter({ name: 'twinguide_display_frames_dropped_total', help: 'Guidance frames not sent to a slow display', registers: [this.registry] });
+
+  constructor(procedures: () => ProcedureRegistry) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'twinguide_process_' });
+    new Gauge({ name: 'twinguide_procedures', help: 'Live procedures', registers: [this.registry], collect() { this.set(procedures().list().length); } });
+    new Gauge({
+      name: 'twinguide_guidance_out',
+      help: 'Guidance messages produced, per procedure',
+      labelNames: ['procedure'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of procedures().list()) this.set({ procedure: p.id }, p.counters.guidanceOut);
+      },
+    });
+  }
+
+  sampleIn(transport: string): void { this.samples.inc({ transport }); }
+  rejected(code: string): void { this.rejects.inc({ code }); }
+  displays(delta: number): void { this.displayGauge.inc(delta); }
+  displayFrameDropped(): void { this.dropped.inc(); }
+}
+
+export function healthRoutes(app: FastifyInstance, metrics: ServerMetrics, procedures: ProcedureRegistry, twins: () => number): void {
+  app.get('/health', async () => ({ status: 'ok', procedures: procedures.list().length, twins: twins() }));
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+}

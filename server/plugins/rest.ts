@@ -1,0 +1,67 @@
+// REST API (DESIGN.md): twins, procedures, registration, recordings. Bodies and parameters are
+// checked against the protocol's schemas; errors carry the stable codes of protocol/errors.ts.
+
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { CreateProcedureRequest, ID_PATTERN, RegistrationRequest, TwinguideError, type CreateProcedureRequest as CreateBody, type RegistrationRequest as RegistrationBody } from '../../protocol/index.ts';
+import { registrationInfo } from '../pipeline/registration.ts';
+import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
+import type { TwinStore } from '../procedures/twin-store.ts';
+import { summariseTwin } from '../twin/twin-summary.ts';
+
+const IdParams = Type.Object({ id: Type.String({ pattern: ID_PATTERN }) }, { additionalProperties: false });
+type IdParams = { id: string };
+
+export function restRoutes(app: FastifyInstance, twins: TwinStore, procedures: ProcedureRegistry, recordingsDir: string | null): void {
+  app.get('/api/twins', async () =>
+    twins.list().map((t) => {
+      const s = summariseTwin(t);
+      return { id: s.id, label: s.label, created: s.created, branches: s.counts.branches, sites: s.counts.sites, targetZones: s.counts.targetZones, noAccessibleResponderSite: s.noAccessibleResponderSite };
+    }),
+  );
+
+  app.get<{ Params: IdParams }>('/api/twins/:id', { schema: { params: IdParams } }, async (request) => summariseTwin(twins.get(request.params.id)));
+
+  /** The bundle itself, for displays that draw the twin. */
+  app.get<{ Params: IdParams }>('/api/twins/:id/bundle', { schema: { params: IdParams } }, async (request, reply) => {
+    const file = twins.file(request.params.id);
+    return reply.type('application/json').send(createReadStream(file));
+  });
+
+  app.post<{ Body: CreateBody }>('/api/procedures', { schema: { body: CreateProcedureRequest } }, async (request, reply) => {
+    const procedure = procedures.create(request.body);
+    return reply.code(201).send(procedure.info());
+  });
+
+  app.get('/api/procedures', async () => procedures.list().map((p) => p.info()));
+
+  app.get<{ Params: IdParams }>('/api/procedures/:id', { schema: { params: IdParams } }, async (request) => {
+    const p = procedures.get(request.params.id);
+    return { ...p.info(), snapshot: p.snapshot() };
+  });
+
+  app.delete<{ Params: IdParams }>('/api/procedures/:id', { schema: { params: IdParams } }, async (request) => procedures.end(request.params.id).info());
+
+  app.post<{ Params: IdParams; Body: RegistrationBody }>('/api/procedures/:id/registration', { schema: { params: IdParams, body: RegistrationRequest } }, async (request) => {
+    const registration = procedures.get(request.params.id).register(request.body);
+    const info = registrationInfo(registration);
+    return { state: info.state, transform: info.transform ?? null, rmsMm: info.rmsMm ?? null, treMm: info.treMm ?? null };
+  });
+
+  app.get('/api/recordings', async () => {
+    if (!recordingsDir || !existsSync(recordingsDir)) return [];
+    return readdirSync(recordingsDir)
+      .filter((f) => f.endsWith('.mcap'))
+      .sort()
+      .map((f) => ({ id: f.slice(0, -'.mcap'.length), bytes: statSync(join(recordingsDir, f)).size }));
+  });
+
+  app.get<{ Params: IdParams }>('/api/recordings/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    // The id is checked against the pattern above, so it cannot leave the recordings directory.
+    const file = recordingsDir ? join(recordingsDir, `${request.params.id}.mcap`) : null;
+    if (!file || !existsSync(file)) throw new TwinguideError('TG_ERR_NOT_FOUND', `no recording '${request.params.id}'`);
+    return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${request.params.id}.mcap"`).send(createReadStream(file));
+  });
+}

@@ -1,0 +1,58 @@
+// The live procedures: creation (with its recording), lookup, end, and the configured limit.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
+import type { Broadcaster } from '../broadcast.ts';
+import { ProcedureRecorder } from '../recording/procedure-recording.ts';
+import { Procedure } from './procedure.ts';
+import type { TwinStore } from './twin-store.ts';
+
+export class ProcedureRegistry {
+  private readonly procedures = new Map<string, Procedure>();
+  private counter = 0;
+
+  constructor(
+    private readonly twins: TwinStore,
+    private readonly broadcaster: Broadcaster,
+    private readonly limits: Limits,
+    private readonly recordingsDir: string | null,
+    private readonly version: string,
+  ) {
+    if (recordingsDir) mkdirSync(recordingsDir, { recursive: true });
+  }
+
+  create(request: CreateProcedureRequest, id?: string): Procedure {
+    if (this.procedures.size >= this.limits.maxProcedures) throw new TwinguideError('TG_ERR_LIMIT', `${this.limits.maxProcedures} procedures are running (the limit)`);
+    const twin = this.twins.get(request.twinId);
+    const procedureId = id ?? `p${Date.now().toString(36)}${(++this.counter).toString(36)}`;
+    if (this.procedures.has(procedureId)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${procedureId}' exists`);
+    const recorder = this.recordingsDir
+      ? new ProcedureRecorder(join(this.recordingsDir, `${procedureId}.mcap`), { procedureId, twinId: twin.meta.id, source: request.source, startedAt: new Date().toISOString(), twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
+      : null;
+    const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice);
+    this.procedures.set(procedureId, procedure);
+    return procedure;
+  }
+
+  get(id: string): Procedure {
+    const p = this.procedures.get(id);
+    if (!p) throw new TwinguideError('TG_ERR_NOT_FOUND', `no procedure '${id}'`);
+    return p;
+  }
+
+  list(): Procedure[] {
+    return [...this.procedures.values()];
+  }
+
+  end(id: string): Procedure {
+    const p = this.get(id);
+    p.end();
+    this.procedures.delete(id);
+    return p;
+  }
+
+  endAll(): void {
+    for (const id of [...this.procedures.keys()]) this.end(id);
+  }
+}

@@ -1,0 +1,165 @@
+// One live procedure: its twin, its guidance pipeline, its registration, its recording, and what
+// its displays are sent. The pipeline is pure; this is where wall-clock time enters: ticks carry
+// "now" in source time (the last sample's time plus the wall time since it arrived) so that a feed
+// that falls silent becomes stale and lost.
+
+import { Subject, type Subscription } from 'rxjs';
+import type { DisplayMessage, FeedKind, FeedStatus, Guidance, RegistrationRequest, Snapshot, FeedSample } from '../../protocol/index.ts';
+import { TwinguideError } from '../../protocol/index.ts';
+import type { Broadcaster } from '../broadcast.ts';
+import { PipelineCounters, type PipelineInput } from '../pipeline/flow.ts';
+import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
+import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
+import { TipTrail } from '../pipeline/tip-trail.ts';
+import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
+import { summariseTwin } from '../twin/twin-summary.ts';
+import type { Twin } from '../twin/twin.ts';
+import type { Point3 } from '../geometry/rigid-fit.ts';
+
+export const TICK_MS = 50;
+
+export interface ProcedureInfo {
+  id: string;
+  twinId: string;
+  source: FeedKind;
+  igtlDevice?: string;
+  createdAt: string;
+  recording: string | null;
+  feed: FeedStatus;
+  registration: ReturnType<typeof registrationInfo>;
+  samplesIn: number;
+  guidanceOut: number;
+  dropped: Record<string, number>;
+}
+
+export class Procedure {
+  readonly createdAt = new Date().toISOString();
+  readonly counters = new PipelineCounters();
+  readonly trail = new TipTrail();
+  registration: Registration = NO_REGISTRATION;
+  lastGuidance: Guidance | null = null;
+  feed: FeedStatus = { state: 'lost', rateHz: 0 };
+  private readonly input = new Subject<PipelineInput>();
+  private readonly subscription: Subscription;
+  private readonly ticker: ReturnType<typeof setInterval>;
+  private lastSample: { t: number; wallMs: number } | null = null;
+  private ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly twin: Twin,
+    readonly source: FeedKind,
+    private readonly broadcaster: Broadcaster,
+    readonly recorder: ProcedureRecorder | null,
+    readonly igtlDevice?: string,
+  ) {
+    this.subscription = this.input.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail })).subscribe({
+      next: (message) => this.deliver(message),
+      // The pipeline does not throw by design; if it ever does, say so to the displays.
+      error: (e: unknown) => this.deliver({ type: 'event', procedureId: id, kind: 'pipeline.failed', message: String(e) }),
+    });
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.ticker.unref();
+  }
+
+  private now(): bigint {
+    return BigInt(Date.now()) * 1_000_000n;
+  }
+
+  private push(input: PipelineInput): void {
+    if (this.ended) return;
+    this.recorder?.input(input, this.now());
+    this.input.next(input);
+  }
+
+  private deliver(message: DisplayMessage): void {
+    if (message.type === 'guidance') this.lastGuidance = message;
+    if (message.type === 'status') {
+      this.feed = message.feed;
+      if (this.lastGuidance) this.lastGuidance = { ...this.lastGuidance, feed: message.feed };
+    }
+    this.recorder?.output(message, this.now());
+    this.broadcaster.publish(this.id, message);
+  }
+
+  private tick(): void {
+    if (!this.lastSample) return;
+    this.push({ kind: 'tick', t: this.lastSample.t + (Date.now() - this.lastSample.wallMs) / 1000 });
+  }
+
+  ingest(sample: FeedSample): void {
+    this.lastSample = { t: sample.t, wallMs: Date.now() };
+    this.push({ kind: 'sample', sample });
+  }
+
+  /** The feed transport closed: the feed is lost at once rather than after the lost timeout. */
+  feedClosed(): void {
+    if (this.lastSample) this.push({ kind: 'closed', t: this.lastSample.t + (Date.now() - this.lastSample.wallMs) / 1000 });
+  }
+
+  setRegistration(registration: Registration): void {
+    this.registration = registration;
+    this.push({ kind: 'registration', registration });
+  }
+
+  /** Apply a registration request (landmarks by name or with twin points, refine, identity). */
+  register(request: RegistrationRequest): Registration {
+    let next: Registration;
+    if (request.method === 'identity') next = identityRegistration();
+    else if (request.method === 'refine') {
+      const result = refineRegistration(this.registration, this.trail.toArray(), this.twin.centrelines);
+      next = result.registration;
+    } else {
+      const twinPoints = request.pairs.map((pair): Point3 => {
+        if (pair.twin) return pair.twin;
+        const landmark = this.twin.landmarks.find((l) => l.name === pair.name);
+        if (!landmark) throw new TwinguideError('TG_ERR_REGISTRATION', `twin '${this.twin.meta.id}' has no landmark '${pair.name}' (it has ${this.twin.landmarks.map((l) => l.name).join(', ')}); give its twin point`);
+        return landmark.positionMm;
+      });
+      const { fit: _fit, ...fitted } = registerLandmarks(request.pairs.map((p) => p.source), twinPoints, { scaling: request.scaling === true });
+      next = fitted;
+    }
+    if (next !== this.registration) this.setRegistration(next);
+    return next;
+  }
+
+  snapshot(): Snapshot {
+    return {
+      type: 'snapshot',
+      procedureId: this.id,
+      twinId: this.twin.meta.id,
+      source: this.source,
+      registration: registrationInfo(this.registration),
+      zones: summariseTwin(this.twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites })),
+      guidance: this.lastGuidance,
+      feed: this.feed,
+    };
+  }
+
+  info(): ProcedureInfo {
+    return {
+      id: this.id,
+      twinId: this.twin.meta.id,
+      source: this.source,
+      ...(this.igtlDevice ? { igtlDevice: this.igtlDevice } : {}),
+      createdAt: this.createdAt,
+      recording: this.recorder?.path ?? null,
+      feed: this.feed,
+      registration: registrationInfo(this.registration),
+      samplesIn: this.counters.samplesIn,
+      guidanceOut: this.counters.guidanceOut,
+      dropped: { ...this.counters.dropped },
+    };
+  }
+
+  /** End: the feed is closed, the pipeline completes, the recording is finalised. */
+  end(): void {
+    if (this.ended) return;
+    this.feedClosed();
+    this.ended = true;
+    clearInterval(this.ticker);
+    this.input.complete();
+    this.subscription.unsubscribe();
+    this.recorder?.close();
+  }
+}
