@@ -12,5 +12,6 @@ export function displayPage(app: FastifyInstance): void {
   // The package's exports map hides dist/; its node entry lives in that same folder.
   const msgpackr = readFileSync(join(dirname(require.resolve('msgpackr')), 'index-no-eval.min.js'), 'utf8');
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/vendor/msgpackr.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(msgpackr));
 }
