@@ -8,6 +8,13 @@ export const ERRORS = {
   TG_ERR_UNKNOWN_TYPE: 'A message has a missing or unknown `type`, or a type not accepted on this channel.',
   TG_ERR_BAD_MESSAGE: 'A message has missing fields, wrong types or non-finite numbers (the path says where).',
 
+  // OpenIGTLink
+  TG_ERR_IGTL_CRC: 'An OpenIGTLink message\'s body does not match its CRC-64; the message is dropped, the connection kept.',
+  TG_ERR_IGTL_TOO_LARGE: 'An OpenIGTLink BODY_SIZE exceeds the limit; rejected on the header alone and the connection closed.',
+  TG_ERR_IGTL_UNKNOWN_TYPE: 'An OpenIGTLink message type twinguide does not handle; its body is skipped, the connection kept.',
+  TG_ERR_IGTL_BAD_CONTENT: 'An OpenIGTLink content or metadata size does not fit its type or body; the message is dropped.',
+  TG_ERR_IGTL_VERSION: 'An OpenIGTLink header version other than 1 or 2; the message is skipped.',
+
   // Twin bundles
   TG_ERR_TWIN_READ: 'The twin file cannot be read (missing, not a file, permissions).',
   TG_ERR_TWIN_TOO_LARGE: 'The twin file is larger than the configured size limit.',
