@@ -10,9 +10,12 @@ import { packageVersion } from './simulate.ts';
 async function serveWith(values: Record<string, string | boolean | undefined>, demo: boolean, io: Io): Promise<number> {
   const port = values['port'] !== undefined ? Number(values['port']) : undefined;
   if (port !== undefined && !Number.isInteger(port)) throw new TwinguideError('TG_ERR_USAGE', '--port takes an integer');
+  const igtlOption = values['igtl-port'] !== undefined ? Number(values['igtl-port']) : undefined;
+  if (igtlOption !== undefined && !Number.isInteger(igtlOption)) throw new TwinguideError('TG_ERR_USAGE', '--igtl-port takes an integer');
   const config = resolveConfig({
     ...(typeof values['host'] === 'string' ? { host: values['host'] } : {}),
     ...(port !== undefined ? { port } : {}),
+    ...(igtlOption !== undefined ? { igtlPort: igtlOption } : {}),
     ...(typeof values['twins'] === 'string' ? { twinsDir: values['twins'] } : {}),
     ...(typeof values['recordings'] === 'string' ? { recordingsDir: values['recordings'] } : {}),
     ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
@@ -21,9 +24,10 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
   });
   const server = await buildServer(config, packageVersion());
   const address = await server.app.listen({ host: config.host, port: config.port });
+  const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);
   let stopDemo: (() => void) | null = null;
   if (config.demo) stopDemo = await startDemo(server, address, (m) => io.out(m));
-  io.out(`twinguide ${packageVersion()} listening on ${address} (${server.twins.list().length} twin(s) from ${config.twinsDir}; recordings in ${config.recordingsDir})`);
+  io.out(`twinguide ${packageVersion()} listening on ${address}${igtlPort !== null ? `, OpenIGTLink on ${config.host}:${igtlPort}` : ''} (${server.twins.list().length} twin(s) from ${config.twinsDir}; recordings in ${config.recordingsDir})`);
   if (config.demo) io.out(`display: ${address}/?procedure=demo`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -43,6 +47,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
 const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
+  'igtl-port': { type: 'string' },
   twins: { type: 'string' },
   recordings: { type: 'string' },
   config: { type: 'string' },
@@ -53,12 +58,13 @@ const OPTIONS = {
 const OPTION_HELP = `Options:
   --host HOST         listen address (default 127.0.0.1; beyond loopback is refused until tokens exist)
   --port N            HTTP port (default 8080; 0 = any free port)
+  --igtl-port N       OpenIGTLink TCP port (default 18944; 0 = any free port)
   --twins DIR         twins to serve (default data/twins)
   --recordings DIR    where procedures are recorded (default recordings/)
   --config FILE       a JSON file with any of host, port, twinsDir, recordingsDir, limits
   --quiet             warnings only in the log
   -h, --help          this help
-Environment: TWINGUIDE_HOST, TWINGUIDE_PORT, TWINGUIDE_TWINS, TWINGUIDE_RECORDINGS.
+Environment: TWINGUIDE_HOST, TWINGUIDE_PORT, TWINGUIDE_IGTL_PORT, TWINGUIDE_TWINS, TWINGUIDE_RECORDINGS.
 Stops on SIGINT/SIGTERM: procedures end, recordings are finalised, sockets close.`;
 
 export const serve: Command = {

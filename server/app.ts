@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.ts';
 import { displayPage } from './plugins/display-page.ts';
 import { displaySocket } from './plugins/display-socket.ts';
 import { feedSocket } from './plugins/feed-socket.ts';
+import { IgtlIngest } from './plugins/igtl-ingest.ts';
 import { ServerMetrics, healthRoutes } from './plugins/metrics.ts';
 import { restRoutes } from './plugins/rest.ts';
 import { ProcedureRegistry } from './procedures/procedure-registry.ts';
@@ -24,6 +25,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 export interface TwinguideServer {
   app: FastifyInstance;
+  igtl: IgtlIngest;
   twins: TwinStore;
   procedures: ProcedureRegistry;
   broadcaster: InProcessBroadcaster;
@@ -64,15 +66,18 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   feedSocket(app, procedures, config.limits, metrics);
   displaySocket(app, procedures, broadcaster, config.limits, metrics);
   displayPage(app);
+  const igtl = new IgtlIngest(procedures, metrics);
 
   return {
     app,
+    igtl,
     twins,
     procedures,
     broadcaster,
     metrics,
     async close() {
       procedures.endAll();
+      await igtl.close();
       await app.close();
       await twins.close();
     },

@@ -8,6 +8,8 @@ import { NETWORK_DEFAULTS, TwinguideError, withLimits, type Limits } from '../pr
 export interface ServerConfig {
   host: string;
   port: number;
+  /** OpenIGTLink TCP port (0: any free port; null: no OpenIGTLink). */
+  igtlPort: number | null;
   twinsDir: string;
   recordingsDir: string;
   /** Run the demo: a procedure on the demo twin fed by the simulator's loop scenario. */
@@ -20,6 +22,7 @@ export function defaultConfig(): ServerConfig {
   return {
     host: NETWORK_DEFAULTS.host,
     port: NETWORK_DEFAULTS.httpPort,
+    igtlPort: NETWORK_DEFAULTS.igtlPort,
     twinsDir: fileURLToPath(new URL('../data/twins', import.meta.url)),
     recordingsDir: fileURLToPath(new URL('../recordings', import.meta.url)),
     demo: false,
@@ -43,6 +46,7 @@ export function resolveConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
   const fromEnv: Partial<ServerConfig> = {
     ...(env['TWINGUIDE_HOST'] ? { host: env['TWINGUIDE_HOST'] } : {}),
     ...(env['TWINGUIDE_PORT'] ? { port: Number(env['TWINGUIDE_PORT']) } : {}),
+    ...(env['TWINGUIDE_IGTL_PORT'] ? { igtlPort: Number(env['TWINGUIDE_IGTL_PORT']) } : {}),
     ...(env['TWINGUIDE_TWINS'] ? { twinsDir: env['TWINGUIDE_TWINS'] } : {}),
     ...(env['TWINGUIDE_RECORDINGS'] ? { recordingsDir: env['TWINGUIDE_RECORDINGS'] } : {}),
   };

@@ -148,3 +148,39 @@ describe('feed → display over real WebSockets', () => {
     expect(got !== null && (got as DisplayMessage).type === 'error' && (got as { code: string }).code).toBe('TG_ERR_NOT_FOUND');
   });
 });
+
+describe('OpenIGTLink over TCP', () => {
+  it('takes TRANSFORM samples for a device mapped to a procedure, answers GET_STATUS and STT_TDATA, rejects NaN with a STATUS, survives garbage', async () => {
+    const { connect } = await import('node:net');
+    const { encodeIgtl } = await import('../../protocol/openigtlink/igtl-codec.ts');
+    const { IgtlStreamDecoder } = await import('../../protocol/openigtlink/igtl-stream.ts');
+    const port = await server.igtl.listen('127.0.0.1', 0);
+    const created = json<{ id: string }>((await server.app.inject({ method: 'POST', url: '/api/procedures', payload: { twinId: 'demo', source: 'eam', igtlDevice: 'LeadTip' } })).body);
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const replies: string[] = [];
+    const decoder = new IgtlStreamDecoder(65536);
+    socket.on('data', (d: Buffer) => { for (const e of decoder.push(d)) if (e.kind === 'message') replies.push(e.message.content.type === 'STATUS' ? `STATUS:${e.message.content.code}` : e.message.content.type); });
+    const I: [[number, number, number], [number, number, number], [number, number, number]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+    for (let k = 1; k <= 30; k++) socket.write(encodeIgtl({ headerVersion: 1, deviceName: 'LeadTip', timestamp: { seconds: 1000 + Math.floor(k / 100), fraction: Math.round(((k % 100) / 100) * 2 ** 32) }, content: { type: 'TRANSFORM', rotation: I, translationMm: [k, 2, 3] } }));
+    socket.write(Buffer.from('garbage that is not a header at all, long enough to be parsed as one....'));
+    await new Promise((r) => setTimeout(r, 300));
+    // The garbage parsed as a header with a huge BODY_SIZE closes the connection; reconnect.
+    const again = connect(port, '127.0.0.1');
+    await new Promise((r) => again.once('connect', r));
+    again.on('data', (d: Buffer) => { for (const e of decoder.push(d)) if (e.kind === 'message') replies.push(e.message.content.type === 'STATUS' ? `STATUS:${e.message.content.code}` : e.message.content.type); });
+    again.write(encodeIgtl({ headerVersion: 2, deviceName: 'LeadTip', timestamp: { seconds: 0, fraction: 0 }, messageId: 1, metadata: {}, content: { type: 'GET_STATUS' } }));
+    again.write(encodeIgtl({ headerVersion: 1, deviceName: 'LeadTip', timestamp: { seconds: 0, fraction: 0 }, content: { type: 'STT_TDATA', resolutionMs: 20, coordinateName: 'Patient' } }));
+    again.write(encodeIgtl({ headerVersion: 1, deviceName: 'LeadTip', timestamp: { seconds: 0, fraction: 0 }, content: { type: 'POSITION', positionMm: [Number.NaN, 0, 0], quaternion: null, contentSize: 12 } }));
+    await new Promise((r) => setTimeout(r, 300));
+    again.destroy();
+    socket.destroy();
+    expect(replies).toEqual(['STATUS:1', 'RTS_TDATA', 'STATUS:2']);
+    const info = json<{ samplesIn: number }>((await server.app.inject(`/api/procedures/${created.id}`)).body);
+    expect(info.samplesIn).toBe(30);
+    const metrics = (await server.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/twinguide_samples_in_total\{transport="igtl"\} 30/);
+    expect(metrics).toMatch(/twinguide_rejected_total\{code="TG_ERR_IGTL_TOO_LARGE"\} 1/);
+    await server.app.inject({ method: 'DELETE', url: `/api/procedures/${created.id}` });
+  });
+});
