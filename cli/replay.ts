@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TwinguideError, encodeMessage } from '../protocol/index.ts';
-import { loadRecording } from '../server/recording/procedure-recording.ts';
+import { ProcedureRecorder, loadRecording } from '../server/recording/procedure-recording.ts';
 import { replayRecording } from '../server/recording/replay.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, type Command } from './command.ts';
@@ -12,7 +12,7 @@ import { EXIT_FAILED, EXIT_OK, parseCommandArgs, type Command } from './command.
 export const replay: Command = {
   name: 'replay',
   summary: 'replay a recording through a fresh pipeline and check the guidance is reproduced exactly',
-  help: `Usage: twinguide replay FILE.mcap [--twin FILE] [--speed X | --max] [--json]
+  help: `Usage: twinguide replay FILE.mcap [--twin FILE] [--speed X | --max] [--from S] [--out FILE.mcap] [--json]
 
 Reads a recording (complete, or what a crash left of it), feeds its inputs through a fresh guidance
 pipeline, and compares every guidance and status message with the recorded one, byte for byte.
@@ -21,15 +21,20 @@ Options:
   --twin FILE   the twin the procedure ran on (default: data/twins/<twin id>.twin.json)
   --max         as fast as possible (default)
   --speed X     X times the recorded pace (1 = real time)
+  --from S      seek: deliver from S seconds into the recording (what comes before still runs
+                through the pipeline, as fast as possible, so its state is exact)
+  --out FILE    record the replay to a new recording (inputs and the replayed messages)
   --json        {"identical", "compared", "messages", "inputs", "indexed", "seconds", "speedup", "firstDifference"?}
   -h, --help    this help
 
 Exit status: 0 reproduced exactly, 1 it differs (or the files cannot be read), 2 usage.`,
   async run(args, io) {
-    const { help, values, positionals } = parseCommandArgs(this, args, { twin: { type: 'string' }, speed: { type: 'string' }, max: { type: 'boolean' }, json: { type: 'boolean' } }, { min: 1, max: 1 });
+    const { help, values, positionals } = parseCommandArgs(this, args, { twin: { type: 'string' }, speed: { type: 'string' }, max: { type: 'boolean' }, json: { type: 'boolean' }, from: { type: 'string' }, out: { type: 'string' } }, { min: 1, max: 1 });
     if (help) { io.out(this.help); return EXIT_OK; }
     const speed = values.speed !== undefined ? Number(values.speed) : 'max';
     if (speed !== 'max' && !(speed > 0)) throw new TwinguideError('TG_ERR_USAGE', '--speed takes a positive number');
+    const seekS = values.from !== undefined ? Number(values.from) : 0;
+    if (!(seekS >= 0)) throw new TwinguideError('TG_ERR_USAGE', '--from takes seconds ≥ 0');
     const recording = await loadRecording(positionals[0]!);
     const twinFile = values.twin ?? fileURLToPath(new URL(`../data/twins/${recording.meta.twinId}.twin.json`, import.meta.url));
     if (!existsSync(twinFile)) throw new TwinguideError('TG_ERR_TWIN_READ', `the recording ran on twin '${recording.meta.twinId}'; pass it with --twin`);
@@ -37,7 +42,11 @@ Exit status: 0 reproduced exactly, 1 it differs (or the files cannot be read), 2
     try {
       if (twin.meta.id !== recording.meta.twinId) io.err(`warning: the recording ran on twin '${recording.meta.twinId}', replaying on '${twin.meta.id}'`);
       const t0 = performance.now();
-      const result = await replayRecording(twin, recording, { speed });
+      const out = values.out ? new ProcedureRecorder(values.out, { ...recording.meta, procedureId: `${recording.meta.procedureId}-replay` }, { flushEveryMs: 0, maxBytes: 4 * 1024 ** 3 }) : null;
+      recording.inputs.forEach((input, k) => out?.input(input, recording.inputTimesNs[k]!));
+      let n = 0n;
+      const result = await replayRecording(twin, recording, { speed, seekS, ...(out ? { onMessage: (m) => out.output(m, n++) } : {}) });
+      out?.close();
       const seconds = (performance.now() - t0) / 1000;
       const ns = recording.inputTimesNs;
       const span = ns.length > 1 ? Number(ns[ns.length - 1]! - ns[0]!) / 1e9 : 0;

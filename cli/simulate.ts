@@ -1,20 +1,97 @@
-// `twinguide simulate`: drive a simulated lead through a scenario on a twin. This version writes to
-// a recording (*.mcap): the device's samples as they would arrive, the pipeline's guidance, and the
-// ground truth beside it (--truth, JSON lines). Network targets come with the server.
+// `twinguide simulate`: drive a simulated lead through a scenario on a twin, into a server's feed
+// WebSocket (ws://), its OpenIGTLink port (igtl://, EAM as TRANSFORM), or a recording (*.mcap: the
+// samples as they would arrive and the guidance a fresh pipeline gives), with the ground truth of
+// every sample beside it (--truth, JSON lines). A finite scenario ends by itself; Ctrl-C stops
+// the endless one cleanly.
 
 import { createWriteStream, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { WebSocket } from 'ws';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
-import { TwinguideError } from '../protocol/index.ts';
+import { TwinguideError, decodeDisplayFrame, encodeMessage } from '../protocol/index.ts';
+import { encodeIgtl } from '../protocol/openigtlink/igtl-codec.ts';
+import { IgtlStreamDecoder } from '../protocol/openigtlink/igtl-stream.ts';
 import { guidancePipeline } from '../server/pipeline/procedure-pipeline.ts';
 import { ProcedureRecorder } from '../server/recording/procedure-recording.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
-import { defaultDeviceOptions, invertRigid, rigidMatrix, simulateDevice, type FeedKind } from '../simulators/device/device-simulator.ts';
+import { applyMatrix, defaultDeviceOptions, gaussian, invertRigid, rigidMatrix, simulateDevice, type FeedKind, type SimulatedSample } from '../simulators/device/device-simulator.ts';
+import { Random } from '../simulators/twin/random.ts';
+import type { Twin } from '../server/twin/twin.ts';
 import { inputsFromSamples, simulateLandmarkRegistration } from '../simulators/device/run-scenario.ts';
 import { SCENARIO_NAMES, scenarioPlan, type ScenarioName } from '../simulators/device/scenarios.ts';
-import { EXIT_OK, parseCommandArgs, type Command } from './command.ts';
+import { EXIT_OK, parseCommandArgs, type Command, type Io } from './command.ts';
 
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** Touch the twin's landmarks (1 mm noise) and post them as the procedure's registration. */
+async function registerOverRest(to: string, twin: Twin, twinToSource: readonly number[], seed: number, io: Io): Promise<void> {
+  const url = new URL(to.replace(/^ws/, 'http'));
+  const procedure = url.searchParams.get('procedure');
+  if (!procedure) throw new TwinguideError('TG_ERR_USAGE', '--register needs a ws:// target with ?procedure=ID');
+  const random = new Random(seed ^ 0x5eed);
+  const pairs = twin.landmarks.slice(0, 4).map((l) => ({ name: l.name, source: applyMatrix(twinToSource, l.positionMm).map((v) => v + 0.58 * gaussian(random)) }));
+  const response = await fetch(`${url.origin}/api/procedures/${encodeURIComponent(procedure)}/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'landmarks', pairs }) });
+  const body = (await response.json()) as { rmsMm?: number; message?: string };
+  if (!response.ok) throw new TwinguideError('TG_ERR_REGISTRATION', `registration refused: ${body.message ?? response.status}`);
+  io.out(`registered procedure ${procedure} from ${pairs.length} landmarks (RMS ${body.rmsMm?.toFixed(2)} mm)`);
+}
+
+/** Send samples at their arrival pace to a server; stop at the end or on SIGINT/SIGTERM. */
+async function sendLive(
+  to: string,
+  samples: Iterator<SimulatedSample>,
+  options: { pace: number; device: string; truth: string | undefined; io: Io },
+): Promise<number> {
+  const truth = options.truth ? createWriteStream(options.truth) : null;
+  let send: (s: SimulatedSample) => void;
+  let close: () => void;
+  const errors: string[] = [];
+  if (to.startsWith('igtl://')) {
+    const url = new URL(to.replace(/^igtl:/, 'http:'));
+    const socket = connect(Number(url.port || 18944), url.hostname);
+    await new Promise<void>((resolve, reject) => { socket.once('connect', () => resolve()); socket.once('error', reject); });
+    const decoder = new IgtlStreamDecoder(65536);
+    socket.on('data', (d: Buffer) => { for (const e of decoder.push(d)) if (e.kind === 'message' && e.message.content.type === 'STATUS' && e.message.content.code !== 1) errors.push(e.message.content.statusString); });
+    const identity: [[number, number, number], [number, number, number], [number, number, number]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+    send = (s) => {
+      if (s.sample.type !== 'tip') return;
+      const seconds = 1_700_000_000 + Math.floor(s.sample.t);
+      socket.write(encodeIgtl({ headerVersion: 1, deviceName: options.device, timestamp: { seconds, fraction: Math.round((s.sample.t - Math.floor(s.sample.t)) * 2 ** 32) % 2 ** 32 }, content: { type: 'TRANSFORM', rotation: identity, translationMm: s.sample.p } }));
+    };
+    close = () => socket.end();
+  } else {
+    const ws = new WebSocket(to);
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    ws.on('message', (d: Buffer) => { try { const m = decodeDisplayFrame(d); if (m.type === 'error') errors.push(`${m.code}: ${m.message}`); } catch { /* not ours */ } });
+    send = (s) => ws.send(encodeMessage(s.sample));
+    close = () => ws.close();
+  }
+  let stopped = false;
+  const stop = (): void => { stopped = true; };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const started = performance.now();
+  let sent = 0;
+  try {
+    for (let next = samples.next(); !next.done && !stopped; next = samples.next()) {
+      const due = started + (next.value.arrivalS * 1000) / options.pace;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      send(next.value);
+      truth?.write(`${JSON.stringify(next.value.truth)}\n`);
+      sent++;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await new Promise((r) => setTimeout(r, 50)); // let the last frames and replies through
+    close();
+    if (truth) await new Promise<void>((resolve) => truth.end(() => resolve()));
+  }
+  options.io.out(`sent ${sent} samples to ${to}${stopped ? ' (stopped)' : ''}${errors.length ? `; ${errors.length} rejected, first: ${errors[0]}` : ''}`);
+  return EXIT_OK;
 }
 
 export const simulate: Command = {
@@ -23,17 +100,23 @@ export const simulate: Command = {
   help: `Usage: twinguide simulate --twin FILE --scenario NAME --to OUT.mcap [options]
 
 Simulates a lead following a scripted scenario on the twin, seen by an EAM system or by
-fluoroscopy, with cardiac and respiratory motion, noise, dropouts, jitter and reordering; runs the
-samples through a fresh guidance pipeline as the server would, and records the samples (with their
-arrival times) and the guidance to an MCAP file that 'twinguide replay' reproduces exactly.
+fluoroscopy, with cardiac and respiratory motion, noise, dropouts, jitter and reordering, and sends
+the samples at their real pace to TARGET:
+  ws://HOST:PORT/ws/feed?procedure=ID   a server's feed WebSocket (msgpack frames)
+  igtl://HOST:PORT                       a server's OpenIGTLink port (EAM only, as TRANSFORM of --device)
+  FILE.mcap                              a recording: the samples and the guidance of a fresh pipeline,
+                                         which 'twinguide replay' reproduces exactly (as fast as possible)
 
 Scenarios: ${SCENARIO_NAMES.join(', ')}
 
 Options:
   --twin FILE        the twin (*.twin.json)
   --scenario NAME    one of the scenarios above
-  --to OUT.mcap      the recording to write (must not exist). In this version only *.mcap targets;
-                     ws:// and igtl:// feeds come with the server.
+  --to TARGET        where the samples go (above); a recording must not exist yet
+  --speed X          pace for network targets: X times real time (default 1)
+  --device NAME      OpenIGTLink device name (default LeadTip; the procedure's igtlDevice)
+  --register         ws:// only: first post the procedure's registration from the twin's landmarks,
+                     touched with 1 mm noise in the simulated EAM frame
   --feed KIND        eam | fluoro-single | fluoro-biplane (default: the scenario's)
   --rate HZ          samples per second (default 100 for EAM, 15 for fluoro; 7.5–100)
   --seed N           seed for noise, dropouts and heart/breathing rates (default 1)
@@ -44,7 +127,7 @@ Options:
     const { help, values } = parseCommandArgs(
       this,
       args,
-      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' } },
+      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' } },
       { min: 0, max: 0 },
     );
     if (help) { io.out(this.help); return EXIT_OK; }
@@ -53,8 +136,8 @@ Options:
       return v;
     };
     const to = need(values.to, '--to');
-    if (/^(ws|wss|igtl):\/\//.test(to)) throw new TwinguideError('TG_ERR_USAGE', `network targets (${to.split(':')[0]}://) come with the server; this version writes recordings (*.mcap)`);
-    if (!to.endsWith('.mcap')) throw new TwinguideError('TG_ERR_USAGE', '--to must name a *.mcap file');
+    const network = /^(ws|wss|igtl):\/\//.test(to);
+    if (!network && !to.endsWith('.mcap')) throw new TwinguideError('TG_ERR_USAGE', '--to is ws://…/ws/feed?procedure=ID, igtl://HOST:PORT or a *.mcap file');
     const scenario = need(values.scenario, '--scenario') as ScenarioName;
     if (!SCENARIO_NAMES.includes(scenario)) throw new TwinguideError('TG_ERR_USAGE', `unknown scenario '${scenario}'; one of: ${SCENARIO_NAMES.join(', ')}`);
     const feed = (values.feed ?? undefined) as FeedKind | undefined;
@@ -68,11 +151,13 @@ Options:
     const rate = number(values.rate, '--rate', 7.5, 100);
     const seed = number(values.seed, '--seed', 0, 2 ** 31) ?? 1;
     const duration = number(values.duration, '--duration', 0.1, 24 * 3600);
+    const pace = number(values.speed, '--speed', 0.01, 1000) ?? 1;
     const twin = await loadTwinFile(need(values.twin, '--twin'));
     try {
       const plan = scenarioPlan(twin, scenario);
-      if (plan.loop && duration === undefined) throw new TwinguideError('TG_ERR_USAGE', `scenario '${scenario}' runs forever: give --duration`);
+      if (plan.loop && duration === undefined && !network) throw new TwinguideError('TG_ERR_USAGE', `scenario '${scenario}' runs forever: give --duration`);
       const kind = feed ?? plan.feed;
+      if (to.startsWith('igtl://') && kind !== 'eam') throw new TwinguideError('TG_ERR_USAGE', 'OpenIGTLink carries EAM positions; fluoro detections go to ws:// or a recording');
       const device = defaultDeviceOptions(kind, { seed, ...(rate !== undefined ? { rateHz: rate } : {}), ...(duration !== undefined ? { durationS: duration } : {}) });
       if (kind !== 'eam') {
         const v = twin.veins;
@@ -81,6 +166,10 @@ Options:
         device.twinToSource = rigidMatrix([0, 0, 1], 0, [-c[0]!, -c[1]!, -c[2]!]);
       }
       const registration = kind === 'eam' ? simulateLandmarkRegistration(twin, device.twinToSource, 0.58, seed) : { state: 'landmarks' as const, matrix: invertRigid(device.twinToSource), rmsMm: 0 };
+      if (network) {
+        if (values.register) await registerOverRest(to, twin, device.twinToSource, seed, io);
+        return await sendLive(to, simulateDevice(twin, plan, device), { pace, device: values.device ?? 'LeadTip', truth: values.truth, io });
+      }
       const arrivals: number[] = [];
       const samples = [...simulateDevice(twin, plan, device)];
       const { inputs, truths } = inputsFromSamples(samples, registration);

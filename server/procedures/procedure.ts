@@ -69,7 +69,18 @@ export class Procedure {
   private push(input: PipelineInput): void {
     if (this.ended) return;
     this.recorder?.input(input, this.now());
+    this.noticeRecordingStop();
     this.input.next(input);
+  }
+
+  private recordingStopNoticed = false;
+
+  /** When the recording stops (size limit, full disk), say so once; guidance goes on. */
+  private noticeRecordingStop(): void {
+    const reason = this.recorder?.stopped;
+    if (!reason || reason === 'closed' || this.recordingStopNoticed) return;
+    this.recordingStopNoticed = true;
+    this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'recording.stopped', message: `${reason}; guidance continues unrecorded`, code: 'TG_ERR_RECORDING' });
   }
 
   private deliver(message: DisplayMessage): void {

@@ -20,29 +20,42 @@ export interface ReplayResult {
 export interface ReplayOptions {
   /** 'max' (default): as fast as possible; a number: that many times the recorded pace. */
   speed?: number | 'max';
+  /**
+   * Start delivering at this many seconds into the recording. The inputs before it still go
+   * through the pipeline (as fast as possible, not delivered), so its state is exactly what it was.
+   */
+  seekS?: number;
   onMessage?: (message: DisplayMessage) => void;
 }
 
 export async function replayRecording(twin: Twin, recording: Recording, options: ReplayOptions = {}): Promise<ReplayResult> {
   const subject = new Subject<PipelineInput>();
   const messages: DisplayMessage[] = [];
+  const start = recording.inputTimesNs[0] ?? 0n;
+  const seekNs = start + BigInt(Math.round((options.seekS ?? 0) * 1e9));
+  let delivering = (options.seekS ?? 0) <= 0;
   const done = new Promise<void>((resolve, reject) => {
     const pipeline: Observable<DisplayMessage> = subject.pipe(guidancePipeline(twin, { procedureId: recording.meta.procedureId }));
     pipeline.subscribe({
       next: (m) => {
         messages.push(m);
-        options.onMessage?.(m);
+        if (delivering) options.onMessage?.(m);
       },
       error: reject,
       complete: resolve,
     });
   });
   const speed = options.speed ?? 'max';
-  const start = recording.inputTimesNs[0] ?? 0n;
-  const wallStart = process.hrtime.bigint();
+  let wallStart = process.hrtime.bigint();
+  let paceFrom = start;
   for (let k = 0; k < recording.inputs.length; k++) {
-    if (speed !== 'max') {
-      const due = Number(recording.inputTimesNs[k]! - start) / speed;
+    if (!delivering && recording.inputTimesNs[k]! >= seekNs) {
+      delivering = true;
+      wallStart = process.hrtime.bigint();
+      paceFrom = recording.inputTimesNs[k]!;
+    }
+    if (speed !== 'max' && delivering) {
+      const due = Number(recording.inputTimesNs[k]! - paceFrom) / speed;
       const wait = due - Number(process.hrtime.bigint() - wallStart);
       if (wait > 1e6) await new Promise((r) => setTimeout(r, wait / 1e6));
     }
