@@ -25,6 +25,15 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
+/** Wait for a connection; a failure becomes TG_ERR_CONNECT naming the target. */
+async function connected(to: string, wire: (resolve: () => void, reject: (e: Error) => void) => void): Promise<void> {
+  try {
+    await new Promise<void>(wire);
+  } catch (cause) {
+    throw new TwinguideError('TG_ERR_CONNECT', `cannot connect to ${to}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Touch the twin's landmarks (1 mm noise) and post them as the procedure's registration. */
 async function registerOverRest(to: string, twin: Twin, twinToSource: readonly number[], seed: number, io: Io): Promise<void> {
   const url = new URL(to.replace(/^ws/, 'http'));
@@ -51,7 +60,7 @@ async function sendLive(
   if (to.startsWith('igtl://')) {
     const url = new URL(to.replace(/^igtl:/, 'http:'));
     const socket = connect(Number(url.port || 18944), url.hostname);
-    await new Promise<void>((resolve, reject) => { socket.once('connect', () => resolve()); socket.once('error', reject); });
+    await connected(to, (resolve, reject) => { socket.once('connect', () => resolve()); socket.once('error', reject); });
     const decoder = new IgtlStreamDecoder(65536);
     socket.on('data', (d: Buffer) => { for (const e of decoder.push(d)) if (e.kind === 'message' && e.message.content.type === 'STATUS' && e.message.content.code !== 1) errors.push(e.message.content.statusString); });
     const identity: [[number, number, number], [number, number, number], [number, number, number]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
@@ -63,7 +72,7 @@ async function sendLive(
     close = () => socket.end();
   } else {
     const ws = new WebSocket(to);
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    await connected(to, (resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
     ws.on('message', (d: Buffer) => { try { const m = decodeDisplayFrame(d); if (m.type === 'error') errors.push(`${m.code}: ${m.message}`); } catch { /* not ours */ } });
     send = (s) => ws.send(encodeMessage(s.sample));
     close = () => ws.close();

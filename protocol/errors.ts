@@ -50,6 +50,7 @@ export const ERRORS = {
   TG_ERR_ANATOMY: 'The surfaces cannot be oriented as a heart (no long axis, base, apex or septum found).',
 
   // Command line
+  TG_ERR_CONNECT: 'A command cannot connect to its target (nothing listening, refused, or closed at once).',
   TG_ERR_USAGE: 'The command line is wrong (unknown command or option, missing argument).',
 } as const;
 
