@@ -131,12 +131,16 @@ Options:
   --seed N           seed for noise, dropouts and heart/breathing rates (default 1)
   --duration S       stop after S seconds (required for the endless 'loop' scenario)
   --truth FILE       also write the ground truth of every sample, one JSON object per line
+  --noise MM         measurement noise, standard deviation per axis (default 0.6, ≈1 mm RMS)
+  --dropouts F       fraction of samples lost at random (default 0.02)
+  --cardiac-mm MM    cardiac motion, peak-to-peak at the base (default 8)
+  --respiratory-mm MM  respiratory motion, peak-to-peak (default 5)
   -h, --help         this help`,
   async run(args, io) {
     const { help, values } = parseCommandArgs(
       this,
       args,
-      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' } },
+      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' }, noise: { type: 'string' }, dropouts: { type: 'string' }, 'cardiac-mm': { type: 'string' }, 'respiratory-mm': { type: 'string' } },
       { min: 0, max: 0 },
     );
     if (help) { io.out(this.help); return EXIT_OK; }
@@ -161,13 +165,25 @@ Options:
     const seed = number(values.seed, '--seed', 0, 2 ** 31) ?? 1;
     const duration = number(values.duration, '--duration', 0.1, 24 * 3600);
     const pace = number(values.speed, '--speed', 0.01, 1000) ?? 1;
+    const noiseMm = number(values.noise, '--noise', 0, 20);
+    const dropoutFraction = number(values.dropouts, '--dropouts', 0, 0.9);
+    const cardiacMm = number(values['cardiac-mm'], '--cardiac-mm', 0, 30);
+    const respiratoryMm = number(values['respiratory-mm'], '--respiratory-mm', 0, 30);
     const twin = await loadTwinFile(need(values.twin, '--twin'));
     try {
       const plan = scenarioPlan(twin, scenario);
       if (plan.loop && duration === undefined && !network) throw new TwinguideError('TG_ERR_USAGE', `scenario '${scenario}' runs forever: give --duration`);
       const kind = feed ?? plan.feed;
       if (to.startsWith('igtl://') && kind !== 'eam') throw new TwinguideError('TG_ERR_USAGE', 'OpenIGTLink carries EAM positions; fluoro detections go to ws:// or a recording');
-      const device = defaultDeviceOptions(kind, { seed, ...(rate !== undefined ? { rateHz: rate } : {}), ...(duration !== undefined ? { durationS: duration } : {}) });
+      const device = defaultDeviceOptions(kind, {
+        seed,
+        ...(rate !== undefined ? { rateHz: rate } : {}),
+        ...(duration !== undefined ? { durationS: duration } : {}),
+        ...(noiseMm !== undefined ? { noiseMm } : {}),
+        ...(dropoutFraction !== undefined ? { dropoutFraction } : {}),
+      });
+      if (cardiacMm !== undefined) device.motion = { ...device.motion, cardiacMm };
+      if (respiratoryMm !== undefined) device.motion = { ...device.motion, respiratoryMm };
       if (kind !== 'eam') {
         const v = twin.veins;
         const c = [0, 0, 0];

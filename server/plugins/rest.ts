@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { CreateProcedureRequest, ID_PATTERN, RegistrationRequest, TwinguideError, type CreateProcedureRequest as CreateBody, type RegistrationRequest as RegistrationBody } from '../../protocol/index.ts';
 import { registrationInfo } from '../pipeline/registration.ts';
+import { ReplaySource } from '../procedures/feed-source.ts';
+import { loadRecording } from '../recording/procedure-recording.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import type { TwinStore } from '../procedures/twin-store.ts';
 import { summariseTwin } from '../twin/twin-summary.ts';
@@ -48,6 +50,19 @@ export function restRoutes(app: FastifyInstance, twins: TwinStore, procedures: P
     const registration = procedures.get(request.params.id).register(request.body);
     const info = registrationInfo(registration);
     return { state: info.state, transform: info.transform ?? null, rmsMm: info.rmsMm ?? null, treMm: info.treMm ?? null };
+  });
+
+  /** Replay a recording into a fresh procedure (on the twin it ran on), at a speed, for the displays. */
+  const ReplayBody = Type.Object({ recordingId: Type.String({ pattern: ID_PATTERN }), speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })) }, { additionalProperties: false });
+  app.post<{ Body: { recordingId: string; speed?: number } }>('/api/replays', { schema: { body: ReplayBody } }, async (request, reply) => {
+    const file = recordingsDir ? join(recordingsDir, `${request.body.recordingId}.mcap`) : null;
+    if (!file || !existsSync(file)) throw new TwinguideError('TG_ERR_NOT_FOUND', `no recording '${request.body.recordingId}'`);
+    const recording = await loadRecording(file);
+    const procedure = procedures.create({ twinId: recording.meta.twinId, source: recording.meta.source === 'fluoro' ? 'fluoro' : 'eam' });
+    const source = new ReplaySource(recording, request.body.speed ?? 1);
+    procedure.feeder = source;
+    source.start(procedure);
+    return reply.code(201).send({ ...procedure.info(), replayOf: request.body.recordingId, speed: request.body.speed ?? 1, inputs: recording.inputs.length });
   });
 
   app.get('/api/recordings', async () => {

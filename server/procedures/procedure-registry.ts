@@ -1,6 +1,6 @@
 // The live procedures: creation (with its recording), lookup, end, and the configured limit.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
@@ -27,10 +27,13 @@ export class ProcedureRegistry {
     const twin = this.twins.get(request.twinId);
     const procedureId = id ?? `p${Date.now().toString(36)}${(++this.counter).toString(36)}`;
     if (this.procedures.has(procedureId)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${procedureId}' exists`);
-    const recorder = this.recordingsDir
+    // At the recordings count limit the procedure still runs (guidance matters more), unrecorded.
+    const full = this.recordingsDir !== null && readdirSync(this.recordingsDir).filter((f) => f.endsWith('.mcap')).length >= this.limits.maxRecordings;
+    const recorder = this.recordingsDir && !full
       ? new ProcedureRecorder(join(this.recordingsDir, `${procedureId}.mcap`), { procedureId, twinId: twin.meta.id, source: request.source, startedAt: new Date().toISOString(), twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
       : null;
     const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice);
+    if (full) procedure.unrecordedBecause = `the recordings directory holds ${this.limits.maxRecordings} recordings (the limit); this procedure is not recorded`;
     this.procedures.set(procedureId, procedure);
     return procedure;
   }

@@ -15,6 +15,7 @@ import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
 import { summariseTwin } from '../twin/twin-summary.ts';
 import type { Twin } from '../twin/twin.ts';
 import type { Point3 } from '../geometry/rigid-fit.ts';
+import type { FeedSource } from './feed-source.ts';
 
 export const TICK_MS = 50;
 
@@ -25,6 +26,7 @@ export interface ProcedureInfo {
   igtlDevice?: string;
   createdAt: string;
   recording: string | null;
+  recordingStopped?: string;
   feed: FeedStatus;
   registration: ReturnType<typeof registrationInfo>;
   samplesIn: number;
@@ -39,7 +41,7 @@ export class Procedure {
   registration: Registration = NO_REGISTRATION;
   lastGuidance: Guidance | null = null;
   feed: FeedStatus = { state: 'lost', rateHz: 0 };
-  private readonly input = new Subject<PipelineInput>();
+  private readonly inputs$ = new Subject<PipelineInput>();
   private readonly subscription: Subscription;
   private readonly ticker: ReturnType<typeof setInterval>;
   private lastSample: { t: number; wallMs: number } | null = null;
@@ -53,7 +55,7 @@ export class Procedure {
     readonly recorder: ProcedureRecorder | null,
     readonly igtlDevice?: string,
   ) {
-    this.subscription = this.input.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail })).subscribe({
+    this.subscription = this.inputs$.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail })).subscribe({
       next: (message) => this.deliver(message),
       // The pipeline does not throw by design; if it ever does, say so to the displays.
       error: (e: unknown) => this.deliver({ type: 'event', procedureId: id, kind: 'pipeline.failed', message: String(e) }),
@@ -70,14 +72,16 @@ export class Procedure {
     if (this.ended) return;
     this.recorder?.input(input, this.now());
     this.noticeRecordingStop();
-    this.input.next(input);
+    this.inputs$.next(input);
   }
 
   private recordingStopNoticed = false;
+  /** Set when the procedure could not be recorded at all (the recordings count limit). */
+  unrecordedBecause: string | null = null;
 
-  /** When the recording stops (size limit, full disk), say so once; guidance goes on. */
+  /** When the recording stops (size limit, full disk) or never started, say so once; guidance goes on. */
   private noticeRecordingStop(): void {
-    const reason = this.recorder?.stopped;
+    const reason = this.recorder?.stopped ?? this.unrecordedBecause;
     if (!reason || reason === 'closed' || this.recordingStopNoticed) return;
     this.recordingStopNoticed = true;
     this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'recording.stopped', message: `${reason}; guidance continues unrecorded`, code: 'TG_ERR_RECORDING' });
@@ -96,6 +100,11 @@ export class Procedure {
   private tick(): void {
     if (!this.lastSample) return;
     this.push({ kind: 'tick', t: this.lastSample.t + (Date.now() - this.lastSample.wallMs) / 1000 });
+  }
+
+  /** A recorded registration change replayed into this procedure. */
+  input(input: PipelineInput): void {
+    if (input.kind === 'registration') this.setRegistration(input.registration);
   }
 
   ingest(sample: FeedSample): void {
@@ -155,6 +164,7 @@ export class Procedure {
       ...(this.igtlDevice ? { igtlDevice: this.igtlDevice } : {}),
       createdAt: this.createdAt,
       recording: this.recorder?.path ?? null,
+      ...(this.unrecordedBecause || (this.recorder?.stopped && this.recorder.stopped !== 'closed') ? { recordingStopped: this.unrecordedBecause ?? this.recorder!.stopped! } : {}),
       feed: this.feed,
       registration: registrationInfo(this.registration),
       samplesIn: this.counters.samplesIn,
@@ -164,12 +174,16 @@ export class Procedure {
   }
 
   /** End: the feed is closed, the pipeline completes, the recording is finalised. */
+  /** A source feeding this procedure (simulator or replay), stopped when the procedure ends. */
+  feeder: FeedSource | null = null;
+
   end(): void {
     if (this.ended) return;
+    this.feeder?.stop();
     this.feedClosed();
     this.ended = true;
     clearInterval(this.ticker);
-    this.input.complete();
+    this.inputs$.complete();
     this.subscription.unsubscribe();
     this.recorder?.close();
   }

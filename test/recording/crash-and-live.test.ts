@@ -150,3 +150,56 @@ describe('replay --from and --out', () => {
     expect(replayed.outputs).toEqual(original.outputs.slice(original.outputs.length - replayed.outputs.length));
   }, 30_000);
 });
+
+describe('replays over the API, the recordings count limit, and a full disk', () => {
+  it('POST /api/replays replays a recording into a fresh procedure at a speed', async () => {
+    const recordings = join(dir, 'replays');
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    mkdirSync(recordings, { recursive: true });
+    expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'reach-lateral-zone', '--to', join(dir, 'for-replay.mcap')], io().io)).toBe(0);
+    copyFileSync(join(dir, 'for-replay.mcap'), join(recordings, 'earlier.mcap'));
+    const server = await buildServer(resolveConfig({ port: 0, recordingsDir: recordings, twinsDir: join(ROOT, 'data/twins'), logLevel: 'silent' }), 'test');
+    try {
+      const created = await server.app.inject({ method: 'POST', url: '/api/replays', payload: { recordingId: 'earlier', speed: 50 } });
+      expect(created.statusCode).toBe(201);
+      const { id, inputs } = JSON.parse(created.body) as { id: string; inputs: number };
+      const procedure = server.procedures.get(id);
+      await procedure.feeder!.done;
+      expect(procedure.counters.samplesIn).toBeGreaterThan(inputs - 5);
+      expect(procedure.registration.state).toBe('landmarks');
+      expect(procedure.lastGuidance?.zone.state).toBe('in');
+      expect((await server.app.inject({ method: 'POST', url: '/api/replays', payload: { recordingId: 'nothing' } })).statusCode).toBe(404);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it('at the recordings count limit a procedure still runs, unrecorded, and says so', async () => {
+    const recordings = join(dir, 'count');
+    const server = await buildServer(resolveConfig({ port: 0, recordingsDir: recordings, twinsDir: join(ROOT, 'data/twins'), logLevel: 'silent', limits: { maxRecordings: 1 } }), 'test');
+    try {
+      const first = JSON.parse((await server.app.inject({ method: 'POST', url: '/api/procedures', payload: { twinId: 'demo', source: 'eam' } })).body) as { recording: string | null };
+      expect(first.recording).not.toBeNull();
+      const second = JSON.parse((await server.app.inject({ method: 'POST', url: '/api/procedures', payload: { twinId: 'demo', source: 'eam' } })).body) as { id: string; recording: string | null; recordingStopped?: string };
+      expect(second.recording).toBeNull();
+      expect(second.recordingStopped).toContain('limit');
+      const events: DisplayMessage[] = [];
+      server.broadcaster.subscribe(second.id, (m) => events.push(m));
+      server.procedures.get(second.id).ingest({ type: 'tip', seq: 1, t: 0, p: [0, 0, 0] });
+      expect(events.some((m) => m.type === 'event' && m.kind === 'recording.stopped')).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a write error (full disk) stops the recording without throwing', async () => {
+    const { ProcedureRecorder } = await import('../../server/recording/procedure-recording.ts');
+    const recorder = new ProcedureRecorder(join(dir, 'full.mcap'), { procedureId: 'p', twinId: 'demo', source: 'eam', startedAt: '', twinguideVersion: 't' }, { flushEveryMs: 0, maxBytes: 1e9 });
+    // Inject the failure a full disk gives (the writer's own append fails).
+    (recorder as unknown as { writer: { add: () => never } }).writer.add = () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); };
+    expect(() => recorder.input({ kind: 'tick', t: 1 }, 1n)).not.toThrow();
+    expect(recorder.stopped).toContain('ENOSPC');
+    expect(() => recorder.input({ kind: 'tick', t: 2 }, 2n)).not.toThrow();
+    recorder.close();
+  });
+});
