@@ -9,6 +9,7 @@ import { InProcessBroadcaster } from './broadcast.ts';
 import type { ServerConfig } from './config.ts';
 import { displayPage } from './plugins/display-page.ts';
 import { displaySocket } from './plugins/display-socket.ts';
+import { displaySocketIo } from './plugins/display-socketio.ts';
 import { feedSocket } from './plugins/feed-socket.ts';
 import { IgtlIngest } from './plugins/igtl-ingest.ts';
 import { ServerMetrics, healthRoutes } from './plugins/metrics.ts';
@@ -67,6 +68,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   displaySocket(app, procedures, broadcaster, config.limits, metrics);
   displayPage(app);
   const igtl = new IgtlIngest(procedures, metrics);
+  const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics);
 
   return {
     app,
@@ -78,6 +80,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     async close() {
       procedures.endAll();
       await igtl.close();
+      await socketIo.close();
       await app.close();
       await twins.close();
     },

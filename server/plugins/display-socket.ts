@@ -1,14 +1,13 @@
-// WebSocket display endpoint /ws/display?procedure=ID: a snapshot first (late joiners see the
-// current state at once), then guidance throttled latest-wins to the display rate, status and
-// events as they happen. A display that cannot keep up (growing bufferedAmount) is skipped, never
-// slowing the others or growing memory. Pings find dead peers.
+// WebSocket display endpoint /ws/display?procedure=ID (binary msgpack frames), with pings to find
+// dead peers. The session logic is shared with socket.io (display-session.ts).
 
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket'; // its route-option and handler types
 import type { WebSocket } from 'ws';
-import { encodeMessage, type DisplayMessage, type Guidance, type Limits } from '../../protocol/index.ts';
+import { encodeMessage, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
+import { DisplaySession } from './display-session.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 /** A display with more than this queued is not sent guidance until it drains. */
@@ -25,27 +24,12 @@ export function displaySocket(app: FastifyInstance, procedures: ProcedureRegistr
       socket.close(1008, 'unknown procedure');
       return;
     }
-    metrics.displays(+1);
-    socket.send(encodeMessage(procedure.snapshot()));
-    let pending: Guidance | null = null;
-    const send = (message: DisplayMessage): void => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > SLOW_DISPLAY_BYTES) {
-        metrics.displayFrameDropped();
-        return;
-      }
-      socket.send(encodeMessage(message));
-    };
-    const unsubscribe = broadcaster.subscribe(procedure.id, (message) => {
-      if (message.type === 'guidance') pending = message; // latest wins
-      else send(message);
-    });
-    const throttle = setInterval(() => {
-      if (pending) {
-        send(pending);
-        pending = null;
-      }
-    }, Math.max(1, Math.floor(1000 / limits.displayMaxHz)));
+    const session = new DisplaySession(procedure, broadcaster, limits, {
+      send: (message) => {
+        if (socket.readyState === socket.OPEN) socket.send(encodeMessage(message));
+      },
+      backedUp: () => socket.bufferedAmount > SLOW_DISPLAY_BYTES,
+    }, metrics);
     let alive = true;
     socket.on('pong', () => { alive = true; });
     const pinger = setInterval(() => {
@@ -54,10 +38,8 @@ export function displaySocket(app: FastifyInstance, procedures: ProcedureRegistr
       socket.ping();
     }, PING_MS);
     socket.on('close', () => {
-      unsubscribe();
-      clearInterval(throttle);
+      session.close();
       clearInterval(pinger);
-      metrics.displays(-1);
     });
   });
 }

@@ -149,6 +149,34 @@ describe('feed → display over real WebSockets', () => {
   });
 });
 
+describe('socket.io /display (msgpack parser)', () => {
+  it('gets the snapshot first, then guidance, as events named by message type', async () => {
+    const { io } = await import('socket.io-client');
+    const parser = (await import('socket.io-msgpack-parser')).default;
+    const created = json<{ id: string }>((await server.app.inject({ method: 'POST', url: '/api/procedures', payload: { twinId: 'demo', source: 'eam' } })).body);
+    await server.app.inject({ method: 'POST', url: `/api/procedures/${created.id}/registration`, payload: { method: 'identity' } });
+    const client = io(`${base}/display`, { query: { procedure: created.id }, parser, transports: ['websocket'] });
+    const received: string[] = [];
+    let lastGuidance: Guidance | null = null;
+    client.onAny((event: string, message: DisplayMessage) => {
+      received.push(event);
+      expect(message.type).toBe(event);
+      if (message.type === 'guidance') lastGuidance = message;
+    });
+    await new Promise((r) => client.once('snapshot', r));
+    const procedure = server.procedures.get(created.id);
+    const twin = server.twins.get('demo');
+    const device = defaultDeviceOptions('eam', { twinToSource: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], durationS: 1 });
+    for (const s of simulateDevice(twin, scenarioPlan(twin, 'reach-lateral-zone'), device)) procedure.ingest(s.sample);
+    await new Promise((r) => setTimeout(r, 300));
+    client.close();
+    expect(received[0]).toBe('snapshot');
+    expect(received).toContain('guidance');
+    expect(lastGuidance).not.toBeNull();
+    await server.app.inject({ method: 'DELETE', url: `/api/procedures/${created.id}` });
+  });
+});
+
 describe('OpenIGTLink over TCP', () => {
   it('takes TRANSFORM samples for a device mapped to a procedure, answers GET_STATUS and STT_TDATA, rejects NaN with a STATUS, survives garbage', async () => {
     const { connect } = await import('node:net');
