@@ -26,7 +26,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
   const address = await server.app.listen({ host: config.host, port: config.port });
   const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);
   let stopDemo: (() => void) | null = null;
-  if (config.demo) stopDemo = await startDemo(server, address, (m) => io.out(m));
+  if (config.demo) stopDemo = await startDemo(server, address, (m) => io.out(m), config.tokens?.feed?.[0]);
   io.out(`twinguide ${packageVersion()} listening on ${address}${igtlPort !== null ? `, OpenIGTLink on ${config.host}:${igtlPort}` : ''} (${server.twins.list().length} twin(s) from ${config.twinsDir}; recordings in ${config.recordingsDir})`);
   if (config.demo) io.out(`display: ${address}/?procedure=demo`);
   await new Promise<void>((resolve) => {

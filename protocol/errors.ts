@@ -36,6 +36,8 @@ export const ERRORS = {
   TG_ERR_NOT_FOUND: 'No twin, procedure or recording has that id.',
   TG_ERR_BAD_REQUEST: 'A request body or parameter does not match its schema (the message names the field).',
   TG_ERR_LIMIT: 'A configured limit was reached (procedures, displays, frame rate); nothing was changed.',
+  TG_ERR_AUTH: 'A role token is required and was missing or not recognised (Authorization: Bearer, or ?token=).',
+  TG_ERR_FORBIDDEN: 'The token\'s role may not do this (e.g. a display token cannot send samples).',
   TG_ERR_CONFIG: 'The server configuration is invalid or unsafe (e.g. listening beyond loopback without tokens).',
   TG_ERR_INTERNAL: 'An unexpected server error; it is logged, and the request had no effect beyond what it reports.',
 

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { isTwinguideError, type ErrorCode } from '../protocol/index.ts';
+import { Authoriser, rolesFor, tokenFrom } from './auth.ts';
 import { InProcessBroadcaster } from './broadcast.ts';
 import type { ServerConfig } from './config.ts';
 import { displayPage } from './plugins/display-page.ts';
@@ -18,6 +19,8 @@ import { ProcedureRegistry } from './procedures/procedure-registry.ts';
 import { TwinStore } from './procedures/twin-store.ts';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  TG_ERR_AUTH: 401,
+  TG_ERR_FORBIDDEN: 403,
   TG_ERR_NOT_FOUND: 404,
   TG_ERR_LIMIT: 429,
   TG_ERR_REGISTRATION: 422,
@@ -47,6 +50,12 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   const procedures = new ProcedureRegistry(twins, broadcaster, config.limits, config.recordingsDir, version);
   const metrics = new ServerMetrics(() => procedures);
 
+  const auth = new Authoriser(config.tokens);
+  app.addHook('onRequest', async (request) => {
+    const roles = rolesFor(request.method, request.url.split('?')[0]!);
+    if (roles) auth.check(tokenFrom(request.headers, request.url), roles);
+  });
+
   app.setErrorHandler((error, _request, reply) => {
     if (isTwinguideError(error)) {
       metrics.rejected(error.code);
@@ -68,7 +77,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   displaySocket(app, procedures, broadcaster, config.limits, metrics);
   displayPage(app);
   const igtl = new IgtlIngest(procedures, metrics);
-  const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics);
+  const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics, auth);
 
   return {
     app,

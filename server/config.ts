@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NETWORK_DEFAULTS, TwinguideError, withLimits, type Limits } from '../protocol/index.ts';
+import type { Tokens } from './auth.ts';
 
 export interface ServerConfig {
   host: string;
@@ -15,6 +16,10 @@ export interface ServerConfig {
   /** Run the demo: a procedure on the demo twin fed by the simulator's loop scenario. */
   demo: boolean;
   limits: Limits;
+  /** Role tokens; required (for all three roles) when listening beyond loopback. */
+  tokens?: Tokens;
+  /** OpenIGTLink has no authentication: beyond loopback it runs only when this is set. */
+  allowUnauthenticatedIgtl?: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
@@ -54,7 +59,10 @@ export function resolveConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
   const config: ServerConfig = { ...base, ...file, ...fromEnv, ...rest, limits: withLimits({ ...file.limits, ...limits }) };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new TwinguideError('TG_ERR_CONFIG', `port ${config.port} is not a TCP port`);
   if (!LOOPBACK.test(config.host)) {
-    throw new TwinguideError('TG_ERR_CONFIG', `refusing to listen on ${config.host}: beyond loopback every client needs a role token, and this version has no tokens yet; listen on 127.0.0.1`);
+    const missing = (['feed', 'display', 'operator'] as const).filter((r) => !(config.tokens?.[r]?.length));
+    if (missing.length > 0) throw new TwinguideError('TG_ERR_CONFIG', `refusing to listen on ${config.host} without tokens for every role (missing: ${missing.join(', ')}); set "tokens" in the config file`);
+    for (const list of Object.values(config.tokens ?? {})) for (const t of list ?? []) if (t.length < 16) throw new TwinguideError('TG_ERR_CONFIG', 'tokens must be at least 16 characters');
+    if (config.igtlPort !== null && !config.allowUnauthenticatedIgtl) config.igtlPort = null; // no unauthenticated port on the network
   }
   return config;
 }

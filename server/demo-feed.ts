@@ -11,14 +11,14 @@ import type { TwinguideServer } from './app.ts';
 
 export const DEMO_PROCEDURE = 'demo';
 
-export async function startDemo(server: TwinguideServer, url: string, log: (m: string) => void): Promise<() => void> {
+export async function startDemo(server: TwinguideServer, url: string, log: (m: string) => void, feedToken?: string): Promise<() => void> {
   const twin = server.twins.list().find((t) => t.meta.id === 'demo' && t.zones.length > 0) ?? server.twins.list().find((t) => t.zones.length > 0);
   if (!twin) throw new Error('no twin with a target zone to run the demo on (expected data/twins/demo.twin.json)');
   const procedure = server.procedures.create({ twinId: twin.meta.id, source: 'eam' }, DEMO_PROCEDURE);
   const device = defaultDeviceOptions('eam');
   procedure.setRegistration(simulateLandmarkRegistration(twin, device.twinToSource, 0.58, 1));
   const samples = simulateDevice(twin, scenarioPlan(twin, 'loop'), device);
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/feed?procedure=${DEMO_PROCEDURE}`);
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/feed?procedure=${DEMO_PROCEDURE}${feedToken ? `&token=${encodeURIComponent(feedToken)}` : ''}`);
   await new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject); });
   const started = performance.now();
   let next = samples.next();

@@ -86,8 +86,8 @@ describe('REST (inject)', () => {
     expect((await server.app.inject('/vendor/msgpackr.js')).statusCode).toBe(200);
   });
 
-  it('refuses to listen beyond loopback without tokens', () => {
-    expect(() => resolveConfig({ host: '0.0.0.0' })).toThrow(/beyond loopback/);
+  it('refuses to listen beyond loopback without role tokens', () => {
+    expect(() => resolveConfig({ host: '0.0.0.0' }, {})).toThrow(/refusing to listen on 0.0.0.0 without tokens/);
   });
 });
 
