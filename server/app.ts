@@ -47,8 +47,9 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   await app.register(websocket, { options: { maxPayload: config.limits.maxFrameBytes } });
   const twins = await TwinStore.load(config.twinsDir, (m) => app.log.warn(m));
   const broadcaster = new InProcessBroadcaster();
-  const procedures = new ProcedureRegistry(twins, broadcaster, config.limits, config.recordingsDir, version);
-  const metrics = new ServerMetrics(() => procedures);
+  let metrics: ServerMetrics | null = null;
+  const procedures = new ProcedureRegistry(twins, broadcaster, config.limits, config.recordingsDir, version, (s) => metrics?.guidanceLatency(s));
+  metrics = new ServerMetrics(() => procedures);
 
   const auth = new Authoriser(config.tokens);
   app.addHook('onRequest', async (request) => {

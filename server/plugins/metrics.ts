@@ -1,8 +1,9 @@
 // /health and /metrics (Prometheus text, prom-client): samples in by transport, rejected by code,
-// displays connected, dropped display frames, guidance out.
+// displays connected, dropped display frames, guidance out, pipeline and feed → display latency,
+// recording bytes.
 
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 
 export class ServerMetrics {
@@ -11,10 +12,22 @@ export class ServerMetrics {
   private readonly rejects = new Counter({ name: 'twinguide_rejected_total', help: 'Frames and requests rejected, by error code', labelNames: ['code'], registers: [this.registry] });
   private readonly displayGauge = new Gauge({ name: 'twinguide_displays_connected', help: 'Display connections', registers: [this.registry] });
   private readonly dropped = new Counter({ name: 'twinguide_display_frames_dropped_total', help: 'Guidance frames not sent to a slow display', registers: [this.registry] });
+  private readonly pipelineLatency = new Histogram({ name: 'twinguide_pipeline_latency_seconds', help: 'Sample received → its guidance out of the pipeline', buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], registers: [this.registry] });
+  private readonly broadcastLatency = new Histogram({ name: 'twinguide_display_latency_seconds', help: 'Sample received → its guidance sent to a display (includes throttle holds)', buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05], registers: [this.registry] });
 
   constructor(procedures: () => ProcedureRegistry) {
     collectDefaultMetrics({ register: this.registry, prefix: 'twinguide_process_' });
     new Gauge({ name: 'twinguide_procedures', help: 'Live procedures', registers: [this.registry], collect() { this.set(procedures().list().length); } });
+    new Gauge({
+      name: 'twinguide_recording_bytes',
+      help: 'Bytes written to each live procedure\'s recording',
+      labelNames: ['procedure'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of procedures().list()) if (p.recorder) this.set({ procedure: p.id }, p.recorder.bytes);
+      },
+    });
     new Gauge({
       name: 'twinguide_guidance_out',
       help: 'Guidance messages produced, per procedure',
@@ -31,6 +44,8 @@ export class ServerMetrics {
   rejected(code: string): void { this.rejects.inc({ code }); }
   displays(delta: number): void { this.displayGauge.inc(delta); }
   displayFrameDropped(): void { this.dropped.inc(); }
+  guidanceLatency(seconds: number): void { this.pipelineLatency.observe(seconds); }
+  displayLatency(seconds: number): void { this.broadcastLatency.observe(seconds); }
 }
 
 export function healthRoutes(app: FastifyInstance, metrics: ServerMetrics, procedures: ProcedureRegistry, twins: () => number): void {

@@ -18,6 +18,7 @@ export class ProcedureRegistry {
     private readonly limits: Limits,
     private readonly recordingsDir: string | null,
     private readonly version: string,
+    private readonly onLatency: ((seconds: number) => void) | null = null,
   ) {
     if (recordingsDir) mkdirSync(recordingsDir, { recursive: true });
   }
@@ -33,6 +34,7 @@ export class ProcedureRegistry {
       ? new ProcedureRecorder(join(this.recordingsDir, `${procedureId}.mcap`), { procedureId, twinId: twin.meta.id, source: request.source, startedAt: new Date().toISOString(), twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
       : null;
     const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice);
+    procedure.onLatency = this.onLatency;
     if (full) procedure.unrecordedBecause = `the recordings directory holds ${this.limits.maxRecordings} recordings (the limit); this procedure is not recorded`;
     this.procedures.set(procedureId, procedure);
     return procedure;

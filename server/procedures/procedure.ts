@@ -88,7 +88,11 @@ export class Procedure {
   }
 
   private deliver(message: DisplayMessage): void {
-    if (message.type === 'guidance') this.lastGuidance = message;
+    if (message.type === 'guidance') {
+      this.lastGuidance = message;
+      const received = this.arrivals.get(message.seq);
+      if (received !== undefined) this.onLatency?.((performance.now() - received) / 1000);
+    }
     if (message.type === 'status') {
       this.feed = message.feed;
       if (this.lastGuidance) this.lastGuidance = { ...this.lastGuidance, feed: message.feed };
@@ -107,8 +111,17 @@ export class Procedure {
     if (input.kind === 'registration') this.setRegistration(input.registration);
   }
 
+  /** When each recent sample arrived (performance.now()), by seq, for latency metrics. */
+  private readonly arrivals = new Map<number, number>();
+
+  receivedAt(seq: number): number | undefined {
+    return this.arrivals.get(seq);
+  }
+
   ingest(sample: FeedSample): void {
     this.lastSample = { t: sample.t, wallMs: Date.now() };
+    this.arrivals.set(sample.seq, performance.now());
+    if (this.arrivals.size > 512) this.arrivals.delete(this.arrivals.keys().next().value!);
     this.push({ kind: 'sample', sample });
   }
 
@@ -173,10 +186,13 @@ export class Procedure {
     };
   }
 
-  /** End: the feed is closed, the pipeline completes, the recording is finalised. */
+  /** Receives feed → guidance latency (s) for each guidance message, for the metrics. */
+  onLatency: ((seconds: number) => void) | null = null;
+
   /** A source feeding this procedure (simulator or replay), stopped when the procedure ends. */
   feeder: FeedSource | null = null;
 
+  /** End: the feed is closed, the pipeline completes, the recording is finalised. */
   end(): void {
     if (this.ended) return;
     this.feeder?.stop();

@@ -136,6 +136,10 @@ describe('feed → display over real WebSockets', () => {
     expect(info.samplesIn).toBe(sent);
     const metrics = (await server.app.inject('/metrics')).body;
     expect(metrics).toMatch(/twinguide_rejected_total\{code="TG_ERR_BAD_FRAME"\} 2/);
+    // Every guidance message out of the pipeline was timed; every one sent to the display too.
+    const count = (name: string) => Number(new RegExp(`^${name}_count (\\d+)`, 'm').exec(metrics)?.[1] ?? -1);
+    expect(count('twinguide_pipeline_latency_seconds')).toBeGreaterThanOrEqual(guidance.length);
+    expect(count('twinguide_display_latency_seconds')).toBeGreaterThanOrEqual(guidance.length);
     await server.app.inject({ method: 'DELETE', url: `/api/procedures/${created.id}` });
   });
 
