@@ -17,8 +17,17 @@ describe('orderSamples', () => {
     expect(seqs(await order([tip(1), tip(2), tip(3)]))).toEqual([1, 2, 3]);
   });
 
-  it('restores order within the window', async () => {
-    expect(seqs(await order([tip(1), tip(3), tip(2), tip(5), tip(4), tip(6)]))).toEqual([1, 2, 3, 4, 5, 6]);
+  it('passes the gaps of an in-order feed at once: a lost sample never stalls the display', async () => {
+    const counters = new PipelineCounters();
+    expect(seqs(await order([tip(1), tip(3), tip(4), tip(7)], counters))).toEqual([1, 3, 4, 7]);
+    expect(counters.dropped.late ?? 0).toBe(0);
+  });
+
+  it('restores order within the window once the feed has delivered out of order', async () => {
+    const counters = new PipelineCounters();
+    // 2 arrives behind 3: dropped as late, and from then on early samples wait for their gap.
+    expect(seqs(await order([tip(1), tip(3), tip(2), tip(5), tip(4), tip(6)], counters))).toEqual([1, 3, 4, 5, 6]);
+    expect(counters.dropped.late).toBe(1);
   });
 
   it('drops and counts duplicates and late samples', async () => {
@@ -31,12 +40,12 @@ describe('orderSamples', () => {
   });
 
   it('accepts a gap once the window has passed (in samples or in time)', async () => {
-    // seq 2 never comes: after 16 later samples it is given up on.
-    const input = [tip(1), ...Array.from({ length: 20 }, (_, k) => tip(k + 3))];
-    expect(seqs(await order(input))).toEqual([1, ...Array.from({ length: 20 }, (_, k) => k + 3)]);
-    // In time: a tick 0.2 s later releases what was held.
-    const held = await order([tip(1), tip(3), { kind: 'tick', t: 0.3 }]);
-    expect(seqs(held)).toEqual([1, 3]);
+    // The feed has reordered (1 behind 2); then seq 4 never comes: after 16 later samples it is given up on.
+    const input = [tip(2), tip(1), tip(3), ...Array.from({ length: 20 }, (_, k) => tip(k + 5))];
+    expect(seqs(await order(input))).toEqual([2, 3, ...Array.from({ length: 20 }, (_, k) => k + 5)]);
+    // In time: a tick 0.2 s later releases what was held (before the stream ends).
+    const held = await lastValueFrom(from([tip(2), tip(1), tip(3), tip(5), { kind: 'tick', t: 0.3 } as Flow]).pipe(orderSamples(DEFAULT_LIMITS, new PipelineCounters()), toArray()));
+    expect(held.map((f) => f.kind)).toEqual(['sample', 'sample', 'sample', 'tick']);
   });
 
   it('drops and counts samples whose tracker had no position', async () => {

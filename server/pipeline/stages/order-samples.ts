@@ -1,6 +1,8 @@
 // Ordering by seq with a bounded reorder window. An in-order sample passes at once (no added
-// latency); an early one waits until the gap before it fills, or until the window (in samples or
-// in source time) runs out, then the gap is accepted. Duplicates, late arrivals (behind what was
+// latency). A feed that has never delivered out of order (the usual case over WebSocket or TCP) has
+// its gaps (lost samples) accepted at once too, so a dropout never stalls the display; once a feed
+// has shown reordering (a sample arriving behind one already passed), an early sample waits until
+// the gap before it fills, or until the window (in samples or in source time) runs out. Duplicates, late arrivals (behind what was
 // already passed on), time going backwards, and samples whose tracker reported no position are
 // dropped and counted by reason.
 
@@ -11,6 +13,7 @@ export function orderSamples(limits: Pick<Limits, 'reorderWindowSamples' | 'reor
   return stage<Flow, Flow>((emit) => {
     let lastSeq = -1;
     let lastT = -Infinity;
+    let reorders = false; // this feed has delivered out of order: hold early samples from now on
     const held: FeedSample[] = [];
     const release = (sample: FeedSample): void => {
       if (sample.t < lastT) {
@@ -51,9 +54,13 @@ export function orderSamples(limits: Pick<Limits, 'reorderWindowSamples' | 'reor
         counters.samplesIn++;
         if (s.quality === 'missing') return counters.drop('quality-missing');
         if (s.quality === 'out-of-view') return counters.drop('quality-out-of-view');
-        if (s.seq <= lastSeq) return counters.drop(s.seq === lastSeq ? 'duplicate' : 'late');
+        if (s.seq === lastSeq) return counters.drop('duplicate');
+        if (s.seq < lastSeq) {
+          reorders = true;
+          return counters.drop('late');
+        }
         if (held.some((h) => h.seq === s.seq)) return counters.drop('duplicate');
-        if (lastSeq < 0 || s.seq === lastSeq + 1) {
+        if (lastSeq < 0 || s.seq === lastSeq + 1 || (!reorders && held.length === 0)) {
           release(s);
           drain();
           return;

@@ -1,0 +1,131 @@
+// Feed → display one-way latency through the real server on 127.0.0.1, against a bare ws relay
+// (frames passed straight from the feed socket to the display sockets) measured in the same run;
+// then scale: 16 procedures × 100 Hz × 8 displays, with the server's CPU and RSS.
+// The server runs in a child process; feed and displays share this process, so one clock times
+// both ends. Figures are printed, never asserted.
+//   npm run bench:server [-- --seconds 10]
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { unpack } from 'msgpackr';
+import { WebSocket } from 'ws';
+import { decodeDisplayFrame, encodeMessage, type FeedSample } from '../protocol/index.ts';
+import { loadTwinFile } from '../server/twin/load-twin.ts';
+import { defaultDeviceOptions, simulateDevice } from '../simulators/device/device-simulator.ts';
+import { scenarioPlan } from '../simulators/device/scenarios.ts';
+import type { HostReady, HostUsage } from './support/server-host.ts';
+
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 10;
+const RATE_HZ = 100;
+
+const twin = await loadTwinFile(fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url)));
+const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const samples: FeedSample[] = [...simulateDevice(twin, scenarioPlan(twin, 'loop'), defaultDeviceOptions('eam', { twinToSource: identity, durationS: SECONDS + 2 }))]
+  .map((s) => s.sample)
+  .sort((a, b) => a.seq - b.seq); // in order, as over one WebSocket; the 2 % dropouts stay as seq gaps
+
+interface Host { child: ChildProcess; port: number; usage: () => Promise<HostUsage>; mark: () => void; stop: () => Promise<HostUsage> }
+
+async function startHost(args: string[]): Promise<Host> {
+  const child = fork(fileURLToPath(new URL('./support/server-host.ts', import.meta.url)), args, { execArgv: ['--import', 'tsx'] });
+  const ready = await new Promise<HostReady>((resolve) => child.once('message', (m: HostReady) => resolve(m)));
+  const ask = (what: string) => new Promise<HostUsage>((resolve) => { child.once('message', (m: HostUsage) => resolve(m)); child.send(what); });
+  return { child, port: ready.port, usage: () => ask('usage'), mark: () => child.send('mark'), stop: () => ask('stop') };
+}
+
+function open(url: string, onMessage?: (data: Buffer) => void): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.binaryType = 'nodebuffer';
+    if (onMessage) ws.on('message', onMessage);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+interface Channel { feed: WebSocket; displays: WebSocket[]; sentAt: Map<number, number> }
+
+/** Sends `samples` at RATE_HZ on every channel (staggered), for SECONDS; latencies in ms. */
+async function drive(channels: Channel[], latencies: number[]): Promise<void> {
+  const periodMs = 1000 / RATE_HZ;
+  const start = performance.now();
+  const total = SECONDS * RATE_HZ;
+  for (let i = 0; i < total; i++) {
+    const due = start + i * periodMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    for (const c of channels) {
+      const sample = samples[i]!;
+      c.sentAt.set(sample.seq, performance.now());
+      c.feed.send(encodeMessage(sample));
+    }
+  }
+  await new Promise((r) => setTimeout(r, 300)); // let the last frames arrive
+  void latencies;
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+};
+
+async function relayRun(displaysPer: number): Promise<number[]> {
+  const host = await startHost(['relay']);
+  const latencies: number[] = [];
+  const sentAt = new Map<number, number>();
+  const displays = await Promise.all(Array.from({ length: displaysPer }, () => open(`ws://127.0.0.1:${host.port}/?role=display`, (data) => {
+    const t = sentAt.get((unpack(data) as { seq: number }).seq);
+    if (t !== undefined) latencies.push(performance.now() - t);
+  })));
+  const feed = await open(`ws://127.0.0.1:${host.port}/?role=feed`);
+  await drive([{ feed, displays, sentAt }], latencies);
+  for (const ws of [feed, ...displays]) ws.close();
+  await host.stop();
+  return latencies;
+}
+
+async function twinguideRun(procedures: number, displaysPer: number, displayHz: number): Promise<{ latencies: number[]; usage: HostUsage; guidancePerDisplay: number }> {
+  const host = await startHost(['twinguide', String(displayHz)]);
+  const base = `http://127.0.0.1:${host.port}`;
+  const latencies: number[] = [];
+  const channels: Channel[] = [];
+  let guidance = 0;
+  for (let p = 0; p < procedures; p++) {
+    const created = await (await fetch(`${base}/api/procedures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ twinId: 'demo', source: 'eam' }) })).json() as { id: string };
+    await fetch(`${base}/api/procedures/${created.id}/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'identity' }) });
+    const sentAt = new Map<number, number>();
+    const displays = await Promise.all(Array.from({ length: displaysPer }, () => open(`ws://127.0.0.1:${host.port}/ws/display?procedure=${created.id}`, (data) => {
+      const m = decodeDisplayFrame(data);
+      if (m.type !== 'guidance') return;
+      guidance++;
+      const t = sentAt.get(m.seq);
+      if (t !== undefined) latencies.push(performance.now() - t);
+    })));
+    const feed = await open(`ws://127.0.0.1:${host.port}/ws/feed?procedure=${created.id}`);
+    channels.push({ feed, displays, sentAt });
+  }
+  host.mark();
+  await drive(channels, latencies);
+  const usage = await host.usage();
+  for (const c of channels) for (const ws of [c.feed, ...c.displays]) ws.close();
+  await host.stop();
+  return { latencies, usage, guidancePerDisplay: guidance / (procedures * displaysPer) };
+}
+
+const fmt = (xs: number[]) => `p50 ${percentile(xs, 0.5).toFixed(3)} ms, p99 ${percentile(xs, 0.99).toFixed(3)} ms, max ${percentile(xs, 1).toFixed(2)} ms (n=${xs.length})`;
+
+console.log(`feed → display latency, ${RATE_HZ} Hz for ${SECONDS} s, 4 displays, server in a child process on 127.0.0.1`);
+const relay = await relayRun(4);
+console.log(`  bare ws relay (baseline)         ${fmt(relay)}`);
+const unthrottled = await twinguideRun(1, 4, 120);
+console.log(`  twinguide, display cap 120 Hz    ${fmt(unthrottled.latencies)}`);
+console.log(`    ratio to baseline: p50 ${(percentile(unthrottled.latencies, 0.5) / percentile(relay, 0.5)).toFixed(2)}×, p99 ${(percentile(unthrottled.latencies, 0.99) / percentile(relay, 0.99)).toFixed(2)}×`);
+const throttled = await twinguideRun(1, 4, 60);
+console.log(`  twinguide, default 60 Hz cap     ${fmt(throttled.latencies)} — includes latest-wins holds of up to 16.7 ms; ${throttled.guidancePerDisplay.toFixed(0)} guidance frames per display`);
+
+console.log(`\nscale: 16 procedures × ${RATE_HZ} Hz × 8 displays (display cap 120 Hz; the clients share the 2 cores)`);
+const scale = await twinguideRun(16, 8, 120);
+const cpu = (scale.usage.cpuMs / scale.usage.wallMs) * 100;
+console.log(`  latency ${fmt(scale.latencies)}`);
+console.log(`  server CPU ${cpu.toFixed(0)}% of one core over ${(scale.usage.wallMs / 1000).toFixed(1)} s, RSS ${scale.usage.rssMb.toFixed(0)} MB (peak ${scale.usage.maxRssMb.toFixed(0)} MB)`);
