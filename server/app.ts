@@ -2,7 +2,7 @@
 // and metrics, and the display page. Built by buildServer() so tests run it through inject() or
 // on a real socket; closed gracefully (procedures ended, recordings finalised, sockets closed).
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import websocket from '@fastify/websocket';
 import { isTwinguideError, type ErrorCode } from '../protocol/index.ts';
 import { Authoriser, rolesFor, tokenFrom } from './auth.ts';
@@ -43,6 +43,11 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     bodyLimit: 1024 * 1024,
     // Reject what does not match a schema rather than quietly dropping or coercing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // Malformed URLs and over-long ids are refused by the router before any handler: same code.
+    frameworkErrors: (error, _request, reply) => {
+      metrics?.rejected('TG_ERR_BAD_REQUEST');
+      void (reply as unknown as FastifyReply).code(400).send({ code: 'TG_ERR_BAD_REQUEST', message: error.message });
+    },
   });
   await app.register(websocket, { options: { maxPayload: config.limits.maxFrameBytes } });
   const twins = await TwinStore.load(config.twinsDir, (m) => app.log.warn(m));
