@@ -14,7 +14,7 @@ import { buildServer, type TwinguideServer } from '../../server/app.ts';
 import { resolveConfig } from '../../server/config.ts';
 
 /** Counts of inputs tried, per transport (kept small enough for CI; printed for the closing note). */
-const COUNTS = { wsFeed: 400, wsDisplay: 100, igtl: 200, rest: 300 };
+const COUNTS = { wsFeed: 400, wsDisplay: 100, socketIo: 100, igtl: 200, rest: 300 };
 
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-fuzz-'));
 let server: TwinguideServer;
@@ -25,7 +25,9 @@ beforeAll(async () => {
   ws = (await server.app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws');
   igtlPort = await server.igtl.listen('127.0.0.1', 0);
 });
+const leftovers: (() => void)[] = []; // so a failing test cannot keep the server from closing
 afterAll(async () => {
+  for (const stop of leftovers) stop();
   await server.close();
   rmSync(recordings, { recursive: true, force: true });
 });
@@ -71,6 +73,7 @@ async function control(): Promise<{ stop: () => Promise<number> }> {
   const feed = await open(`${ws}/ws/feed?procedure=${id}`);
   let seq = 0;
   const timer = setInterval(() => { seq++; feed.send(encodeMessage({ type: 'tip', seq, t: seq * 0.01, p: [0, 0, 0], quality: 'ok' })); }, 10);
+  leftovers.push(() => { clearInterval(timer); feed.terminate(); display.terminate(); });
   return {
     stop: async () => {
       clearInterval(timer);
@@ -131,6 +134,44 @@ describe('fuzzing the transports', () => {
     expect(await samplesIn(id)).toBe(0);
     display.close();
     expect(await ctl.stop()).toBeGreaterThan(10);
+  });
+
+  it(`socket.io /display: ${COUNTS.socketIo} raw engine.io garbage frames and random events; a good socket.io display still gets guidance`, async () => {
+    const next = random(19);
+    const ctl = await control();
+    const { io } = await import('socket.io-client');
+    const parser = (await import('socket.io-msgpack-parser')).default;
+    // Raw garbage on the engine.io WebSocket: the server may close each such connection, nothing else.
+    for (let k = 0; k < COUNTS.socketIo / 2; k++) {
+      const raw = new WebSocket(`${ws}/socket.io/?EIO=4&transport=websocket`);
+      raw.on('error', () => undefined);
+      await new Promise((r) => raw.once('open', r));
+      raw.send(k % 2 ? bytes(next, 1 + Math.floor(next() * 100)) : `4${bytes(next, 20).toString('latin1')}`);
+      await pause(5);
+      raw.terminate();
+    }
+    // Random events and ids through a real client.
+    const id = await createProcedure();
+    const bad = io(`${ws.replace('ws', 'http')}/display`, { query: { procedure: '../../etc/passwd' }, parser, transports: ['websocket'], forceNew: true });
+    const badError = await new Promise<{ code: string }>((resolve) => bad.once('error', resolve));
+    expect(badError.code).toBe('TG_ERR_NOT_FOUND');
+    bad.close();
+    let guidance = 0;
+    const good = io(`${ws.replace('ws', 'http')}/display`, { query: { procedure: id }, parser, transports: ['websocket'], forceNew: true });
+    good.on('guidance', () => guidance++);
+    await new Promise((r) => good.once('snapshot', r));
+    for (let k = 0; k < COUNTS.socketIo / 2; k++) good.emit(bytes(next, 6).toString('hex'), bytes(next, Math.floor(next() * 50)), { tip: [next()] });
+    const feed = await open(`${ws}/ws/feed?procedure=${id}`);
+    for (let seq = 1; seq <= 30; seq++) {
+      feed.send(encodeMessage({ type: 'tip', seq, t: seq * 0.01, p: [0, 0, 0], quality: 'ok' }));
+      await pause(10);
+    }
+    await pause(200);
+    expect(good.connected).toBe(true);
+    expect(guidance).toBeGreaterThan(5);
+    good.close();
+    feed.close();
+    expect(await ctl.stop()).toBeGreaterThan(20);
   });
 
   it(`OpenIGTLink: ${COUNTS.igtl} corrupted messages (flipped bytes, wrong CRC, bad versions, huge sizes) on their own connections`, async () => {
