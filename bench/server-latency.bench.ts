@@ -108,10 +108,21 @@ async function twinguideRun(procedures: number, displaysPer: number, displayHz: 
   host.mark();
   await drive(channels, latencies);
   const usage = await host.usage();
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  serverSide = `${histogramP99(metrics, 'twinguide_display_latency_seconds')} (pipeline alone: p50 ${histogramP99(metrics, 'twinguide_pipeline_latency_seconds', 0.5)}, p99 ${histogramP99(metrics, 'twinguide_pipeline_latency_seconds')})`;
   for (const c of channels) for (const ws of [c.feed, ...c.displays]) ws.close();
   await host.stop();
   return { latencies, usage, guidancePerDisplay: guidance / (procedures * displaysPer) };
 }
+
+/** The bucket bound under which a fraction q of a Prometheus histogram's observations fall. */
+function histogramP99(text: string, name: string, q = 0.99): string {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map((m) => ({ le: m[1]!, n: Number(m[2]) }));
+  const total = buckets[buckets.length - 1]?.n ?? 0;
+  const bound = buckets.find((b) => b.n >= q * total)?.le ?? '?';
+  return bound === '+Inf' ? `> ${buckets[buckets.length - 2]!.le} s` : `≤ ${Number(bound) * 1000} ms`;
+}
+let serverSide = '';
 
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 0.5).toFixed(3)} ms, p99 ${percentile(xs, 0.99).toFixed(3)} ms, max ${percentile(xs, 1).toFixed(2)} ms (n=${xs.length})`;
 
@@ -119,7 +130,7 @@ console.log(`feed → display latency, ${RATE_HZ} Hz for ${SECONDS} s, 4 display
 const relay = await relayRun(4);
 console.log(`  bare ws relay (baseline)         ${fmt(relay)}`);
 const unthrottled = await twinguideRun(1, 4, 120);
-console.log(`  twinguide, display cap 120 Hz    ${fmt(unthrottled.latencies)}`);
+console.log(`  twinguide, display cap 120 Hz    ${fmt(unthrottled.latencies)}; inside the server p99 ${serverSide}`);
 console.log(`    ratio to baseline: p50 ${(percentile(unthrottled.latencies, 0.5) / percentile(relay, 0.5)).toFixed(2)}×, p99 ${(percentile(unthrottled.latencies, 0.99) / percentile(relay, 0.99)).toFixed(2)}×`);
 const throttled = await twinguideRun(1, 4, 60);
 console.log(`  twinguide, default 60 Hz cap     ${fmt(throttled.latencies)} — includes latest-wins holds of up to 16.7 ms; ${throttled.guidancePerDisplay.toFixed(0)} guidance frames per display`);
@@ -128,4 +139,5 @@ console.log(`\nscale: 16 procedures × ${RATE_HZ} Hz × 8 displays (display cap 
 const scale = await twinguideRun(16, 8, 120);
 const cpu = (scale.usage.cpuMs / scale.usage.wallMs) * 100;
 console.log(`  latency ${fmt(scale.latencies)}`);
+console.log(`  inside the server (sample received → frame handed to the socket, its own histogram): p99 ${serverSide}`);
 console.log(`  server CPU ${cpu.toFixed(0)}% of one core over ${(scale.usage.wallMs / 1000).toFixed(1)} s, RSS ${scale.usage.rssMb.toFixed(0)} MB (peak ${scale.usage.maxRssMb.toFixed(0)} MB)`);

@@ -1,6 +1,7 @@
 // The responder probability at the tip: a site's own p when the tip is at a site; between sites of
 // a branch, the features and p interpolated along arc length; with a twin model, the ONNX model run
-// on the interpolated features (one session per twin, one reused input tensor per procedure).
+// on the interpolated features: read from the twin's precomputed response map when it has one,
+// else run per sample (one session per twin, one reused input tensor per procedure).
 
 import type { Twin } from '../twin/twin.ts';
 
@@ -74,6 +75,13 @@ export class ResponseEvaluator {
     out.p = s.p[i]! + f * (s.p[j]! - s.p[i]!);
     out.source = 'interpolated';
     if (!this.runModel) return false;
+    const mapped = this.twin.responseMap?.at(branch, arcMm) ?? Number.NaN;
+    if (!Number.isNaN(mapped)) {
+      // The model's own output, precomputed along the branch at load (no per-sample run).
+      out.p = mapped;
+      out.source = 'model';
+      return false;
+    }
     const n = s.featureCount;
     for (let k = 0; k < n; k++) this.features[k] = s.features[i * n + k]! + f * (s.features[j * n + k]! - s.features[i * n + k]!);
     return true;

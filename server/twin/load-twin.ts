@@ -16,6 +16,7 @@ import {
 import { CentrelineIndex } from './centreline-index.ts';
 import { checkLandmarks } from './landmarks.ts';
 import { ResponseModel, type ModelCheck } from './response-model.ts';
+import { ResponseMap } from './response-map.ts';
 import { buildSiteTable } from './site-table.ts';
 import { buildEpiSurface, buildSurface } from './surface-mesh.ts';
 import { deriveTargetZones } from './target-zones.ts';
@@ -93,6 +94,7 @@ export async function buildTwin(json: unknown, options: LoadTwinOptions = {}, fi
 
   let model: ResponseModel | null = null;
   let modelCheck: ModelCheck | null = null;
+  let responseMap: ResponseMap | null = null;
   if (bundle.model && options.loadModel !== false) {
     const names = bundle.model.featureNames;
     if (names.length !== bundle.featureNames.length || names.some((name, i) => name !== bundle.featureNames[i])) {
@@ -103,6 +105,7 @@ export async function buildTwin(json: unknown, options: LoadTwinOptions = {}, fi
     model = await ResponseModel.load(bundle.model, limits);
     try {
       modelCheck = await model.checkAgainstSites(sites, limits.modelTolerance);
+      responseMap = await ResponseMap.build(sites, model);
     } catch (e) {
       await model.close();
       throw e;
@@ -122,6 +125,7 @@ export async function buildTwin(json: unknown, options: LoadTwinOptions = {}, fi
     guidance: bundle.guidance,
     model,
     modelCheck,
+    responseMap,
     fileBytes,
     close: async () => { await model?.close(); },
   };

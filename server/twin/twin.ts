@@ -4,6 +4,7 @@ import type { GuidanceDefaults } from '../../protocol/index.ts';
 import type { CentrelineIndex } from './centreline-index.ts';
 import type { Landmark } from './landmarks.ts';
 import type { ModelCheck, ResponseModel } from './response-model.ts';
+import type { ResponseMap } from './response-map.ts';
 import type { SiteTable } from './site-table.ts';
 import type { EpiSurface, SurfaceMesh } from './surface-mesh.ts';
 import type { TargetZone } from './target-zones.ts';
@@ -30,6 +31,8 @@ export interface Twin {
   /** The twin's ONNX model, when it has one (checked against every site on load). */
   readonly model: ResponseModel | null;
   readonly modelCheck: ModelCheck | null;
+  /** The model's p precomputed along the branches (built on load), read synchronously live. */
+  readonly responseMap: ResponseMap | null;
   /** Size of the file it came from, bytes (0 when built in memory). */
   readonly fileBytes: number;
   /** Release the model session. */
