@@ -93,7 +93,7 @@ if (gcGlobal) {
   allocation = estimates.length > 0 ? estimates[estimates.length >> 1]! : NaN;
 }
 
-console.log(`Pipeline per sample (EAM 100 Hz, loop scenario on the demo twin, ${samples} samples of which the first 20 s warm up, ONNX model on interpolated features):`);
+console.log(`Pipeline per sample (EAM 100 Hz, loop scenario on the demo twin, ${samples} samples of which the first 20 s warm up, ONNX model via its precomputed response map):`);
 console.log(`  whole pipeline      p50 ${formatNs(q(fullTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(fullTimes, 0.99)).padStart(9)}  max ${formatNs(fullTimes[fullTimes.length - 1]!)}`);
 console.log(`  order + feed state  p50 ${formatNs(q(baseTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(baseTimes, 0.99)).padStart(9)}   (baseline)`);
 console.log(`  heap allocated per sample: ${Number.isNaN(allocation) ? 'n/a (run with --expose-gc)' : `${Math.round(allocation)} bytes`}`);
