@@ -169,6 +169,12 @@ export const Guidance = Type.Object(
     ),
     feed: FeedStatus,
     registration: RegistrationStatus,
+    view: Type.Optional(
+      Type.Object(
+        { alpha: Finite({ minimum: -180, maximum: 180 }), beta: Finite({ minimum: -90, maximum: 90 }) },
+        { additionalProperties: false, description: 'the active C-arm view (fluoro feeds), degrees, +LAO/+CRAN: displays follow it' },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'live guidance; seq and t are those of the newest sample it reflects' },
 );

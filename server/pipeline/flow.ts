@@ -23,6 +23,8 @@ export type Flow =
   | PipelineInput
   | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[] }
   | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number }
+  /** The active C-arm view changed (fluoro): displays follow it. */
+  | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }
   | { kind: 'track'; seq: number; t: number; track: TrackEstimate; quality: number }
   | { kind: 'assessed'; seq: number; t: number; track: TrackEstimate; quality: number; response: ResponseValue }

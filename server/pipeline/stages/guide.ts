@@ -24,6 +24,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
     const zones = new ZoneGuide(twin, options);
     let registration = initial;
     let feed: { state: FeedState; rateHz: number } = { state: 'lost', rateHz: 0 };
+    let view: { alpha: number; beta: number } | null = null;
     const registrationStatus = (): RegistrationStatus => (registration.rmsMm === undefined ? { state: registration.state } : { state: registration.state, rmsMm: r2(registration.rmsMm) });
     const status = (t: number | undefined): StatusMessage => {
       const message: StatusMessage = { type: 'status', procedureId, feed: { ...feed }, registration: registrationStatus() };
@@ -41,6 +42,10 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
           registration = item.registration;
           zones.reset();
           emit({ kind: 'message', message: status(undefined) });
+          return;
+        }
+        if (item.kind === 'carm') {
+          view = { alpha: item.alpha, beta: item.beta };
           return;
         }
         if (item.kind !== 'assessed') return emit(item);
@@ -69,6 +74,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
           feed: feedStatus,
           registration: registrationStatus(),
         };
+        if (view) message.view = { ...view };
         counters.guidanceOut++;
         emit({ kind: 'message', message });
       },

@@ -17,6 +17,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
       const m = registration.matrix;
       return [m[0]! * d[0]! + m[1]! * d[1]! + m[2]! * d[2]!, m[4]! * d[0]! + m[5]! * d[1]! + m[6]! * d[2]!, m[8]! * d[0]! + m[9]! * d[1]! + m[10]! * d[2]!];
     };
+    let carm = { alpha: NaN, beta: NaN };
     return {
       next(item) {
         if (item.kind === 'registration') {
@@ -31,6 +32,11 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
           return;
         }
         if (s.type !== 'fluoro') return;
+        const active = s.views[0]!.geometry;
+        if (active.alpha !== carm.alpha || active.beta !== carm.beta) {
+          carm = { alpha: active.alpha, beta: active.beta };
+          emit({ kind: 'carm', ...carm });
+        }
         const rays = s.views.map((view, k) => {
           const c = item.views[k]!;
           const ray = backProject(view.geometry, c.u, c.v);
