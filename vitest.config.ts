@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The display bundles, built once before any test starts a server (tools/build-client.ts).
+    globalSetup: ['test/helpers/build-client.global.ts'],
     reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
   },
 });

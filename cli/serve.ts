@@ -1,5 +1,6 @@
 // `twinguide serve` (and `twinguide start`, what `npm start` runs: serve --demo).
 
+import { ensureClientBuilt } from '../tools/build-client.ts';
 import { TwinguideError } from '../protocol/index.ts';
 import { buildServer } from '../server/app.ts';
 import { resolveConfig } from '../server/config.ts';
@@ -22,6 +23,12 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
     ...(values['quiet'] === true ? { logLevel: 'warn' as const } : {}),
     demo,
   });
+  // The display's bundles: built on a fresh clone, rebuilt when a client source changed.
+  try {
+    if (await ensureClientBuilt()) io.out('built the display client (client/dist)');
+  } catch (e) {
+    io.err(`cannot build the display client: ${(e as Error).message} (the API and feeds work; the display page will not)`);
+  }
   const server = await buildServer(config, packageVersion());
   const address = await server.app.listen({ host: config.host, port: config.port });
   const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);

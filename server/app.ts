@@ -81,7 +81,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   restRoutes(app, twins, procedures, config.recordingsDir);
   feedSocket(app, procedures, config.limits, metrics);
   displaySocket(app, procedures, broadcaster, config.limits, metrics);
-  displayPage(app);
+  await displayPage(app);
   const igtl = new IgtlIngest(procedures, metrics);
   const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics, auth);
 

@@ -50,7 +50,7 @@ export function tokenFrom(headers: Record<string, string | string[] | undefined>
 
 /** Which roles a request needs, by method and path; null: open to all. */
 export function rolesFor(method: string, path: string): Role[] | null {
-  if (path === '/health' || path === '/' || path === '/favicon.ico' || path.startsWith('/vendor/') || path.startsWith('/socket.io/')) return null;
+  if (path === '/health' || path === '/' || path === '/replay' || path === '/favicon.ico' || path.startsWith('/assets/') || path.startsWith('/vendor/') || path.startsWith('/socket.io/')) return null;
   if (path === '/metrics') return ['operator'];
   if (path === '/ws/feed') return ['feed'];
   if (path === '/ws/display') return ['display', 'operator'];

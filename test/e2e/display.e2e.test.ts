@@ -28,7 +28,7 @@ const recordings = mkdtempSync(join(tmpdir(), 'twinguide-e2e-'));
 
 beforeAll(async () => {
   if (!available) return;
-  child = spawn(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'serve', '--port', '0', '--recordings', recordings, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'serve', '--port', '0', '--igtl-port', '0', '--recordings', recordings, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   base = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -83,7 +83,8 @@ describe('REST (inject)', () => {
     expect(metrics.body).toContain('twinguide_procedures');
     const page = await server.app.inject('/');
     expect(page.headers['content-type']).toContain('text/html');
-    expect((await server.app.inject('/vendor/msgpackr.js')).statusCode).toBe(200);
+    for (const path of ['/replay', '/assets/display.js', '/assets/replay.js', '/assets/display.css', '/vendor/gpu-browser.min.js']) expect((await server.app.inject(path)).statusCode, path).toBe(200);
+    expect((await server.app.inject('/assets/../package.json')).statusCode).not.toBe(200);
   });
 
   it('refuses to listen beyond loopback without role tokens', () => {

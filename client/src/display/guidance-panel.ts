@@ -1,0 +1,67 @@
+// What the panel and banner say, from the display state. The rule the physician relies on: the
+// last guidance stays visible but greyed, under a dominant banner, whenever the feed is not live,
+// the link to the server is down, updates stopped arriving, or registration/tracking is poor.
+
+import type { FeedState, Guidance, RegistrationStatus } from '../../../protocol/messages.ts';
+import { cividisCss } from '../common/colours.ts';
+import type { Layout } from './layout.ts';
+
+export interface DisplayState {
+  link: 'connecting' | 'open' | 'closed';
+  feed: FeedState;
+  rateHz: number;
+  registration: RegistrationStatus | null;
+  guidance: Guidance | null;
+  /** No message while the feed claimed to be live, for longer than the watchdog allows. */
+  silent: boolean;
+  branchNames: Record<string, string>;
+  procedure: string;
+  twinId: string;
+  /** Half the round trip to the server, ms (null until measured). */
+  linkMs: number | null;
+}
+
+export const ZONE_TEXT: Record<string, string> = { in: 'IN ZONE', approaching: 'APPROACHING', outside: 'OUTSIDE', 'none-accessible': 'NONE ACCESSIBLE' };
+
+export type BannerKind = '' | 'stale' | 'lost' | 'low' | 'silent';
+
+export function banner(s: DisplayState): { kind: BannerKind; text: string } {
+  if (s.link !== 'open') return { kind: 'lost', text: s.link === 'connecting' ? 'CONNECTING TO SERVER — NO LIVE GUIDANCE' : 'SERVER CONNECTION LOST — NO LIVE GUIDANCE' };
+  if (s.feed === 'lost') return { kind: 'lost', text: 'FEED LOST — NO LIVE GUIDANCE' };
+  if (s.feed === 'stale') return { kind: 'stale', text: 'FEED STALE — GUIDANCE ON HOLD' };
+  if (s.silent) return { kind: 'silent', text: 'NO UPDATES FROM SERVER — GUIDANCE ON HOLD' };
+  const g = s.guidance;
+  if (s.registration?.state === 'none') return { kind: 'low', text: 'NOT REGISTERED — REGISTER BEFORE GUIDING' };
+  if (g && g.zone.instruction === 'none' && g.zone.state !== 'none-accessible') return { kind: 'low', text: 'LOW CONFIDENCE — CHECK REGISTRATION' };
+  return { kind: '', text: '' };
+}
+
+/** Whether the guidance on screen is live (not greyed). */
+export const isLive = (s: DisplayState): boolean => banner(s).kind === '' && s.guidance !== null;
+
+export function renderPanel(ui: Layout, s: DisplayState): void {
+  const b = banner(s);
+  ui.banner.className = b.kind;
+  ui.banner.textContent = b.text;
+  ui.main.className = isLive(s) ? '' : 'greyed';
+  const g = s.guidance;
+  if (g) {
+    ui.instruction.textContent = g.zone.text;
+    // Long instructions ("WITHDRAW 8 mm, THEN POSTEROLATERAL VEIN") step down a size rather than break words.
+    ui.instruction.className = g.zone.text.length > 22 ? `${g.zone.state} long` : g.zone.state;
+    ui.zone.textContent = ZONE_TEXT[g.zone.state] ?? g.zone.state;
+    ui.p.textContent = g.response.p.toFixed(2);
+    ui.pSwatch.style.background = cividisCss(g.response.p);
+    ui.branch.textContent = s.branchNames[g.tip.branch] ?? g.tip.branch;
+    ui.dwell.textContent = g.zone.dwellS !== undefined ? `${g.zone.dwellS.toFixed(1)} s` : '—';
+  } else if (s.link === 'open') {
+    ui.instruction.textContent = 'WAITING FOR THE LEAD';
+    ui.instruction.className = '';
+  }
+  const reg = s.registration;
+  const rms = reg?.rmsMm !== undefined ? ` RMS ${reg.rmsMm.toFixed(1)} mm` : '';
+  const rate = s.rateHz ? ` ${s.rateHz.toFixed(0)} Hz` : '';
+  const link = s.linkMs !== null ? ` · latency ${s.linkMs.toFixed(0)} ms` : '';
+  ui.corner.textContent = `feed ${s.feed}${rate}${link} · registration ${reg ? reg.state + rms : '—'}`;
+  ui.procedure.textContent = `procedure ${s.procedure}${s.twinId ? ` · twin ${s.twinId}` : ''}`;
+}

@@ -1,0 +1,200 @@
+// The display's state and its rendering: display messages in (live from the server, or from a
+// recording on the replay page), the panel and the three.js scene out. Loads the twin bundle when
+// the procedure's twin changes and computes the surface response map once for it.
+
+import type { DisplayMessage, TargetZoneInfo } from '../../../protocol/messages.ts';
+import type { TwinBundle } from '../../../protocol/twin-schema.ts';
+import { fieldInputFor, responseFieldGpu, responseFieldTs, type GpuLike } from '../common/response-field.ts';
+import { twinView } from '../common/twin-view.ts';
+import { PRESETS, rotationOf, type CarmAngles } from '../scene/camera-presets.ts';
+import { TwinScene } from '../scene/twin-scene.ts';
+import { isLive, renderPanel, type DisplayState } from './guidance-panel.ts';
+import type { Layout } from './layout.ts';
+
+export type FieldBackend = 'ts' | 'gpu';
+
+export interface ViewOptions {
+  procedure: string;
+  token: string | null;
+  field: FieldBackend;
+}
+
+/** With the feed live, this long without any message means the server or the link stalled. */
+const WATCHDOG_MS = 1500;
+
+export class GuidanceView {
+  readonly state: DisplayState;
+  readonly scene: TwinScene;
+  private zones: readonly TargetZoneInfo[] = [];
+  private transform: number[] | undefined;
+  private follow = false;
+  /** Once the user picks a view, snapshots no longer choose one for them. */
+  private userChoseView = false;
+  private lastMessageAt = 0;
+  private loadingTwin = '';
+  /** How the response map was computed, and how long it took (ms). */
+  field: { backend: FieldBackend; ms: number } | null = null;
+  lastMessage: DisplayMessage | null = null;
+
+  constructor(private readonly ui: Layout, private readonly options: ViewOptions) {
+    this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null };
+    this.scene = new TwinScene(ui.stage);
+    ui.views.addEventListener('click', (e) => {
+      const name = (e.target as HTMLElement).dataset['view'];
+      if (name) {
+        this.userChoseView = true;
+        this.chooseView(name);
+      }
+    });
+    ui.stage.addEventListener('pointermove', (e) => this.hover(e.clientX, e.clientY));
+    ui.stage.addEventListener('pointerleave', () => (ui.tooltip.hidden = true));
+    renderPanel(ui, this.state);
+  }
+
+  /** One display message (snapshot, guidance, status, event, error). */
+  apply(m: DisplayMessage, at = performance.now()): void {
+    this.lastMessage = m;
+    this.lastMessageAt = at;
+    this.state.silent = false;
+    const s = this.state;
+    if (m.type === 'snapshot') {
+      // A (re)connection: everything from before the gap is replaced.
+      s.registration = { state: m.registration.state, ...(m.registration.rmsMm !== undefined ? { rmsMm: m.registration.rmsMm } : {}) };
+      s.guidance = m.guidance;
+      s.feed = m.feed.state;
+      s.rateHz = m.feed.rateHz;
+      this.zones = m.zones;
+      this.transform = m.registration.transform;
+      if (!this.userChoseView) this.markView(m.source === 'fluoro' ? 'follow' : 'lao30');
+      this.scene.clearTrail();
+      if (m.twinId !== s.twinId) void this.loadTwin(m.twinId);
+      else this.scene.setZones(this.zones);
+      s.twinId = m.twinId;
+    } else if (m.type === 'guidance') {
+      s.guidance = m;
+      if (m.view && (m.view.alpha !== this.carm?.alpha || m.view.beta !== this.carm?.beta)) this.followCarm(m.view);
+      s.feed = m.feed.state;
+      s.rateHz = m.feed.rateHz;
+      s.registration = m.registration;
+    } else if (m.type === 'status') {
+      s.feed = m.feed.state;
+      s.rateHz = m.feed.rateHz;
+      s.registration = m.registration;
+    } else if (m.type === 'error') {
+      s.guidance = null;
+      this.ui.instruction.textContent = m.message;
+    }
+    this.render();
+  }
+
+  setLink(link: DisplayState['link']): void {
+    this.state.link = link;
+    this.render();
+  }
+
+  setLinkLatency(ms: number): void {
+    this.state.linkMs = ms;
+    renderPanel(this.ui, this.state);
+  }
+
+  /** Called on a timer: a live feed with no message for WATCHDOG_MS greys the guidance. */
+  watchdog(now = performance.now()): void {
+    const silent = this.state.link === 'open' && this.state.feed === 'live' && now - this.lastMessageAt > WATCHDOG_MS;
+    if (silent !== this.state.silent) {
+      this.state.silent = silent;
+      this.render();
+    }
+  }
+
+  private render(): void {
+    renderPanel(this.ui, this.state);
+    const g = this.state.guidance;
+    if (this.lastMessage?.type === 'guidance' && g) this.scene.setTip(g.tip.p, isLive(this.state));
+    else this.scene.setTip(g ? g.tip.p : null, isLive(this.state));
+  }
+
+  private async loadTwin(id: string): Promise<void> {
+    this.loadingTwin = id;
+    const headers: Record<string, string> = this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
+    const response = await fetch(`/api/twins/${encodeURIComponent(id)}/bundle`, { headers });
+    if (!response.ok) throw new Error(`twin ${id}: HTTP ${response.status}`);
+    const bundle = (await response.json()) as TwinBundle;
+    if (this.loadingTwin !== id) return; // a newer snapshot named another twin
+    const view = twinView(bundle);
+    this.state.branchNames = Object.fromEntries(view.branches.map((b) => [b.id, b.name]));
+    const input = fieldInputFor(view.epi.positions, view.sites);
+    const t0 = performance.now();
+    let backend = this.options.field;
+    let values: Float32Array;
+    try {
+      values = backend === 'gpu' ? responseFieldGpu(await loadGpu(), input) : responseFieldTs(input);
+    } catch (e) {
+      console.warn(`gpu.js response map failed (${(e as Error).message}); using the TypeScript path`);
+      backend = 'ts';
+      values = responseFieldTs(input);
+    }
+    this.field = { backend, ms: performance.now() - t0 };
+    this.scene.setTwin(view, values);
+    this.scene.setZones(this.zones);
+    this.applyFollow();
+    this.render();
+  }
+
+  private markView(name: string): void {
+    for (const b of this.ui.views.querySelectorAll('button')) b.classList.toggle('active', b.dataset['view'] === name);
+    this.follow = name === 'follow';
+  }
+
+  private chooseView(name: string): void {
+    this.markView(name);
+    if (this.follow) return this.applyFollow();
+    const preset = PRESETS.find((p) => p.name === name);
+    if (preset) this.scene.setView(preset.angles, null);
+  }
+
+  /** Follow the C-arm: the angles of the newest fluoro view, rotated by the registration (C-arm → twin). */
+  followCarm(angles: CarmAngles | null): void {
+    this.carm = angles;
+    if (this.follow) this.applyFollow();
+  }
+
+  private carm: CarmAngles | null = null;
+
+  private applyFollow(): void {
+    if (this.follow && this.carm) this.scene.setView(this.carm, rotationOf(this.transform));
+  }
+
+  private hover(x: number, y: number): void {
+    const info = this.scene.hover(x, y);
+    const tip = this.ui.tooltip;
+    if (!info) {
+      tip.hidden = true;
+      return;
+    }
+    const p = info.p === null ? 'no sites' : `p ${info.p.toFixed(2)}`;
+    tip.textContent = `${info.branch} · ${info.arcMm.toFixed(0)} mm · ${p} · ${info.accessible ? 'accessible' : `not accessible: ${info.reasons.join(', ').replaceAll('-', ' ') || 'unknown'}`}`;
+    const rect = this.ui.stage.getBoundingClientRect();
+    tip.style.left = `${x - rect.left + 14}px`;
+    tip.style.top = `${y - rect.top + 14}px`;
+    tip.hidden = false;
+  }
+}
+
+let gpu: Promise<GpuLike> | null = null;
+/** gpu.js's browser build, loaded on demand (it is large, and only used when asked for). */
+function loadGpu(): Promise<GpuLike> {
+  gpu ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/vendor/gpu-browser.min.js';
+    script.onload = () => {
+      // The UMD build sets window.GPU to its exports ({ GPU, … }); older builds to the class itself.
+      const G = (window as unknown as { GPU?: { GPU: new () => GpuLike } | (new () => GpuLike) }).GPU;
+      if (typeof G === 'function') resolve(new G());
+      else if (G) resolve(new G.GPU());
+      else reject(new Error('gpu.js did not load'));
+    };
+    script.onerror = () => reject(new Error('gpu.js did not load'));
+    document.head.appendChild(script);
+  });
+  return gpu;
+}

@@ -1,0 +1,113 @@
+// A recording as the replay page plays it: the messages the displays were sent, on the time axis
+// they were sent on, with the moments the tip entered a target zone. Read with @mcap/core's stream
+// reader, which also recovers a recording a crash cut short (no summary section).
+
+import { McapStreamReader, type McapTypes } from '@mcap/core';
+import type { DisplayMessage, FluoroSample } from '../../../protocol/messages.ts';
+
+/** The topic names of server/recording/procedure-recording.ts. */
+const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages' } as const;
+
+export interface RecordingMetaView {
+  procedureId: string;
+  twinId: string;
+  source: string;
+  startedAt: string;
+}
+
+export interface TimedMessage {
+  /** ms since the first recorded message. */
+  atMs: number;
+  message: DisplayMessage;
+}
+
+export interface TimedView {
+  atMs: number;
+  alpha: number;
+  beta: number;
+}
+
+export interface RecordingTimeline {
+  meta: RecordingMetaView;
+  messages: TimedMessage[];
+  /** When the guidance first said `in` after not saying it. */
+  zoneEntriesMs: number[];
+  /** The active C-arm view over time (fluoro recordings). */
+  views: TimedView[];
+  /** The newest registration transform (row-major 4×4, source → twin), if any. */
+  transform: number[] | null;
+  durationMs: number;
+  /** False when the file had no summary (a crash cut it short): everything before the tear was read. */
+  complete: boolean;
+}
+
+export function readTimeline(bytes: Uint8Array): RecordingTimeline {
+  const reader = new McapStreamReader({ validateCrcs: true });
+  reader.append(bytes);
+  const channels = new Map<number, string>();
+  const decoder = new TextDecoder();
+  let meta: RecordingMetaView | null = null;
+  let complete = false;
+  const outputs: { n: number; logTimeNs: bigint; message: DisplayMessage }[] = [];
+  const views: { logTimeNs: bigint; alpha: number; beta: number }[] = [];
+  let transform: number[] | null = null;
+  for (;;) {
+    let record: McapTypes.TypedMcapRecord | undefined;
+    try {
+      record = reader.nextRecord();
+    } catch {
+      break; // a torn last record: everything before it is good
+    }
+    if (!record) break;
+    if (record.type === 'Channel') channels.set(record.id, record.topic);
+    else if (record.type === 'Footer') complete = true;
+    else if (record.type === 'Message') {
+      const topic = channels.get(record.channelId);
+      if (topic === TOPICS.meta) meta = JSON.parse(decoder.decode(record.data)) as RecordingMetaView;
+      else if (topic === TOPICS.output) {
+        const v = JSON.parse(decoder.decode(record.data)) as { n: number; message: DisplayMessage };
+        outputs.push({ n: v.n, logTimeNs: record.logTime, message: v.message });
+      } else if (topic === TOPICS.input) {
+        const v = JSON.parse(decoder.decode(record.data)) as { input: { kind: string; sample?: { type: string }; registration?: { matrix?: number[] } } };
+        if (v.input.kind === 'sample' && v.input.sample?.type === 'fluoro') {
+          const g = (v.input.sample as FluoroSample).views[0]!.geometry;
+          views.push({ logTimeNs: record.logTime, alpha: g.alpha, beta: g.beta });
+        } else if (v.input.kind === 'registration' && v.input.registration?.matrix) transform = v.input.registration.matrix;
+      }
+    }
+  }
+  if (!meta) throw new Error('not a twinguide recording (no /meta message)');
+  outputs.sort((a, b) => a.n - b.n);
+  const t0 = outputs.length > 0 ? outputs.reduce((m, o) => (o.logTimeNs < m ? o.logTimeNs : m), outputs[0]!.logTimeNs) : 0n;
+  const ms = (ns: bigint): number => Number(ns - t0) / 1e6;
+  const messages = outputs.map((o) => ({ atMs: Math.max(0, ms(o.logTimeNs)), message: o.message }));
+  const zoneEntriesMs: number[] = [];
+  let inZone = false;
+  for (const m of messages) {
+    if (m.message.type !== 'guidance') continue;
+    const now = m.message.zone.state === 'in';
+    if (now && !inZone) zoneEntriesMs.push(m.atMs);
+    inZone = now;
+  }
+  return {
+    meta,
+    messages,
+    zoneEntriesMs,
+    views: views.map((v) => ({ atMs: Math.max(0, ms(v.logTimeNs)), alpha: v.alpha, beta: v.beta })),
+    transform,
+    durationMs: messages.length > 0 ? messages[messages.length - 1]!.atMs : 0,
+    complete,
+  };
+}
+
+/** Index of the last message at or before `atMs` (-1: none). */
+export function indexAt(messages: readonly TimedMessage[], atMs: number): number {
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid]!.atMs <= atMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}

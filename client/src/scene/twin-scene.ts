@@ -1,0 +1,216 @@
+// The three.js view of the twin: the epicardium, semi-transparent and coloured by the response map;
+// the vein tubes coloured by p; target-zone sleeves; the lead tip and a short trail. Geometry is
+// built once per twin; a frame only moves the tip and the trail, and frames are drawn only when
+// something changed (a calm display does not redraw an unchanged picture 60 times a second).
+
+import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import type { TargetZoneInfo } from '../../../protocol/messages.ts';
+import { cividis, MARK } from '../common/colours.ts';
+import { NO_VALUE } from '../common/response-field.ts';
+import { branchValueAt, type TwinView } from '../common/twin-view.ts';
+import { carmPose, type CarmAngles } from './camera-presets.ts';
+import { arcNearest, veinMeshes, zoneSleeve } from './vein-tubes.ts';
+
+const TRAIL_POINTS = 90;
+
+export interface HoverInfo {
+  branch: string;
+  arcMm: number;
+  p: number | null;
+  accessible: boolean;
+  reasons: readonly string[];
+}
+
+export interface FrameStats {
+  frames: number;
+  /** CPU time of renderer.render() per drawn frame, ms. */
+  renderMs: number[];
+}
+
+export class TwinScene {
+  readonly renderer: THREE.WebGLRenderer;
+  private readonly scene = new THREE.Scene();
+  private readonly camera = new THREE.PerspectiveCamera(30, 1, 1, 5000);
+  private readonly controls: OrbitControls;
+  private readonly twinGroup = new THREE.Group();
+  private readonly zoneGroup = new THREE.Group();
+  private readonly tip: THREE.Mesh;
+  private readonly tipHalo: THREE.Mesh;
+  private readonly trail: THREE.Line;
+  private readonly trailPositions = new Float32Array(TRAIL_POINTS * 3);
+  private trailCount = 0;
+  private twin: TwinView | null = null;
+  private veins: THREE.Mesh[] = [];
+  private dirty = true;
+  private frame = 0;
+  private readonly raycaster = new THREE.Raycaster();
+  readonly stats: FrameStats = { frames: 0, renderMs: [] };
+  /** Wait for the GL pipeline in each timed frame (software GL defers work): for the frame-time bench. */
+  finishForTiming = false;
+
+  constructor(private readonly container: HTMLElement) {
+    this.renderer = new THREE.WebGLRenderer({ antialias: true, alpha: false });
+    this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
+    this.renderer.setClearColor(0x0d0f13);
+    container.appendChild(this.renderer.domElement);
+    this.camera.up.set(0, 0, 1);
+    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls.enableDamping = false;
+    this.controls.addEventListener('change', () => (this.dirty = true));
+    this.scene.add(new THREE.AmbientLight(0xffffff, 1.1));
+    const key = new THREE.DirectionalLight(0xffffff, 1.6);
+    key.position.set(0, -1, 1);
+    this.camera.add(key); // the light follows the camera: the side you look at is always lit
+    this.scene.add(this.camera, this.twinGroup, this.zoneGroup);
+
+    this.tip = new THREE.Mesh(new THREE.SphereGeometry(2.2, 24, 16), new THREE.MeshBasicMaterial({ color: MARK.tip }));
+    this.tipHalo = new THREE.Mesh(new THREE.SphereGeometry(3.4, 24, 16), new THREE.MeshBasicMaterial({ color: MARK.tipRing, side: THREE.BackSide }));
+    this.tip.add(this.tipHalo);
+    this.tip.visible = false;
+    this.tip.renderOrder = 3;
+    const trailGeometry = new THREE.BufferGeometry();
+    trailGeometry.setAttribute('position', new THREE.BufferAttribute(this.trailPositions, 3).setUsage(THREE.DynamicDrawUsage));
+    trailGeometry.setDrawRange(0, 0);
+    this.trail = new THREE.Line(trailGeometry, new THREE.LineBasicMaterial({ color: MARK.trail, transparent: true, opacity: 0.9 }));
+    this.trail.frustumCulled = false;
+    this.scene.add(this.tip, this.trail);
+
+    new ResizeObserver(() => this.resize()).observe(container);
+    this.resize();
+    const loop = (): void => {
+      this.frame = requestAnimationFrame(loop);
+      this.draw();
+    };
+    this.frame = requestAnimationFrame(loop);
+  }
+
+  /** Build the twin's geometry (once per twin). `field` is p per epicardial vertex (NO_VALUE: none). */
+  setTwin(twin: TwinView, field: Float32Array): void {
+    this.twinGroup.clear();
+    this.twin = twin;
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', new THREE.BufferAttribute(twin.epi.positions, 3));
+    geometry.setIndex(new THREE.BufferAttribute(twin.epi.indices, 1));
+    geometry.computeVertexNormals();
+    const colours = new Float32Array(field.length * 3);
+    const neutral = new THREE.Color(MARK.neutral);
+    const rgb: [number, number, number] = [0, 0, 0];
+    field.forEach((p, i) => {
+      if (p === NO_VALUE) colours.set([neutral.r, neutral.g, neutral.b], i * 3);
+      else colours.set(cividis(p, rgb), i * 3);
+    });
+    geometry.setAttribute('color', new THREE.BufferAttribute(colours, 3));
+    const epi = new THREE.Mesh(geometry, new THREE.MeshLambertMaterial({ vertexColors: true, transparent: true, opacity: 0.5, side: THREE.DoubleSide, depthWrite: false }));
+    epi.name = 'epicardium';
+    epi.renderOrder = 1;
+    this.veins = veinMeshes(twin);
+    this.twinGroup.add(...this.veins, epi);
+    this.controls.target.set(...twin.centre);
+    this.setView({ alpha: 30, beta: 0 }, null);
+  }
+
+  setZones(zones: readonly TargetZoneInfo[]): void {
+    this.zoneGroup.clear();
+    const twin = this.twin;
+    if (!twin) return;
+    for (const z of zones) {
+      const branch = twin.branches.find((b) => b.id === z.branch);
+      const sleeve = branch ? zoneSleeve(twin, branch, z.startArcMm, z.endArcMm) : null;
+      if (sleeve) this.zoneGroup.add(sleeve);
+    }
+    this.dirty = true;
+  }
+
+  /** Look as the C-arm at these angles would (rotation: C-arm frame → twin, from the registration). */
+  setView(angles: CarmAngles, rotation: readonly number[] | null): void {
+    if (!this.twin) return;
+    const pose = carmPose(angles, rotation);
+    const distance = (this.twin.radiusMm * 0.85) / Math.sin((this.camera.fov * Math.PI) / 360);
+    const [cx, cy, cz] = this.twin.centre;
+    this.camera.position.set(cx + pose.towardCamera[0] * distance, cy + pose.towardCamera[1] * distance, cz + pose.towardCamera[2] * distance);
+    this.camera.up.set(...pose.up);
+    this.controls.target.set(cx, cy, cz);
+    this.camera.lookAt(cx, cy, cz);
+    this.controls.update();
+    this.dirty = true;
+  }
+
+  /** The tip at a twin position; `live` false greys it (stale or lost feed). */
+  setTip(p: readonly number[] | null, live: boolean): void {
+    if (!p) {
+      this.tip.visible = false;
+      this.dirty = true;
+      return;
+    }
+    this.tip.visible = true;
+    this.tip.position.set(p[0]!, p[1]!, p[2]!);
+    (this.tip.material as THREE.MeshBasicMaterial).color.set(live ? MARK.tip : 0x777777);
+    (this.tipHalo.material as THREE.MeshBasicMaterial).color.set(live ? MARK.tipRing : 0x444444);
+    // Append to the trail; shift when full (90 points: a copyWithin, no allocation).
+    if (this.trailCount === TRAIL_POINTS) this.trailPositions.copyWithin(0, 3);
+    else this.trailCount++;
+    this.trailPositions.set([p[0]!, p[1]!, p[2]!], (this.trailCount - 1) * 3);
+    const attribute = this.trail.geometry.getAttribute('position') as THREE.BufferAttribute;
+    attribute.needsUpdate = true;
+    this.trail.geometry.setDrawRange(0, this.trailCount);
+    this.dirty = true;
+  }
+
+  clearTrail(): void {
+    this.trailCount = 0;
+    this.trail.geometry.setDrawRange(0, 0);
+    this.dirty = true;
+  }
+
+  /** What lies under a canvas pixel: a vein's response and accessibility there. */
+  hover(clientX: number, clientY: number): HoverInfo | null {
+    const twin = this.twin;
+    if (!twin) return null;
+    const rect = this.renderer.domElement.getBoundingClientRect();
+    const ndc = new THREE.Vector2(((clientX - rect.left) / rect.width) * 2 - 1, -((clientY - rect.top) / rect.height) * 2 + 1);
+    this.raycaster.setFromCamera(ndc, this.camera);
+    const hit = this.raycaster.intersectObjects(this.veins, false)[0];
+    if (!hit) return null;
+    const branch = twin.branches.find((b) => b.id === hit.object.userData['branch'])!;
+    const arcMm = arcNearest(twin, branch, hit.point);
+    const v = branchValueAt(branch, arcMm);
+    return { branch: branch.name, arcMm, p: v.p, accessible: v.nearest?.accessible ?? false, reasons: v.nearest?.reasons ?? [] };
+  }
+
+  /** Canvas pixel of a twin point (for tests and labels). */
+  toScreen(p: readonly number[]): { x: number; y: number } {
+    const v = new THREE.Vector3(p[0]!, p[1]!, p[2]!).project(this.camera);
+    const rect = this.renderer.domElement.getBoundingClientRect();
+    return { x: rect.left + ((v.x + 1) / 2) * rect.width, y: rect.top + ((1 - v.y) / 2) * rect.height };
+  }
+
+  private resize(): void {
+    const w = Math.max(1, this.container.clientWidth);
+    const h = Math.max(1, this.container.clientHeight);
+    this.renderer.setSize(w, h, false);
+    this.renderer.domElement.style.width = '100%';
+    this.renderer.domElement.style.height = '100%';
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+    this.dirty = true;
+  }
+
+  /** Force a redraw now (the frame-time bench draws back to back). */
+  draw(force = false): void {
+    if (!this.dirty && !force) return;
+    this.dirty = false;
+    const t0 = performance.now();
+    this.renderer.render(this.scene, this.camera);
+    if (this.finishForTiming) this.renderer.getContext().finish();
+    const ms = performance.now() - t0;
+    this.stats.frames++;
+    if (this.stats.renderMs.length < 10_000) this.stats.renderMs.push(ms);
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.frame);
+    this.controls.dispose();
+    this.renderer.dispose();
+  }
+}
