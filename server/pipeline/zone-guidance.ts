@@ -9,6 +9,10 @@ import type { TargetZone } from '../twin/target-zones.ts';
 import type { Twin } from '../twin/twin.ts';
 
 export interface GuidanceOptions {
+  /** Leave a zone only after being beyond the exit margin this long (residual cardiac motion along the vein), s. */
+  exitHoldS: number;
+  /** A new instruction (advance ↔ withdraw, another branch) shows only once it held this long, s. */
+  instructionHoldS: number;
   /** "approaching" within this along-tree distance of a zone, mm. */
   approachMm: number;
   /** Enter a zone when inside it; leave only beyond this margin past its ends (hysteresis), mm. */
@@ -22,11 +26,13 @@ export interface GuidanceOptions {
 }
 
 export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
+  exitHoldS: 0.25,
+  instructionHoldS: 0.2,
   approachMm: 10,
-  exitMarginMm: 1.5,
+  exitMarginMm: 2.5,
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,
-  textHysteresisMm: 1,
+  textHysteresisMm: 2,
 };
 
 export interface ZoneRoute {
@@ -99,6 +105,13 @@ export class ZoneGuide {
   private readonly router: ZoneRouter;
   private inZone = -1;
   private enteredAt = 0;
+  /** When the tip was first seen beyond the exit margin of the zone it is in (NaN: it is not). */
+  private outsideSince = NaN;
+  /** The instruction on screen, and a different one waiting to have held for instructionHoldS. */
+  private held: ZoneDecision | null = null;
+  private heldKey = '';
+  private pendingKey = '';
+  private pendingSince = 0;
   private shownMm = -1;
   private shownKey = '';
 
@@ -109,6 +122,8 @@ export class ZoneGuide {
 
   reset(): void {
     this.inZone = -1;
+    this.outsideSince = NaN;
+    this.held = null;
     this.shownMm = -1;
     this.shownKey = '';
   }
@@ -124,17 +139,27 @@ export class ZoneGuide {
     if (zones.length === 0) {
       return { state: 'none-accessible', instruction: 'none', text: 'NO ACCESSIBLE RESPONDER SITE IN THIS TWIN' };
     }
-    // Membership with hysteresis: stay in until beyond the exit margin; enter only when inside.
-    if (this.inZone >= 0 && !this.contains(zones[this.inZone]!, branch, arcMm, this.o.exitMarginMm)) this.inZone = -1;
+    // Membership with hysteresis in space and time: enter when inside; leave only after staying
+    // beyond the exit margin for exitHoldS (a heartbeat's residual swing along the vein is not an exit).
+    if (this.inZone >= 0) {
+      if (this.contains(zones[this.inZone]!, branch, arcMm, this.o.exitMarginMm)) this.outsideSince = NaN;
+      else if (Number.isNaN(this.outsideSince)) this.outsideSince = t;
+      if (!Number.isNaN(this.outsideSince) && t - this.outsideSince >= this.o.exitHoldS) {
+        this.inZone = -1;
+        this.outsideSince = NaN;
+      }
+    }
     if (this.inZone < 0) {
       const k = zones.findIndex((z) => this.contains(z, branch, arcMm, 0));
       if (k >= 0) {
         this.inZone = k;
         this.enteredAt = t;
+        this.outsideSince = NaN;
       }
     }
     const low = confidence < this.o.minConfidence;
     if (this.inZone >= 0) {
+      this.held = null;
       const zone = zones[this.inZone]!;
       const dwellS = Math.max(0, t - this.enteredAt);
       return {
@@ -156,6 +181,8 @@ export class ZoneGuide {
     const state: ZoneState = route.distanceMm <= this.o.approachMm ? 'approaching' : 'outside';
     const decision: ZoneDecision = { state, zoneId: route.zone.id, distanceMm: Math.round(route.distanceMm * 10) / 10, instruction: route.instruction, targetBranch: zoneBranch.id, text: '' };
     if (low) {
+      // Saying that confidence is low is never delayed.
+      this.held = null;
       decision.instruction = 'none';
       decision.text = 'LOW CONFIDENCE: CHECK REGISTRATION AND TRACKING';
       return decision;
@@ -166,6 +193,19 @@ export class ZoneGuide {
     else if (route.instruction === 'withdraw') decision.text = `WITHDRAW ${mm} mm`;
     else if (route.instruction === 'switch-branch') decision.text = `WITHDRAW ${Math.max(1, Math.round(route.withdrawMm))} mm, THEN ${name}`;
     else decision.text = 'IN TARGET ZONE';
+    // At a junction the tracked tip can sit a millimetre either side of it from one sample to the
+    // next ("ADVANCE 2 mm INTO …" ↔ "WITHDRAW 1 mm, THEN …"): a changed instruction waits until it held.
+    const key = `${decision.zoneId}/${decision.instruction}/${decision.targetBranch}`;
+    if (this.held && key !== this.heldKey) {
+      if (key !== this.pendingKey) {
+        this.pendingKey = key;
+        this.pendingSince = t;
+      }
+      if (t - this.pendingSince < this.o.instructionHoldS) return { ...this.held, state };
+    }
+    this.held = decision;
+    this.heldKey = key;
+    this.pendingKey = key;
     return decision;
   }
 
