@@ -77,7 +77,8 @@ export function readTimeline(bytes: Uint8Array): RecordingTimeline {
     }
   }
   if (!meta) throw new Error('not a twinguide recording (no /meta message)');
-  outputs.sort((a, b) => a.n - b.n);
+  // On the time axis they were sent on; in send order where times tie.
+  outputs.sort((a, b) => (a.logTimeNs < b.logTimeNs ? -1 : a.logTimeNs > b.logTimeNs ? 1 : a.n - b.n));
   const t0 = outputs.length > 0 ? outputs.reduce((m, o) => (o.logTimeNs < m ? o.logTimeNs : m), outputs[0]!.logTimeNs) : 0n;
   const ms = (ns: bigint): number => Number(ns - t0) / 1e6;
   const messages = outputs.map((o) => ({ atMs: Math.max(0, ms(o.logTimeNs)), message: o.message }));

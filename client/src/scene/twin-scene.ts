@@ -178,6 +178,31 @@ export class TwinScene {
     return { branch: branch.name, arcMm, p: v.p, accessible: v.nearest?.accessible ?? false, reasons: v.nearest?.reasons ?? [] };
   }
 
+  /**
+   * Draw now and count the pixels that differ from the background (on a 64×64 copy): tests check
+   * with it that the twin is really on screen. Copied in the same task as the draw, so the
+   * drawing buffer is still there without preserveDrawingBuffer.
+   */
+  drawnPixels(): number {
+    this.draw(true);
+    const copy = document.createElement('canvas');
+    copy.width = 64;
+    copy.height = 64;
+    const context = copy.getContext('2d')!;
+    context.drawImage(this.renderer.domElement, 0, 0, 64, 64);
+    const data = context.getImageData(0, 0, 64, 64).data;
+    let drawn = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 0x0d) + Math.abs(data[i + 1]! - 0x0f) + Math.abs(data[i + 2]! - 0x13) > 24) drawn++;
+    return drawn;
+  }
+
+  /** The camera's unit direction toward the twin centre (tests check the presets with it). */
+  viewDirection(): [number, number, number] {
+    const d = new THREE.Vector3();
+    this.camera.getWorldDirection(d);
+    return [d.x, d.y, d.z];
+  }
+
   /** Canvas pixel of a twin point (for tests and labels). */
   toScreen(p: readonly number[]): { x: number; y: number } {
     const v = new THREE.Vector3(p[0]!, p[1]!, p[2]!).project(this.camera);
