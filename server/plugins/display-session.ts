@@ -1,7 +1,9 @@
 // One display's session, whatever carries it (WebSocket or socket.io): the snapshot first, then
 // guidance throttled latest-wins to the display rate (sent at once when the rate allows; otherwise
 // only the newest is held, and sent when the interval ends), status and events as they happen; a
-// display whose transport is backed up is skipped (never slowing the others or growing memory).
+// display whose transport is backed up is skipped (never slowing the others or growing memory),
+// but not left behind: the newest guidance and status are held and sent once it drains, so a
+// display that was slow for a moment never keeps showing "live" after the feed was lost.
 
 import type { DisplayMessage, Guidance, Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
@@ -14,19 +16,35 @@ export interface DisplayTransport {
   backedUp(): boolean;
 }
 
+/** Messages held for a backed-up display (the newest guidance, the newest status, events). */
+const HELD_MAX = 8;
+/** How often a backed-up display is retried. */
+const DRAIN_RETRY_MS = 50;
+
 export class DisplaySession {
   private pending: Guidance | null = null;
   private readonly unsubscribe: () => void;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastSentMs = -Infinity;
   private readonly intervalMs: number;
+  /** Held while the transport is backed up: the newest guidance and status, and a few events, in arrival order. */
+  private held: DisplayMessage[] = [];
+  private drainTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly procedure: Procedure, broadcaster: Broadcaster, limits: Limits, private readonly transport: DisplayTransport, private readonly metrics: ServerMetrics) {
     this.intervalMs = 1000 / limits.displayMaxHz;
     metrics.displays(+1);
     transport.send(procedure.snapshot());
     this.unsubscribe = broadcaster.subscribe(procedure.id, (message) => {
-      if (message.type !== 'guidance') return this.deliver(message);
+      if (message.type !== 'guidance') {
+        // A throttled guidance is older than this status or event: send it first, or it would
+        // arrive after a "feed lost" and say "live" again.
+        if (this.timer) {
+          clearTimeout(this.timer);
+          this.flush();
+        }
+        return this.deliver(message);
+      }
       const now = performance.now();
       if (now - this.lastSentMs >= this.intervalMs && !this.timer) {
         this.lastSentMs = now;
@@ -48,10 +66,27 @@ export class DisplaySession {
   }
 
   private deliver(message: DisplayMessage): void {
-    if (this.transport.backedUp()) {
-      this.metrics.displayFrameDropped();
-      return;
-    }
+    if (this.transport.backedUp() || this.held.length > 0) return this.hold(message);
+    this.send(message);
+  }
+
+  private hold(message: DisplayMessage): void {
+    // Latest wins per kind for guidance and status; events queue, a few at most.
+    const replaced = message.type === 'guidance' || message.type === 'status' ? this.held.findIndex((m) => m.type === message.type) : -1;
+    if (replaced >= 0) this.held.splice(replaced, 1);
+    if (replaced >= 0 || this.held.length >= HELD_MAX) this.metrics.displayFrameDropped();
+    if (this.held.length >= HELD_MAX) this.held.splice(this.held.findIndex((m) => m.type === 'event'), 1);
+    this.held.push(message);
+    this.drainTimer ??= setTimeout(() => this.drain(), DRAIN_RETRY_MS);
+  }
+
+  private drain(): void {
+    this.drainTimer = null;
+    while (this.held.length > 0 && !this.transport.backedUp()) this.send(this.held.shift()!);
+    if (this.held.length > 0) this.drainTimer = setTimeout(() => this.drain(), DRAIN_RETRY_MS);
+  }
+
+  private send(message: DisplayMessage): void {
     this.transport.send(message);
     if (message.type === 'guidance') {
       const received = this.procedure.receivedAt(message.seq);
@@ -62,6 +97,8 @@ export class DisplaySession {
   close(): void {
     this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.held = [];
     this.metrics.displays(-1);
   }
 }

@@ -11,7 +11,7 @@ export class ServerMetrics {
   private readonly samples = new Counter({ name: 'twinguide_samples_in_total', help: 'Feed samples accepted by transport', labelNames: ['transport'], registers: [this.registry] });
   private readonly rejects = new Counter({ name: 'twinguide_rejected_total', help: 'Frames and requests rejected, by error code', labelNames: ['code'], registers: [this.registry] });
   private readonly displayGauge = new Gauge({ name: 'twinguide_displays_connected', help: 'Display connections', registers: [this.registry] });
-  private readonly dropped = new Counter({ name: 'twinguide_display_frames_dropped_total', help: 'Guidance frames not sent to a slow display', registers: [this.registry] });
+  private readonly dropped = new Counter({ name: 'twinguide_display_frames_dropped_total', help: 'Display messages not sent to a backed-up display (superseded by a newer one, or over the hold limit)', registers: [this.registry] });
   private readonly pipelineLatency = new Histogram({ name: 'twinguide_pipeline_latency_seconds', help: 'Sample received → its guidance out of the pipeline', buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], registers: [this.registry] });
   private readonly broadcastLatency = new Histogram({ name: 'twinguide_display_latency_seconds', help: 'Sample received → its guidance sent to a display (includes throttle holds)', buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05], registers: [this.registry] });
 

@@ -1,6 +1,6 @@
 // The live procedures: creation (with its recording), lookup, end, and the configured limit.
 
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
@@ -31,7 +31,7 @@ export class ProcedureRegistry {
     // At the recordings count limit the procedure still runs (guidance matters more), unrecorded.
     const full = this.recordingsDir !== null && readdirSync(this.recordingsDir).filter((f) => f.endsWith('.mcap')).length >= this.limits.maxRecordings;
     const recorder = this.recordingsDir && !full
-      ? new ProcedureRecorder(join(this.recordingsDir, `${procedureId}.mcap`), { procedureId, twinId: twin.meta.id, source: request.source, startedAt: new Date().toISOString(), twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
+      ? new ProcedureRecorder(freshRecordingPath(this.recordingsDir, procedureId), { procedureId, twinId: twin.meta.id, source: request.source, startedAt: new Date().toISOString(), twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
       : null;
     const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice);
     procedure.onLatency = this.onLatency;
@@ -60,4 +60,14 @@ export class ProcedureRegistry {
   endAll(): void {
     for (const id of [...this.procedures.keys()]) this.end(id);
   }
+}
+
+/**
+ * `<id>.mcap`, or `<id>-2.mcap`, `<id>-3.mcap`, … when a procedure of the same id was recorded
+ * before (the demo procedure is `demo` on every start): a recording is never overwritten.
+ */
+export function freshRecordingPath(dir: string, procedureId: string): string {
+  let path = join(dir, `${procedureId}.mcap`);
+  for (let k = 2; existsSync(path); k++) path = join(dir, `${procedureId}-${k}.mcap`);
+  return path;
 }

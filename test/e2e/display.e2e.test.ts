@@ -1,15 +1,16 @@
 // End to end: the real server (a child process) fed over its feed WebSocket, the display page in
 // Debian's Chromium driven by playwright-core. CI installs Chromium and sets TG_REQUIRE_BROWSER=1,
 // so there this test cannot be skipped; elsewhere it is skipped, visibly, when Chromium is absent.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { encodeMessage, type Snapshot } from '../../protocol/index.ts';
+import { readTimeline } from '../../client/src/replay/recording-timeline.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { defaultDeviceOptions, simulateDevice } from '../../simulators/device/device-simulator.ts';
 import { scenarioPlan } from '../../simulators/device/scenarios.ts';
@@ -28,6 +29,8 @@ const recordings = mkdtempSync(join(tmpdir(), 'twinguide-e2e-'));
 
 beforeAll(async () => {
   if (!available) return;
+  // A finished recording for the replay page: the simulator's reach scenario through a fresh pipeline.
+  execFileSync(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'simulate', '--twin', join(ROOT, 'data/twins/demo.twin.json'), '--scenario', 'reach-lateral-zone', '--seed', '3', '--to', join(recordings, 'sim-reach.mcap')], { stdio: 'pipe' });
   child = spawn(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'serve', '--port', '0', '--igtl-port', '0', '--recordings', recordings, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   base = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -46,6 +49,43 @@ afterAll(async () => {
   child?.kill('SIGTERM');
   rmSync(recordings, { recursive: true, force: true });
 });
+
+const post = async (url: string, body: unknown): Promise<{ id: string }> => (await (await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { id: string };
+
+/** A registered EAM procedure on the demo twin. */
+async function procedure(): Promise<string> {
+  const { id } = await post('/api/procedures', { twinId: 'demo', source: 'eam' });
+  await post(`/api/procedures/${id}/registration`, { method: 'identity' });
+  return id;
+}
+
+/** Feed the reach scenario at its real pace, in the twin frame, for `seconds`; resolves when sent. */
+async function feed(id: string, seconds: number, keepOpen = false): Promise<WebSocket> {
+  const twin = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'), { loadModel: false });
+  const device = defaultDeviceOptions('eam', { twinToSource: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], durationS: seconds });
+  const samples = [...simulateDevice(twin, scenarioPlan(twin, 'reach-lateral-zone'), device)];
+  await twin.close();
+  const socket = new WebSocket(`${base.replace('http', 'ws')}/ws/feed?procedure=${id}`);
+  await new Promise((r) => socket.once('open', r));
+  const start = Date.now();
+  for (const s of samples) {
+    const due = start + s.arrivalS * 1000;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    socket.send(encodeMessage(s.sample));
+  }
+  if (!keepOpen) socket.close();
+  return socket;
+}
+
+/** A page that records console errors. */
+async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base + url);
+  return { page, errors };
+}
 
 describe.skipIf(!available)('the display page in Chromium', () => {
   it('shows what the server last sent, and the stale banner within 500 ms of the feed stopping, with no console errors', async () => {
@@ -91,6 +131,96 @@ describe.skipIf(!available)('the display page in Chromium', () => {
 
     feed.close();
     await page.waitForFunction(() => document.getElementById('banner')!.className === 'lost', undefined, { timeout: 3000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+  it('draws the twin (response map, veins, target zones), says why a vein stretch is inaccessible on hover, and switches C-arm presets', async () => {
+    const id = await procedure();
+    const { page, errors } = await openPage(`/?procedure=${id}`);
+    await page.waitForFunction(() => (window as any).twinguideDisplay?.view.field !== null, undefined, { timeout: 15_000 });
+    const drawn = await page.evaluate(() => (window as any).twinguideDisplay.view.scene.drawnPixels() as number);
+    expect(drawn).toBeGreaterThan(4096 / 10); // the heart covers a good part of the stage
+    const zones = ((await (await fetch(`${base}/api/twins/demo`)).json()) as { targetZones: unknown[] }).targetZones.length;
+    expect(await page.evaluate(() => (window as any).twinguideDisplay.view.scene.zoneGroup.children.length as number)).toBe(zones);
+
+    // Hover over the inaccessible sites until one's vein is the first thing under the pointer.
+    const bundle = (await (await fetch(`${base}/api/twins/demo/bundle`)).json()) as { sites: { position: number[]; accessible: boolean; reasons?: string[] }[] };
+    let said = '';
+    for (const site of bundle.sites.filter((s) => !s.accessible).slice(0, 40)) {
+      const at = await page.evaluate((p) => (window as any).twinguideDisplay.view.scene.toScreen(p) as { x: number; y: number }, site.position);
+      await page.mouse.move(at.x, at.y);
+      const text = (await page.locator('#tooltip').isVisible()) ? await page.textContent('#tooltip') : '';
+      if (text?.includes('not accessible')) {
+        said = text;
+        break;
+      }
+    }
+    expect(said).toMatch(/not accessible: (vein too narrow|vein too wide|apical|phrenic nerve|tortuosity)/);
+
+    const direction = async (): Promise<number[]> => page.evaluate(() => (window as any).twinguideDisplay.view.scene.viewDirection() as number[]);
+    await page.click('button[data-view="ap"]');
+    const ap = await direction();
+    expect(ap[1]).toBeCloseTo(1, 3); // looking from anterior toward posterior (LPS +y)
+    await page.click('button[data-view="lao30"]');
+    const lao = await direction();
+    expect(lao[0]).toBeCloseTo(-0.5, 3);
+    expect(lao[1]).toBeCloseTo(Math.cos(Math.PI / 6), 3);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('falls back to socket.io when the WebSocket cannot open, and shows live guidance through it; a forced socket.io display sees the feed lost', async () => {
+    const id = await procedure();
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // A proxy that breaks raw WebSockets: every /ws/display upgrade is closed at once.
+    await page.routeWebSocket(/\/ws\/display/, (ws) => ws.close({ code: 1011, reason: 'proxy' }));
+    const forced = await openPage(`/?procedure=${id}&transport=socket.io`);
+    const feeding = feed(id, 5, true);
+    await page.goto(`${base}/?procedure=${id}`);
+    for (const p of [page, forced.page]) {
+      await p.waitForFunction(() => (window as any).twinguideDisplay.transport === 'socket.io' && (window as any).twinguideDisplay.view.lastMessage?.type === 'guidance', undefined, { timeout: 15_000 });
+      // The panel shows what came through socket.io.
+      await p.waitForFunction(() => document.getElementById('instruction')!.textContent === (window as any).twinguideDisplay.view.lastMessage?.zone?.text, undefined, { timeout: 5000 });
+    }
+    await page.close();
+    const socket = await feeding;
+    socket.close();
+    await forced.page.waitForFunction(() => document.getElementById('banner')!.className === 'lost', undefined, { timeout: 5000 }).catch(async (e: unknown) => {
+      const server = ((await (await fetch(`${base}/api/procedures/${id}`)).json()) as { snapshot: { feed: unknown } }).snapshot.feed;
+      const recorded = readTimeline(new Uint8Array(readFileSync(join(recordings, `${id}.mcap`)))).messages.filter((m) => m.message.type !== 'guidance').map((m) => `${m.message.type}:${(m.message as any).feed?.state}`);
+      throw new Error(`${String(e)}; recorded ${recorded.join(',')}; server feed ${JSON.stringify(server)}; page state: ${await forced.page.evaluate(() => JSON.stringify({ ...(window as any).twinguideDisplay.view.state, branchNames: undefined, guidance: undefined, banner: document.getElementById('banner')!.className }))}`);
+    });
+    expect(errors).toEqual([]);
+    expect(forced.errors).toEqual([]);
+    await forced.page.close();
+  }, 60_000);
+
+  it('the replay page plays a recording: timeline with the zone entry marked, play to the end, scrub back', async () => {
+    const { page, errors } = await openPage('/replay?recording=sim-reach');
+    await page.waitForFunction(() => (window as any).twinguideReplay?.timeline !== null && (window as any).twinguideReplay.view?.field !== null, undefined, { timeout: 15_000 });
+    const entries = await page.evaluate(() => (window as any).twinguideReplay.timeline.zoneEntriesMs.length as number);
+    expect(entries).toBe(1);
+    expect(await page.locator('#timeline .entry').count()).toBe(entries);
+    await page.selectOption('#speed', '50');
+    await page.click('#play');
+    await page.waitForFunction(() => (window as any).twinguideReplay.nowMs > 0, undefined, { timeout: 5000 });
+    // Halfway through, screenshot for the artefacts.
+    await page.waitForFunction(() => (window as any).twinguideReplay.nowMs > 20_000, undefined, { timeout: 10_000 });
+    mkdirSync(ARTEFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTEFACTS, 'replay-playing.png') });
+    await page.waitForFunction(() => !(window as any).twinguideReplay.playing, undefined, { timeout: 15_000 });
+    // At the end, the panel shows the recording's last guidance.
+    const last = await page.evaluate(() => {
+      const messages = (window as any).twinguideReplay.timeline.messages as { message: { type: string; zone?: { text: string } } }[];
+      return messages.filter((m) => m.message.type === 'guidance').at(-1)!.message.zone!.text;
+    });
+    expect(await page.textContent('#instruction')).toBe(last);
+    // Scrub to the zone entry: the panel says so.
+    await page.evaluate(() => (window as any).twinguideReplay.seek((window as any).twinguideReplay.timeline.zoneEntriesMs[0] + 1));
+    expect(await page.textContent('#instruction')).toBe('IN TARGET ZONE');
+    expect(await page.textContent('#zone')).toBe('IN ZONE');
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
