@@ -197,6 +197,33 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     await forced.page.close();
   }, 60_000);
 
+  it('reconnects after the link drops and re-renders from the fresh snapshot', async () => {
+    const id = await procedure();
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // Proxy the display WebSocket; the first connection is cut after 1.5 s (a network blip).
+    let connections = 0;
+    await page.routeWebSocket(/\/ws\/display/, (ws) => {
+      ws.connectToServer();
+      if (++connections === 1) setTimeout(() => void ws.close({ code: 1006 }).catch(() => undefined), 1500);
+    });
+    const feeding = feed(id, 4, true);
+    await page.goto(`${base}/?procedure=${id}`);
+    await page.waitForFunction(() => (window as any).twinguideDisplay.view.state.link === 'closed', undefined, { timeout: 10_000 });
+    expect(await page.getAttribute('#main', 'class')).toBe('greyed'); // no live guidance while the link is down
+    await page.waitForFunction(() => (window as any).twinguideDisplay.view.state.link === 'open', undefined, { timeout: 10_000 });
+    expect(connections).toBe(2);
+    const socket = await feeding;
+    // After the reconnect the display shows the server's current state.
+    await page.waitForFunction(() => document.getElementById('banner')!.className === 'stale', undefined, { timeout: 5000 });
+    const snapshot = ((await (await fetch(`${base}/api/procedures/${id}`)).json()) as { snapshot: Snapshot }).snapshot;
+    await page.waitForFunction((text) => document.getElementById('instruction')!.textContent === text, snapshot.guidance!.zone.text, { timeout: 3000 });
+    socket.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('the replay page plays a recording: timeline with the zone entry marked, play to the end, scrub back', async () => {
     const { page, errors } = await openPage('/replay?recording=sim-reach');
     await page.waitForFunction(() => (window as any).twinguideReplay?.timeline !== null && (window as any).twinguideReplay.view?.field !== null, undefined, { timeout: 15_000 });

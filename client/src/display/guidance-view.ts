@@ -5,7 +5,7 @@
 import type { DisplayMessage, TargetZoneInfo } from '../../../protocol/messages.ts';
 import type { TwinBundle } from '../../../protocol/twin-schema.ts';
 import { fieldInputFor, responseFieldGpu, responseFieldTs, type GpuLike } from '../common/response-field.ts';
-import { twinView } from '../common/twin-view.ts';
+import { twinView, type TwinView } from '../common/twin-view.ts';
 import { PRESETS, rotationOf, type CarmAngles } from '../scene/camera-presets.ts';
 import { TwinScene } from '../scene/twin-scene.ts';
 import { isLive, renderPanel, type DisplayState } from './guidance-panel.ts';
@@ -35,6 +35,7 @@ export class GuidanceView {
   /** How the response map was computed, and how long it took (ms). */
   field: { backend: FieldBackend; ms: number } | null = null;
   lastMessage: DisplayMessage | null = null;
+  private twinView: TwinView | null = null;
 
   constructor(private readonly ui: Layout, private readonly options: ViewOptions) {
     this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null };
@@ -121,6 +122,7 @@ export class GuidanceView {
     const bundle = (await response.json()) as TwinBundle;
     if (this.loadingTwin !== id) return; // a newer snapshot named another twin
     const view = twinView(bundle);
+    this.twinView = view;
     this.state.branchNames = Object.fromEntries(view.branches.map((b) => [b.id, b.name]));
     const input = fieldInputFor(view.epi.positions, view.sites);
     const t0 = performance.now();
@@ -143,6 +145,29 @@ export class GuidanceView {
   private markView(name: string): void {
     for (const b of this.ui.views.querySelectorAll('button')) b.classList.toggle('active', b.dataset['view'] === name);
     this.follow = name === 'follow';
+  }
+
+  /**
+   * For bench/display-frame.bench.ts: median time (ms) of the response map for this twin with a
+   * backend, on the twin's own surface or on a denser one (`copies` jittered copies of it).
+   */
+  async measureField(backend: FieldBackend, repeats: number, copies = 1): Promise<{ medianMs: number; vertices: number; sites: number }> {
+    const twin = this.twinView;
+    if (!twin) throw new Error('no twin loaded');
+    const base = twin.epi.positions;
+    const vertices = new Float32Array(base.length * copies);
+    for (let c = 0; c < copies; c++) for (let i = 0; i < base.length; i++) vertices[c * base.length + i] = base[i]! + (c === 0 ? 0 : Math.sin(i * 12.9898 + c * 78.233) * 2);
+    const input = fieldInputFor(vertices, twin.sites);
+    const gpu = backend === 'gpu' ? await loadGpu() : null;
+    const times: number[] = [];
+    for (let k = 0; k < repeats; k++) {
+      const t0 = performance.now();
+      if (gpu) responseFieldGpu(gpu, input);
+      else responseFieldTs(input);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { medianMs: times[Math.floor(times.length / 2)]!, vertices: vertices.length / 3, sites: twin.sites.length };
   }
 
   private chooseView(name: string): void {

@@ -30,6 +30,8 @@ export interface FrameStats {
 
 export class TwinScene {
   readonly renderer: THREE.WebGLRenderer;
+  /** True on a software GL renderer. */
+  readonly software: boolean;
   private readonly scene = new THREE.Scene();
   private readonly camera = new THREE.PerspectiveCamera(30, 1, 1, 5000);
   private readonly controls: OrbitControls;
@@ -46,11 +48,15 @@ export class TwinScene {
   private frame = 0;
   private readonly raycaster = new THREE.Raycaster();
   readonly stats: FrameStats = { frames: 0, renderMs: [] };
-  /** Wait for the GL pipeline in each timed frame (software GL defers work): for the frame-time bench. */
+  /** Wait for the GL work of each timed frame (software GL defers it): for the frame-time bench. */
   finishForTiming = false;
+  private readonly pixel = new Uint8Array(4);
 
   constructor(private readonly container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, alpha: false });
+    // On a software renderer (SwiftShader, llvmpipe: a PC without a usable GPU) multisampling alone
+    // costs 2.4× per frame (bench/display-frame.bench.ts): drop it there, keep it on real GPUs.
+    this.software = isSoftwareGl();
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, alpha: false });
     this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
     this.renderer.setClearColor(0x0d0f13);
     container.appendChild(this.renderer.domElement);
@@ -101,7 +107,7 @@ export class TwinScene {
       else colours.set(cividis(p, rgb), i * 3);
     });
     geometry.setAttribute('color', new THREE.BufferAttribute(colours, 3));
-    const epi = new THREE.Mesh(geometry, new THREE.MeshLambertMaterial({ vertexColors: true, transparent: true, opacity: 0.5, side: THREE.DoubleSide, depthWrite: false }));
+    const epi = new THREE.Mesh(geometry, new THREE.MeshLambertMaterial({ vertexColors: true, transparent: true, opacity: 0.5, side: THREE.FrontSide, depthWrite: false }));
     epi.name = 'epicardium';
     epi.renderOrder = 1;
     this.veins = veinMeshes(twin);
@@ -227,7 +233,8 @@ export class TwinScene {
     this.dirty = false;
     const t0 = performance.now();
     this.renderer.render(this.scene, this.camera);
-    if (this.finishForTiming) this.renderer.getContext().finish();
+    // Chromium runs GL in another process and finish() does not wait for it; reading a pixel does.
+    if (this.finishForTiming) this.renderer.getContext().readPixels(0, 0, 1, 1, WebGL2RenderingContext.RGBA, WebGL2RenderingContext.UNSIGNED_BYTE, this.pixel);
     const ms = performance.now() - t0;
     this.stats.frames++;
     if (this.stats.renderMs.length < 10_000) this.stats.renderMs.push(ms);
@@ -238,4 +245,14 @@ export class TwinScene {
     this.controls.dispose();
     this.renderer.dispose();
   }
+}
+
+/** Whether WebGL here is a software rasteriser (its renderer string names SwiftShader or llvmpipe). */
+function isSoftwareGl(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|software/i.test(name);
 }
