@@ -11,10 +11,12 @@ import type { Twin } from '../twin/twin.ts';
 export interface GuidanceOptions {
   /** Leave a zone only after being beyond the exit margin this long (residual cardiac motion along the vein), s. */
   exitHoldS: number;
-  /** A new instruction (advance ↔ withdraw, another branch) shows only once it held this long, s. */
+  /** A new state or instruction (advance ↔ withdraw, another branch) shows only once it held this long, s. */
   instructionHoldS: number;
   /** "approaching" within this along-tree distance of a zone, mm. */
   approachMm: number;
+  /** Once approaching, "outside" again only beyond approachMm plus this, mm (hysteresis). */
+  approachMarginMm: number;
   /** Enter a zone when inside it; leave only beyond this margin past its ends (hysteresis), mm. */
   exitMarginMm: number;
   /** A zero-length zone (a single site) counts this far either side, mm. */
@@ -26,9 +28,10 @@ export interface GuidanceOptions {
 }
 
 export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
-  exitHoldS: 0.25,
-  instructionHoldS: 0.2,
+  exitHoldS: 0.15,
+  instructionHoldS: 0.15,
   approachMm: 10,
+  approachMarginMm: 2,
   exitMarginMm: 2.5,
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,
@@ -109,6 +112,7 @@ export class ZoneGuide {
   private outsideSince = NaN;
   /** The instruction on screen, and a different one waiting to have held for instructionHoldS. */
   private held: ZoneDecision | null = null;
+  private approaching = false;
   private heldKey = '';
   private pendingKey = '';
   private pendingSince = 0;
@@ -124,6 +128,7 @@ export class ZoneGuide {
     this.inZone = -1;
     this.outsideSince = NaN;
     this.held = null;
+    this.approaching = false;
     this.shownMm = -1;
     this.shownKey = '';
   }
@@ -160,6 +165,7 @@ export class ZoneGuide {
     const low = confidence < this.o.minConfidence;
     if (this.inZone >= 0) {
       this.held = null;
+      this.approaching = true; // leaving a zone, the tip is next to it
       const zone = zones[this.inZone]!;
       const dwellS = Math.max(0, t - this.enteredAt);
       return {
@@ -178,7 +184,8 @@ export class ZoneGuide {
     }
     const route = best!;
     const zoneBranch = this.twin.veins.branches[route.zone.branch]!;
-    const state: ZoneState = route.distanceMm <= this.o.approachMm ? 'approaching' : 'outside';
+    this.approaching = route.distanceMm <= this.o.approachMm + (this.approaching ? this.o.approachMarginMm : 0);
+    const state: ZoneState = this.approaching ? 'approaching' : 'outside';
     const decision: ZoneDecision = { state, zoneId: route.zone.id, distanceMm: Math.round(route.distanceMm * 10) / 10, instruction: route.instruction, targetBranch: zoneBranch.id, text: '' };
     if (low) {
       // Saying that confidence is low is never delayed.
@@ -194,14 +201,15 @@ export class ZoneGuide {
     else if (route.instruction === 'switch-branch') decision.text = `WITHDRAW ${Math.max(1, Math.round(route.withdrawMm))} mm, THEN ${name}`;
     else decision.text = 'IN TARGET ZONE';
     // At a junction the tracked tip can sit a millimetre either side of it from one sample to the
-    // next ("ADVANCE 2 mm INTO …" ↔ "WITHDRAW 1 mm, THEN …"): a changed instruction waits until it held.
-    const key = `${decision.zoneId}/${decision.instruction}/${decision.targetBranch}`;
+    // next ("ADVANCE 2 mm INTO …" ↔ "WITHDRAW 1 mm, THEN …"), and at the approach distance the
+    // heartbeat swings it across: a changed state or instruction waits until it held.
+    const key = `${decision.state}/${decision.zoneId}/${decision.instruction}/${decision.targetBranch}`;
     if (this.held && key !== this.heldKey) {
       if (key !== this.pendingKey) {
         this.pendingKey = key;
         this.pendingSince = t;
       }
-      if (t - this.pendingSince < this.o.instructionHoldS) return { ...this.held, state };
+      if (t - this.pendingSince < this.o.instructionHoldS) return { ...this.held };
     }
     this.held = decision;
     this.heldKey = key;

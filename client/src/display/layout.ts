@@ -31,7 +31,7 @@ export function mountLayout(root: HTMLElement): Layout {
       <button type="button" data-view="follow" title="follow the active C-arm view (fluoroscopy)">C-ARM</button>
     </nav>
     <div id="legend" aria-label="legend">
-      <div class="ramp"><span>p 0</span><i></i><span>1</span></div>
+      <div class="ramp"><span>p(response) 0</span><i></i><span>1</span></div>
       <div><b class="key zone"></b>target zone <b class="key grey"></b>not accessible <b class="key tip"></b>lead tip</div>
     </div>
     <div id="tooltip" hidden></div>
