@@ -31,7 +31,7 @@ export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
   exitHoldS: 0.15,
   instructionHoldS: 0.15,
   approachMm: 10,
-  approachMarginMm: 2,
+  approachMarginMm: 5,
   exitMarginMm: 2.5,
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,

@@ -1,0 +1,71 @@
+// What the physician reads must not flicker: a tip swinging with the heartbeat across a zone
+// border or the approach distance keeps one state and one instruction; a real exit still shows
+// within the decision lag, and entering a zone shows at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZoneGuide, DEFAULT_GUIDANCE_OPTIONS, type ZoneDecision } from '../../server/pipeline/zone-guidance.ts';
+import type { Twin } from '../../server/twin/twin.ts';
+import { loadTwinFile } from '../../server/twin/load-twin.ts';
+
+let twin: Twin;
+beforeAll(async () => {
+  twin = await loadTwinFile(new URL('../../data/twins/demo.twin.json', import.meta.url).pathname, { loadModel: false });
+});
+afterAll(() => twin.close());
+
+/** The segment (its child node) of a branch at an arc length from the ostium. */
+function segmentAt(branch: number, arcMm: number): number {
+  const nodes = twin.veins.branches[branch]!.nodes;
+  for (let k = 1; k < nodes.length; k++) if (twin.veins.arcLengthMm[nodes[k]!]! >= arcMm) return nodes[k]!;
+  return nodes[nodes.length - 1]!;
+}
+
+/** Drive the guide along a zone's branch with arc(t); the displayed (state, text) changes. */
+function run(arc: (t: number) => number, seconds: number): { changes: { t: number; d: ZoneDecision }[] } {
+  const zone = twin.zones[0]!;
+  const guide = new ZoneGuide(twin);
+  const changes: { t: number; d: ZoneDecision }[] = [];
+  let last = '';
+  for (let i = 0; i <= seconds * 100; i++) {
+    const t = i / 100;
+    const s = arc(t);
+    const d = guide.decide(t, zone.branch, segmentAt(zone.branch, s), s, 0.9);
+    const key = `${d.state}|${d.instruction}|${d.targetBranch ?? ''}`;
+    if (key !== last) changes.push({ t, d });
+    last = key;
+  }
+  return { changes };
+}
+
+// Deterministic "noise": a fixed sum of sines at incommensurate frequencies, about ±0.6 mm.
+const jitter = (t: number): number => 0.35 * Math.sin(2 * Math.PI * 7.3 * t) + 0.25 * Math.sin(2 * Math.PI * 13.1 * t + 1);
+const beat = (t: number): number => 2 * Math.sin(2 * Math.PI * 1.1 * t); // ±2 mm along the vein at 66 bpm
+
+describe('zone hysteresis', () => {
+  it('holds IN TARGET ZONE while the heartbeat swings the tip across the zone start', () => {
+    const start = twin.zones[0]!.startArcMm;
+    const { changes } = run((t) => (t < 1 ? start - 30 + 30 * t : start + 0.5 + beat(t) + jitter(t)), 12);
+    const after = changes.filter((c) => c.t > 1.05);
+    expect(after.every((c) => c.d.state === 'in')).toBe(true);
+    expect(after.length).toBeLessThanOrEqual(1);
+  });
+
+  it('does not flicker between approaching and outside at the approach distance', () => {
+    const start = twin.zones[0]!.startArcMm;
+    const { changes } = run((t) => start - DEFAULT_GUIDANCE_OPTIONS.approachMm - 0.5 + 1.5 * Math.sin(2 * Math.PI * 1.1 * t) + jitter(t), 12);
+    expect(changes.length).toBeLessThanOrEqual(2);
+  });
+
+  it('still shows a real withdrawal out of the zone within the decision lag, and an entry at once', () => {
+    const start = twin.zones[0]!.startArcMm;
+    // In the zone, then pulled back 1 mm per 10 ms from t = 2 s.
+    const arc = (t: number): number => (t < 2 ? start + 3 : start + 3 - (t - 2) * 100);
+    const { changes } = run(arc, 3);
+    const entered = changes.find((c) => c.d.state === 'in')!;
+    expect(entered.t).toBe(0); // inside from the first sample: IN at once
+    const left = changes.find((c) => c.t > 2 && c.d.state !== 'in')!;
+    const beyondMargin = 2 + (3 + DEFAULT_GUIDANCE_OPTIONS.exitMarginMm) / 100;
+    expect(left.t - beyondMargin).toBeLessThanOrEqual(DEFAULT_GUIDANCE_OPTIONS.exitHoldS + 0.021); // the hold, plus up to two sample periods of rounding
+    expect(DEFAULT_GUIDANCE_OPTIONS.exitHoldS).toBeLessThanOrEqual(0.15);
+    expect(DEFAULT_GUIDANCE_OPTIONS.instructionHoldS).toBeLessThanOrEqual(0.15);
+  });
+});
