@@ -197,6 +197,32 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     await forced.page.close();
   }, 60_000);
 
+  it('follows the active C-arm view of a fluoro feed', async () => {
+    const { id } = await post('/api/procedures', { twinId: 'demo', source: 'fluoro' });
+    await post(`/api/procedures/${id}/registration`, { method: 'identity' });
+    const { page, errors } = await openPage(`/?procedure=${id}`);
+    await page.waitForFunction(() => (window as any).twinguideDisplay?.view.field !== null, undefined, { timeout: 15_000 });
+    const twin = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'), { loadModel: false });
+    const samples = [...simulateDevice(twin, scenarioPlan(twin, 'fluoro-single-plane'), defaultDeviceOptions('fluoro-single', { durationS: 2 }))];
+    await twin.close();
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/ws/feed?procedure=${id}`);
+    await new Promise((r) => socket.once('open', r));
+    for (const s of samples) socket.send(encodeMessage(s.sample));
+    await page.waitForFunction(() => (window as any).twinguideDisplay.view.lastMessage?.type === 'guidance', undefined, { timeout: 10_000 });
+    const view = await page.evaluate(() => (window as any).twinguideDisplay.view.lastMessage.view as { alpha: number; beta: number });
+    expect(await page.getAttribute('button[data-view="follow"]', 'class')).toBe('active'); // the default for fluoro
+    const direction = await page.evaluate(() => (window as any).twinguideDisplay.view.scene.viewDirection() as number[]);
+    // The camera looks from the detector toward the source: −d(α, β), with identity registration.
+    const a = (view.alpha * Math.PI) / 180;
+    const b = (view.beta * Math.PI) / 180;
+    expect(direction[0]).toBeCloseTo(-Math.sin(a) * Math.cos(b), 3);
+    expect(direction[1]).toBeCloseTo(Math.cos(a) * Math.cos(b), 3);
+    expect(direction[2]).toBeCloseTo(-Math.sin(b), 3);
+    socket.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('reconnects after the link drops and re-renders from the fresh snapshot', async () => {
     const id = await procedure();
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });

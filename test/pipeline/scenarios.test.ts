@@ -90,6 +90,17 @@ describe('guidance pipeline on simulated procedures', () => {
     expect(scoreGuidance(run.guidance, run.truths).branchAccuracy).toBeGreaterThan(0.95);
   });
 
+  it('fluoro guidance carries the active C-arm view, for displays that follow it; EAM guidance does not', async () => {
+    const fluoro = await runScenario(demo, 'fluoro-single-plane');
+    const angles = new Set(fluoro.guidance.map((g) => `${g.view?.alpha},${g.view?.beta}`));
+    expect(fluoro.guidance.every((g) => g.view !== undefined)).toBe(true);
+    expect([...angles].every((a) => /^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/.test(a))).toBe(true);
+    // The view is the first view of the newest sample: the simulator's C-arm is at LAO 30 or RAO 30.
+    for (const a of angles) expect(Math.abs(Number(a.split(',')[0]))).toBe(30);
+    const eam = await runScenario(demo, 'reach-lateral-zone', 'eam');
+    expect(eam.guidance.some((g) => g.view !== undefined)).toBe(false);
+  });
+
   it('collects the compensated tip trail, and refining with it brings a perturbed registration closer to the truth', async () => {
     const { TipTrail } = await import('../../server/pipeline/tip-trail.ts');
     const { refineRegistration } = await import('../../server/pipeline/registration.ts');
