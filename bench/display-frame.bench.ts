@@ -3,14 +3,13 @@
 // often the display actually redraws while the demo runs, and the response map computed in the
 // browser by the TypeScript path and by gpu.js (WebGL on SwiftShader). Needs Debian's chromium.
 //   npm run bench:display [-- --frames N]
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { printJson } from './harness.ts';
+import { startServerChild } from '../tools/server-child.ts';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 if (!existsSync(CHROMIUM)) {
@@ -19,18 +18,9 @@ if (!existsSync(CHROMIUM)) {
 }
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '300' } } });
 const FRAMES = Number(values.frames);
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-bench-display-'));
-const server = spawn(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'serve', '--demo', '--port', '0', '--igtl-port', '0', '--recordings', recordings, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const base = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  server.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  server.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-});
+const server = await startServerChild(recordings, ['--demo']);
+const base = server.base;
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -133,7 +123,6 @@ try {
   });
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await server.stop();
   rmSync(recordings, { recursive: true, force: true });
 }

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLIENT_DIST = join(ROOT, 'client/dist');
 const ENTRIES = { display: 'client/src/display/main.ts', replay: 'client/src/replay/main.ts' } as const;
-/** Sources the bundles are built from (the client imports the protocol and the C-arm geometry). */
-const SOURCE_DIRS = ['client/src', 'protocol', 'server/pipeline/carm-geometry.ts'];
+/** Sources the bundles are built from (the client imports the protocol, the C-arm geometry and the MCAP record reader). */
+const SOURCE_DIRS = ['client/src', 'protocol', 'server/pipeline/carm-geometry.ts', 'server/recording/mcap-records.ts'];
 
 function newestMtimeMs(path: string): number {
   const s = statSync(path);

@@ -1,28 +1,21 @@
 // docs/display-demo.png and docs/replay-page.png: the display mid-procedure (the demo's loop
 // scenario, caught in the target zone) and the replay page, rendered by headless Chromium.
 //   npm run docs:display
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServerChild } from './server-child.ts';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 if (!existsSync(CHROMIUM)) throw new Error(`needs ${CHROMIUM} (apt-get install chromium)`);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-docs-'));
 execFileSync(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'simulate', '--twin', join(ROOT, 'data/twins/demo.twin.json'), '--scenario', 'wrong-branch-then-correct', '--seed', '7', '--to', join(recordings, 'wrong-branch-then-correct.mcap')], { stdio: 'inherit' });
-const server = spawn(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'serve', '--demo', '--port', '0', '--igtl-port', '0', '--recordings', recordings, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const base = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  server.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-});
+const server = await startServerChild(recordings, ['--demo']);
+const base = server.base;
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
@@ -47,6 +40,6 @@ try {
   console.log('wrote docs/replay-page.png');
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
+  await server.stop();
   rmSync(recordings, { recursive: true, force: true });
 }

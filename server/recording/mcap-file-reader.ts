@@ -2,14 +2,10 @@
 // crash cut short (no summary): it recovers every record up to the last complete one.
 
 import { open, readFile, stat } from 'node:fs/promises';
-import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
+import { McapIndexedReader } from '@mcap/core';
+import { streamMessages, type RecordedMessage } from './mcap-records.ts';
 
-export interface RecordedMessage {
-  topic: string;
-  logTimeNs: bigint;
-  publishTimeNs: bigint;
-  data: Uint8Array;
-}
+export type { RecordedMessage };
 
 export interface ReadResult {
   messages: RecordedMessage[];
@@ -38,7 +34,7 @@ export async function readWithIndex(path: string): Promise<RecordedMessage[]> {
     const reader = await McapIndexedReader.Initialize({ readable });
     const out: RecordedMessage[] = [];
     for await (const m of reader.readMessages()) {
-      out.push({ topic: reader.channelsById.get(m.channelId)!.topic, logTimeNs: m.logTime, publishTimeNs: m.publishTime, data: m.data });
+      out.push({ topic: reader.channelsById.get(m.channelId)!.topic, logTimeNs: m.logTime, publishTimeNs: m.publishTime, data: m.data, sequence: m.sequence });
     }
     // The index yields by log time; keep the order they were written in (their sequence).
     return out;
@@ -48,25 +44,7 @@ export async function readWithIndex(path: string): Promise<RecordedMessage[]> {
 }
 
 export async function readWithStream(path: string): Promise<RecordedMessage[]> {
-  const reader = new McapStreamReader({ validateCrcs: true });
-  reader.append(await readFile(path));
-  const channels = new Map<number, McapTypes.Channel>();
-  const out: (RecordedMessage & { sequence: number })[] = [];
-  for (;;) {
-    let record: McapTypes.TypedMcapRecord | undefined;
-    try {
-      record = reader.nextRecord();
-    } catch {
-      break; // a torn last record: everything before it is good
-    }
-    if (!record) break;
-    if (record.type === 'Channel') channels.set(record.id, record);
-    else if (record.type === 'Message') {
-      const channel = channels.get(record.channelId);
-      if (channel) out.push({ topic: channel.topic, logTimeNs: record.logTime, publishTimeNs: record.publishTime, data: record.data, sequence: record.sequence });
-    }
-  }
-  return out;
+  return streamMessages(await readFile(path)).messages;
 }
 
 /** Indexed when the file is complete, streamed (recovering what a crash left) otherwise. */

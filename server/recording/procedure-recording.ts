@@ -8,6 +8,9 @@ import { TwinguideError, type DisplayMessage } from '../../protocol/index.ts';
 import { DISPLAY_MESSAGES, FEED_MESSAGES } from '../../protocol/messages.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { readRecordingFile } from './mcap-file-reader.ts';
+import { TOPICS } from './mcap-records.ts';
+
+export { TOPICS };
 import { McapFileWriter, type ChannelSpec } from './mcap-file-writer.ts';
 
 export const RECORDING_PROFILE = 'twinguide.recording/1';
@@ -20,7 +23,6 @@ export interface RecordingMeta {
   twinguideVersion: string;
 }
 
-export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages' } as const;
 
 const CHANNELS: ChannelSpec[] = [
   { topic: TOPICS.meta, schemaName: 'twinguide.RecordingMeta', schema: { type: 'object', required: ['procedureId', 'twinId', 'source', 'startedAt', 'twinguideVersion'] } },

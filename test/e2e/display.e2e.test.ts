@@ -1,7 +1,7 @@
 // End to end: the real server (a child process) fed over its feed WebSocket, the display page in
 // Debian's Chromium driven by playwright-core. CI installs Chromium and sets TG_REQUIRE_BROWSER=1,
 // so there this test cannot be skipped; elsewhere it is skipped, visibly, when Chromium is absent.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { encodeMessage, type Snapshot } from '../../protocol/index.ts';
+import { encodeMessage, type FeedSample, type Snapshot } from '../../protocol/index.ts';
 import { readTimeline } from '../../client/src/replay/recording-timeline.ts';
+import { startServerChild, type ServerChild } from '../../tools/server-child.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { defaultDeviceOptions, simulateDevice } from '../../simulators/device/device-simulator.ts';
 import { scenarioPlan } from '../../simulators/device/scenarios.ts';
@@ -22,7 +23,7 @@ if (!available) console.warn(`display e2e tests skipped: no ${CHROMIUM} (apt-get
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTEFACTS = join(ROOT, 'test-results');
-let child: ChildProcess;
+let server: ServerChild;
 let base = '';
 let browser: Browser;
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-e2e-'));
@@ -31,22 +32,14 @@ beforeAll(async () => {
   if (!available) return;
   // A finished recording for the replay page: the simulator's reach scenario through a fresh pipeline.
   execFileSync(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'simulate', '--twin', join(ROOT, 'data/twins/demo.twin.json'), '--scenario', 'reach-lateral-zone', '--seed', '3', '--to', join(recordings, 'sim-reach.mcap')], { stdio: 'pipe' });
-  child = spawn(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'serve', '--port', '0', '--igtl-port', '0', '--recordings', recordings, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
+  server = await startServerChild(recordings);
+  base = server.base;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  child?.kill('SIGTERM');
+  await server?.stop();
   rmSync(recordings, { recursive: true, force: true });
 });
 
@@ -59,22 +52,32 @@ async function procedure(): Promise<string> {
   return id;
 }
 
-/** Feed the reach scenario at its real pace, in the twin frame, for `seconds`; resolves when sent. */
-async function feed(id: string, seconds: number, keepOpen = false): Promise<WebSocket> {
+/** Simulated samples in the twin frame (identity registration): EAM reach scenario, or fluoro. */
+async function simulated(kind: 'eam' | 'fluoro-single', seconds: number): Promise<{ sample: FeedSample; arrivalS: number }[]> {
   const twin = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'), { loadModel: false });
-  const device = defaultDeviceOptions('eam', { twinToSource: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], durationS: seconds });
-  const samples = [...simulateDevice(twin, scenarioPlan(twin, 'reach-lateral-zone'), device)];
+  const device = defaultDeviceOptions(kind, { twinToSource: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], durationS: seconds });
+  const samples = [...simulateDevice(twin, scenarioPlan(twin, kind === 'eam' ? 'reach-lateral-zone' : 'fluoro-single-plane'), device)];
   await twin.close();
+  return samples;
+}
+
+/** Feed samples over the feed WebSocket, at their real pace unless `paced` is false; resolves when all are sent. */
+async function send(id: string, samples: readonly { sample: FeedSample; arrivalS: number }[], options: { paced?: boolean; keepOpen?: boolean } = {}): Promise<WebSocket> {
   const socket = new WebSocket(`${base.replace('http', 'ws')}/ws/feed?procedure=${id}`);
   await new Promise((r) => socket.once('open', r));
   const start = Date.now();
   for (const s of samples) {
     const due = start + s.arrivalS * 1000;
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    if (options.paced !== false && due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
     socket.send(encodeMessage(s.sample));
   }
-  if (!keepOpen) socket.close();
+  if (!options.keepOpen) socket.close();
   return socket;
+}
+
+/** The EAM reach scenario for `seconds` at its real pace. */
+async function feed(id: string, seconds: number, keepOpen = false): Promise<WebSocket> {
+  return send(id, await simulated('eam', seconds), { keepOpen });
 }
 
 /** A page that records console errors. */
@@ -99,18 +102,7 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     await page.goto(`${base}/?procedure=${id}`);
 
     // Feed 4 s of the reach scenario at its real pace, in the twin frame (identity registration).
-    const twin = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'), { loadModel: false });
-    const device = defaultDeviceOptions('eam', { twinToSource: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], durationS: 4 });
-    const samples = [...simulateDevice(twin, scenarioPlan(twin, 'reach-lateral-zone'), device)];
-    await twin.close();
-    const feed = new WebSocket(`${base.replace('http', 'ws')}/ws/feed?procedure=${id}`);
-    await new Promise((r) => feed.once('open', r));
-    const start = Date.now();
-    for (const s of samples) {
-      const due = start + s.arrivalS * 1000;
-      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      feed.send(encodeMessage(s.sample));
-    }
+    const feedSocket = await feed(id, 4, true);
     const lastSentAt = Date.now();
     await page.waitForFunction(() => document.getElementById('banner')!.className === 'stale', undefined, { timeout: 3000, polling: 20 });
     const staleAfterMs = Date.now() - lastSentAt;
@@ -129,7 +121,7 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     mkdirSync(ARTEFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTEFACTS, 'display-stale.png') });
 
-    feed.close();
+    feedSocket.close();
     await page.waitForFunction(() => document.getElementById('banner')!.className === 'lost', undefined, { timeout: 3000 });
     expect(errors).toEqual([]);
     await page.close();
@@ -202,12 +194,7 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     await post(`/api/procedures/${id}/registration`, { method: 'identity' });
     const { page, errors } = await openPage(`/?procedure=${id}`);
     await page.waitForFunction(() => (window as any).twinguideDisplay?.view.field !== null, undefined, { timeout: 15_000 });
-    const twin = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'), { loadModel: false });
-    const samples = [...simulateDevice(twin, scenarioPlan(twin, 'fluoro-single-plane'), defaultDeviceOptions('fluoro-single', { durationS: 2 }))];
-    await twin.close();
-    const socket = new WebSocket(`${base.replace('http', 'ws')}/ws/feed?procedure=${id}`);
-    await new Promise((r) => socket.once('open', r));
-    for (const s of samples) socket.send(encodeMessage(s.sample));
+    const socket = await send(id, await simulated('fluoro-single', 2), { paced: false, keepOpen: true });
     await page.waitForFunction(() => (window as any).twinguideDisplay.view.lastMessage?.type === 'guidance', undefined, { timeout: 10_000 });
     const view = await page.evaluate(() => (window as any).twinguideDisplay.view.lastMessage.view as { alpha: number; beta: number });
     expect(await page.getAttribute('button[data-view="follow"]', 'class')).toBe('active'); // the default for fluoro

@@ -2,11 +2,8 @@
 // they were sent on, with the moments the tip entered a target zone. Read with @mcap/core's stream
 // reader, which also recovers a recording a crash cut short (no summary section).
 
-import { McapStreamReader, type McapTypes } from '@mcap/core';
 import type { DisplayMessage, FluoroSample } from '../../../protocol/messages.ts';
-
-/** The topic names of server/recording/procedure-recording.ts. */
-const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages' } as const;
+import { streamMessages, TOPICS } from '../../../server/recording/mcap-records.ts';
 
 export interface RecordingMetaView {
   procedureId: string;
@@ -42,38 +39,23 @@ export interface RecordingTimeline {
 }
 
 export function readTimeline(bytes: Uint8Array): RecordingTimeline {
-  const reader = new McapStreamReader({ validateCrcs: true });
-  reader.append(bytes);
-  const channels = new Map<number, string>();
   const decoder = new TextDecoder();
   let meta: RecordingMetaView | null = null;
-  let complete = false;
   const outputs: { n: number; logTimeNs: bigint; message: DisplayMessage }[] = [];
   const views: { logTimeNs: bigint; alpha: number; beta: number }[] = [];
   let transform: number[] | null = null;
-  for (;;) {
-    let record: McapTypes.TypedMcapRecord | undefined;
-    try {
-      record = reader.nextRecord();
-    } catch {
-      break; // a torn last record: everything before it is good
-    }
-    if (!record) break;
-    if (record.type === 'Channel') channels.set(record.id, record.topic);
-    else if (record.type === 'Footer') complete = true;
-    else if (record.type === 'Message') {
-      const topic = channels.get(record.channelId);
-      if (topic === TOPICS.meta) meta = JSON.parse(decoder.decode(record.data)) as RecordingMetaView;
-      else if (topic === TOPICS.output) {
-        const v = JSON.parse(decoder.decode(record.data)) as { n: number; message: DisplayMessage };
-        outputs.push({ n: v.n, logTimeNs: record.logTime, message: v.message });
-      } else if (topic === TOPICS.input) {
-        const v = JSON.parse(decoder.decode(record.data)) as { input: { kind: string; sample?: { type: string }; registration?: { matrix?: number[] } } };
-        if (v.input.kind === 'sample' && v.input.sample?.type === 'fluoro') {
-          const g = (v.input.sample as FluoroSample).views[0]!.geometry;
-          views.push({ logTimeNs: record.logTime, alpha: g.alpha, beta: g.beta });
-        } else if (v.input.kind === 'registration' && v.input.registration?.matrix) transform = v.input.registration.matrix;
-      }
+  const { messages: records, complete } = streamMessages(bytes);
+  for (const record of records) {
+    if (record.topic === TOPICS.meta) meta = JSON.parse(decoder.decode(record.data)) as RecordingMetaView;
+    else if (record.topic === TOPICS.output) {
+      const v = JSON.parse(decoder.decode(record.data)) as { n: number; message: DisplayMessage };
+      outputs.push({ n: v.n, logTimeNs: record.logTimeNs, message: v.message });
+    } else if (record.topic === TOPICS.input) {
+      const v = JSON.parse(decoder.decode(record.data)) as { input: { kind: string; sample?: { type: string }; registration?: { matrix?: number[] } } };
+      if (v.input.kind === 'sample' && v.input.sample?.type === 'fluoro') {
+        const g = (v.input.sample as FluoroSample).views[0]!.geometry;
+        views.push({ logTimeNs: record.logTimeNs, alpha: g.alpha, beta: g.beta });
+      } else if (v.input.kind === 'registration' && v.input.registration?.matrix) transform = v.input.registration.matrix;
     }
   }
   if (!meta) throw new Error('not a twinguide recording (no /meta message)');

@@ -1,0 +1,39 @@
+// The recording's topics, and reading MCAP bytes record by record, recovering everything before a
+// torn last record (a crash). No I/O: the server's file reader and the browser's replay page share it.
+
+import { McapStreamReader, type McapTypes } from '@mcap/core';
+
+export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages' } as const;
+
+export interface RecordedMessage {
+  topic: string;
+  logTimeNs: bigint;
+  publishTimeNs: bigint;
+  data: Uint8Array;
+  sequence: number;
+}
+
+/** Every message in the bytes, in file order; `complete` when the footer was reached (no tear). */
+export function streamMessages(bytes: Uint8Array): { messages: RecordedMessage[]; complete: boolean } {
+  const reader = new McapStreamReader({ validateCrcs: true });
+  reader.append(bytes);
+  const channels = new Map<number, McapTypes.Channel>();
+  const messages: RecordedMessage[] = [];
+  let complete = false;
+  for (;;) {
+    let record: McapTypes.TypedMcapRecord | undefined;
+    try {
+      record = reader.nextRecord();
+    } catch {
+      break; // a torn last record: everything before it is good
+    }
+    if (!record) break;
+    if (record.type === 'Channel') channels.set(record.id, record);
+    else if (record.type === 'Footer') complete = true;
+    else if (record.type === 'Message') {
+      const channel = channels.get(record.channelId);
+      if (channel) messages.push({ topic: channel.topic, logTimeNs: record.logTime, publishTimeNs: record.publishTime, data: record.data, sequence: record.sequence });
+    }
+  }
+  return { messages, complete };
+}
