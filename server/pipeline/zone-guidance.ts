@@ -139,6 +139,13 @@ export class ZoneGuide {
     return arc >= zone.startArcMm - half - margin && arc <= zone.endArcMm + half + margin;
   }
 
+  /** Along-tree distance from the tip to a zone (a single-site zone counts its half width). */
+  private alongTreeMm(zone: number, segment: number, arcMm: number): number {
+    const z = this.twin.zones[zone]!;
+    const half = z.endArcMm - z.startArcMm < 1e-9 ? this.o.pointZoneHalfWidthMm : 0;
+    return Math.max(0, this.router.route(zone, segment, arcMm).distanceMm - half);
+  }
+
   decide(t: number, branch: number, segment: number, arcMm: number, confidence: number): ZoneDecision {
     const zones = this.twin.zones;
     if (zones.length === 0) {
@@ -147,7 +154,9 @@ export class ZoneGuide {
     // Membership with hysteresis in space and time: enter when inside; leave only after staying
     // beyond the exit margin for exitHoldS (a heartbeat's residual swing along the vein is not an exit).
     if (this.inZone >= 0) {
-      if (this.contains(zones[this.inZone]!, branch, arcMm, this.o.exitMarginMm)) this.outsideSince = NaN;
+      // Near: within the exit margin along the tree, so a tip the tracker puts a millimetre up the
+      // parent branch at the zone's junction has not left the zone.
+      if (this.contains(zones[this.inZone]!, branch, arcMm, this.o.exitMarginMm) || this.alongTreeMm(this.inZone, segment, arcMm) <= this.o.exitMarginMm) this.outsideSince = NaN;
       else if (Number.isNaN(this.outsideSince)) this.outsideSince = t;
       if (!Number.isNaN(this.outsideSince) && t - this.outsideSince >= this.o.exitHoldS) {
         this.inZone = -1;

@@ -10,7 +10,7 @@ import type { BranchKind } from '../../protocol/index.ts';
 import { TwinguideError } from '../../protocol/index.ts';
 import { axisPoint, radialDirection, type AnatomicalFrame } from './anatomical-frame.ts';
 import type { Random } from './random.ts';
-import { add, dot, lastRayHit, norm, scale, sub, type TriangleMesh, type Vec } from './triangle-mesh.ts';
+import { add, distanceToMesh, dot, lastRayHit, norm, scale, sub, triangleNormal, unit, type TriangleMesh, type Vec } from './triangle-mesh.ts';
 
 export interface VeinOptions {
   /** Calibre factor for the posterior, posterolateral and lateral branches (narrow-vein twins). */
@@ -39,6 +39,12 @@ interface SurfacePoint {
 
 export class EpicardialProjector {
   constructor(private readonly epi: TriangleMesh, private readonly frame: AnatomicalFrame) {}
+
+  /** The surface point closest to q, with the outward normal there (for paths across a concavity). */
+  nearest(q: Readonly<Vec>): SurfacePoint {
+    const { closest, triangle } = distanceToMesh(this.epi, q);
+    return { point: closest, normal: triangleNormal(this.epi, triangle) };
+  }
 
   /** Where the ray from the long axis at height h, angle phi leaves the epicardium. */
   project(h: number, phi: number): SurfacePoint {
@@ -104,6 +110,9 @@ interface BuiltPath {
 }
 
 /** Sample a path densely, then place nodes every `spacing` mm of 3D arc length on the surface. */
+/** A step between dense samples (normally a fraction of a node spacing) longer than this many node spacings is a jump of the projection. */
+const JUMP_SPANS = 1;
+
 function buildPath(projector: EpicardialProjector, spec: PathSpec, spacing: number): BuiltPath {
   const dense = 240;
   const us: number[] = [];
@@ -119,7 +128,8 @@ function buildPath(projector: EpicardialProjector, spec: PathSpec, spacing: numb
   }
   const total = lengths[lengths.length - 1]!;
   const count = Math.max(2, Math.round(total / spacing) + 1);
-  const points: Vec[] = [];
+  const surface: SurfacePoint[] = [];
+  const bridged: boolean[] = [];
   const radii: number[] = [];
   const angles: number[] = [];
   let j = 0;
@@ -127,16 +137,55 @@ function buildPath(projector: EpicardialProjector, spec: PathSpec, spacing: numb
     const s = (total * k) / (count - 1);
     while (j < lengths.length - 2 && lengths[j + 1]! < s) j++;
     const span = lengths[j + 1]! - lengths[j]!;
-    const u = us[j]! + (span > 0 ? (s - lengths[j]!) / span : 0) * (us[j + 1]! - us[j]!);
+    const f = span > 0 ? (s - lengths[j]!) / span : 0;
+    const u = us[j]! + f * (us[j + 1]! - us[j]!);
     const [h, phi] = spec.at(u);
-    const { point, normal } = projector.project(h, phi);
-    const r = spec.radius(total > 0 ? s / total : 0);
-    // Lie on the epicardium, partly embedded in the epicardial fat: centre 0.4 + 0.45·r outside.
-    points.push(add(point, scale(normal, 0.4 + 0.45 * r)));
-    radii.push(r);
+    // Where the projection jumps across a concavity (the outermost surface switches sides, as at
+    // the posterior crux), re-projecting would pile nodes up at both ends of the jump: cross it
+    // instead along the surface (the nearest surface points to the straight line between the two
+    // sides, smoothed below), as a vein follows the groove.
+    const jump = span > JUMP_SPANS * spacing;
+    if (jump) {
+      const a = projector.project(...spec.at(us[j]!));
+      const b = projector.project(...spec.at(us[j + 1]!));
+      surface.push(projector.nearest(add(scale(a.point, 1 - f), scale(b.point, f))));
+    } else surface.push(projector.project(h, phi));
+    bridged.push(jump);
+    radii.push(spec.radius(total > 0 ? s / total : 0));
     angles.push(phi);
   }
-  return { points, radii, angles };
+  // Nearest points zig-zag between the sides of a crease: relax each bridged node toward the
+  // middle of its neighbours, back onto the surface, a few times.
+  for (let iteration = 0; iteration < 20; iteration++) {
+    for (let k = 1; k < count - 1; k++) {
+      if (bridged[k]) surface[k] = projector.nearest(scale(add(surface[k - 1]!.point, surface[k + 1]!.point), 0.5));
+    }
+  }
+  // Lie on the epicardium, partly embedded in the epicardial fat: centre 0.4 + 0.45·r outside.
+  // In a crease the nearest triangles' normals alternate between its two sides: offset bridged
+  // nodes along the mean normal of their neighbourhood instead.
+  const points = surface.map(({ point, normal }, k) => {
+    const offset = 0.4 + 0.45 * radii[k]!;
+    if (bridged[k]) {
+      const n = unit(surface.slice(Math.max(0, k - 3), k + 4).reduce((sum, x) => add(sum, x.normal), [0, 0, 0] as Vec));
+      const smooth = add(point, scale(n, offset));
+      // Unless that lands inside the wall across the crease: then the triangle's own normal.
+      const near = projector.nearest(smooth);
+      if (dot(sub(smooth, near.point), near.normal) > 0.1) return smooth;
+    }
+    return add(point, scale(normal, offset));
+  });
+  // Where the projection stalls, nodes can still land almost on top of each other: keep a node
+  // only once it is a third of a spacing from the last one kept (always keeping both ends).
+  const keep = points.map((p, k) => k === 0 || k === points.length - 1);
+  let last = points[0]!;
+  for (let k = 1; k < points.length - 1; k++) {
+    if (norm(sub(points[k]!, last)) >= spacing / 3 && norm(sub(points[points.length - 1]!, points[k]!)) >= spacing / 3) {
+      keep[k] = true;
+      last = points[k]!;
+    }
+  }
+  return { points: points.filter((_, k) => keep[k]), radii: radii.filter((_, k) => keep[k]), angles: angles.filter((_, k) => keep[k]) };
 }
 
 export function synthesiseVeins(epi: TriangleMesh, frame: AnatomicalFrame, random: Random, options: VeinOptions): SynthesisedVeins {

@@ -97,6 +97,21 @@ describe.each(ANATOMIES.map((a, i) => [a.name, i] as const))('twin build on %s',
     }
   });
 
+  it.each(SEEDS)('seed %i: no nodes pile up where the surface folds, and no long chord bridges a fold', (seed) => {
+    const b = built(a, seed);
+    for (const branch of b.veins.branches) {
+      let tiny = 0;
+      for (let k = 1; k < branch.nodes.length; k++) {
+        const gap = Math.hypot(...sub(node(b, branch.nodes[k]!), node(b, branch.nodes[k - 1]!)));
+        // The old builder piled 8–10 nodes 0.01–0.06 mm apart at both rims of a fold…
+        tiny = gap < 0.25 ? tiny + 1 : 0;
+        expect(tiny, `${branch.id} node ${k}: three steps under 0.25 mm in a row`).toBeLessThan(3);
+        // …and bridged it with a 27 mm chord; a deep, narrow crease may still hold one node at its bottom.
+        expect(gap, `${branch.id} node ${k}`).toBeLessThan(10);
+      }
+    }
+  });
+
   it.each(SEEDS)('seed %i: tributaries run from base toward apex', (seed) => {
     const b = built(a, seed);
     for (const branch of b.veins.branches.filter((br) => TRIBUTARIES.has(br.id))) {
