@@ -3,16 +3,15 @@
 // often the display actually redraws while the demo runs, and the response map computed in the
 // browser by the TypeScript path and by gpu.js (WebGL on SwiftShader). Needs Debian's chromium.
 //   npm run bench:display [-- --frames N]
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, chromiumAvailable, launchChromium } from '../tools/headless-chromium.ts';
 import { printJson } from './harness.ts';
 import { startServerChild } from '../tools/server-child.ts';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-if (!existsSync(CHROMIUM)) {
+if (!chromiumAvailable()) {
   console.log(`display bench skipped: no ${CHROMIUM} (apt-get install chromium)`);
   process.exit(0);
 }
@@ -21,7 +20,7 @@ const FRAMES = Number(values.frames);
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-bench-display-'));
 const server = await startServerChild(recordings, ['--demo']);
 const base = server.base;
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   // tsx compiles this file with keepNames: functions passed to page.evaluate call its __name helper.

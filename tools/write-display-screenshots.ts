@@ -2,21 +2,20 @@
 // scenario, caught in the target zone) and the replay page, rendered by headless Chromium.
 //   npm run docs:display
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, chromiumAvailable, launchChromium } from './headless-chromium.ts';
 import { startServerChild } from './server-child.ts';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-if (!existsSync(CHROMIUM)) throw new Error(`needs ${CHROMIUM} (apt-get install chromium)`);
+if (!chromiumAvailable()) throw new Error(`needs ${CHROMIUM} (apt-get install chromium)`);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-docs-'));
 execFileSync(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'simulate', '--twin', join(ROOT, 'data/twins/demo.twin.json'), '--scenario', 'wrong-branch-then-correct', '--seed', '7', '--to', join(recordings, 'wrong-branch-then-correct.mcap')], { stdio: 'inherit' });
 const server = await startServerChild(recordings, ['--demo']);
 const base = server.base;
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
   await page.goto(`${base}/?procedure=demo`);

@@ -2,13 +2,14 @@
 // Debian's Chromium driven by playwright-core. CI installs Chromium and sets TG_REQUIRE_BROWSER=1,
 // so there this test cannot be skipped; elsewhere it is skipped, visibly, when Chromium is absent.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, chromiumAvailable, launchChromium } from '../../tools/headless-chromium.ts';
 import { encodeMessage, type FeedSample, type Snapshot } from '../../protocol/index.ts';
 import { readTimeline } from '../../client/src/replay/recording-timeline.ts';
 import { startServerChild, type ServerChild } from '../../tools/server-child.ts';
@@ -16,8 +17,7 @@ import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { defaultDeviceOptions, simulateDevice } from '../../simulators/device/device-simulator.ts';
 import { scenarioPlan } from '../../simulators/device/scenarios.ts';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable();
 if (!available && process.env['TG_REQUIRE_BROWSER'] === '1') throw new Error(`TG_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
 if (!available) console.warn(`display e2e tests skipped: no ${CHROMIUM} (apt-get install chromium)`);
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'simulate', '--twin', join(ROOT, 'data/twins/demo.twin.json'), '--scenario', 'reach-lateral-zone', '--seed', '3', '--to', join(recordings, 'sim-reach.mcap')], { stdio: 'pipe' });
   server = await startServerChild(recordings);
   base = server.base;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
