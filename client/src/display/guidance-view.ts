@@ -110,8 +110,8 @@ export class GuidanceView {
   private render(): void {
     renderPanel(this.ui, this.state);
     const g = this.state.guidance;
-    if (this.lastMessage?.type === 'guidance' && g) this.scene.setTip(g.tip.p, isLive(this.state));
-    else this.scene.setTip(g ? g.tip.p : null, isLive(this.state));
+    // Only a new guidance moves the tip along its trail; a status may only grey it.
+    this.scene.setTip(g ? g.tip.p : null, isLive(this.state), this.lastMessage?.type === 'guidance');
   }
 
   private async loadTwin(id: string): Promise<void> {

@@ -142,8 +142,8 @@ export class TwinScene {
     this.dirty = true;
   }
 
-  /** The tip at a twin position; `live` false greys it (stale or lost feed). */
-  setTip(p: readonly number[] | null, live: boolean): void {
+  /** The tip at a twin position; `live` false greys it (stale or lost feed); `moved` adds it to the trail. */
+  setTip(p: readonly number[] | null, live: boolean, moved = true): void {
     if (!p) {
       this.tip.visible = false;
       this.dirty = true;
@@ -153,6 +153,8 @@ export class TwinScene {
     this.tip.position.set(p[0]!, p[1]!, p[2]!);
     (this.tip.material as THREE.MeshBasicMaterial).color.set(live ? MARK.tip : 0x777777);
     (this.tipHalo.material as THREE.MeshBasicMaterial).color.set(live ? MARK.tipRing : 0x444444);
+    this.dirty = true;
+    if (!moved) return;
     // Append to the trail; shift when full (90 points: a copyWithin, no allocation).
     if (this.trailCount === TRAIL_POINTS) this.trailPositions.copyWithin(0, 3);
     else this.trailCount++;
