@@ -1,6 +1,7 @@
 // One display's session, whatever carries it (WebSocket or socket.io): the snapshot first, then
-// guidance throttled latest-wins to the display rate (sent at once when the rate allows; otherwise
-// only the newest is held, and sent when the interval ends), status and events as they happen; a
+// guidance throttled latest-wins to the display rate (a token bucket: sent at once when a token is
+// there, two back to back at most; otherwise only the newest is held, and sent when the next token
+// comes), status and events as they happen; a
 // display whose transport is backed up is skipped (never slowing the others or growing memory),
 // but not left behind: the newest guidance and status are held and sent once it drains, so a
 // display that was slow for a moment never keeps showing "live" after the feed was lost.
@@ -18,6 +19,8 @@ export interface DisplayTransport {
 
 /** Messages held for a backed-up display (the newest guidance, the newest status, events). */
 const HELD_MAX = 8;
+/** Frames a display may get back to back (then the display rate holds): absorbs a feed's jitter. */
+const BURST = 2;
 /** How often a backed-up display is retried. */
 const DRAIN_RETRY_MS = 50;
 
@@ -25,7 +28,9 @@ export class DisplaySession {
   private pending: Guidance | null = null;
   private readonly unsubscribe: () => void;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private lastSentMs = -Infinity;
+  /** Token bucket: the display rate on average, with room for BURST frames so that a feed's timing jitter is not held back. */
+  private tokens = BURST;
+  private refilledMs = 0;
   private readonly intervalMs: number;
   /** Held while the transport is backed up: the newest guidance and status, and a few events, in arrival order. */
   private held: DisplayMessage[] = [];
@@ -45,15 +50,21 @@ export class DisplaySession {
         }
         return this.deliver(message);
       }
-      const now = performance.now();
-      if (now - this.lastSentMs >= this.intervalMs && !this.timer) {
-        this.lastSentMs = now;
+      this.refill();
+      if (this.tokens >= 1 && !this.timer) {
+        this.tokens -= 1;
         this.deliver(message);
         return;
       }
       this.pending = message; // latest wins
-      this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.lastSentMs + this.intervalMs - now));
+      this.timer ??= setTimeout(() => this.flush(), Math.max(0, (1 - this.tokens) * this.intervalMs));
     });
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(BURST, this.tokens + (now - this.refilledMs) / this.intervalMs);
+    this.refilledMs = now;
   }
 
   private flush(): void {
@@ -61,7 +72,8 @@ export class DisplaySession {
     if (!this.pending) return;
     const next = this.pending;
     this.pending = null;
-    this.lastSentMs = performance.now();
+    this.refill();
+    this.tokens -= 1; // may go below zero when a status forces it out early: the next frame waits longer
     this.deliver(next);
   }
 

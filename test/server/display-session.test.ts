@@ -69,9 +69,36 @@ it('keeps at most a few events for a backed-up display, and leaves no timer behi
 it('sends a throttled guidance before a later status, never after it (a late "live" must not undo "lost")', () => {
   const { broadcaster, sent, session } = setUp();
   broadcaster.publish('p1', guidance(1)); // sent at once
-  broadcaster.publish('p1', guidance(2)); // within the 60 Hz interval: held
+  broadcaster.publish('p1', guidance(2)); // the burst allows a second one
+  broadcaster.publish('p1', guidance(3)); // within the 60 Hz interval: held
   broadcaster.publish('p1', status('lost'));
   vi.advanceTimersByTime(100);
-  expect(sent.slice(1).map((m) => (m.type === 'guidance' ? `g${m.seq}` : m.type === 'status' ? m.feed.state : m.type))).toEqual(['g1', 'g2', 'lost']);
+  expect(sent.slice(1).map((m) => (m.type === 'guidance' ? `g${m.seq}` : m.type === 'status' ? m.feed.state : m.type))).toEqual(['g1', 'g2', 'g3', 'lost']);
   session.close();
+});
+
+it('keeps a display at its rate on average (latest wins), letting a jittered 100 Hz feed through without holds below the rate', () => {
+  const { broadcaster, sent, session } = setUp();
+  // 100 Hz for 2 s into a 60 Hz display: about 120 frames, the newest always among them.
+  for (let seq = 1; seq <= 200; seq++) {
+    broadcaster.publish('p1', guidance(seq));
+    vi.advanceTimersByTime(10);
+  }
+  vi.advanceTimersByTime(100);
+  const frames = sent.filter((m): m is Guidance => m.type === 'guidance');
+  expect(frames.length).toBeLessThanOrEqual(2 * DEFAULT_LIMITS.displayMaxHz + 2);
+  expect(frames.length).toBeGreaterThanOrEqual(2 * DEFAULT_LIMITS.displayMaxHz - 2);
+  expect(frames.at(-1)!.seq).toBe(200);
+  session.close();
+  // 50 Hz with ±4 ms jitter into the same display: every frame goes out at once, none held.
+  const second = setUp();
+  let sentAtOnce = 0;
+  for (let seq = 1; seq <= 100; seq++) {
+    const before = second.sent.length;
+    second.broadcaster.publish('p1', guidance(seq));
+    if (second.sent.length > before) sentAtOnce++;
+    vi.advanceTimersByTime(seq % 2 === 0 ? 16 : 24);
+  }
+  expect(sentAtOnce).toBe(100);
+  second.session.close();
 });
