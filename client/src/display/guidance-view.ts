@@ -36,6 +36,8 @@ export class GuidanceView {
   field: { backend: FieldBackend; ms: number } | null = null;
   lastMessage: DisplayMessage | null = null;
   private twinView: TwinView | null = null;
+  /** The newest C-arm view of a fluoro feed (null: none yet). */
+  private carm: CarmAngles | null = null;
 
   constructor(private readonly ui: Layout, private readonly options: ViewOptions) {
     this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null };
@@ -68,7 +70,8 @@ export class GuidanceView {
       this.transform = m.registration.transform;
       if (!this.userChoseView) this.markView(m.source === 'fluoro' ? 'follow' : 'lao30');
       this.scene.clearTrail();
-      if (m.twinId !== s.twinId) void this.loadTwin(m.twinId);
+      // The panel guides without the scene: a twin that cannot be drawn is said, not thrown.
+      if (m.twinId !== s.twinId) this.loadTwin(m.twinId).catch((e: unknown) => this.twinUnavailable(m.twinId, e));
       else this.scene.setZones(this.zones);
       s.twinId = m.twinId;
     } else if (m.type === 'guidance') {
@@ -170,6 +173,12 @@ export class GuidanceView {
     return { medianMs: times[Math.floor(times.length / 2)]!, vertices: vertices.length / 3, sites: twin.sites.length };
   }
 
+  private twinUnavailable(id: string, e: unknown): void {
+    console.warn(`twin ${id} cannot be drawn: ${(e as Error).message}`);
+    this.ui.tooltip.hidden = false;
+    this.ui.tooltip.textContent = `Twin ${id} cannot be drawn (${(e as Error).message}); the guidance panel is unaffected.`;
+  }
+
   private chooseView(name: string): void {
     this.markView(name);
     if (this.follow) return this.applyFollow();
@@ -182,8 +191,6 @@ export class GuidanceView {
     this.carm = angles;
     if (this.follow) this.applyFollow();
   }
-
-  private carm: CarmAngles | null = null;
 
   private applyFollow(): void {
     if (this.follow && this.carm) this.scene.setView(this.carm, rotationOf(this.transform));
