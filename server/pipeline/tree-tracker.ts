@@ -161,8 +161,10 @@ export class TreeTracker {
   private hold(out: TrackEstimate, distance: number): TrackEstimate {
     out.confidence = Math.min(out.confidence, 0.2);
     out.offCentrelineMm = distance;
+    // The previous states stay the predecessors of the next observation. (This used to alias
+    // `current` to them, so the next update recycled them into the pool while still in use.)
     for (const c of this.current) this.pool.push(c);
-    this.current = this.previous;
+    this.current = [];
     return out;
   }
 

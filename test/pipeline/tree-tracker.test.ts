@@ -1,0 +1,48 @@
+// The tracker's candidate pool: a fluoro ray that meets no vein holds the last state, and must
+// leave the previous states intact for the next observation (they were once recycled while in use).
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TreeTracker, newTrackEstimate, type TrackEstimate } from '../../server/pipeline/tree-tracker.ts';
+import type { Twin } from '../../server/twin/twin.ts';
+import { loadTwinFile } from '../../server/twin/load-twin.ts';
+
+let twin: Twin;
+beforeAll(async () => {
+  twin = await loadTwinFile(new URL('../../data/twins/demo.twin.json', import.meta.url).pathname, { loadModel: false });
+});
+afterAll(() => twin.close());
+
+/** Points along a branch, from its start, 1 mm apart, 2 mm off the centreline. */
+function walk(branch: number, count: number): [number, number, number][] {
+  const v = twin.veins;
+  const nodes = v.branches[branch]!.nodes;
+  const out: [number, number, number][] = [];
+  for (let k = 1; k < nodes.length && out.length < count; k++) {
+    const i = nodes[k]!;
+    out.push([v.positionsMm[3 * i]! + 2, v.positionsMm[3 * i + 1]!, v.positionsMm[3 * i + 2]!]);
+  }
+  return out;
+}
+
+it('a ray that meets no vein leaves the previous states for the next observation untouched', () => {
+  const branch = twin.veins.branches.findIndex((b) => b.id === 'gcv');
+  const points = walk(branch, 40);
+  const run = (withMisses: boolean): TrackEstimate[] => {
+    const tracker = new TreeTracker(twin);
+    const estimates: TrackEstimate[] = [];
+    points.forEach((p, k) => {
+      const t = k * 0.05;
+      // A ray far from the heart, pointing away from it: it crosses no vein.
+      if (withMisses && k % 5 === 4) tracker.updateRay(t - 0.01, [1000, 1000, 1000], [1, 0, 0], 3, newTrackEstimate());
+      estimates.push({ ...tracker.updatePoint(t, p[0], p[1], p[2], newTrackEstimate()) });
+    });
+    return estimates;
+  };
+  const clean = run(false);
+  const withMisses = run(true);
+  expect(clean.every((e) => e.branch === branch)).toBe(true);
+  for (let k = 0; k < clean.length; k++) {
+    expect(withMisses[k]!.branch, `sample ${k}`).toBe(clean[k]!.branch);
+    expect(withMisses[k]!.arcLengthMm, `sample ${k}`).toBeCloseTo(clean[k]!.arcLengthMm, 9);
+    expect(withMisses[k]!.confidence, `sample ${k}`).toBeCloseTo(clean[k]!.confidence, 9);
+  }
+});
