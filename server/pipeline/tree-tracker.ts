@@ -65,6 +65,8 @@ interface Candidate {
 
 const MAX_WALK = 96;
 
+const nearestFirst = (a: Candidate, b: Candidate): number => a.distance - b.distance || a.segment - b.segment;
+
 export class TreeTracker {
   private readonly o: TrackerOptions;
   private previous: Candidate[] = [];
@@ -96,23 +98,25 @@ export class TreeTracker {
   /** A point observation in the twin frame (motion-compensated). */
   updatePoint(t: number, x: number, y: number, z: number, out: TrackEstimate): TrackEstimate {
     for (const c of this.current) this.pool.push(c);
-    this.current = [];
+    this.current.length = 0;
     const index = this.twin.centrelines;
     index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, this.collect);
     if (this.current.length === 0) this.addCandidate(index.nearest(x, y, z, this.scratch));
     if (this.current.length > this.o.maxCandidates) {
-      this.current.sort((a, b) => a.distance - b.distance || a.segment - b.segment);
-      for (const c of this.current.splice(this.o.maxCandidates)) this.pool.push(c);
+      this.current.sort(nearestFirst);
+      while (this.current.length > this.o.maxCandidates) this.pool.push(this.current.pop()!);
     }
     const moved = this.lastObs ? Math.hypot(x - this.lastObs[0], y - this.lastObs[1], z - this.lastObs[2]) : 0;
-    this.lastObs = [x, y, z];
+    if (this.lastObs) {
+      this.lastObs[0] = x; this.lastObs[1] = y; this.lastObs[2] = z;
+    } else this.lastObs = [x, y, z];
     return this.step(t, moved, out);
   }
 
   /** A ray observation in the twin frame (single-plane fluoro): candidates where it crosses vein tubes. */
   updateRay(t: number, origin: readonly number[], dir: readonly number[], toleranceMm: number, out: TrackEstimate): TrackEstimate {
     for (const c of this.current) this.pool.push(c);
-    this.current = [];
+    this.current.length = 0;
     const v = this.twin.veins;
     const pos = v.positionsMm;
     let bestD = Infinity;
@@ -164,7 +168,7 @@ export class TreeTracker {
     // The previous states stay the predecessors of the next observation. (This used to alias
     // `current` to them, so the next update recycled them into the pool while still in use.)
     for (const c of this.current) this.pool.push(c);
-    this.current = [];
+    this.current.length = 0;
     return out;
   }
 
@@ -206,9 +210,12 @@ export class TreeTracker {
       if (c.branch === top.branch) branchMass += w;
     }
     const posterior = branchMass / mass;
-    for (const c of this.previous) this.pool.push(c);
+    // Swap the two candidate lists (no new arrays per sample).
+    const recycled = this.previous;
+    for (const c of recycled) this.pool.push(c);
+    recycled.length = 0;
     this.previous = this.current;
-    this.current = [];
+    this.current = recycled;
 
     // Report a branch change only after it has held for the decision lag.
     if (this.committedBranch < 0) {
