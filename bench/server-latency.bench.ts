@@ -1,18 +1,20 @@
 // Feed → display one-way latency through the real server on 127.0.0.1, against a bare ws relay
 // (frames passed straight from the feed socket to the display sockets) measured in the same run;
 // then scale: 16 procedures × 100 Hz × 8 displays, with the server's CPU and RSS.
-// The server runs in a child process; feed and displays share this process, so one clock times
-// both ends. Figures are printed, never asserted.
+// The server runs in a child process, the display clients in one or two more (so that decoding
+// 128 displays' frames does not queue behind the feeder: that would be the load generator's latency,
+// not the server's); send and receive times are epoch-based (timeOrigin + now), comparable across
+// the processes. The first 3 s warm up and are not measured. Figures are printed, never asserted.
 //   npm run bench:server [-- --seconds 10]
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { unpack } from 'msgpackr';
 import { WebSocket } from 'ws';
-import { decodeDisplayFrame, encodeMessage, type FeedSample } from '../protocol/index.ts';
+import { encodeMessage, type FeedSample } from '../protocol/index.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { defaultDeviceOptions, simulateDevice } from '../simulators/device/device-simulator.ts';
 import { scenarioPlan } from '../simulators/device/scenarios.ts';
+import type { ClientsReply, ClientsRequest } from './support/display-clients.ts';
 import type { HostReady, HostUsage } from './support/server-host.ts';
 
 const secondsArg = process.argv.indexOf('--seconds');
@@ -44,9 +46,39 @@ function open(url: string, onMessage?: (data: Buffer) => void): Promise<WebSocke
   });
 }
 
-interface Channel { feed: WebSocket; displays: WebSocket[]; sentAt: Map<number, number> }
+interface Channel { feed: WebSocket; sentAt: Map<number, number> }
 
-/** Sends `samples` at RATE_HZ on every channel (staggered), for SECONDS; latencies in ms. */
+/** Epoch milliseconds, comparable with the display-client processes' clocks. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+interface Clients { open(urls: [number, string][], relay: boolean): Promise<void>; collect(): Promise<{ times: number[]; guidance: number }>; close(): void }
+
+/** Display clients in `count` child processes, procedures spread over them. */
+async function startClients(count: number): Promise<Clients> {
+  const children = Array.from({ length: count }, () => fork(fileURLToPath(new URL('./support/display-clients.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] }));
+  const ask = <T extends ClientsReply>(child: ChildProcess, request: ClientsRequest): Promise<T> => new Promise((resolve) => { child.once('message', (m: T) => resolve(m)); child.send(request); });
+  return {
+    open: async (urls, relay) => {
+      await Promise.all(children.map((child, k) => ask(child, { kind: 'open', urls: urls.filter(([procedure]) => procedure % count === k), relay })));
+    },
+    collect: async () => {
+      const replies = await Promise.all(children.map((child) => ask<Extract<ClientsReply, { kind: 'received' }>>(child, { kind: 'collect' })));
+      return { times: replies.flatMap((r) => r.times), guidance: replies.reduce((n, r) => n + r.guidance, 0) };
+    },
+    close: () => { for (const child of children) child.send({ kind: 'close' } satisfies ClientsRequest); },
+  };
+}
+
+/** Latencies (ms) of every received frame whose sample was sent after the warm-up. */
+function latenciesOf(channels: Channel[], times: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < times.length; i += 3) {
+    const sent = channels[times[i]!]!.sentAt.get(times[i + 1]!);
+    if (sent !== undefined) out.push(times[i + 2]! - sent);
+  }
+  return out;
+}
+
 /**
  * Send every feed's samples at RATE_HZ. Phase-locked: all feeds in the same instant each period
  * (the worst case: every procedure's burst lands at once). Staggered: each feed offset by its share
@@ -54,7 +86,7 @@ interface Channel { feed: WebSocket; displays: WebSocket[]; sentAt: Map<number, 
  */
 const WARM_UP_SAMPLES = 3 * RATE_HZ;
 
-async function drive(channels: Channel[], latencies: number[], staggered = false): Promise<void> {
+async function drive(channels: Channel[], staggered = false): Promise<void> {
   const periodMs = 1000 / RATE_HZ;
   const start = performance.now();
   const total = SECONDS * RATE_HZ + WARM_UP_SAMPLES; // warm-up, then SECONDS measured
@@ -67,13 +99,12 @@ async function drive(channels: Channel[], latencies: number[], staggered = false
       for (const c of staggered ? [channels[slot]!] : channels) {
         const sample = samples[i]!;
         // The first seconds warm up (JIT, caches) on both servers alike and are not measured.
-        if (i >= WARM_UP_SAMPLES) c.sentAt.set(sample.seq, performance.now());
+        if (i >= WARM_UP_SAMPLES) c.sentAt.set(sample.seq, now());
         c.feed.send(encodeMessage(sample));
       }
     }
   }
   await new Promise((r) => setTimeout(r, 300)); // let the last frames arrive
-  void latencies;
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -83,47 +114,41 @@ const percentile = (xs: number[], p: number) => {
 
 async function relayRun(displaysPer: number): Promise<number[]> {
   const host = await startHost(['relay']);
-  const latencies: number[] = [];
-  const sentAt = new Map<number, number>();
-  const displays = await Promise.all(Array.from({ length: displaysPer }, () => open(`ws://127.0.0.1:${host.port}/?role=display`, (data) => {
-    const t = sentAt.get((unpack(data) as { seq: number }).seq);
-    if (t !== undefined) latencies.push(performance.now() - t);
-  })));
+  const clients = await startClients(1);
+  await clients.open(Array.from({ length: displaysPer }, () => [0, `ws://127.0.0.1:${host.port}/?role=display`] as [number, string]), true);
   const feed = await open(`ws://127.0.0.1:${host.port}/?role=feed`);
-  await drive([{ feed, displays, sentAt }], latencies);
-  for (const ws of [feed, ...displays]) ws.close();
+  const channels = [{ feed, sentAt: new Map<number, number>() }];
+  await drive(channels);
+  const { times } = await clients.collect();
+  clients.close();
+  feed.close();
   await host.stop();
-  return latencies;
+  return latenciesOf(channels, times);
 }
 
 async function twinguideRun(procedures: number, displaysPer: number, displayHz: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage; guidancePerDisplay: number }> {
   const host = await startHost(['twinguide', String(displayHz)]);
   const base = `http://127.0.0.1:${host.port}`;
-  const latencies: number[] = [];
+  const clients = await startClients(procedures > 1 ? 2 : 1);
   const channels: Channel[] = [];
-  let guidance = 0;
+  const urls: [number, string][] = [];
   for (let p = 0; p < procedures; p++) {
     const created = await (await fetch(`${base}/api/procedures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ twinId: 'demo', source: 'eam' }) })).json() as { id: string };
     await fetch(`${base}/api/procedures/${created.id}/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'identity' }) });
-    const sentAt = new Map<number, number>();
-    const displays = await Promise.all(Array.from({ length: displaysPer }, () => open(`ws://127.0.0.1:${host.port}/ws/display?procedure=${created.id}`, (data) => {
-      const m = decodeDisplayFrame(data);
-      if (m.type !== 'guidance') return;
-      guidance++;
-      const t = sentAt.get(m.seq);
-      if (t !== undefined) latencies.push(performance.now() - t);
-    })));
-    const feed = await open(`ws://127.0.0.1:${host.port}/ws/feed?procedure=${created.id}`);
-    channels.push({ feed, displays, sentAt });
+    for (let d = 0; d < displaysPer; d++) urls.push([p, `ws://127.0.0.1:${host.port}/ws/display?procedure=${created.id}`]);
+    channels.push({ feed: await open(`ws://127.0.0.1:${host.port}/ws/feed?procedure=${created.id}`), sentAt: new Map() });
   }
+  await clients.open(urls, false);
   host.mark();
-  await drive(channels, latencies, staggered);
+  await drive(channels, staggered);
   const usage = await host.usage();
+  const { times, guidance } = await clients.collect();
   const metrics = await (await fetch(`${base}/metrics`)).text();
   serverSide = `${histogramP99(metrics, 'twinguide_display_latency_seconds')} (pipeline alone: p50 ${histogramP99(metrics, 'twinguide_pipeline_latency_seconds', 0.5)}, p99 ${histogramP99(metrics, 'twinguide_pipeline_latency_seconds')})`;
-  for (const c of channels) for (const ws of [c.feed, ...c.displays]) ws.close();
+  clients.close();
+  for (const c of channels) c.feed.close();
   await host.stop();
-  return { latencies, usage, guidancePerDisplay: guidance / (procedures * displaysPer) };
+  return { latencies: latenciesOf(channels, times), usage, guidancePerDisplay: guidance / (procedures * displaysPer) };
 }
 
 /** The bucket bound under which a fraction q of a Prometheus histogram's observations fall. */
@@ -147,7 +172,7 @@ const throttled = await twinguideRun(1, 4, 60);
 console.log(`  twinguide, default 60 Hz cap     ${fmt(throttled.latencies)} — includes latest-wins holds of up to 16.7 ms; ${throttled.guidancePerDisplay.toFixed(0)} guidance frames per display`);
 
 for (const staggered of [false, true]) {
-  console.log(`\nscale: 16 procedures × ${RATE_HZ} Hz × 8 displays (display cap 120 Hz; the clients share the 2 cores), ${staggered ? 'feeds staggered over the period (independent device clocks)' : 'feeds phase-locked (all 16 samples in the same instant: worst case)'}`);
+  console.log(`\nscale: 16 procedures × ${RATE_HZ} Hz × 8 displays (display cap 120 Hz; display clients in 2 processes, feeder, clients and server on the same 2 cores), ${staggered ? 'feeds staggered over the period (independent device clocks)' : 'feeds phase-locked (all 16 samples in the same instant: worst case)'}`);
   const scale = await twinguideRun(16, 8, 120, staggered);
   const cpu = (scale.usage.cpuMs / scale.usage.wallMs) * 100;
   console.log(`  latency ${fmt(scale.latencies)}`);
