@@ -4,8 +4,9 @@
 // The server runs in a child process, the display clients in one or two more (so that decoding
 // 128 displays' frames does not queue behind the feeder: that would be the load generator's latency,
 // not the server's); send and receive times are epoch-based (timeOrigin + now), comparable across
-// the processes. The first 3 s warm up and are not measured. Figures are printed, never asserted.
-//   npm run bench:server [-- --seconds 10]
+// the processes. The first 15 s (--warm-up S) warm up and are not measured: with 3 s, JIT tier-ups
+// and deopts still cost a few ms here and there. Figures are printed, never asserted.
+//   npm run bench:server [-- --seconds 10] [--warm-up 15]
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,12 +19,15 @@ import type { ClientsReply, ClientsRequest } from './support/display-clients.ts'
 import type { HostReady, HostUsage } from './support/server-host.ts';
 
 const secondsArg = process.argv.indexOf('--seconds');
+const warmArg = process.argv.indexOf('--warm-up');
+/** Seconds of feed before measuring, on every server alike: the JIT settles (a server runs for days). */
+const WARM_UP_S = warmArg > 0 ? Number(process.argv[warmArg + 1]) : 15;
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 10;
 const RATE_HZ = 100;
 
 const twin = await loadTwinFile(fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url)));
 const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-const samples: FeedSample[] = [...simulateDevice(twin, scenarioPlan(twin, 'loop'), defaultDeviceOptions('eam', { twinToSource: identity, durationS: SECONDS + 5 }))]
+const samples: FeedSample[] = [...simulateDevice(twin, scenarioPlan(twin, 'loop'), defaultDeviceOptions('eam', { twinToSource: identity, durationS: SECONDS + WARM_UP_S + 2 }))]
   .map((s) => s.sample)
   .sort((a, b) => a.seq - b.seq); // in order, as over one WebSocket; the 2 % dropouts stay as seq gaps
 
@@ -84,7 +88,7 @@ function latenciesOf(channels: Channel[], times: number[]): number[] {
  * (the worst case: every procedure's burst lands at once). Staggered: each feed offset by its share
  * of the period, as independent devices with their own clocks are.
  */
-const WARM_UP_SAMPLES = 3 * RATE_HZ;
+const WARM_UP_SAMPLES = WARM_UP_S * RATE_HZ;
 
 async function drive(channels: Channel[], staggered = false): Promise<void> {
   const periodMs = 1000 / RATE_HZ;
