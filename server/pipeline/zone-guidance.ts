@@ -229,7 +229,7 @@ export class ZoneGuide {
   /** The distance in the text: whole mm, changing only by at least the text hysteresis. */
   private shown(route: ZoneRoute): number {
     const key = `${route.zone.id}/${route.instruction}`;
-    const d = route.instruction === 'switch-branch' ? route.distanceMm : route.distanceMm;
+    const d = route.distanceMm;
     if (key !== this.shownKey || Math.abs(d - this.shownMm) >= this.o.textHysteresisMm) {
       this.shownKey = key;
       this.shownMm = Math.max(1, Math.round(d));

@@ -18,7 +18,8 @@ export async function displayPage(app: FastifyInstance): Promise<void> {
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(display));
   app.get('/replay', async (_request, reply) => reply.type('text/html; charset=utf-8').send(replay));
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
-  app.get('/vendor/gpu-browser.min.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send(readFileSync(gpuJs)));
+  let gpuJsSource: Buffer | null = null; // read on first request (most displays never ask for it)
+  app.get('/vendor/gpu-browser.min.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=3600').send((gpuJsSource ??= readFileSync(gpuJs))));
   const dist = join(CLIENT, 'dist');
   if (!existsSync(dist)) {
     app.log.warn('client/dist is missing: `npm run build:client` builds it (`twinguide serve` does so itself)');

@@ -5,6 +5,15 @@ import { McapStreamReader, type McapTypes } from '@mcap/core';
 
 export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages' } as const;
 
+/** The /meta message: what the recording is of. */
+export interface RecordingMeta {
+  procedureId: string;
+  twinId: string;
+  source: string;
+  startedAt: string;
+  twinguideVersion: string;
+}
+
 export interface RecordedMessage {
   topic: string;
   logTimeNs: bigint;

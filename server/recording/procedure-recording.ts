@@ -8,20 +8,13 @@ import { TwinguideError, type DisplayMessage } from '../../protocol/index.ts';
 import { DISPLAY_MESSAGES, FEED_MESSAGES } from '../../protocol/messages.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { readRecordingFile } from './mcap-file-reader.ts';
-import { TOPICS } from './mcap-records.ts';
+import { TOPICS, type RecordingMeta } from './mcap-records.ts';
 
-export { TOPICS };
+export { TOPICS, type RecordingMeta };
 import { McapFileWriter, type ChannelSpec } from './mcap-file-writer.ts';
 
 export const RECORDING_PROFILE = 'twinguide.recording/1';
 
-export interface RecordingMeta {
-  procedureId: string;
-  twinId: string;
-  source: string;
-  startedAt: string;
-  twinguideVersion: string;
-}
 
 
 const CHANNELS: ChannelSpec[] = [

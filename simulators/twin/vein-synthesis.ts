@@ -133,6 +133,7 @@ function buildPath(projector: EpicardialProjector, spec: PathSpec, spacing: numb
   const radii: number[] = [];
   const angles: number[] = [];
   let j = 0;
+  let jumpEnds = null as { j: number; a: Vec; b: Vec } | null;
   for (let k = 0; k < count; k++) {
     const s = (total * k) / (count - 1);
     while (j < lengths.length - 2 && lengths[j + 1]! < s) j++;
@@ -146,9 +147,9 @@ function buildPath(projector: EpicardialProjector, spec: PathSpec, spacing: numb
     // sides, smoothed below), as a vein follows the groove.
     const jump = span > JUMP_SPANS * spacing;
     if (jump) {
-      const a = projector.project(...spec.at(us[j]!));
-      const b = projector.project(...spec.at(us[j + 1]!));
-      surface.push(projector.nearest(add(scale(a.point, 1 - f), scale(b.point, f))));
+      // Both sides of this jump, projected once for all the nodes that fall in it.
+      if (jumpEnds?.j !== j) jumpEnds = { j, a: projector.project(...spec.at(us[j]!)).point, b: projector.project(...spec.at(us[j + 1]!)).point };
+      surface.push(projector.nearest(add(scale(jumpEnds.a, 1 - f), scale(jumpEnds.b, f))));
     } else surface.push(projector.project(h, phi));
     bridged.push(jump);
     radii.push(spec.radius(total > 0 ? s / total : 0));

@@ -66,13 +66,14 @@ export class GuidanceView {
       s.guidance = m.guidance;
       s.feed = m.feed.state;
       s.rateHz = m.feed.rateHz;
+      const zonesChanged = m.zones !== this.zones;
       this.zones = m.zones;
       this.transform = m.registration.transform;
       if (!this.userChoseView) this.markView(m.source === 'fluoro' ? 'follow' : 'lao30');
       this.scene.clearTrail();
       // The panel guides without the scene: a twin that cannot be drawn is said, not thrown.
       if (m.twinId !== s.twinId) this.loadTwin(m.twinId).catch((e: unknown) => this.twinUnavailable(m.twinId, e));
-      else this.scene.setZones(this.zones);
+      else if (zonesChanged) this.scene.setZones(this.zones);
       s.twinId = m.twinId;
     } else if (m.type === 'guidance') {
       s.guidance = m;

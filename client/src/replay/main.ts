@@ -3,7 +3,7 @@
 // fed from the recorded display messages at their recorded times.
 
 import '../styles/display.css';
-import type { DisplayMessage, Snapshot, TargetZoneInfo } from '../../../protocol/messages.ts';
+import type { Snapshot, TargetZoneInfo } from '../../../protocol/messages.ts';
 import { GuidanceView } from '../display/guidance-view.ts';
 import { mountLayout } from '../display/layout.ts';
 import { indexAt, readTimeline, type RecordingTimeline } from './recording-timeline.ts';
@@ -107,16 +107,12 @@ function seek(atMs: number): void {
   // Redraw a short trail: the guidance of the last ~1.5 s.
   for (let i = Math.max(0, upto - 400); i <= upto; i++) {
     const m = timeline.messages[i]!;
-    if (m.message.type === 'guidance' && m.atMs >= nowMs - 1500) applyMessage(m.message);
+    if (m.message.type === 'guidance' && m.atMs >= nowMs - 1500) view.apply(m.message);
   }
-  if (lastStatus > lastGuidance && lastStatus >= 0) applyMessage(timeline.messages[lastStatus]!.message);
+  if (lastStatus > lastGuidance && lastStatus >= 0) view.apply(timeline.messages[lastStatus]!.message);
   applied = upto;
   followView();
   showClock();
-}
-
-function applyMessage(m: DisplayMessage): void {
-  view!.apply(m);
 }
 
 function followView(): void {
@@ -133,12 +129,12 @@ function showClock(): void {
 }
 
 function frame(now: number): void {
-  if (!playing || !timeline) return;
+  if (!playing || !timeline || !view) return;
   const speed = Number(speedPicker.value);
   nowMs = Math.min(timeline.durationMs, nowMs + (now - lastFrame) * speed);
   lastFrame = now;
   const upto = indexAt(timeline.messages, nowMs);
-  for (let i = applied + 1; i <= upto; i++) applyMessage(timeline.messages[i]!.message);
+  for (let i = applied + 1; i <= upto; i++) view.apply(timeline.messages[i]!.message);
   applied = upto;
   followView();
   showClock();

@@ -3,14 +3,7 @@
 // reader, which also recovers a recording a crash cut short (no summary section).
 
 import type { DisplayMessage, FluoroSample } from '../../../protocol/messages.ts';
-import { streamMessages, TOPICS } from '../../../server/recording/mcap-records.ts';
-
-export interface RecordingMetaView {
-  procedureId: string;
-  twinId: string;
-  source: string;
-  startedAt: string;
-}
+import { streamMessages, TOPICS, type RecordingMeta } from '../../../server/recording/mcap-records.ts';
 
 export interface TimedMessage {
   /** ms since the first recorded message. */
@@ -25,7 +18,7 @@ export interface TimedView {
 }
 
 export interface RecordingTimeline {
-  meta: RecordingMetaView;
+  meta: RecordingMeta;
   messages: TimedMessage[];
   /** When the guidance first said `in` after not saying it. */
   zoneEntriesMs: number[];
@@ -40,13 +33,13 @@ export interface RecordingTimeline {
 
 export function readTimeline(bytes: Uint8Array): RecordingTimeline {
   const decoder = new TextDecoder();
-  let meta: RecordingMetaView | null = null;
+  let meta: RecordingMeta | null = null;
   const outputs: { n: number; logTimeNs: bigint; message: DisplayMessage }[] = [];
   const views: { logTimeNs: bigint; alpha: number; beta: number }[] = [];
   let transform: number[] | null = null;
   const { messages: records, complete } = streamMessages(bytes);
   for (const record of records) {
-    if (record.topic === TOPICS.meta) meta = JSON.parse(decoder.decode(record.data)) as RecordingMetaView;
+    if (record.topic === TOPICS.meta) meta = JSON.parse(decoder.decode(record.data)) as RecordingMeta;
     else if (record.topic === TOPICS.output) {
       const v = JSON.parse(decoder.decode(record.data)) as { n: number; message: DisplayMessage };
       outputs.push({ n: v.n, logTimeNs: record.logTimeNs, message: v.message });
