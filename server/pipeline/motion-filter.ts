@@ -9,6 +9,12 @@
 // The twin's geometry is the heart at a reference phase, not at its mean: the tip where the twin
 // has it is m + H(φ_ref), with φ_ref the extreme of H along a reference direction (toward the base
 // for end-diastole, cranial for end-expiration), as ECG and respiratory gating would pick it.
+// Once the tracker knows where on the vein tree the lead is (away from junctions, where it could be
+// in either vein), the filter is told the vessel there: the catheter's acceleration is mostly along
+// it, and across it the lead sits on the centreline, so a measurement's offset across the vessel is
+// the heart's motion. Without that the catheter's own turns and changes of speed, which are as slow
+// as a breath, leak into the motion estimate. The dimensions are then coupled, so the covariance is
+// kept whole.
 // All time comes from the samples.
 
 import { COS, COS2, MotionSpectrum, PHASES, SIN, SIN2 } from './motion-spectrum.ts';
@@ -18,13 +24,24 @@ export interface MotionFilterOptions {
   noise: number;
   /** Catheter acceleration spectral density (units²/s³): how quickly the physician changes speed. */
   accelerationDensity: number;
-  /** Drift of the motion amplitudes (units²/s). */
+  /** Drift of the cardiac motion amplitudes (units²/s): they change as the catheter moves along the heart. */
   amplitudeDrift: number;
+  /**
+   * Drift of the respiratory amplitudes (units²/s). Breathing moves the whole heart nearly as one
+   * body, so these barely change with the catheter's place.
+   */
+  respiratoryDrift: number;
+  /** With a vessel direction known: the share of the acceleration density allowed across the vessel. */
+  acrossVesselShare: number;
+  /** How far the lead (at the reference phase) may sit from the centreline, in measurement units (1 SD). */
+  centrelineSlack: number;
   /** Frequencies assumed before the signal has shown its own (Hz). */
   cardiacHz: number;
   respiratoryHz: number;
   /** Window (s) over which the frequencies are estimated, and how often. */
   spectrumWindowS: number;
+  /** The respiratory band's window (s): longer, for its resolution (bounded by the history's capacity). */
+  respiratoryWindowS: number;
   spectrumEveryS: number;
   /** A gap longer than this (s) loosens the filter's grip on position and velocity. */
   gapS: number;
@@ -43,30 +60,45 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   // Tuned on simulated dwell-and-advance runs (bench/accuracy): a freer catheter state starts
   // explaining the respiratory sinusoid, a stiffer one lags when the physician starts or stops.
   accelerationDensity: 10,
-  amplitudeDrift: 0.5,
+  amplitudeDrift: 0.2,
+  respiratoryDrift: 0.005,
+  acrossVesselShare: 0.05,
+  centrelineSlack: 1.5,
   cardiacHz: 1.1,
   respiratoryHz: 0.25,
   spectrumWindowS: 8,
+  respiratoryWindowS: 20,
   spectrumEveryS: 1,
   gapS: 0.5,
   estimateFrequencies: true,
   output: 'deharmonised',
 };
 
-const N = 8; // state: position, velocity, a_c1, b_c1, a_c2, b_c2, a_r, b_r
+const N = 8; // state per dimension: position, velocity, a_c1, b_c1, a_c2, b_c2, a_r, b_r
 
+/**
+ * The vessel at the lead, from the tracker, in measurement units: a point of the centreline (at the
+ * reference phase), the direction along it, and up to two directions across it.
+ */
+export interface VesselConstraint {
+  point: ArrayLike<number>;
+  along: ArrayLike<number>;
+  across: readonly ArrayLike<number>[];
+}
 
 export class MotionFilter {
   readonly dims: number;
   private readonly o: MotionFilterOptions;
-  /** State per dimension, row-major [dims × N]. */
+  private readonly n: number;
+  /** State, row-major [dims × N]: dimension a's block starts at a·N. */
   private readonly x: Float64Array;
-  /** Shared covariance (the measurement model is the same for every dimension). */
-  private readonly P = new Float64Array(N * N);
-  private readonly tmp = new Float64Array(N * N);
-  private readonly h = new Float64Array(N);
-  private readonly k = new Float64Array(N);
-  private readonly ph = new Float64Array(N);
+  /** Full covariance (n × n, n = dims·N): the vessel constraint couples the dimensions. */
+  private readonly P: Float64Array;
+  private readonly h: Float64Array;
+  private readonly ph: Float64Array;
+  private readonly basisNow = new Float64Array(N);
+  private readonly basisRef = new Float64Array(N);
+  private readonly motionAt = new Float64Array(3);
   private readonly residual = new Float64Array(3);
   private initialised = false;
   private lastT = 0;
@@ -75,11 +107,16 @@ export class MotionFilter {
   private readonly spectrum: MotionSpectrum;
   private previousT = 0;
   private initialisedAt = Number.NaN;
+  private along: ArrayLike<number> | null = null;
 
   constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
     this.dims = dims;
     this.o = { ...DEFAULT_MOTION_OPTIONS, ...options };
-    this.x = new Float64Array(dims * N);
+    this.n = dims * N;
+    this.x = new Float64Array(this.n);
+    this.P = new Float64Array(this.n * this.n);
+    this.h = new Float64Array(this.n);
+    this.ph = new Float64Array(this.n);
     this.spectrum = new MotionSpectrum(dims, this.o, capacity);
   }
 
@@ -91,16 +128,23 @@ export class MotionFilter {
     return this.spectrum.respiratoryHz;
   }
 
-  /** Feed one measurement at time t; `out` receives the motion-compensated position. */
-  update(t: number, y: ArrayLike<number>, out: Float64Array | number[]): void {
+  /**
+   * Feed one measurement at time t; `out` receives the motion-compensated position. `vessel`, when
+   * the tracker knows it, is the vessel at the lead's last place on the tree.
+   */
+  update(t: number, y: ArrayLike<number>, out: Float64Array | number[], vessel: VesselConstraint | null = null): void {
     const d = this.dims;
+    this.along = vessel ? vessel.along : null;
     if (!this.initialised) {
+      this.x.fill(0);
       for (let a = 0; a < d; a++) this.x[a * N] = y[a]!;
       this.P.fill(0);
-      const s2 = this.o.noise ** 2;
-      this.P[0] = s2;
-      this.P[1 * N + 1] = 100;
-      for (let i = 2; i < N; i++) this.P[i * N + i] = 25;
+      for (let a = 0; a < d; a++) {
+        const b = a * N;
+        this.P[b * this.n + b] = this.o.noise ** 2;
+        this.P[(b + 1) * this.n + b + 1] = 100;
+        for (let i = 2; i < N; i++) this.P[(b + i) * this.n + b + i] = 25;
+      }
       this.lastT = t;
       this.initialised = true;
       this.initialisedAt = t;
@@ -114,40 +158,84 @@ export class MotionFilter {
     this.previousT = t;
     this.initialisedAt = Number.NaN;
     if (this.o.estimateFrequencies) this.spectrum.step(t, dt);
-    // Measurement row for this instant.
-    const h = this.h;
-    h[0] = 1; h[1] = 0;
-    h[2] = Math.sin(this.phaseC); h[3] = Math.cos(this.phaseC);
-    h[4] = Math.sin(2 * this.phaseC); h[5] = Math.cos(2 * this.phaseC);
-    h[6] = Math.sin(this.phaseR); h[7] = Math.cos(this.phaseR);
-    const P = this.P;
-    let s = this.o.noise ** 2;
-    for (let i = 0; i < N; i++) {
-      let acc = 0;
-      for (let j = 0; j < N; j++) acc += P[i * N + j]! * h[j]!;
-      this.ph[i] = acc;
-      s += h[i]! * acc;
-    }
-    for (let i = 0; i < N; i++) this.k[i] = this.ph[i]! / s;
+    // The motion basis now.
+    const bn = this.basisNow;
+    bn[2] = Math.sin(this.phaseC); bn[3] = Math.cos(this.phaseC);
+    bn[4] = Math.sin(2 * this.phaseC); bn[5] = Math.cos(2 * this.phaseC);
+    bn[6] = Math.sin(this.phaseR); bn[7] = Math.cos(this.phaseR);
+    const r = this.o.noise ** 2;
     for (let a = 0; a < d; a++) {
-      let pred = 0;
-      for (let j = 0; j < N; j++) pred += h[j]! * this.x[a * N + j]!;
-      const innovation = y[a]! - pred;
-      for (let i = 0; i < N; i++) this.x[a * N + i]! += this.k[i]! * innovation;
+      // y_a = position_a + Σ basis_j · coefficient_{a,j}
+      const h = this.h;
+      h.fill(0);
+      const b = a * N;
+      h[b] = 1;
+      for (let j = 2; j < N; j++) h[b + j] = bn[j]!;
+      this.correct(y[a]!, r);
     }
-    // P = (I − k hᵀ) P = P − k (P h)ᵀ (P symmetric)
-    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) P[i * N + j]! -= this.k[i]! * this.ph[j]!;
-    // The spectrum is taken of what the catheter's own movement does not explain: y − m.
-    for (let a = 0; a < d; a++) this.residual[a] = y[a]! - this.x[a * N]!;
+    if (vessel) {
+      // Across the vessel, the lead at the reference phase (position + H(φ_ref)) is on the centreline.
+      this.referenceBasis(this.basisRef);
+      const br = this.basisRef;
+      const slack = this.o.centrelineSlack ** 2;
+      for (const normal of vessel.across) {
+        const h = this.h;
+        let z = 0;
+        for (let a = 0; a < d; a++) {
+          const b = a * N, w = normal[a]!;
+          h[b] = w;
+          h[b + 1] = 0;
+          for (let j = 2; j < N; j++) h[b + j] = w * br[j]!;
+          z += w * vessel.point[a]!;
+        }
+        this.correct(z, slack);
+      }
+    }
+    // The spectrum is taken of what the catheter's own movement does not explain. With the vessel
+    // known that is the measurement's offset across it, which owes nothing to this filter's own
+    // motion model (y − m would echo the model's frequencies back to the spectrum); otherwise y − m.
+    if (vessel) {
+      let along = 0;
+      for (let a = 0; a < d; a++) along += vessel.along[a]! * (y[a]! - vessel.point[a]!);
+      for (let a = 0; a < d; a++) this.residual[a] = y[a]! - vessel.point[a]! - along * vessel.along[a]!;
+    } else for (let a = 0; a < d; a++) this.residual[a] = y[a]! - this.x[a * N]!;
     this.spectrum.remember(t, this.residual);
     this.atReference(out);
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
       for (let a = 0; a < d; a++) {
         let motionNow = 0;
-        for (let j = 2; j < N; j++) motionNow += h[j]! * this.x[a * N + j]!;
+        for (let j = 2; j < N; j++) motionNow += bn[j]! * this.x[a * N + j]!;
         out[a] = out[a]! - this.x[a * N]! + (y[a]! - motionNow);
       }
+    }
+  }
+
+  /** One scalar measurement z = h·x with variance r (h in this.h). */
+  private correct(z: number, r: number): void {
+    const n = this.n, P = this.P, h = this.h, ph = this.ph, x = this.x;
+    let s = r, pred = 0;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      const row = i * n;
+      for (let j = 0; j < n; j++) {
+        const hj = h[j]!;
+        if (hj !== 0) acc += P[row + j]! * hj;
+      }
+      ph[i] = acc;
+      if (h[i] !== 0) {
+        s += h[i]! * acc;
+        pred += h[i]! * x[i]!;
+      }
+    }
+    const innovation = z - pred;
+    for (let i = 0; i < n; i++) x[i]! += (ph[i]! / s) * innovation;
+    // P = P − (P h)(P h)ᵀ / s (P symmetric)
+    for (let i = 0; i < n; i++) {
+      const ki = ph[i]! / s;
+      if (ki === 0) continue;
+      const row = i * n;
+      for (let j = 0; j < n; j++) P[row + j]! -= ki * ph[j]!;
     }
   }
 
@@ -167,62 +255,89 @@ export class MotionFilter {
     return Math.sqrt(sum);
   }
 
-  /** m + H(φ_ref): the catheter where the twin's (reference-phase) geometry has it. */
-  private atReference(out: Float64Array | number[]): void {
+  /**
+   * The basis at the reference phases, written into out[2..7] (zero where there is no reference):
+   * H(φ_ref) = Σ out_j · coefficient_j.
+   */
+  private referenceBasis(out: Float64Array): void {
     const d = this.dims, x = this.x;
-    for (let a = 0; a < d; a++) out[a] = x[a * N]!;
+    out.fill(0);
     const dirC = this.cardiacReference, dirR = this.respiratoryReference;
     if (dirC) {
       // Cardiac: the phase where the waveform reaches furthest along the reference direction.
-      let bestS = 0, bestC = 1, bestV = -Infinity;
+      let best = 0, bestV = -Infinity;
       for (let k = 0; k < PHASES; k++) {
         const sn = SIN[k]!, cs = COS[k]!, s2 = SIN2[k]!, c2 = COS2[k]!;
         let v = 0;
         for (let a = 0; a < d; a++) v += dirC[a]! * (x[a * N + 2]! * sn + x[a * N + 3]! * cs + x[a * N + 4]! * s2 + x[a * N + 5]! * c2);
-        if (v > bestV) { bestV = v; bestS = k; bestC = k; }
+        if (v > bestV) { bestV = v; best = k; }
       }
-      const sn = SIN[bestS]!, cs = COS[bestC]!, s2 = SIN2[bestS]!, c2 = COS2[bestC]!;
-      for (let a = 0; a < d; a++) out[a]! += x[a * N + 2]! * sn + x[a * N + 3]! * cs + x[a * N + 4]! * s2 + x[a * N + 5]! * c2;
+      out[2] = SIN[best]!; out[3] = COS[best]!; out[4] = SIN2[best]!; out[5] = COS2[best]!;
     }
     if (dirR) {
       // Respiratory (one harmonic): the extreme along the direction is amplitude-weighted, in closed form.
       let ua = 0, ub = 0;
       for (let a = 0; a < d; a++) { ua += dirR[a]! * x[a * N + 6]!; ub += dirR[a]! * x[a * N + 7]!; }
       const norm = Math.hypot(ua, ub);
-      if (norm > 0) {
-        const sn = ua / norm, cs = ub / norm;
-        for (let a = 0; a < d; a++) out[a]! += x[a * N + 6]! * sn + x[a * N + 7]! * cs;
-      }
+      if (norm > 0) { out[6] = ua / norm; out[7] = ub / norm; }
+    }
+  }
+
+  /** m + H(φ_ref): the catheter where the twin's (reference-phase) geometry has it. */
+  private atReference(out: Float64Array | number[]): void {
+    const br = this.basisRef;
+    this.referenceBasis(br);
+    for (let a = 0; a < this.dims; a++) {
+      let v = this.x[a * N]!;
+      for (let j = 2; j < N; j++) v += br[j]! * this.x[a * N + j]!;
+      out[a] = v;
     }
   }
 
   /** Time update over dt: position += velocity·dt, phases advance, noise added. */
   private predict(dt: number): void {
-    const P = this.P;
+    const P = this.P, n = this.n, d = this.dims, x = this.x;
     const gap = dt > this.o.gapS;
+    const along = this.along;
     if (dt > 0) {
-      // Catheter position/velocity: F = [[1, dt], [0, 1]] on the first two states.
-      for (let a = 0; a < this.dims; a++) this.x[a * N]! += dt * this.x[a * N + 1]!;
-      const t = this.tmp;
-      t.set(P);
-      for (let j = 0; j < N; j++) t[j] = P[j]! + dt * P[N + j]!; // row 0 of F·P
-      for (let i = 0; i < N; i++) {
-        P[i * N] = t[i * N]! + dt * t[i * N + 1]!; // column 0 of (F·P)·Fᵀ
-        for (let j = 1; j < N; j++) P[i * N + j] = t[i * N + j]!;
+      for (let a = 0; a < d; a++) x[a * N]! += dt * x[a * N + 1]!;
+      // P ← F P Fᵀ with F = I + dt·(velocity → position): rows, then columns.
+      for (let a = 0; a < d; a++) {
+        const p = a * N * n, v = (a * N + 1) * n;
+        for (let j = 0; j < n; j++) P[p + j]! += dt * P[v + j]!;
       }
+      for (let a = 0; a < d; a++) {
+        const p = a * N, v = a * N + 1;
+        for (let i = 0; i < n; i++) P[i * n + p]! += dt * P[i * n + v]!;
+      }
+      // Catheter acceleration: isotropic, or mostly along the vessel once its direction is known.
       const q = this.o.accelerationDensity;
-      P[0]! += (q * dt ** 3) / 3;
-      P[1]! += (q * dt ** 2) / 2;
-      P[N]! += (q * dt ** 2) / 2;
-      P[N + 1]! += q * dt;
-      for (let i = 2; i < N; i++) P[i * N + i]! += this.o.amplitudeDrift * dt;
+      const share = along ? this.o.acrossVesselShare : 1;
+      for (let a = 0; a < d; a++) {
+        for (let c = 0; c < d; c++) {
+          const qac = q * ((a === c ? share : 0) + (along ? (1 - share) * along[a]! * along[c]! : 0));
+          if (qac === 0) continue;
+          const pa = a * N, pc = c * N;
+          P[pa * n + pc]! += (qac * dt ** 3) / 3;
+          P[pa * n + pc + 1]! += (qac * dt ** 2) / 2;
+          P[(pa + 1) * n + pc]! += (qac * dt ** 2) / 2;
+          P[(pa + 1) * n + pc + 1]! += qac * dt;
+        }
+      }
+      for (let a = 0; a < d; a++) {
+        for (let i = 2; i < 6; i++) P[(a * N + i) * n + a * N + i]! += this.o.amplitudeDrift * dt;
+        for (let i = 6; i < N; i++) P[(a * N + i) * n + a * N + i]! += this.o.respiratoryDrift * dt;
+      }
       this.phaseC = (this.phaseC + 2 * Math.PI * this.spectrum.cardiacHz * dt) % (2 * Math.PI);
       this.phaseR = (this.phaseR + 2 * Math.PI * this.spectrum.respiratoryHz * dt) % (2 * Math.PI);
     }
     if (gap) {
       // After a dropout the catheter may have moved: let position and velocity be relearnt.
-      P[0]! += 25;
-      P[N + 1]! += 100;
+      for (let a = 0; a < d; a++) {
+        const p = a * N;
+        P[p * n + p]! += 25;
+        P[(p + 1) * n + p + 1]! += 100;
+      }
     }
   }
 }

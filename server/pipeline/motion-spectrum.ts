@@ -18,7 +18,7 @@ export class MotionSpectrum {
   private historyCount = 0;
   private nextSpectrumT = -Infinity;
 
-  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'spectrumEveryS'>, capacity = 2048) {
+  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'respiratoryWindowS' | 'spectrumEveryS'>, capacity = 2048) {
     this.cardiacHz = o.cardiacHz;
     this.respiratoryHz = o.respiratoryHz;
     this.historyT = new Float64Array(capacity);
@@ -32,7 +32,7 @@ export class MotionSpectrum {
     for (let a = 0; a < this.dims; a++) this.historyY[at * this.dims + a] = y[a]!;
     if (this.historyCount < cap) this.historyCount++;
     else this.historyStart = (this.historyStart + 1) % cap;
-    while (this.historyCount > 0 && t - this.historyT[this.historyStart]! > this.o.spectrumWindowS) {
+    while (this.historyCount > 0 && t - this.historyT[this.historyStart]! > this.o.respiratoryWindowS) {
       this.historyStart = (this.historyStart + 1) % cap;
       this.historyCount--;
     }
@@ -46,6 +46,11 @@ export class MotionSpectrum {
   private readonly snapDT = new Float64Array(SNAPSHOT);
   private readonly snapDY = new Float64Array(SNAPSHOT * 3);
   private snapDN = 0;
+  private readonly respT = new Float64Array(SNAPSHOT);
+  private readonly respY = new Float64Array(SNAPSHOT * 3);
+  private respN = 0;
+  private respSpan = 0;
+  private farCardiacHz = Number.NaN;
   private snapN = 0;
   private snapSpan = 0;
   private readonly binPower = new Float64Array(BINS.length);
@@ -71,7 +76,7 @@ export class MotionSpectrum {
     for (let b = this.binNext; b < end; b++) {
       const w0 = 2 * Math.PI * BINS[b]!;
       const cardiac = b <= CARDIAC_LAST;
-      const ts = cardiac ? this.snapDT : this.snapT, ys = cardiac ? this.snapDY : this.snapY, n = cardiac ? this.snapDN : this.snapN;
+      const ts = cardiac ? this.snapDT : this.respT, ys = cardiac ? this.snapDY : this.respY, n = cardiac ? this.snapDN : this.respN;
       let total = 0;
       for (let a = 0; a < d; a++) {
         let re = 0, im = 0;
@@ -89,50 +94,93 @@ export class MotionSpectrum {
     if (end < BINS.length) return;
     this.binNext = -1;
     if (this.snapSpan >= 3) {
-      // Heart rate changes gradually: after the first estimate, only a nearby clear peak is taken.
+      // Heart rate changes gradually: after the first estimate, a nearby clear peak is taken at
+      // once; a far one only when two rounds in a row agree on it (the first lock can be wrong:
+      // before the rate is known the residual carries the model's own harmonics).
       const fc = peak(this.binPower, CARDIAC_FIRST, CARDIAC_LAST, this.cardiacFound ? 5 : 3);
       if (fc !== null && (!this.cardiacFound || Math.abs(fc - this.cardiacHz) <= 0.25 * this.cardiacHz)) {
         this.cardiacHz = fc;
         this.cardiacFound = true;
+        this.farCardiacHz = Number.NaN;
+      } else if (fc !== null) {
+        if (Math.abs(fc - this.farCardiacHz) <= 0.05 * fc) {
+          this.cardiacHz = fc;
+          this.farCardiacHz = Number.NaN;
+        } else this.farCardiacHz = fc;
       }
     }
-    if (this.snapSpan >= 6) {
+    if (this.respSpan >= 6) {
       const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 3);
       if (fr !== null) this.respiratoryHz = fr;
     }
   }
 
+  /**
+   * Breathing is slow: its band is read over the whole history (a longer window than the heart's,
+   * for the resolution), from block means (each averages a stretch of samples, so the heart's
+   * faster motion does not fold into the respiratory band), linearly detrended.
+   */
+  private respiratorySnapshot(now: number): void {
+    const n = this.historyCount, cap = this.historyT.length, d = this.dims;
+    const block = Math.max(1, Math.ceil(n / SNAPSHOT));
+    const first = this.historyT[this.historyStart]!;
+    let m = 0;
+    for (let i = 0; i < n && m < SNAPSHOT; i += block, m++) {
+      const end = Math.min(n, i + block);
+      let t = 0;
+      for (let a = 0; a < d; a++) this.respY[m * d + a] = 0;
+      for (let j = i; j < end; j++) {
+        const k = (this.historyStart + j) % cap;
+        t += this.historyT[k]!;
+        for (let a = 0; a < d; a++) this.respY[m * d + a]! += this.historyY[k * d + a]!;
+      }
+      this.respT[m] = t / (end - i) - first;
+      for (let a = 0; a < d; a++) this.respY[m * d + a]! /= end - i;
+    }
+    this.respN = m;
+    this.respSpan = now - first;
+    detrend(this.respT, this.respY, m, d);
+  }
+
   private snapshot(now: number): void {
-    const n = this.historyCount;
+    this.respiratorySnapshot(now);
+    // The heart's band: the last spectrumWindowS only (the rate drifts).
+    let n = this.historyCount;
+    while (n > 16 && now - this.historyT[(this.historyStart + this.historyCount - n) % this.historyT.length]! > this.o.spectrumWindowS) n--;
+    const offset = this.historyCount - n;
     const cap = this.historyT.length;
     const d = this.dims;
     const stride = Math.max(1, Math.ceil(n / SNAPSHOT));
-    const first = this.historyT[this.historyStart]!;
+    const first = this.historyT[(this.historyStart + offset) % cap]!;
     let m = 0;
     for (let i = 0; i < n && m < SNAPSHOT; i += stride, m++) {
-      const k = (this.historyStart + i) % cap;
+      const k = (this.historyStart + offset + i) % cap;
       this.snapT[m] = this.historyT[k]! - first;
       for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyY[k * d + a]!;
     }
     this.snapN = m;
     this.snapSpan = now - first;
-    // Linear detrend per dimension.
-    let st = 0, stt = 0;
-    for (let i = 0; i < m; i++) { st += this.snapT[i]!; stt += this.snapT[i]! ** 2; }
-    const den = m * stt - st * st;
-    for (let a = 0; a < d; a++) {
-      let sy = 0, sty = 0;
-      for (let i = 0; i < m; i++) { sy += this.snapY[i * d + a]!; sty += this.snapT[i]! * this.snapY[i * d + a]!; }
-      const slope = den > 0 ? (m * sty - st * sy) / den : 0;
-      const icpt = (sy - slope * st) / m;
-      for (let i = 0; i < m; i++) this.snapY[i * d + a]! -= icpt + slope * this.snapT[i]!;
-    }
+    detrend(this.snapT, this.snapY, m, d);
     for (let i = 0; i < m - 1; i++) {
       const dt = Math.max(1e-6, this.snapT[i + 1]! - this.snapT[i]!);
       this.snapDT[i] = (this.snapT[i]! + this.snapT[i + 1]!) / 2;
       for (let a = 0; a < d; a++) this.snapDY[i * d + a] = (this.snapY[(i + 1) * d + a]! - this.snapY[i * d + a]!) / dt;
     }
     this.snapDN = Math.max(0, m - 1);
+  }
+}
+
+/** Linear detrend per dimension, in place. */
+function detrend(ts: Float64Array, ys: Float64Array, m: number, d: number): void {
+  let st = 0, stt = 0;
+  for (let i = 0; i < m; i++) { st += ts[i]!; stt += ts[i]! ** 2; }
+  const den = m * stt - st * st;
+  for (let a = 0; a < d; a++) {
+    let sy = 0, sty = 0;
+    for (let i = 0; i < m; i++) { sy += ys[i * d + a]!; sty += ts[i]! * ys[i * d + a]!; }
+    const slope = den > 0 ? (m * sty - st * sy) / den : 0;
+    const icpt = (sy - slope * st) / m;
+    for (let i = 0; i < m; i++) ys[i * d + a]! -= icpt + slope * ts[i]!;
   }
 }
 

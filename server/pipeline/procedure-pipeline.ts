@@ -4,7 +4,7 @@
 // Pure: no sockets, no clocks; the same inputs give the same messages, byte for byte, whether they
 // come from a live feed, a recording or a test.
 
-import { filter, map, type Observable } from 'rxjs';
+import { defer, filter, map, type Observable } from 'rxjs';
 import { DEFAULT_LIMITS, type DisplayMessage, type Limits } from '../../protocol/index.ts';
 import type { Twin } from '../twin/twin.ts';
 import { PipelineCounters, type Flow, type PipelineInput } from './flow.ts';
@@ -18,6 +18,7 @@ import { orderSamples } from './stages/order-samples.ts';
 import { trackOnTree } from './stages/track-on-tree.ts';
 import type { TrackerOptions } from './tree-tracker.ts';
 import type { TipTrail } from './tip-trail.ts';
+import { TrackFeedback } from './track-feedback.ts';
 import type { GuidanceOptions } from './zone-guidance.ts';
 
 export interface PipelineOptions {
@@ -37,15 +38,18 @@ export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: 
   const counters = options.counters ?? new PipelineCounters();
   const registration = options.registration ?? NO_REGISTRATION;
   return (input) =>
-    (input as Observable<Flow>).pipe(
+    defer(() => {
+      const feedback = new TrackFeedback(twin); // one per subscription: each run starts afresh
+      return (input as Observable<Flow>).pipe(
       orderSamples(limits, counters),
       trackFeedState(limits),
-      compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail),
+      compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail, feedback),
       localise(counters, registration),
-      trackOnTree(twin, options.tracker),
+      trackOnTree(twin, options.tracker, feedback),
       assessResponse(twin),
       guide(twin, options.procedureId, counters, options.guidance, registration),
       filter((item): item is Extract<Flow, { kind: 'message' }> => item.kind === 'message'),
       map((item) => item.message),
-    );
+      );
+    });
 }

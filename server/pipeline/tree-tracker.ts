@@ -28,12 +28,12 @@ export interface TrackerOptions {
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
-  emissionSigmaMm: 2.5,
+  emissionSigmaMm: 1.5,
   candidateRadiusMm: 10,
   maxCandidates: 16,
   transitionBetaMm: 1.2,
   branchChangePenalty: 1,
-  decisionLagS: 0.15,
+  decisionLagS: 0.05,
   startPriorMm: 40,
 };
 

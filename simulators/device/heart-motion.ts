@@ -16,6 +16,7 @@ export interface MotionSpec {
 
 /** Heart-rate variability: relative frequency swing at 0.05 Hz. */
 const HRV = 0.03;
+const HRV_HZ = 0.05;
 export const DEFAULT_MOTION: MotionSpec = { cardiacHz: 1.1, cardiacMm: 8, respiratoryHz: 0.25, respiratoryMm: 5 };
 
 export class HeartMotion {
@@ -34,8 +35,10 @@ export class HeartMotion {
 
   /** Cardiac phase waveform in [0, 1]: contraction (systole) then relaxation, not a pure sine. */
   private cardiac(t: number): number {
-    const f = this.spec.cardiacHz * (1 + HRV * Math.sin(2 * Math.PI * 0.05 * t));
-    const phase = 2 * Math.PI * f * t;
+    // The phase is the integral of the instantaneous rate f·(1 + HRV·sin ωt). (Multiplying t by the
+    // varying rate instead made the rate itself swing by HRV·ω·t: ±50 % a minute in.)
+    const w = 2 * Math.PI * HRV_HZ;
+    const phase = 2 * Math.PI * this.spec.cardiacHz * (t + (HRV / w) * (1 - Math.cos(w * t)));
     return Math.max(0, Math.min(1, 0.5 - 0.5 * Math.cos(phase) + 0.12 * Math.sin(2 * phase)));
   }
 

@@ -12,26 +12,30 @@ import { stage, type Flow } from '../flow.ts';
 import { MotionFilter, type MotionFilterOptions } from '../motion-filter.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
 import type { TipTrail } from '../tip-trail.ts';
+import type { TrackFeedback } from '../track-feedback.ts';
 
 export interface CompensationOptions {
   eam: Partial<MotionFilterOptions>;
   fluoro: Partial<MotionFilterOptions>;
   /** Off: pass positions through unfiltered (for comparisons). */
   enabled: boolean;
+  /** Anchor the filters to the tracker's place on the tree (see track-feedback.ts). */
+  anchor: boolean;
 }
 
 export const DEFAULT_COMPENSATION: CompensationOptions = {
   eam: { noise: 1 },
   // The same model in pixels: ~1 mm at the isocentre is ~6.7 px on a 0.2 mm detector at 1.33×
   // magnification, so densities scale by ~44.
-  fluoro: { noise: 4, accelerationDensity: 450, amplitudeDrift: 22 },
+  fluoro: { noise: 4, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, centrelineSlack: 10 },
   enabled: true,
+  anchor: true,
 };
 
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
   a.alpha === b.alpha && a.beta === b.beta && a.sid === b.sid && a.sod === b.sod && a.pixelSpacing[0] === b.pixelSpacing[0] && a.pixelSpacing[1] === b.pixelSpacing[1] && a.size[0] === b.size[0] && a.size[1] === b.size[1];
 
-export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail) {
+export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail, feedback?: TrackFeedback) {
   const axes = heartAxes(twin);
   const towardBase: [number, number, number] | null = axes.longAxis ? [-axes.longAxis[0], -axes.longAxis[1], -axes.longAxis[2]] : null;
   return stage<Flow, Flow>((emit) => {
@@ -68,7 +72,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             eam = new MotionFilter(3, options.eam);
             eam.setReferences(towardBase, CRANIAL);
           }
-          eam.update(s.t, p, out3);
+          eam.update(s.t, p, out3, options.anchor ? (feedback?.at(s.t) ?? null) : null);
           if (trail) {
             // Back to the source frame (the trail refines the registration itself).
             const m = registration.matrix;

@@ -4,12 +4,13 @@
 
 import type { Twin } from '../../twin/twin.ts';
 import { stage, type Flow } from '../flow.ts';
+import type { TrackFeedback } from '../track-feedback.ts';
 import { TreeTracker, newTrackEstimate, type TrackerOptions } from '../tree-tracker.ts';
 
 /** A ray may pass this far outside a vein tube and still be taken as crossing it (mm). */
 export const RAY_TOLERANCE_MM = 3;
 
-export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}) {
+export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, feedback?: TrackFeedback) {
   return stage<Flow, Flow>((emit) => {
     const tracker = new TreeTracker(twin, options);
     const estimate = newTrackEstimate();
@@ -17,12 +18,14 @@ export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}) {
       next(item) {
         if (item.kind === 'registration') {
           tracker.reset();
+          feedback?.clear();
           return emit(item);
         }
         if (item.kind !== 'observation') return emit(item);
         if (item.obs.type === 'point') tracker.updatePoint(item.t, item.obs.p[0], item.obs.p[1], item.obs.p[2], estimate);
         else tracker.updateRay(item.t, item.obs.origin, item.obs.direction, RAY_TOLERANCE_MM, estimate);
         if (estimate.branch < 0) return;
+        feedback?.set(item.t, estimate.segment, estimate.x, estimate.y, estimate.z, estimate.confidence);
         emit({ kind: 'track', seq: item.seq, t: item.t, track: { ...estimate }, quality: item.quality });
       },
     };

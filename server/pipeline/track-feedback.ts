@@ -1,0 +1,99 @@
+// The tracker's latest place on the vein tree, handed back to motion compensation: the vessel there
+// (a centreline point, its direction, the two directions across it). The lead can only move along
+// the veins and sits on the centreline across them, so the motion filter need not guess the
+// catheter's turns and changes of speed, which are as slow as a breath (see motion-filter.ts).
+// The stages run synchronously, one input at a time, so the place written after sample k is read
+// for sample k+1: deterministic, no clocks.
+
+import type { Twin } from '../twin/twin.ts';
+import type { VesselConstraint } from './motion-filter.ts';
+
+/** Nodes taken on each side of the tip's segment for the vessel's direction. */
+const TANGENT_SPAN = 2;
+/**
+ * No vessel is reported this close to a junction (mm along the tree): the lead may be entering
+ * either vein there, and holding it to the one the tracker has would hold the tracker to it too.
+ */
+export const JUNCTION_CLEARANCE_MM = 12;
+
+export class TrackFeedback {
+  /** Twin frame, mm. */
+  readonly vessel: VesselConstraint & { point: [number, number, number]; along: [number, number, number]; across: [number, number, number][] } = {
+    point: [0, 0, 0],
+    along: [1, 0, 0],
+    across: [
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+  };
+  /** Sample time of that place; NaN when there is none. */
+  private t = Number.NaN;
+
+  /** The place is used only while it is this recent (s) and the tracker this confident. */
+  constructor(
+    private readonly twin: Twin,
+    readonly maxAgeS = 0.3,
+    readonly minConfidence = 0.3,
+  ) {}
+
+  set(t: number, segment: number, x: number, y: number, z: number, confidence: number): void {
+    const v = this.twin.veins;
+    if (confidence < this.minConfidence || v.parent[segment]! < 0) return this.clear();
+    // The direction over a few millimetres of the branch, not one segment's: node-to-node directions
+    // kink, and a direction that jumps as the tip crosses a node would shake the filter.
+    const branch = v.segmentBranch[segment]!;
+    let back = v.parent[segment]!;
+    for (let k = 0; k < TANGENT_SPAN && v.parent[back]! >= 0 && v.segmentBranch[back] === branch; k++) back = v.parent[back]!;
+    let ahead = segment;
+    for (let k = 0; k < TANGENT_SPAN; k++) {
+      let next = -1;
+      for (let c = v.childStart[ahead]!; c < v.childStart[ahead + 1]!; c++) if (v.segmentBranch[v.children[c]!] === branch) next = v.children[c]!;
+      if (next < 0) break;
+      ahead = next;
+    }
+    if (this.nearJunction(segment)) return this.clear();
+    const pos = v.positionsMm;
+    let ax = pos[3 * ahead]! - pos[3 * back]!, ay = pos[3 * ahead + 1]! - pos[3 * back + 1]!, az = pos[3 * ahead + 2]! - pos[3 * back + 2]!;
+    const len = Math.hypot(ax, ay, az);
+    if (len < 1e-9) return this.clear();
+    ax /= len; ay /= len; az /= len;
+    const c = this.vessel;
+    c.point[0] = x; c.point[1] = y; c.point[2] = z;
+    c.along[0] = ax; c.along[1] = ay; c.along[2] = az;
+    // Two directions across: any unit vector not along the vessel, made orthogonal, and their cross.
+    const [hx, hy, hz] = Math.abs(ax) < 0.9 ? [1, 0, 0] : [0, 1, 0];
+    const dot = hx * ax + hy * ay + hz * az;
+    let ux = hx - dot * ax, uy = hy - dot * ay, uz = hz - dot * az;
+    const ul = Math.hypot(ux, uy, uz);
+    ux /= ul; uy /= ul; uz /= ul;
+    const n1 = c.across[0]!, n2 = c.across[1]!;
+    n1[0] = ux; n1[1] = uy; n1[2] = uz;
+    n2[0] = ay * uz - az * uy; n2[1] = az * ux - ax * uz; n2[2] = ax * uy - ay * ux;
+    this.t = t;
+  }
+
+  /** Is a junction (a node with two or more children, or the ostium) within the clearance? */
+  private nearJunction(segment: number): boolean {
+    const v = this.twin.veins;
+    const arc = v.arcLengthMm[segment]!;
+    const forks = (n: number): boolean => n === v.root || v.childStart[n + 1]! - v.childStart[n]! >= 2;
+    for (let n = v.parent[segment]!; n >= 0 && arc - v.arcLengthMm[n]! <= JUNCTION_CLEARANCE_MM; n = v.parent[n]!) if (forks(n)) return true;
+    // Ahead: down the only child while there is one (a fork ahead ends the walk, as a junction).
+    for (let n = segment; v.arcLengthMm[n]! - arc <= JUNCTION_CLEARANCE_MM; ) {
+      const kids = v.childStart[n + 1]! - v.childStart[n]!;
+      if (kids >= 2) return true;
+      if (kids === 0) break;
+      n = v.children[v.childStart[n]!]!;
+    }
+    return false;
+  }
+
+  clear(): void {
+    this.t = Number.NaN;
+  }
+
+  /** The vessel to constrain a measurement at time t with, or null. */
+  at(t: number): VesselConstraint | null {
+    return t - this.t <= this.maxAgeS ? this.vessel : null;
+  }
+}
