@@ -31,6 +31,8 @@ export interface MotionFilterOptions {
    * body, so these barely change with the catheter's place.
    */
   respiratoryDrift: number;
+  /** The same before the breathing rate has been read from the signal (the assumed rate can be well off). */
+  respiratoryDriftUnsettled: number;
   /** With a vessel direction known: the share of the acceleration density allowed across the vessel. */
   acrossVesselShare: number;
   /** How far the lead (at the reference phase) may sit from the centreline, in measurement units (1 SD). */
@@ -62,13 +64,14 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   accelerationDensity: 10,
   amplitudeDrift: 0.2,
   respiratoryDrift: 0.005,
+  respiratoryDriftUnsettled: 0.05,
   acrossVesselShare: 0.05,
   centrelineSlack: 1.5,
   cardiacHz: 1.1,
   respiratoryHz: 0.25,
   spectrumWindowS: 8,
   respiratoryWindowS: 20,
-  spectrumEveryS: 1,
+  spectrumEveryS: 0.5,
   gapS: 0.5,
   estimateFrequencies: true,
   output: 'deharmonised',
@@ -84,6 +87,11 @@ export interface VesselConstraint {
   point: ArrayLike<number>;
   along: ArrayLike<number>;
   across: readonly ArrayLike<number>[];
+  /**
+   * Hold the lead to this vessel. Off near a junction, where it may be entering either vein: held
+   * to the tracker's, it would hold the tracker there too. The vessel still serves the spectrum.
+   */
+  hold: boolean;
 }
 
 export class MotionFilter {
@@ -134,7 +142,7 @@ export class MotionFilter {
    */
   update(t: number, y: ArrayLike<number>, out: Float64Array | number[], vessel: VesselConstraint | null = null): void {
     const d = this.dims;
-    this.along = vessel ? vessel.along : null;
+    this.along = vessel?.hold ? vessel.along : null;
     if (!this.initialised) {
       this.x.fill(0);
       for (let a = 0; a < d; a++) this.x[a * N] = y[a]!;
@@ -173,7 +181,7 @@ export class MotionFilter {
       for (let j = 2; j < N; j++) h[b + j] = bn[j]!;
       this.correct(y[a]!, r);
     }
-    if (vessel) {
+    if (vessel?.hold) {
       // Across the vessel, the lead at the reference phase (position + H(φ_ref)) is on the centreline.
       this.referenceBasis(this.basisRef);
       const br = this.basisRef;
@@ -194,12 +202,18 @@ export class MotionFilter {
     // The spectrum is taken of what the catheter's own movement does not explain. With the vessel
     // known that is the measurement's offset across it, which owes nothing to this filter's own
     // motion model (y − m would echo the model's frequencies back to the spectrum); otherwise y − m.
+    // The heart's own motion (whose rate is found more easily) is taken out first.
+    for (let a = 0; a < d; a++) {
+      let cardiacNow = 0;
+      for (let j = 2; j < 6; j++) cardiacNow += bn[j]! * this.x[a * N + j]!;
+      this.residual[a] = y[a]! - cardiacNow - (vessel ? vessel.point[a]! : this.x[a * N]!);
+    }
     if (vessel) {
       let along = 0;
-      for (let a = 0; a < d; a++) along += vessel.along[a]! * (y[a]! - vessel.point[a]!);
-      for (let a = 0; a < d; a++) this.residual[a] = y[a]! - vessel.point[a]! - along * vessel.along[a]!;
-    } else for (let a = 0; a < d; a++) this.residual[a] = y[a]! - this.x[a * N]!;
-    this.spectrum.remember(t, this.residual);
+      for (let a = 0; a < d; a++) along += vessel.along[a]! * this.residual[a]!;
+      for (let a = 0; a < d; a++) this.residual[a]! -= along * vessel.along[a]!;
+    }
+    this.spectrum.remember(t, this.residual, y);
     this.atReference(out);
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
@@ -324,9 +338,12 @@ export class MotionFilter {
           P[(pa + 1) * n + pc + 1]! += qac * dt;
         }
       }
+      // Until the breathing rate is read from the signal, the assumed one can be well off: the
+      // respiratory terms must then be free to turn (a phase slipping at the rate's error).
+      const respiratoryDrift = this.spectrum.respiratoryFound || !this.o.estimateFrequencies ? this.o.respiratoryDrift : this.o.respiratoryDriftUnsettled;
       for (let a = 0; a < d; a++) {
         for (let i = 2; i < 6; i++) P[(a * N + i) * n + a * N + i]! += this.o.amplitudeDrift * dt;
-        for (let i = 6; i < N; i++) P[(a * N + i) * n + a * N + i]! += this.o.respiratoryDrift * dt;
+        for (let i = 6; i < N; i++) P[(a * N + i) * n + a * N + i]! += respiratoryDrift * dt;
       }
       this.phaseC = (this.phaseC + 2 * Math.PI * this.spectrum.cardiacHz * dt) % (2 * Math.PI);
       this.phaseR = (this.phaseR + 2 * Math.PI * this.spectrum.respiratoryHz * dt) % (2 * Math.PI);

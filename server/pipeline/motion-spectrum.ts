@@ -1,7 +1,9 @@
-// The frequencies of cardiac and respiratory motion, found in the signal itself: a periodogram
-// of recent motion-only residuals (what the catheter's own movement does not explain), read in
-// the cardiac band from their differences (slow leftovers fall away) and in the respiratory band
-// directly. Computed a few bins per sample, so no single sample pays for a whole spectrum.
+// The frequencies of cardiac and respiratory motion, found in the signal itself by periodogram.
+// The heart's band is read from differences of the measurements themselves (the catheter's slow
+// movement falls away; nothing of the filter's own model is echoed back). The breathing band is read
+// over a longer window from what the heart and the catheter do not explain: with the vessel known,
+// the measurement's offset across it; otherwise the measurement less the filter's catheter state.
+// Computed a few bins per sample, so no single sample pays for a whole spectrum.
 
 import type { MotionFilterOptions } from './motion-filter.ts';
 
@@ -13,7 +15,10 @@ export class MotionSpectrum {
   respiratoryHz: number;
   // Ring buffer of recent residuals.
   private readonly historyT: Float64Array;
+  /** What the catheter's movement does not explain (the respiratory band is read from it). */
   private readonly historyY: Float64Array;
+  /** The measurements themselves: the heart's band is read from their differences, which owe nothing to the filter's model. */
+  private readonly historyRaw: Float64Array;
   private historyStart = 0;
   private historyCount = 0;
   private nextSpectrumT = -Infinity;
@@ -23,13 +28,17 @@ export class MotionSpectrum {
     this.respiratoryHz = o.respiratoryHz;
     this.historyT = new Float64Array(capacity);
     this.historyY = new Float64Array(capacity * dims);
+    this.historyRaw = new Float64Array(capacity * dims);
   }
 
-  remember(t: number, y: ArrayLike<number>): void {
+  remember(t: number, y: ArrayLike<number>, raw: ArrayLike<number>): void {
     const cap = this.historyT.length;
     const at = (this.historyStart + this.historyCount) % cap;
     this.historyT[at] = t;
-    for (let a = 0; a < this.dims; a++) this.historyY[at * this.dims + a] = y[a]!;
+    for (let a = 0; a < this.dims; a++) {
+      this.historyY[at * this.dims + a] = y[a]!;
+      this.historyRaw[at * this.dims + a] = raw[a]!;
+    }
     if (this.historyCount < cap) this.historyCount++;
     else this.historyStart = (this.historyStart + 1) % cap;
     while (this.historyCount > 0 && t - this.historyT[this.historyStart]! > this.o.respiratoryWindowS) {
@@ -51,6 +60,9 @@ export class MotionSpectrum {
   private respN = 0;
   private respSpan = 0;
   private farCardiacHz = Number.NaN;
+  /** Has the breathing rate been read from the signal yet (or is it still the assumed one)? */
+  respiratoryFound = false;
+  private lastRespiratoryPeak = Number.NaN;
   private snapN = 0;
   private snapSpan = 0;
   private readonly binPower = new Float64Array(BINS.length);
@@ -110,8 +122,14 @@ export class MotionSpectrum {
       }
     }
     if (this.respSpan >= 6) {
-      const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 3);
-      if (fr !== null) this.respiratoryHz = fr;
+      // Breathing shows fewer cycles and more clutter: a modest peak is taken when two rounds in a
+      // row agree on it.
+      const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 1.8);
+      if (fr !== null && Math.abs(fr - this.lastRespiratoryPeak) <= 0.06 * fr) {
+        this.respiratoryHz = fr;
+        this.respiratoryFound = true;
+      }
+      this.lastRespiratoryPeak = fr ?? Number.NaN;
     }
   }
 
@@ -156,7 +174,7 @@ export class MotionSpectrum {
     for (let i = 0; i < n && m < SNAPSHOT; i += stride, m++) {
       const k = (this.historyStart + offset + i) % cap;
       this.snapT[m] = this.historyT[k]! - first;
-      for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyY[k * d + a]!;
+      for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyRaw[k * d + a]!;
     }
     this.snapN = m;
     this.snapSpan = now - first;

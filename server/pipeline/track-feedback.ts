@@ -19,6 +19,7 @@ export const JUNCTION_CLEARANCE_MM = 12;
 export class TrackFeedback {
   /** Twin frame, mm. */
   readonly vessel: VesselConstraint & { point: [number, number, number]; along: [number, number, number]; across: [number, number, number][] } = {
+    hold: false,
     point: [0, 0, 0],
     along: [1, 0, 0],
     across: [
@@ -51,13 +52,13 @@ export class TrackFeedback {
       if (next < 0) break;
       ahead = next;
     }
-    if (this.nearJunction(segment)) return this.clear();
     const pos = v.positionsMm;
     let ax = pos[3 * ahead]! - pos[3 * back]!, ay = pos[3 * ahead + 1]! - pos[3 * back + 1]!, az = pos[3 * ahead + 2]! - pos[3 * back + 2]!;
     const len = Math.hypot(ax, ay, az);
     if (len < 1e-9) return this.clear();
     ax /= len; ay /= len; az /= len;
     const c = this.vessel;
+    c.hold = !this.nearJunction(segment);
     c.point[0] = x; c.point[1] = y; c.point[2] = z;
     c.along[0] = ax; c.along[1] = ay; c.along[2] = az;
     // Two directions across: any unit vector not along the vessel, made orthogonal, and their cross.
