@@ -2,14 +2,15 @@
 // restarts the filter), fluoro detections in each view's pixels (one filter per view, restarted
 // when that view's C-arm geometry or the registration changes). Each filter reports the tip at the
 // twin's reference phase: end-diastole (furthest toward the base) and end-expiration (most cranial),
-// with those directions carried into the view for fluoro.
+// with those directions carried into the view for fluoro. The tracker's vessel (track-feedback.ts)
+// is handed to the EAM filter as is and to each biplane view projected into its image.
 
 import type { CArmGeometry } from '../../../protocol/index.ts';
 import { CRANIAL, heartAxes } from '../../twin/heart-axes.ts';
 import type { Twin } from '../../twin/twin.ts';
-import { carmFrame } from '../carm-geometry.ts';
+import { carmFrame, projectPoint, type CArmFrame } from '../carm-geometry.ts';
 import { stage, type Flow } from '../flow.ts';
-import { MotionFilter, type MotionFilterOptions } from '../motion-filter.ts';
+import { MotionFilter, type MotionFilterOptions, type VesselConstraint } from '../motion-filter.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
 import type { TipTrail } from '../tip-trail.ts';
 import type { TrackFeedback } from '../track-feedback.ts';
@@ -35,13 +36,50 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
   a.alpha === b.alpha && a.beta === b.beta && a.sid === b.sid && a.sod === b.sod && a.pixelSpacing[0] === b.pixelSpacing[0] && a.pixelSpacing[1] === b.pixelSpacing[1] && a.size[0] === b.size[0] && a.size[1] === b.size[1];
 
+interface ViewSlot {
+  filter: MotionFilter;
+  geometry: CArmGeometry;
+  frame: CArmFrame;
+  vessel: VesselConstraint & { point: number[]; along: number[]; across: number[][] };
+}
+
+const newViewVessel = (): ViewSlot['vessel'] => ({ hold: false, point: [0, 0], along: [1, 0], across: [[0, 1]] });
+
 export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail, feedback?: TrackFeedback) {
   const axes = heartAxes(twin);
   const towardBase: [number, number, number] | null = axes.longAxis ? [-axes.longAxis[0], -axes.longAxis[1], -axes.longAxis[2]] : null;
   return stage<Flow, Flow>((emit) => {
     let registration = initial;
     let eam: MotionFilter | null = null;
-    const views: { filter: MotionFilter; geometry: CArmGeometry }[] = [];
+    const views: ViewSlot[] = [];
+    const c = [0, 0, 0];
+    /** The tracker's vessel as this view sees it: the point and direction projected, one direction across. */
+    const vesselInView = (slot: ViewSlot, vessel: VesselConstraint | null): VesselConstraint | null => {
+      if (!vessel || !options.anchor) return null;
+      const m = registration.matrix;
+      // twin → C-arm: the inverse of the registration (C-arm → twin), rigid.
+      const toCarm = (x: number, y: number, z: number): [number, number] | null => {
+        const dx = x - m[3]!, dy = y - m[7]!, dz = z - m[11]!;
+        c[0] = m[0]! * dx + m[4]! * dy + m[8]! * dz;
+        c[1] = m[1]! * dx + m[5]! * dy + m[9]! * dz;
+        c[2] = m[2]! * dx + m[6]! * dy + m[10]! * dz;
+        return projectPoint(slot.geometry, c, slot.frame);
+      };
+      const p = vessel.point, a = vessel.along;
+      const at = toCarm(p[0]!, p[1]!, p[2]!);
+      const ahead = toCarm(p[0]! + a[0]!, p[1]! + a[1]!, p[2]! + a[2]!);
+      if (!at || !ahead) return null;
+      const du = ahead[0] - at[0], dv = ahead[1] - at[1];
+      const len = Math.hypot(du, dv);
+      // A vessel running nearly along the beam shows no direction in this view.
+      if (len < 1e-3) return null;
+      const out = slot.vessel;
+      out.hold = vessel.hold;
+      out.point[0] = at[0]; out.point[1] = at[1];
+      out.along[0] = du / len; out.along[1] = dv / len;
+      out.across[0]![0] = -dv / len; out.across[0]![1] = du / len;
+      return out;
+    };
     const p = [0, 0, 0];
     const out3 = new Float64Array(3);
     const out2 = new Float64Array(2);
@@ -86,11 +124,13 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           if (!options.enabled) return { u: view.u, v: view.v };
           let slot = views[k];
           if (!slot || !sameGeometry(slot.geometry, view.geometry)) {
-            slot = { filter: new MotionFilter(2, options.fluoro), geometry: view.geometry };
+            slot = { filter: new MotionFilter(2, options.fluoro), geometry: view.geometry, frame: carmFrame(view.geometry), vessel: newViewVessel() };
             slot.filter.setReferences(towardBase ? inView(view.geometry, towardBase) : null, inView(view.geometry, CRANIAL));
             views[k] = slot;
           }
-          slot.filter.update(s.t, [view.u, view.v], out2);
+          // Biplane only: with one view the tracker's place is its pick among the ray's crossings,
+          // and holding the view's filter to it would hold that pick too (measured: worse).
+          slot.filter.update(s.t, [view.u, view.v], out2, feedback && s.views.length > 1 ? vesselInView(slot, feedback.at(s.t)) : null);
           return { u: out2[0]!, v: out2[1]! };
         });
         emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated });
