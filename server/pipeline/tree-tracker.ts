@@ -64,6 +64,8 @@ interface Candidate {
 }
 
 const MAX_WALK = 96;
+/** A ray whose every crossing is out of reach is held as a miss for up to this long (s), then trusted. */
+const RAY_HOLD_S = 1;
 
 const nearestFirst = (a: Candidate, b: Candidate): number => a.distance - b.distance || a.segment - b.segment;
 
@@ -74,6 +76,7 @@ export class TreeTracker {
   private readonly scratch: CentrelinePoint = newCentrelinePoint();
   private lastObs: [number, number, number] | null = null;
   private committedBranch = -1;
+  private lastStepT = -Infinity;
   private pendingBranch = -1;
   private pendingSince = 0;
   private readonly pool: Candidate[] = [];
@@ -89,6 +92,7 @@ export class TreeTracker {
     this.lastObs = null;
     this.committedBranch = -1;
     this.pendingBranch = -1;
+    this.lastStepT = -Infinity;
   }
 
   private take(): Candidate {
@@ -143,7 +147,7 @@ export class TreeTracker {
       cand.segment = c; cand.t = s; cand.x = qx; cand.y = qy; cand.z = qz;
       cand.arc = v.arcLengthMm[p]! + s * (v.arcLengthMm[c]! - v.arcLengthMm[p]!);
       cand.branch = v.segmentBranch[c]!;
-      cand.distance = Math.max(0, dist - radius);
+      cand.distance = dist; // to the centreline: the lead rides near it, and a wide tube would make every crossing alike
       this.current.push(cand);
     }
     if (this.current.length === 0) {
@@ -152,7 +156,7 @@ export class TreeTracker {
     }
     // The "movement" of a ray observation: how far the best crossing moved along the tree is unknown;
     // compare tree distance with zero (the tip moves little between frames).
-    return this.step(t, 0, out);
+    return this.step(t, 0, out, true);
   }
 
   private addCandidate(p: CentrelinePoint): void {
@@ -172,9 +176,15 @@ export class TreeTracker {
     return out;
   }
 
-  private step(t: number, moved: number, out: TrackEstimate): TrackEstimate {
+  /**
+   * One Viterbi step. `ray`: the observation is a ray, whose crossings may all lie on veins the lead
+   * cannot have reached since the last frame (a far vein in front of or behind it, while the ray
+   * misses the lead's own): then the frame is held like a miss instead of restarting there.
+   */
+  private step(t: number, moved: number, out: TrackEstimate, ray = false): TrackEstimate {
     const s2 = 2 * this.o.emissionSigmaMm ** 2;
     let best: Candidate | null = null;
+    let reachable = this.previous.length === 0;
     for (const c of this.current) {
       const emission = -(c.distance * c.distance) / s2;
       let transition: number;
@@ -185,6 +195,7 @@ export class TreeTracker {
         for (const p of this.previous) {
           const d = this.treeDistance(p, c);
           if (!Number.isFinite(d)) continue;
+          reachable = true;
           const score = p.score - Math.abs(d - moved) / this.o.transitionBetaMm - (p.branch !== c.branch ? this.o.branchChangePenalty : 0);
           if (score > transition) transition = score;
         }
@@ -198,6 +209,8 @@ export class TreeTracker {
       c.score = transition + emission;
       if (!best || c.score > best.score || (c.score === best.score && c.segment < best.segment)) best = c;
     }
+    if (ray && !reachable && t - this.lastStepT < RAY_HOLD_S) return this.hold(out, best!.distance);
+    this.lastStepT = t;
     const top = best!;
     // Normalise (keep scores bounded) and measure how clearly the best state wins.
     // Confidence is about the branch: candidates on the best state's branch share its mass.
