@@ -28,11 +28,11 @@ export interface GuidanceOptions {
 }
 
 export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
-  exitHoldS: 0.15,
-  instructionHoldS: 0.15,
+  exitHoldS: 0.1,
+  instructionHoldS: 0.1,
   approachMm: 10,
-  approachMarginMm: 5,
-  exitMarginMm: 2.5,
+  approachMarginMm: 3,
+  exitMarginMm: 1.5,
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,
   textHysteresisMm: 2,
