@@ -64,6 +64,8 @@ interface Candidate {
 }
 
 const MAX_WALK = 96;
+/** Past a plain continuation (one branch's name giving way to the next) by this much, mm. */
+const CONTINUATION_MARGIN_MM = 0.5;
 /** A ray whose every crossing is out of reach is held as a miss for up to this long (s), then trusted. */
 const RAY_HOLD_S = 1;
 
@@ -238,7 +240,10 @@ export class TreeTracker {
         this.pendingBranch = top.branch;
         this.pendingSince = t;
       }
-      if (t - this.pendingSince >= this.o.decisionLagS) {
+      // Where one branch simply continues as another (the CS as the great cardiac vein) there is
+      // no other vein to flicker to: the name changes with the arc length, once clearly past the
+      // boundary, without the lag.
+      if (t - this.pendingSince >= this.o.decisionLagS || this.pastContinuation(this.committedBranch, top.branch, top.arc)) {
         this.committedBranch = top.branch;
         this.pendingBranch = -1;
       }
@@ -260,6 +265,21 @@ export class TreeTracker {
       out.radiusMm = p.radiusMm;
     }
     return out;
+  }
+
+  /**
+   * Is arc length `arc` on branch `to` past the boundary with branch `from`, where one continues the
+   * other through a node without a fork, by the continuation margin?
+   */
+  private pastContinuation(from: number, to: number, arc: number): boolean {
+    const v = this.twin.veins;
+    const plain = (parent: number, child: number): boolean => {
+      const first = v.branches[child]!.nodes[0]!;
+      return v.branches[child]!.parentBranch === parent && v.childStart[first + 1]! - v.childStart[first]! === 1;
+    };
+    if (plain(from, to)) return arc >= v.branches[to]!.startArcMm + CONTINUATION_MARGIN_MM;
+    if (plain(to, from)) return arc <= v.branches[from]!.startArcMm - CONTINUATION_MARGIN_MM;
+    return false;
   }
 
   private radiusAt(segment: number, t: number): number {
