@@ -254,6 +254,9 @@ export class MotionFilter {
   setReferences(cardiac: ArrayLike<number> | null, respiratory: ArrayLike<number> | null): void {
     this.cardiacReference = cardiac;
     this.respiratoryReference = respiratory;
+    let norm = 0;
+    if (respiratory) for (let a = 0; a < this.dims; a++) norm += respiratory[a]! ** 2;
+    this.spectrum.respiratoryAxis = norm > 1e-12 ? Float64Array.from({ length: this.dims }, (_, a) => respiratory![a]! / Math.sqrt(norm)) : null;
   }
 
   /** Current cardiac/respiratory frequencies and motion amplitude (for diagnostics). */

@@ -60,9 +60,12 @@ export class MotionSpectrum {
   private respN = 0;
   private respSpan = 0;
   private farCardiacHz = Number.NaN;
+  /** Unit direction (measurement space) along which breathing is read; null: every direction. */
+  respiratoryAxis: Float64Array | null = null;
   /** Has the breathing rate been read from the signal yet (or is it still the assumed one)? */
   respiratoryFound = false;
   private lastRespiratoryPeak = Number.NaN;
+  private respiratoryAgreeing = 0;
   private snapN = 0;
   private snapSpan = 0;
   private readonly binPower = new Float64Array(BINS.length);
@@ -123,9 +126,13 @@ export class MotionSpectrum {
     }
     if (this.respSpan >= 6) {
       // Breathing shows fewer cycles and more clutter: a modest peak is taken when two rounds in a
-      // row agree on it.
+      // row agree on it; once the rate is known, a peak far from it (a stretch of catheter motion
+      // can make one) must hold for RESPIRATORY_FAR_ROUNDS rounds.
       const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 1.8);
-      if (fr !== null && Math.abs(fr - this.lastRespiratoryPeak) <= 0.06 * fr) {
+      const agree = fr !== null && Math.abs(fr - this.lastRespiratoryPeak) <= 0.06 * fr;
+      this.respiratoryAgreeing = agree ? this.respiratoryAgreeing + 1 : 0;
+      const far = fr !== null && this.respiratoryFound && Math.abs(fr - this.respiratoryHz) > 0.25 * this.respiratoryHz;
+      if (agree && (!far || this.respiratoryAgreeing >= RESPIRATORY_FAR_ROUNDS)) {
         this.respiratoryHz = fr;
         this.respiratoryFound = true;
       }
@@ -154,6 +161,16 @@ export class MotionSpectrum {
       }
       this.respT[m] = t / (end - i) - first;
       for (let a = 0; a < d; a++) this.respY[m * d + a]! /= end - i;
+    }
+    const axis = this.respiratoryAxis;
+    if (axis) {
+      // Breathing moves the heart mostly head to foot: only that component is read, so the rest of
+      // what the catheter and tracking leave does not clutter the band.
+      for (let i = 0; i < m; i++) {
+        let along = 0;
+        for (let a = 0; a < d; a++) along += axis[a]! * this.respY[i * d + a]!;
+        for (let a = 0; a < d; a++) this.respY[i * d + a] = a === 0 ? along : 0;
+      }
     }
     this.respN = m;
     this.respSpan = now - first;
@@ -203,6 +220,8 @@ function detrend(ts: Float64Array, ys: Float64Array, m: number, d: number): void
 }
 
 const SNAPSHOT = 64;
+/** Consecutive agreeing rounds before a breathing rate far from the known one is taken. */
+const RESPIRATORY_FAR_ROUNDS = 6;
 const MAX_BINS_PER_SAMPLE = 3;
 export const PHASES = 64;
 export const SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
