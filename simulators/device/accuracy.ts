@@ -19,7 +19,7 @@ export interface AccuracyReport {
 }
 
 export const STANDARD_SCENARIOS: ScenarioName[] = ['reach-lateral-zone', 'wrong-branch-then-correct', 'tour'];
-export const ACCURACY_SEEDS = [1, 2, 3];
+export const ACCURACY_SEEDS = [1, 2, 3, 4, 5, 6];
 
 export async function accuracyReport(demo: Twin, progress?: (line: string) => void): Promise<AccuracyReport> {
   const figures = async (feed: FeedKind): Promise<AccuracyFigures> => {
