@@ -66,7 +66,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   cardiacHz: 1.1,
   respiratoryHz: 0.25,
   spectrumWindowS: 8,
-  respiratoryWindowS: 20,
+  respiratoryWindowS: 40,
   spectrumEveryS: 0.5,
   gapS: 0.5,
   estimateFrequencies: true,
@@ -112,7 +112,7 @@ export class MotionFilter {
   private previousT = 0;
   private initialisedAt = Number.NaN;
 
-  constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
+  constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 4096) {
     this.dims = dims;
     this.o = { ...DEFAULT_MOTION_OPTIONS, ...options };
     this.n = dims * N;

@@ -23,7 +23,7 @@ export class MotionSpectrum {
   private historyCount = 0;
   private nextSpectrumT = -Infinity;
 
-  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'respiratoryWindowS' | 'spectrumEveryS'>, capacity = 2048) {
+  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'respiratoryWindowS' | 'spectrumEveryS'>, capacity = 4096) {
     this.cardiacHz = o.cardiacHz;
     this.respiratoryHz = o.respiratoryHz;
     this.historyT = new Float64Array(capacity);
