@@ -77,7 +77,7 @@ export function formatAccuracy(report: AccuracyReport): string {
     '',
     `registration from ${report.registration.landmarks} landmarks, ${report.registration.noiseMmRms} mm noise, ${report.registration.trials} trials: TRE at the veins median ${report.registration.treMm} mm, p95 ${report.registration.treP95Mm} mm (target ≤ 2 mm); leave-one-out estimate ${report.registration.treEstimateMm} mm`,
     `conditions: ${report.conditions}`,
-    'strict = every sample; the other figure accepts either answer within 2 mm of a junction (branch) or 1.5 mm of a zone border (zone, instruction).',
+    'strict = every sample; the other figure accepts either answer within 2 mm of a junction (branch: a fork, the ostium, or where one branch name gives way to the next) or 1.5 mm of a zone border (zone, instruction).',
   ];
   return lines.join('\n');
 }

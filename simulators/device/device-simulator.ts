@@ -99,19 +99,23 @@ export class TruthOracle {
   }
   judge(point: RoutePoint): { zoneState: ZoneState; instruction: Instruction; borderMm: number; junctionMm: number } {
     const v = this.twin.veins;
-    // Distance to the nearest junction (a node with two or more children, or the ostium) along the
-    // tip's path: behind it toward the root, and ahead of it down a single-child run.
+    // Distance to the nearest junction along the tip's path (behind it toward the root, and ahead
+    // of it down a single-child run): a node with two or more children, the ostium, or a node where
+    // one branch's name gives way to the next (the CS becoming the great cardiac vein), since there
+    // too the branch is told only by where along the vein the tip is.
+    const kidsOf = (n: number): number => v.childStart[n + 1]! - v.childStart[n]!;
+    const renames = (n: number): boolean => kidsOf(n) === 1 && n !== v.root && v.segmentBranch[v.children[v.childStart[n]!]!] !== v.segmentBranch[n];
     let junctionMm = Infinity;
     for (let n = v.parent[point.segment]!; n >= 0; n = v.parent[n]!) {
       const d = point.arcLengthMm - v.arcLengthMm[n]!;
       if (d > 30) break;
-      if (v.childStart[n + 1]! - v.childStart[n]! >= 2 || n === v.root) { junctionMm = Math.min(junctionMm, d); break; }
+      if (kidsOf(n) >= 2 || n === v.root || renames(n)) { junctionMm = Math.min(junctionMm, d); break; }
     }
     for (let n = point.segment; ; ) {
       const d = v.arcLengthMm[n]! - point.arcLengthMm;
       if (d > 30) break;
-      const kids = v.childStart[n + 1]! - v.childStart[n]!;
-      if (kids >= 2) { junctionMm = Math.min(junctionMm, d); break; }
+      const kids = kidsOf(n);
+      if (kids >= 2 || renames(n)) { junctionMm = Math.min(junctionMm, d); break; }
       if (kids === 0) break;
       n = v.children[v.childStart[n]!]!;
     }

@@ -175,3 +175,21 @@ describe('simulated heart', () => {
   });
 });
 
+
+describe('truth oracle', () => {
+  it('counts a fork, the ostium and a plain change of branch name as junctions', async () => {
+    const { TruthOracle } = await import('../../simulators/device/device-simulator.ts');
+    const { pointAt } = await import('../../simulators/device/tree-route.ts');
+    const oracle = new TruthOracle(twin);
+    const v = twin.veins;
+    const gcv = v.branches.find((b) => b.id === 'gcv')!;
+    // The CS becomes the great cardiac vein at gcv's first node, which has one child: 1 mm past it
+    // the branch is as ambiguous as 1 mm past a fork.
+    expect(v.childStart[gcv.nodes[0]! + 1]! - v.childStart[gcv.nodes[0]!]!).toBe(1);
+    const justPast = pointAt(twin, { segment: gcv.nodes[1]!, t: 1 / (v.arcLengthMm[gcv.nodes[1]!]! - v.arcLengthMm[gcv.nodes[0]!]!) });
+    expect(oracle.judge(justPast).junctionMm).toBeCloseTo(1, 6);
+    // Mid-branch, far from any: more than 2 mm.
+    const mid = gcv.nodes[Math.floor(gcv.nodes.length / 2)]!;
+    expect(oracle.judge(pointAt(twin, { segment: mid, t: 0.5 })).junctionMm).toBeGreaterThan(2);
+  });
+});
