@@ -39,7 +39,7 @@ export interface MotionFilterOptions {
   respiratoryHz: number;
   /** Window (s) over which the frequencies are estimated, and how often. */
   spectrumWindowS: number;
-  /** The respiratory band's window (s): longer, for its resolution (bounded by the history's capacity). */
+  /** The respiratory band's window (s): longer, for its resolution. */
   respiratoryWindowS: number;
   spectrumEveryS: number;
   /** A gap longer than this (s) loosens the filter's grip on position and velocity. */
@@ -112,7 +112,7 @@ export class MotionFilter {
   private previousT = 0;
   private initialisedAt = Number.NaN;
 
-  constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 4096) {
+  constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
     this.dims = dims;
     this.o = { ...DEFAULT_MOTION_OPTIONS, ...options };
     this.n = dims * N;

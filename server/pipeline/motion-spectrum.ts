@@ -15,37 +15,57 @@ export class MotionSpectrum {
   respiratoryHz: number;
   // Ring buffer of recent residuals.
   private readonly historyT: Float64Array;
-  /** What the catheter's movement does not explain (the respiratory band is read from it). */
-  private readonly historyY: Float64Array;
   /** The measurements themselves: the heart's band is read from their differences, which owe nothing to the filter's model. */
   private readonly historyRaw: Float64Array;
   private historyStart = 0;
   private historyCount = 0;
   private nextSpectrumT = -Infinity;
 
-  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'respiratoryWindowS' | 'spectrumEveryS'>, capacity = 4096) {
+  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'respiratoryWindowS' | 'spectrumEveryS'>, capacity = 2048) {
     this.cardiacHz = o.cardiacHz;
     this.respiratoryHz = o.respiratoryHz;
     this.historyT = new Float64Array(capacity);
-    this.historyY = new Float64Array(capacity * dims);
     this.historyRaw = new Float64Array(capacity * dims);
   }
 
   remember(t: number, y: ArrayLike<number>, raw: ArrayLike<number>): void {
-    const cap = this.historyT.length;
+    const cap = this.historyT.length, d = this.dims;
     const at = (this.historyStart + this.historyCount) % cap;
     this.historyT[at] = t;
-    for (let a = 0; a < this.dims; a++) {
-      this.historyY[at * this.dims + a] = y[a]!;
-      this.historyRaw[at * this.dims + a] = raw[a]!;
-    }
+    for (let a = 0; a < d; a++) this.historyRaw[at * d + a] = raw[a]!;
     if (this.historyCount < cap) this.historyCount++;
     else this.historyStart = (this.historyStart + 1) % cap;
-    while (this.historyCount > 0 && t - this.historyT[this.historyStart]! > this.o.respiratoryWindowS) {
+    while (this.historyCount > 0 && t - this.historyT[this.historyStart]! > this.o.spectrumWindowS) {
       this.historyStart = (this.historyStart + 1) % cap;
       this.historyCount--;
     }
+    // Breathing: block means, accumulated as samples come (no sample pays for a whole window).
+    if (this.blockCount === 0) this.blockStartT = t;
+    this.blockSumT += t;
+    for (let a = 0; a < d; a++) this.blockSumY[a]! += y[a]!;
+    this.blockCount++;
+    if (t - this.blockStartT >= this.o.respiratoryWindowS / SNAPSHOT) {
+      const slot = (this.blocksStart + this.blocksCount) % SNAPSHOT;
+      this.blockT[slot] = this.blockSumT / this.blockCount;
+      for (let a = 0; a < d; a++) {
+        this.blockY[slot * d + a] = this.blockSumY[a]! / this.blockCount;
+        this.blockSumY[a] = 0;
+      }
+      if (this.blocksCount < SNAPSHOT) this.blocksCount++;
+      else this.blocksStart = (this.blocksStart + 1) % SNAPSHOT;
+      this.blockSumT = 0;
+      this.blockCount = 0;
+    }
   }
+
+  private readonly blockT = new Float64Array(SNAPSHOT);
+  private readonly blockY = new Float64Array(SNAPSHOT * 3);
+  private blocksStart = 0;
+  private blocksCount = 0;
+  private blockSumT = 0;
+  private readonly blockSumY = new Float64Array(3);
+  private blockCount = 0;
+  private blockStartT = 0;
 
   // The spectrum is computed a few bins per sample (so no single sample pays for all of it): a
   // round snapshots the recent signal, decimated and detrended, then works through the bins.
@@ -146,21 +166,12 @@ export class MotionSpectrum {
    * faster motion does not fold into the respiratory band), linearly detrended.
    */
   private respiratorySnapshot(now: number): void {
-    const n = this.historyCount, cap = this.historyT.length, d = this.dims;
-    const block = Math.max(1, Math.ceil(n / SNAPSHOT));
-    const first = this.historyT[this.historyStart]!;
-    let m = 0;
-    for (let i = 0; i < n && m < SNAPSHOT; i += block, m++) {
-      const end = Math.min(n, i + block);
-      let t = 0;
-      for (let a = 0; a < d; a++) this.respY[m * d + a] = 0;
-      for (let j = i; j < end; j++) {
-        const k = (this.historyStart + j) % cap;
-        t += this.historyT[k]!;
-        for (let a = 0; a < d; a++) this.respY[m * d + a]! += this.historyY[k * d + a]!;
-      }
-      this.respT[m] = t / (end - i) - first;
-      for (let a = 0; a < d; a++) this.respY[m * d + a]! /= end - i;
+    const d = this.dims, m = this.blocksCount;
+    const first = m > 0 ? this.blockT[this.blocksStart]! : now;
+    for (let i = 0; i < m; i++) {
+      const k = (this.blocksStart + i) % SNAPSHOT;
+      this.respT[i] = this.blockT[k]! - first;
+      for (let a = 0; a < d; a++) this.respY[i * d + a] = this.blockY[k * d + a]!;
     }
     const axis = this.respiratoryAxis;
     if (axis) {
@@ -173,16 +184,15 @@ export class MotionSpectrum {
       }
     }
     this.respN = m;
-    this.respSpan = now - first;
+    this.respSpan = m > 0 ? now - first : 0;
     detrend(this.respT, this.respY, m, d);
   }
 
   private snapshot(now: number): void {
     this.respiratorySnapshot(now);
-    // The heart's band: the last spectrumWindowS only (the rate drifts).
-    let n = this.historyCount;
-    while (n > 16 && now - this.historyT[(this.historyStart + this.historyCount - n) % this.historyT.length]! > this.o.spectrumWindowS) n--;
-    const offset = this.historyCount - n;
+    // The heart's band: the history holds the last spectrumWindowS only (the rate drifts).
+    const n = this.historyCount;
+    const offset = 0;
     const cap = this.historyT.length;
     const d = this.dims;
     const stride = Math.max(1, Math.ceil(n / SNAPSHOT));
