@@ -79,6 +79,8 @@ export class TreeTracker {
   private lastObs: [number, number, number] | null = null;
   private committedBranch = -1;
   private lastStepT = -Infinity;
+  /** Typical time between observations, s (NaN until two have been seen). */
+  private interval = Number.NaN;
   private pendingBranch = -1;
   private pendingSince = 0;
   private readonly pool: Candidate[] = [];
@@ -95,6 +97,7 @@ export class TreeTracker {
     this.committedBranch = -1;
     this.pendingBranch = -1;
     this.lastStepT = -Infinity;
+    this.interval = Number.NaN;
   }
 
   private take(): Candidate {
@@ -212,6 +215,9 @@ export class TreeTracker {
       if (!best || c.score > best.score || (c.score === best.score && c.segment < best.segment)) best = c;
     }
     if (ray && !reachable && t - this.lastStepT < RAY_HOLD_S) return this.hold(out, best!.distance);
+    // The usual observation interval (a gap or a dropout does not count).
+    const dt = t - this.lastStepT;
+    if (dt > 0 && dt < 0.5) this.interval = Number.isNaN(this.interval) ? dt : this.interval + 0.1 * (dt - this.interval);
     this.lastStepT = t;
     const top = best!;
     // Normalise (keep scores bounded) and measure how clearly the best state wins.
@@ -243,7 +249,9 @@ export class TreeTracker {
       // Where one branch simply continues as another (the CS as the great cardiac vein) there is
       // no other vein to flicker to: the name changes with the arc length, once clearly past the
       // boundary, without the lag.
-      if (t - this.pendingSince >= this.o.decisionLagS || this.pastContinuation(this.committedBranch, top.branch, top.arc)) {
+      // Each observation stands for the interval until the next: at 15 fps one frame already covers
+      // the lag, at 100 Hz five samples do.
+      if (t - this.pendingSince + (Number.isNaN(this.interval) ? 0 : this.interval) >= this.o.decisionLagS || this.pastContinuation(this.committedBranch, top.branch, top.arc)) {
         this.committedBranch = top.branch;
         this.pendingBranch = -1;
       }
