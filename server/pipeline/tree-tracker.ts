@@ -19,6 +19,8 @@ export interface TrackerOptions {
   maxCandidates: number;
   /** Scale of the transition penalty, mm (|along-tree move − observed move| / β). */
   transitionBetaMm: number;
+  /** The same for ray observations (single-plane fluoro), which carry no measure of the movement. */
+  rayTransitionBetaMm: number;
   /** Extra penalty (log units) for a transition between branches. */
   branchChangePenalty: number;
   /** A branch change is reported after the best state has kept it this long (s). */
@@ -32,6 +34,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   candidateRadiusMm: 10,
   maxCandidates: 16,
   transitionBetaMm: 1.2,
+  rayTransitionBetaMm: 6,
   branchChangePenalty: 1,
   decisionLagS: 0.05,
   startPriorMm: 40,
@@ -190,6 +193,8 @@ export class TreeTracker {
     const s2 = 2 * this.o.emissionSigmaMm ** 2;
     let best: Candidate | null = null;
     let reachable = this.previous.length === 0;
+    // A ray says nothing of how far the tip moved: its transitions only keep jumps implausible.
+    const beta = ray ? this.o.rayTransitionBetaMm : this.o.transitionBetaMm;
     for (const c of this.current) {
       const emission = -(c.distance * c.distance) / s2;
       let transition: number;
@@ -201,7 +206,7 @@ export class TreeTracker {
           const d = this.treeDistance(p, c);
           if (!Number.isFinite(d)) continue;
           reachable = true;
-          const score = p.score - Math.abs(d - moved) / this.o.transitionBetaMm - (p.branch !== c.branch ? this.o.branchChangePenalty : 0);
+          const score = p.score - Math.abs(d - moved) / beta - (p.branch !== c.branch ? this.o.branchChangePenalty : 0);
           if (score > transition) transition = score;
         }
         if (transition === -Infinity) {

@@ -3,7 +3,7 @@
 // when that view's C-arm geometry or the registration changes). Each filter reports the tip at the
 // twin's reference phase: end-diastole (furthest toward the base) and end-expiration (most cranial),
 // with those directions carried into the view for fluoro. The tracker's vessel (track-feedback.ts)
-// is handed to the EAM filter as is and to each biplane view projected into its image.
+// is handed to the EAM filter as is and to each fluoro view projected into its image.
 
 import type { CArmGeometry } from '../../../protocol/index.ts';
 import { CRANIAL, heartAxes } from '../../twin/heart-axes.ts';
@@ -128,9 +128,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             slot.filter.setReferences(towardBase ? inView(view.geometry, towardBase) : null, inView(view.geometry, CRANIAL));
             views[k] = slot;
           }
-          // Biplane only: with one view the tracker's place is its pick among the ray's crossings,
-          // and holding the view's filter to it would hold that pick too (measured: worse).
-          slot.filter.update(s.t, [view.u, view.v], out2, feedback && s.views.length > 1 ? vesselInView(slot, feedback.at(s.t)) : null);
+          slot.filter.update(s.t, [view.u, view.v], out2, feedback ? vesselInView(slot, feedback.at(s.t)) : null);
           return { u: out2[0]!, v: out2[1]! };
         });
         emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated });
