@@ -21,6 +21,8 @@ export interface TrackerOptions {
   transitionBetaMm: number;
   /** The same for ray observations (single-plane fluoro), which carry no measure of the movement. */
   rayTransitionBetaMm: number;
+  /** Emission spread for a ray's miss distance to a centreline (two dimensions of error, not three). */
+  rayEmissionSigmaMm: number;
   /** Extra penalty (log units) for a transition between branches. */
   branchChangePenalty: number;
   /** A branch change is reported after the best state has kept it this long (s). */
@@ -35,6 +37,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   maxCandidates: 16,
   transitionBetaMm: 1.2,
   rayTransitionBetaMm: 6,
+  rayEmissionSigmaMm: 1.1,
   branchChangePenalty: 1,
   decisionLagS: 0.05,
   startPriorMm: 40,
@@ -190,7 +193,8 @@ export class TreeTracker {
    * misses the lead's own): then the frame is held like a miss instead of restarting there.
    */
   private step(t: number, moved: number, out: TrackEstimate, ray = false): TrackEstimate {
-    const s2 = 2 * this.o.emissionSigmaMm ** 2;
+    const sigma = ray ? this.o.rayEmissionSigmaMm : this.o.emissionSigmaMm;
+    const s2 = 2 * sigma ** 2;
     let best: Candidate | null = null;
     let reachable = this.previous.length === 0;
     // A ray says nothing of how far the tip moved: its transitions only keep jumps implausible.
@@ -264,7 +268,6 @@ export class TreeTracker {
       this.pendingBranch = -1;
     }
 
-    const sigma = this.o.emissionSigmaMm;
     const far = Math.max(0, top.distance - 2 * sigma);
     out.confidence = posterior * Math.exp(-(far * far) / (2 * sigma * sigma));
     out.offCentrelineMm = top.distance;
