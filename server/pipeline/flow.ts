@@ -21,8 +21,9 @@ export type Observation =
 
 export type Flow =
   | PipelineInput
-  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[] }
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number }
+  /** settled: motion compensation has learnt the heart's motion (before, positions still swing with it). */
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean }
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }

@@ -73,6 +73,9 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   output: 'deharmonised',
 };
 
+/** Cycles at the heart rate read from the signal before the filter counts as settled. */
+const SETTLE_CYCLES = 2;
+
 const N = 8; // state per dimension: position, velocity, a_c1, b_c1, a_c2, b_c2, a_r, b_r
 
 /**
@@ -217,6 +220,19 @@ export class MotionFilter {
         out[a] = out[a]! - this.x[a * N]! + (y[a]! - motionNow);
       }
     }
+  }
+
+  private cardiacFoundAt = Number.NaN;
+
+  /**
+   * Has the filter seen the heart's motion long enough to remove it: the rate read from the signal
+   * and a few cycles learnt at that rate? Before, its output still swings with the heartbeat.
+   */
+  settled(t: number): boolean {
+    if (!this.o.estimateFrequencies) return true;
+    if (!this.spectrum.cardiacFound) return false;
+    if (Number.isNaN(this.cardiacFoundAt)) this.cardiacFoundAt = t;
+    return t - this.cardiacFoundAt >= SETTLE_CYCLES / this.spectrum.cardiacHz;
   }
 
   /** One scalar measurement z = h·x with variance r (h in this.h). */

@@ -91,7 +91,8 @@ export class MotionSpectrum {
   private readonly binPower = new Float64Array(BINS.length);
   private binNext = -1;
   private binsPerUpdate = 1;
-  private cardiacFound = false;
+  /** Has the heart rate been read from the signal yet (or is it still the assumed one)? */
+  cardiacFound = false;
 
   private typicalDt = 0.01;
 

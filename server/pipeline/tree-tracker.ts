@@ -29,6 +29,8 @@ export interface TrackerOptions {
   decisionLagS: number;
   /** At the start, states far along the tree from the ostium are less likely (mm scale). */
   startPriorMm: number;
+  /** The branch-change penalty is this many times larger while motion compensation is unsettled. */
+  unsettledPenaltyFactor: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -41,6 +43,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   branchChangePenalty: 1,
   decisionLagS: 0.05,
   startPriorMm: 40,
+  unsettledPenaltyFactor: 5,
 };
 
 export interface TrackEstimate {
@@ -85,6 +88,8 @@ export class TreeTracker {
   private lastObs: [number, number, number] | null = null;
   private committedBranch = -1;
   private lastStepT = -Infinity;
+  /** Set by the caller per observation: has motion compensation learnt the heartbeat yet? */
+  settled = true;
   /** Typical time between observations, s (NaN until two have been seen). */
   private interval = Number.NaN;
   private pendingBranch = -1;
@@ -199,6 +204,9 @@ export class TreeTracker {
     let reachable = this.previous.length === 0;
     // A ray says nothing of how far the tip moved: its transitions only keep jumps implausible.
     const beta = ray ? this.o.rayTransitionBetaMm : this.o.transitionBetaMm;
+    // While motion compensation is still learning the heartbeat, positions swing with it: a change
+    // of branch needs stronger evidence then.
+    const branchPenalty = this.o.branchChangePenalty * (this.settled ? 1 : this.o.unsettledPenaltyFactor);
     for (const c of this.current) {
       const emission = -(c.distance * c.distance) / s2;
       let transition: number;
@@ -210,7 +218,7 @@ export class TreeTracker {
           const d = this.treeDistance(p, c);
           if (!Number.isFinite(d)) continue;
           reachable = true;
-          const score = p.score - Math.abs(d - moved) / beta - (p.branch !== c.branch ? this.o.branchChangePenalty : 0);
+          const score = p.score - Math.abs(d - moved) / beta - (p.branch !== c.branch ? branchPenalty : 0);
           if (score > transition) transition = score;
         }
         if (transition === -Infinity) {

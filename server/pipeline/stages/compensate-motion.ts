@@ -105,7 +105,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         const s = item.sample;
         if (s.type === 'tip') {
           transformPoint(registration.matrix, s.p[0], s.p[1], s.p[2], p);
-          if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [] });
+          if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [], settled: true });
           if (!eam) {
             eam = new MotionFilter(3, options.eam);
             eam.setReferences(towardBase, CRANIAL);
@@ -117,7 +117,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             const dx = out3[0]! - m[3]!, dy = out3[1]! - m[7]!, dz = out3[2]! - m[11]!;
             trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
           }
-          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [] });
+          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], settled: eam.settled(s.t) });
           return;
         }
         const compensated = s.views.map((view, k) => {
@@ -131,7 +131,8 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           slot.filter.update(s.t, [view.u, view.v], out2, feedback ? vesselInView(slot, feedback.at(s.t)) : null);
           return { u: out2[0]!, v: out2[1]! };
         });
-        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated });
+        const settled = !options.enabled || s.views.every((_, k) => views[k]!.filter.settled(s.t));
+        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled });
       },
     };
   });

@@ -22,6 +22,7 @@ export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, f
           return emit(item);
         }
         if (item.kind !== 'observation') return emit(item);
+        tracker.settled = item.settled;
         if (item.obs.type === 'point') tracker.updatePoint(item.t, item.obs.p[0], item.obs.p[1], item.obs.p[2], estimate);
         else tracker.updateRay(item.t, item.obs.origin, item.obs.direction, RAY_TOLERANCE_MM, estimate);
         if (estimate.branch < 0) return;
