@@ -74,7 +74,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
 };
 
 /** Cycles at the heart rate read from the signal before the filter counts as settled. */
-const SETTLE_CYCLES = 2;
+const SETTLE_CYCLES = 4;
 
 const N = 8; // state per dimension: position, velocity, a_c1, b_c1, a_c2, b_c2, a_r, b_r
 
@@ -162,7 +162,10 @@ export class MotionFilter {
     const dt = this.initialisedAt === t ? 0 : t - this.previousT;
     this.previousT = t;
     this.initialisedAt = Number.NaN;
-    if (this.o.estimateFrequencies) this.spectrum.step(t, dt);
+    if (this.o.estimateFrequencies) {
+      this.spectrum.step(t, dt);
+      if (this.spectrum.cardiacFound && Number.isNaN(this.cardiacFoundAt)) this.cardiacFoundAt = t;
+    }
     // The motion basis now.
     const bn = this.basisNow;
     bn[2] = Math.sin(this.phaseC); bn[3] = Math.cos(this.phaseC);
@@ -230,8 +233,6 @@ export class MotionFilter {
    */
   settled(t: number): boolean {
     if (!this.o.estimateFrequencies) return true;
-    if (!this.spectrum.cardiacFound) return false;
-    if (Number.isNaN(this.cardiacFoundAt)) this.cardiacFoundAt = t;
     return t - this.cardiacFoundAt >= SETTLE_CYCLES / this.spectrum.cardiacHz;
   }
 

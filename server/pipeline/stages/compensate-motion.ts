@@ -20,8 +20,8 @@ export interface CompensationOptions {
   fluoro: Partial<MotionFilterOptions>;
   /** Off: pass positions through unfiltered (for comparisons). */
   enabled: boolean;
-  /** Anchor the filters to the tracker's place on the tree (see track-feedback.ts). */
-  anchor: boolean;
+  /** Hand the filters the tracker's vessel (see track-feedback.ts); off for comparisons. */
+  trackerVessel: boolean;
 }
 
 export const DEFAULT_COMPENSATION: CompensationOptions = {
@@ -30,7 +30,7 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   // magnification, so densities scale by ~44.
   fluoro: { noise: 4, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17 },
   enabled: true,
-  anchor: true,
+  trackerVessel: true,
 };
 
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
@@ -55,7 +55,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
     const c = [0, 0, 0];
     /** The tracker's vessel as this view sees it: the point and direction projected, one direction across. */
     const vesselInView = (slot: ViewSlot, vessel: VesselConstraint | null): VesselConstraint | null => {
-      if (!vessel || !options.anchor) return null;
+      if (!vessel || !options.trackerVessel) return null;
       const m = registration.matrix;
       // twin → C-arm: the inverse of the registration (C-arm → twin), rigid.
       const toCarm = (x: number, y: number, z: number): [number, number] | null => {
@@ -110,7 +110,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             eam = new MotionFilter(3, options.eam);
             eam.setReferences(towardBase, CRANIAL);
           }
-          eam.update(s.t, p, out3, options.anchor ? (feedback?.at(s.t) ?? null) : null);
+          eam.update(s.t, p, out3, options.trackerVessel ? (feedback?.at(s.t) ?? null) : null);
           if (trail) {
             // Back to the source frame (the trail refines the registration itself).
             const m = registration.matrix;
