@@ -15,8 +15,11 @@ export interface GuidanceOptions {
   instructionHoldS: number;
   /** "approaching" within this along-tree distance of a zone, mm. */
   approachMm: number;
-  /** Once approaching, "outside" again only beyond approachMm plus this, mm (hysteresis). */
+  /** Once approaching, "outside" again only beyond approachMm plus this, mm (hysteresis) ... */
   approachMarginMm: number;
+  /** ... or plus this while the lead is being withdrawn steadily (receding at recedingMmS or more). */
+  recedingMarginMm: number;
+  recedingMmS: number;
   /** Enter a zone when inside it; leave only beyond this margin past its ends (hysteresis), mm. */
   exitMarginMm: number;
   /** A zero-length zone (a single site) counts this far either side, mm. */
@@ -32,6 +35,8 @@ export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
   instructionHoldS: 0.1,
   approachMm: 10,
   approachMarginMm: 3,
+  recedingMarginMm: 1.5,
+  recedingMmS: 6,
   exitMarginMm: 1.5,
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,
@@ -101,6 +106,8 @@ export class ZoneRouter {
 }
 
 const upper = (s: string): string => s.toUpperCase();
+/** The receding speed is a moving average over this long (s): half a heartbeat or so. */
+const RECEDING_AVERAGE_S = 0.5;
 
 /** Per-procedure guidance state: zone membership with hysteresis, dwell, the shown distance. */
 export class ZoneGuide {
@@ -125,6 +132,8 @@ export class ZoneGuide {
   }
 
   reset(): void {
+    this.lastDistanceT = Number.NaN;
+    this.recedingMmS = 0;
     this.inZone = -1;
     this.outsideSince = NaN;
     this.held = null;
@@ -193,7 +202,11 @@ export class ZoneGuide {
     }
     const route = best!;
     const zoneBranch = this.twin.veins.branches[route.zone.branch]!;
-    this.approaching = route.distanceMm <= this.o.approachMm + (this.approaching ? this.o.approachMarginMm : 0);
+    // A lead being withdrawn steadily is leaving, not swinging with the heartbeat: its margin is
+    // the narrow one. The heartbeat's swing, averaged over half a second, never looks that steady.
+    const receding = this.recedingSpeed(t, route.distanceMm) >= this.o.recedingMmS;
+    const margin = receding ? this.o.recedingMarginMm : this.o.approachMarginMm;
+    this.approaching = route.distanceMm <= this.o.approachMm + (this.approaching ? margin : 0);
     const state: ZoneState = this.approaching ? 'approaching' : 'outside';
     const decision: ZoneDecision = { state, zoneId: route.zone.id, distanceMm: Math.round(route.distanceMm * 10) / 10, instruction: route.instruction, targetBranch: zoneBranch.id, text: '' };
     if (low) {
@@ -224,6 +237,20 @@ export class ZoneGuide {
     this.heldKey = key;
     this.pendingKey = key;
     return decision;
+  }
+
+  private lastDistanceMm = Number.NaN;
+  private lastDistanceT = Number.NaN;
+  private recedingMmS = 0;
+
+  /** How fast the distance to the nearest zone grows, averaged over RECEDING_AVERAGE_S (mm/s). */
+  private recedingSpeed(t: number, d: number): number {
+    const dt = t - this.lastDistanceT;
+    if (dt > 0 && dt < 0.5) this.recedingMmS += Math.min(1, dt / RECEDING_AVERAGE_S) * ((d - this.lastDistanceMm) / dt - this.recedingMmS);
+    else if (!(dt >= 0)) this.recedingMmS = 0; // first sample, or after a gap: unknown
+    this.lastDistanceMm = d;
+    this.lastDistanceT = t;
+    return this.recedingMmS;
   }
 
   /** The distance in the text: whole mm, changing only by at least the text hysteresis. */

@@ -68,4 +68,19 @@ describe('zone hysteresis', () => {
     expect(DEFAULT_GUIDANCE_OPTIONS.exitHoldS).toBeLessThanOrEqual(0.15);
     expect(DEFAULT_GUIDANCE_OPTIONS.instructionHoldS).toBeLessThanOrEqual(0.15);
   });
+
+  it('a steady withdrawal past the approach distance shows OUTSIDE after the narrow margin, not the wide one', () => {
+    const o = DEFAULT_GUIDANCE_OPTIONS;
+    const start = twin.zones[0]!.startArcMm;
+    // From 5 mm short of the zone, withdrawn at 10 mm/s (the distance to the zone grows as fast).
+    const speed = 10;
+    const { changes } = run((t) => start - 5 - speed * t, 2);
+    const out = changes.find((c) => c.d.state === 'outside')!;
+    const atNarrow = (o.approachMm + o.recedingMarginMm - 5) / speed;
+    expect(o.recedingMarginMm).toBeLessThan(o.approachMarginMm);
+    expect(out.t).toBeGreaterThanOrEqual(atNarrow);
+    expect(out.t - atNarrow).toBeLessThanOrEqual(o.instructionHoldS + 0.021);
+    // The wide margin would have shown it only after (approachMm + approachMarginMm − 5) / speed.
+    expect(out.t).toBeLessThan((o.approachMm + o.approachMarginMm - 5) / speed);
+  });
 });
