@@ -60,7 +60,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   // the respiratory sinusoid, a stiffer one lags when the physician starts or stops.
   accelerationDensity: 20,
   amplitudeDrift: 0.2,
-  respiratoryDrift: 0.005,
+  respiratoryDrift: 0.05,
   respiratoryDriftUnsettled: 0.05,
   centrelineSlack: 2.5,
   cardiacHz: 1.1,

@@ -1,7 +1,7 @@
 // Physiological motion of the heart, applied to a point of the (still, end-diastolic) twin: the
 // cardiac cycle contracts the ventricles toward the long axis and pulls the base toward the apex
 // (largest at the base), and breathing moves the whole heart cranio-caudally with a little
-// antero-posterior motion. Frequencies vary slowly (heart-rate variability).
+// antero-posterior motion. The heart rate varies slowly (±3 %); the breathing rate can be made to.
 
 import type { Twin } from '../../server/twin/twin.ts';
 import { heartAxes } from '../../server/twin/heart-axes.ts';
@@ -12,11 +12,15 @@ export interface MotionSpec {
   cardiacMm: number;
   respiratoryHz: number;
   respiratoryMm: number;
+  /** Breathing-rate variability: relative swing of the rate, slowly (0.02 Hz); 0 (default) keeps it constant. */
+  respiratoryVariability?: number;
 }
 
 /** Heart-rate variability: relative frequency swing at 0.05 Hz. */
 const HRV = 0.03;
 const HRV_HZ = 0.05;
+/** Breathing-rate variability swings at this rate (Hz). */
+const BRV_HZ = 0.02;
 export const DEFAULT_MOTION: MotionSpec = { cardiacHz: 1.1, cardiacMm: 8, respiratoryHz: 0.25, respiratoryMm: 5 };
 
 export class HeartMotion {
@@ -43,7 +47,10 @@ export class HeartMotion {
   }
 
   private respiratory(t: number): number {
-    return 0.5 - 0.5 * Math.cos(2 * Math.PI * this.spec.respiratoryHz * t);
+    // As for the heart: the phase integrates a rate swinging by ±variability.
+    const v = this.spec.respiratoryVariability ?? 0;
+    const w = 2 * Math.PI * BRV_HZ;
+    return 0.5 - 0.5 * Math.cos(2 * Math.PI * this.spec.respiratoryHz * (t + (v / w) * (1 - Math.cos(w * t))));
   }
 
   /** Displacement (mm) of twin point p at time t, written into out. */
