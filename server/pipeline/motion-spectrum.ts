@@ -1,8 +1,9 @@
 // The frequencies of cardiac and respiratory motion, found in the signal itself by periodogram.
 // The heart's band is read from differences of the measurements themselves (the catheter's slow
 // movement falls away; nothing of the filter's own model is echoed back). The breathing band is read
-// over a longer window from what the heart and the catheter do not explain: with the vessel known,
-// the measurement's offset across it; otherwise the measurement less the filter's catheter state.
+// over a longer window from what the heart and the catheter do not explain (with the vessel known,
+// the measurement's offset across it; otherwise the measurement less the filter's catheter state),
+// along the cranio-caudal direction, where breathing moves the heart.
 // Computed a few bins per sample, so no single sample pays for a whole spectrum.
 
 import type { MotionFilterOptions } from './motion-filter.ts';
@@ -86,7 +87,6 @@ export class MotionSpectrum {
   respiratoryFound = false;
   private lastRespiratoryPeak = Number.NaN;
   private respiratoryAgreeing = 0;
-  private snapN = 0;
   private snapSpan = 0;
   private readonly binPower = new Float64Array(BINS.length);
   private binNext = -1;
@@ -193,18 +193,16 @@ export class MotionSpectrum {
     this.respiratorySnapshot(now);
     // The heart's band: the history holds the last spectrumWindowS only (the rate drifts).
     const n = this.historyCount;
-    const offset = 0;
     const cap = this.historyT.length;
     const d = this.dims;
     const stride = Math.max(1, Math.ceil(n / SNAPSHOT));
-    const first = this.historyT[(this.historyStart + offset) % cap]!;
+    const first = this.historyT[this.historyStart]!;
     let m = 0;
     for (let i = 0; i < n && m < SNAPSHOT; i += stride, m++) {
-      const k = (this.historyStart + offset + i) % cap;
+      const k = (this.historyStart + i) % cap;
       this.snapT[m] = this.historyT[k]! - first;
       for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyRaw[k * d + a]!;
     }
-    this.snapN = m;
     this.snapSpan = now - first;
     detrend(this.snapT, this.snapY, m, d);
     for (let i = 0; i < m - 1; i++) {
