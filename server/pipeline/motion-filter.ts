@@ -105,7 +105,6 @@ export class MotionFilter {
   private readonly ph: Float64Array;
   private readonly basisNow = new Float64Array(N);
   private readonly basisRef = new Float64Array(N);
-  private readonly motionAt = new Float64Array(3);
   private readonly residual = new Float64Array(3);
   private initialised = false;
   private lastT = 0;

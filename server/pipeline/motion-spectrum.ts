@@ -14,7 +14,7 @@ export const RESPIRATORY_BAND: [number, number] = [0.12, 0.5];
 export class MotionSpectrum {
   cardiacHz: number;
   respiratoryHz: number;
-  // Ring buffer of recent residuals.
+  // Ring buffer of the last spectrumWindowS of measurements (the heart's band).
   private readonly historyT: Float64Array;
   /** The measurements themselves: the heart's band is read from their differences, which owe nothing to the filter's model. */
   private readonly historyRaw: Float64Array;
@@ -162,9 +162,9 @@ export class MotionSpectrum {
   }
 
   /**
-   * Breathing is slow: its band is read over the whole history (a longer window than the heart's,
-   * for the resolution), from block means (each averages a stretch of samples, so the heart's
-   * faster motion does not fold into the respiratory band), linearly detrended.
+   * Breathing is slow: its band is read over respiratoryWindowS (longer than the heart's, for the
+   * resolution) from the block means remember() accumulates (each averages a stretch of samples, so
+   * the heart's faster motion does not fold into the band), linearly detrended.
    */
   private respiratorySnapshot(now: number): void {
     const d = this.dims, m = this.blocksCount;

@@ -41,15 +41,15 @@ export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: 
     defer(() => {
       const feedback = new TrackFeedback(twin); // one per subscription: each run starts afresh
       return (input as Observable<Flow>).pipe(
-      orderSamples(limits, counters),
-      trackFeedState(limits),
-      compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail, feedback),
-      localise(counters, registration),
-      trackOnTree(twin, options.tracker, feedback),
-      assessResponse(twin),
-      guide(twin, options.procedureId, counters, options.guidance, registration),
-      filter((item): item is Extract<Flow, { kind: 'message' }> => item.kind === 'message'),
-      map((item) => item.message),
+        orderSamples(limits, counters),
+        trackFeedState(limits),
+        compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail, feedback),
+        localise(counters, registration),
+        trackOnTree(twin, options.tracker, feedback),
+        assessResponse(twin),
+        guide(twin, options.procedureId, counters, options.guidance, registration),
+        filter((item): item is Extract<Flow, { kind: 'message' }> => item.kind === 'message'),
+        map((item) => item.message),
       );
     });
 }

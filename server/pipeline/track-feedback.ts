@@ -6,6 +6,7 @@
 // for sample k+1: deterministic, no clocks.
 
 import type { Twin } from '../twin/twin.ts';
+import { forksAt, nearestJunctionMm } from '../twin/vein-tree.ts';
 import type { VesselConstraint } from './motion-filter.ts';
 
 /** Nodes taken on each side of the tip's segment for the vessel's direction. */
@@ -66,7 +67,7 @@ export class TrackFeedback {
     this.along[3 * segment] = ax / len;
     this.along[3 * segment + 1] = ay / len;
     this.along[3 * segment + 2] = az / len;
-    this.hold[segment] = this.nearJunction(segment) ? 0 : 1;
+    this.hold[segment] = nearestJunctionMm(v, segment, v.arcLengthMm[segment]!, (n) => forksAt(v, n), JUNCTION_CLEARANCE_MM) <= JUNCTION_CLEARANCE_MM ? 0 : 1;
   }
 
   set(t: number, segment: number, x: number, y: number, z: number, confidence: number): void {
@@ -88,22 +89,6 @@ export class TrackFeedback {
     n1[0] = ux; n1[1] = uy; n1[2] = uz;
     n2[0] = ay * uz - az * uy; n2[1] = az * ux - ax * uz; n2[2] = ax * uy - ay * ux;
     this.t = t;
-  }
-
-  /** Is a junction (a node with two or more children, or the ostium) within the clearance? */
-  private nearJunction(segment: number): boolean {
-    const v = this.twin.veins;
-    const arc = v.arcLengthMm[segment]!;
-    const forks = (n: number): boolean => n === v.root || v.childStart[n + 1]! - v.childStart[n]! >= 2;
-    for (let n = v.parent[segment]!; n >= 0 && arc - v.arcLengthMm[n]! <= JUNCTION_CLEARANCE_MM; n = v.parent[n]!) if (forks(n)) return true;
-    // Ahead: down the only child while there is one (a fork ahead ends the walk, as a junction).
-    for (let n = segment; v.arcLengthMm[n]! - arc <= JUNCTION_CLEARANCE_MM; ) {
-      const kids = v.childStart[n + 1]! - v.childStart[n]!;
-      if (kids >= 2) return true;
-      if (kids === 0) break;
-      n = v.children[v.childStart[n]!]!;
-    }
-    return false;
   }
 
   clear(): void {

@@ -10,6 +10,7 @@
 
 import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-index.ts';
 import type { Twin } from '../twin/twin.ts';
+import { renamesAt } from '../twin/vein-tree.ts';
 
 export interface TrackerOptions {
   /** Spread of the observation around the centreline after motion compensation, mm. */
@@ -297,10 +298,7 @@ export class TreeTracker {
    */
   private pastContinuation(from: number, to: number, arc: number): boolean {
     const v = this.twin.veins;
-    const plain = (parent: number, child: number): boolean => {
-      const first = v.branches[child]!.nodes[0]!;
-      return v.branches[child]!.parentBranch === parent && v.childStart[first + 1]! - v.childStart[first]! === 1;
-    };
+    const plain = (parent: number, child: number): boolean => v.branches[child]!.parentBranch === parent && renamesAt(v, v.branches[child]!.nodes[0]!);
     if (plain(from, to)) return arc >= v.branches[to]!.startArcMm + CONTINUATION_MARGIN_MM;
     if (plain(to, from)) return arc <= v.branches[from]!.startArcMm - CONTINUATION_MARGIN_MM;
     return false;

@@ -216,3 +216,36 @@ export function pointOnBranch(tree: VeinTree, branch: VeinBranch, arcMm: number,
   const t = span > 0 ? Math.min(1, Math.max(0, (arcMm - arc[a]!) / span)) : 0;
   for (let k = 0; k < 3; k++) out[k] = pos[3 * a + k]! + t * (pos[3 * b + k]! - pos[3 * a + k]!);
 }
+
+/** Does the tree fork at node n (the ostium counts: a lead enters the tree there)? */
+export function forksAt(tree: VeinTree, n: number): boolean {
+  return n === tree.root || tree.childStart[n + 1]! - tree.childStart[n]! >= 2;
+}
+
+/** Does one branch's name give way to the next at node n, without a fork (the CS becoming the GCV)? */
+export function renamesAt(tree: VeinTree, n: number): boolean {
+  return n !== tree.root && tree.childStart[n + 1]! - tree.childStart[n]! === 1 && tree.segmentBranch[tree.children[tree.childStart[n]!]!] !== tree.segmentBranch[n];
+}
+
+/**
+ * Along-tree distance from a place (segment, arc length) to the nearest node where `isJunction`
+ * holds, within `limitMm`: behind it toward the root, and ahead of it down a single-child run (a
+ * fork ahead ends the run; it counts when `isJunction` says so). Infinity when there is none.
+ */
+export function nearestJunctionMm(tree: VeinTree, segment: number, arcMm: number, isJunction: (n: number) => boolean, limitMm: number): number {
+  let best = Infinity;
+  for (let n = tree.parent[segment]!; n >= 0; n = tree.parent[n]!) {
+    const d = arcMm - tree.arcLengthMm[n]!;
+    if (d > limitMm) break;
+    if (isJunction(n)) { best = d; break; }
+  }
+  for (let n = segment; ; ) {
+    const d = tree.arcLengthMm[n]! - arcMm;
+    if (d > limitMm) break;
+    if (isJunction(n)) { best = Math.min(best, d); break; }
+    const kids = tree.childStart[n + 1]! - tree.childStart[n]!;
+    if (kids !== 1) break;
+    n = tree.children[tree.childStart[n]!]!;
+  }
+  return best;
+}

@@ -7,6 +7,7 @@ import type { CArmGeometry, FeedSample, Instruction, ZoneState } from '../../pro
 import { projectPoint } from '../../server/pipeline/carm-geometry.ts';
 import { ZoneRouter } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
+import { forksAt, nearestJunctionMm, renamesAt } from '../../server/twin/vein-tree.ts';
 import { Random } from '../twin/random.ts';
 import { DEFAULT_MOTION, HeartMotion, type MotionSpec } from './heart-motion.ts';
 import { Trajectory, type ScenarioPlan } from './scenarios.ts';
@@ -103,22 +104,7 @@ export class TruthOracle {
     // of it down a single-child run): a node with two or more children, the ostium, or a node where
     // one branch's name gives way to the next (the CS becoming the great cardiac vein), since there
     // too the branch is told only by where along the vein the tip is.
-    const kidsOf = (n: number): number => v.childStart[n + 1]! - v.childStart[n]!;
-    const renames = (n: number): boolean => kidsOf(n) === 1 && n !== v.root && v.segmentBranch[v.children[v.childStart[n]!]!] !== v.segmentBranch[n];
-    let junctionMm = Infinity;
-    for (let n = v.parent[point.segment]!; n >= 0; n = v.parent[n]!) {
-      const d = point.arcLengthMm - v.arcLengthMm[n]!;
-      if (d > 30) break;
-      if (kidsOf(n) >= 2 || n === v.root || renames(n)) { junctionMm = Math.min(junctionMm, d); break; }
-    }
-    for (let n = point.segment; ; ) {
-      const d = v.arcLengthMm[n]! - point.arcLengthMm;
-      if (d > 30) break;
-      const kids = kidsOf(n);
-      if (kids >= 2 || renames(n)) { junctionMm = Math.min(junctionMm, d); break; }
-      if (kids === 0) break;
-      n = v.children[v.childStart[n]!]!;
-    }
+    const junctionMm = nearestJunctionMm(v, point.segment, point.arcLengthMm, (n) => forksAt(v, n) || renamesAt(v, n), 30);
     if (this.twin.zones.length === 0) return { zoneState: 'none-accessible', instruction: 'none', borderMm: Infinity, junctionMm };
     let borderMm = Infinity;
     let inside = false;

@@ -53,21 +53,21 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
     let eam: MotionFilter | null = null;
     const views: ViewSlot[] = [];
     const c = [0, 0, 0];
+    /** A twin-frame point in a view's pixels: twin → C-arm is the inverse of the (rigid) registration. */
+    const toPixels = (slot: ViewSlot, x: number, y: number, z: number): [number, number] | null => {
+      const m = registration.matrix;
+      const dx = x - m[3]!, dy = y - m[7]!, dz = z - m[11]!;
+      c[0] = m[0]! * dx + m[4]! * dy + m[8]! * dz;
+      c[1] = m[1]! * dx + m[5]! * dy + m[9]! * dz;
+      c[2] = m[2]! * dx + m[6]! * dy + m[10]! * dz;
+      return projectPoint(slot.geometry, c, slot.frame);
+    };
     /** The tracker's vessel as this view sees it: the point and direction projected, one direction across. */
     const vesselInView = (slot: ViewSlot, vessel: VesselConstraint | null): VesselConstraint | null => {
       if (!vessel || !options.trackerVessel) return null;
-      const m = registration.matrix;
-      // twin → C-arm: the inverse of the registration (C-arm → twin), rigid.
-      const toCarm = (x: number, y: number, z: number): [number, number] | null => {
-        const dx = x - m[3]!, dy = y - m[7]!, dz = z - m[11]!;
-        c[0] = m[0]! * dx + m[4]! * dy + m[8]! * dz;
-        c[1] = m[1]! * dx + m[5]! * dy + m[9]! * dz;
-        c[2] = m[2]! * dx + m[6]! * dy + m[10]! * dz;
-        return projectPoint(slot.geometry, c, slot.frame);
-      };
       const p = vessel.point, a = vessel.along;
-      const at = toCarm(p[0]!, p[1]!, p[2]!);
-      const ahead = toCarm(p[0]! + a[0]!, p[1]! + a[1]!, p[2]! + a[2]!);
+      const at = toPixels(slot, p[0]!, p[1]!, p[2]!);
+      const ahead = toPixels(slot, p[0]! + a[0]!, p[1]! + a[1]!, p[2]! + a[2]!);
       if (!at || !ahead) return null;
       const du = ahead[0] - at[0], dv = ahead[1] - at[1];
       const len = Math.hypot(du, dv);
