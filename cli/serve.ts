@@ -5,6 +5,7 @@ import { TwinguideError } from '../protocol/index.ts';
 import { buildServer } from '../server/app.ts';
 import { resolveConfig } from '../server/config.ts';
 import { startDemo } from '../server/demo-feed.ts';
+import { installLastResort } from '../server/last-resort.ts';
 import { EXIT_OK, parseCommandArgs, type Command, type Io } from './command.ts';
 import { packageVersion } from './simulate.ts';
 
@@ -30,6 +31,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
     io.err(`cannot build the display client: ${(e as Error).message} (the API and feeds work; the display page will not)`);
   }
   const server = await buildServer(config, packageVersion());
+  const removeLastResort = installLastResort(server.metrics, (m) => io.err(`twinguide: ${m}`));
   const address = await server.app.listen({ host: config.host, port: config.port });
   const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);
   let stopDemo: (() => void) | null = null;
@@ -48,6 +50,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
   io.out('shutting down: ending procedures and finalising recordings…');
   stopDemo?.();
   await server.close();
+  removeLastResort();
   return EXIT_OK;
 }
 

@@ -4,7 +4,7 @@
 import { Packr } from 'msgpackr';
 import { TwinguideError } from './errors.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
-import type { DisplayMessage, FeedSample, WireMessage } from './messages.ts';
+import type { DisplayMessage, FeedMessage, WireMessage } from './messages.ts';
 import { displayValidators, feedValidators, validateMessage } from './validate.ts';
 
 // useRecords:false → standard msgpack maps; mapsAsObjects → plain objects; int64AsType 'number'
@@ -48,9 +48,22 @@ export function decodeFrame(frame: Uint8Array, options: DecodeOptions = {}): unk
   return values[0];
 }
 
-/** Decode and validate a frame sent by a feed (`tip` or `fluoro`). */
-export function decodeFeedFrame(frame: Uint8Array, options?: DecodeOptions): FeedSample {
-  return validateMessage<FeedSample>(decodeFrame(frame, options), feedValidators);
+/** Decode and validate a frame sent by a feed (`tip`, `fluoro`, `reset`). */
+export function decodeFeedFrame(frame: Uint8Array, options?: DecodeOptions): FeedMessage {
+  return checkFeedMessage(validateMessage<FeedMessage>(decodeFrame(frame, options), feedValidators));
+}
+
+/**
+ * What a schema cannot say: a C-arm's isocentre lies between its source and its detector, and the
+ * two views of a biplane frame are different projections.
+ */
+export function checkFeedMessage<T extends FeedMessage>(message: T): T {
+  if (message.type !== 'fluoro') return message;
+  message.views.forEach((view, k) => {
+    const g = view.geometry;
+    if (g.sod >= g.sid) throw new TwinguideError('TG_ERR_BAD_MESSAGE', `bad 'fluoro' message: view ${k}: sod ${g.sod} mm must be less than sid ${g.sid} mm`, { path: `/views/${k}/geometry/sod` });
+  });
+  return message;
 }
 
 /** Decode and validate a frame sent to a display (`snapshot`, `guidance`, `status`, `event`, `error`). */

@@ -6,7 +6,8 @@ export const ERRORS = {
   TG_ERR_FRAME_TOO_LARGE: 'A frame is larger than the configured limit; it was rejected before decoding.',
   TG_ERR_BAD_FRAME: 'A frame is not one well-formed msgpack value (truncated, garbage or trailing bytes).',
   TG_ERR_UNKNOWN_TYPE: 'A message has a missing or unknown `type`, or a type not accepted on this channel.',
-  TG_ERR_BAD_MESSAGE: 'A message has missing fields, wrong types or non-finite numbers (the path says where).',
+  TG_ERR_BAD_MESSAGE: 'A message has missing fields, wrong types, or numbers outside what a real device produces (non-finite, a position beyond ±5 m, a time beyond ±2^32 s, a C-arm geometry no C-arm has); the path says where.',
+  TG_ERR_CLOCK_JUMP: "A sample's time or seq moved implausibly from the feed's newest (forward by more than maxFeedClockJumpS, back by more than maxFeedClockStepBackS, or more samples than the rate allows); refused and counted. A feed whose clock restarted sends a `reset`.",
 
   // OpenIGTLink
   TG_ERR_IGTL_CRC: 'An OpenIGTLink message\'s body does not match its CRC-64; the message is dropped, the connection kept.',
@@ -42,6 +43,7 @@ export const ERRORS = {
   TG_ERR_INTERNAL: 'An unexpected server error; it is logged, and the request had no effect beyond what it reports.',
 
   // Procedures and the pipeline
+  TG_ERR_PROCEDURE_FAULT: "A procedure's own code failed (logged, counted in /metrics, said on its displays and in its recording); that procedure alone is affected, the server and every other procedure carry on.",
   TG_ERR_REGISTRATION: 'A registration cannot be computed: too few, duplicate or collinear landmarks, unknown landmark name, or no trail to refine with.',
 
   // Recordings

@@ -36,6 +36,13 @@ export interface Limits {
   /** Recording limits per procedure and for the recordings directory. */
   readonly maxRecordingBytes: number;
   readonly maxRecordings: number;
+  /**
+   * From one sample to the next, a feed's time may run ahead of the time that passed on the
+   * server's clock by at most this (a pause moves both; a corrupt time of years moves only one).
+   */
+  readonly maxFeedClockJumpS: number;
+  /** …and step back by at most this (reordering is far less); beyond, the feed must send a reset. */
+  readonly maxFeedClockStepBackS: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -60,7 +67,77 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxDisplaysPerProcedure: 32,
   maxRecordingBytes: 2 * 1024 * 1024 * 1024,
   maxRecordings: 10_000,
+  maxFeedClockJumpS: 60,
+  maxFeedClockStepBackS: 10,
 });
+
+/**
+ * The range each limit may be configured to: a limit outside it (zero, negative, absurdly large)
+ * would silently switch a protection off or make it useless, so the configuration is refused.
+ */
+export const LIMIT_RANGES: { readonly [K in keyof Limits]: readonly [min: number, max: number] } = Object.freeze({
+  maxFrameBytes: [256, 16 * 1024 * 1024],
+  maxTwinFileBytes: [1024, 4 * 1024 ** 3],
+  maxModelBytes: [1024, 1024 ** 3],
+  maxSurfaceVertices: [3, 50_000_000],
+  maxVeinNodes: [2, 10_000_000],
+  maxSites: [1, 10_000_000],
+  maxFeatures: [1, 4096],
+  siteMaxOffCentrelineMm: [0.01, 50],
+  siteArcLengthToleranceMm: [0.01, 50],
+  modelTolerance: [1e-9, 0.5],
+  maxFluoroViews: [1, 2],
+  reorderWindowSamples: [0, 4096],
+  reorderWindowS: [0, 10],
+  feedStaleAfterS: [0.01, 60],
+  feedLostAfterS: [0.02, 600],
+  maxFeedRateHz: [1, 1_000_000],
+  displayMaxHz: [1, 1000],
+  maxProcedures: [1, 100_000],
+  maxDisplaysPerProcedure: [1, 100_000],
+  maxRecordingBytes: [1024, 1024 ** 4],
+  maxRecordings: [1, 10_000_000],
+  maxFeedClockJumpS: [1, 24 * 3600],
+  maxFeedClockStepBackS: [0.1, 3600],
+});
+
+/**
+ * What a real device can produce. The wire schemas use these, so a number that passes validation
+ * is one the pipeline, the recorder and the displays can carry (1e300 is finite, but no clock or
+ * catheter produces it, and it overflows what they compute from it).
+ */
+export const PHYSICAL_BOUNDS = Object.freeze({
+  /** A coordinate of a position in a tracker's or the twin's frame, mm: a cath lab is smaller than ±5 m. */
+  positionAbsMm: 5000,
+  /**
+   * A sample time, s: any clock a feed may use (seconds since its start, since the Unix epoch, or
+   * OpenIGTLink's unsigned 32-bit seconds) is within ±2^32 s; t × 1e9 then fits a 64-bit ns time.
+   */
+  sampleTimeAbsS: 2 ** 32,
+  /** A quaternion component (unit quaternions; float32 round-off allowed). */
+  quaternionAbs: 1.001,
+  /** C-arm geometry: source-to-image and source-to-isocentre distances, mm (clinical C-arms: SID 900–1300). */
+  sidMm: [300, 2500] as const,
+  sodMm: [200, 2000] as const,
+  /** Detector pixel spacing, mm. */
+  pixelSpacingMm: [0.01, 5] as const,
+  /** A detected tip's pixel coordinate: within a generous margin around the largest image. */
+  pixelAbs: 65536,
+});
+
+/** Limits checked against LIMIT_RANGES: throws a RangeError naming the first limit out of range. */
+export function checkLimits(limits: Limits): Limits {
+  for (const key of Object.keys(LIMIT_RANGES) as (keyof Limits)[]) {
+    const value = limits[key];
+    const [min, max] = LIMIT_RANGES[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      throw new RangeError(`limit ${key} = ${String(value)} is outside ${min}…${max}`);
+    }
+  }
+  for (const key of Object.keys(limits)) if (!Object.hasOwn(LIMIT_RANGES, key)) throw new RangeError(`unknown limit '${key}'`);
+  if (limits.feedLostAfterS <= limits.feedStaleAfterS) throw new RangeError('limit feedLostAfterS must be greater than feedStaleAfterS');
+  return limits;
+}
 
 export function withLimits(overrides?: Partial<Limits>): Limits {
   return Object.freeze({ ...DEFAULT_LIMITS, ...overrides });

@@ -3,23 +3,26 @@
 // routes' schemas, and the TypeScript types used across the code base.
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ID_PATTERN } from './limits.ts';
+import { ID_PATTERN, PHYSICAL_BOUNDS as B } from './limits.ts';
 
 /** A finite float64 (NaN and ±Infinity are rejected by the validator's strictNumbers). */
 export const Finite = (opts: { minimum?: number; maximum?: number; exclusiveMinimum?: number; description?: string } = {}) =>
   Type.Number(opts);
 
-export const Vec3 = Type.Tuple([Finite(), Finite(), Finite()], { description: 'x, y, z in mm' });
+/** A coordinate in mm, within a cath lab's reach (PHYSICAL_BOUNDS). */
+const Coordinate = () => Finite({ minimum: -B.positionAbsMm, maximum: B.positionAbsMm });
+export const Vec3 = Type.Tuple([Coordinate(), Coordinate(), Coordinate()], { description: 'x, y, z in mm' });
 export type Vec3 = Static<typeof Vec3>;
 
-export const Quaternion = Type.Tuple([Finite(), Finite(), Finite(), Finite()], { description: 'x, y, z, w' });
+const QuaternionComponent = () => Finite({ minimum: -B.quaternionAbs, maximum: B.quaternionAbs });
+export const Quaternion = Type.Tuple([QuaternionComponent(), QuaternionComponent(), QuaternionComponent(), QuaternionComponent()], { description: 'x, y, z, w (unit)' });
 
 export const Id = Type.String({ pattern: ID_PATTERN, description: 'letters, digits, . _ -; no leading dot; ≤ 64 chars' });
 
 /** Sample sequence number: a non-negative integer that a feed increments per sample. */
 export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 /** Source acquisition time, seconds (float64). The pipeline reasons on this, never on wall-clock. */
-export const SampleTime = Finite({ description: 'source acquisition time, s' });
+export const SampleTime = Finite({ minimum: -B.sampleTimeAbsS, maximum: B.sampleTimeAbsS, description: 'source acquisition time, s (any origin, within ±2^32 s)' });
 
 /** PLUS-style sample status: a tracker reports missing or out-of-view samples rather than none. */
 export const SampleQuality = Type.Union([Type.Literal('ok'), Type.Literal('missing'), Type.Literal('out-of-view')]);
@@ -45,9 +48,9 @@ export const CArmGeometry = Type.Object(
   {
     alpha: Finite({ minimum: -180, maximum: 180, description: 'primary angle (0018,1510), degrees, +LAO' }),
     beta: Finite({ minimum: -90, maximum: 90, description: 'secondary angle (0018,1511), degrees, +CRAN' }),
-    sid: Finite({ exclusiveMinimum: 0, description: 'source-to-image distance (0018,1110), mm' }),
-    sod: Finite({ exclusiveMinimum: 0, description: 'source-to-isocentre distance (0018,1111), mm' }),
-    pixelSpacing: Type.Tuple([Finite({ exclusiveMinimum: 0 }), Finite({ exclusiveMinimum: 0 })], {
+    sid: Finite({ minimum: B.sidMm[0], maximum: B.sidMm[1], description: 'source-to-image distance (0018,1110), mm' }),
+    sod: Finite({ minimum: B.sodMm[0], maximum: B.sodMm[1], description: 'source-to-isocentre distance (0018,1111), mm; less than sid' }),
+    pixelSpacing: Type.Tuple([Finite({ minimum: B.pixelSpacingMm[0], maximum: B.pixelSpacingMm[1] }), Finite({ minimum: B.pixelSpacingMm[0], maximum: B.pixelSpacingMm[1] })], {
       description: 'row, column spacing at the detector (0018,1164), mm',
     }),
     size: Type.Tuple([Type.Integer({ minimum: 1, maximum: 16384 }), Type.Integer({ minimum: 1, maximum: 16384 })], {
@@ -60,8 +63,8 @@ export type CArmGeometry = Static<typeof CArmGeometry>;
 
 export const FluoroView = Type.Object(
   {
-    u: Finite({ description: 'pixel column of the detected tip, right' }),
-    v: Finite({ description: 'pixel row of the detected tip, down' }),
+    u: Finite({ minimum: -B.pixelAbs, maximum: B.pixelAbs, description: 'pixel column of the detected tip, right' }),
+    v: Finite({ minimum: -B.pixelAbs, maximum: B.pixelAbs, description: 'pixel row of the detected tip, down' }),
     geometry: CArmGeometry,
   },
   { additionalProperties: false },
@@ -81,6 +84,22 @@ export const FluoroSample = Type.Object(
 export type FluoroSample = Static<typeof FluoroSample>;
 
 export type FeedSample = TipSample | FluoroSample;
+
+export const ClockReset = Type.Object(
+  {
+    type: Type.Literal('reset'),
+    seq: Seq,
+    t: SampleTime,
+  },
+  {
+    additionalProperties: false,
+    description: "the feed's clock or sequence restarted (a device reboot, a new tracker session): the next samples continue from this seq and t; the procedure keeps its own time running forward",
+  },
+);
+export type ClockReset = Static<typeof ClockReset>;
+
+/** Anything a feed may send. */
+export type FeedMessage = FeedSample | ClockReset;
 
 // ---------------------------------------------------------------------------------------------
 // Server → any client
@@ -280,7 +299,7 @@ export const RegistrationRequest = Type.Union([
 export type RegistrationRequest = Static<typeof RegistrationRequest>;
 
 /** Messages a feed may send, keyed by `type`. */
-export const FEED_MESSAGES = { tip: TipSample, fluoro: FluoroSample } as const satisfies Record<string, TSchema>;
+export const FEED_MESSAGES = { tip: TipSample, fluoro: FluoroSample, reset: ClockReset } as const satisfies Record<string, TSchema>;
 /** Messages a display receives, keyed by `type`. */
 export const DISPLAY_MESSAGES = {
   snapshot: Snapshot,
@@ -293,4 +312,4 @@ export const DISPLAY_MESSAGES = {
 export const FEED_REPLY_MESSAGES = { error: ErrorMessage } as const satisfies Record<string, TSchema>;
 
 export type DisplayMessage = Snapshot | Guidance | StatusMessage | EventMessage | ErrorMessage;
-export type WireMessage = FeedSample | DisplayMessage;
+export type WireMessage = FeedMessage | DisplayMessage;

@@ -51,9 +51,18 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   });
   await app.register(websocket, { options: { maxPayload: config.limits.maxFrameBytes } });
   const twins = await TwinStore.load(config.twinsDir, (m) => app.log.warn(m));
-  const broadcaster = new InProcessBroadcaster();
+  const broadcaster = new InProcessBroadcaster((procedureId, error) => {
+    metrics?.fault('display');
+    app.log.error({ procedureId, err: error }, 'display listener fault (that display is dropped)');
+  });
   let metrics: ServerMetrics | null = null;
-  const procedures = new ProcedureRegistry(twins, broadcaster, config.limits, config.recordingsDir, version, (s) => metrics?.guidanceLatency(s));
+  const procedures = new ProcedureRegistry(twins, broadcaster, config.limits, config.recordingsDir, version, {
+    onLatency: (s) => metrics?.guidanceLatency(s),
+    onFault: (procedureId, where, error) => {
+      metrics?.fault(`procedure.${where}`);
+      app.log.error({ procedureId, where, err: error }, 'procedure fault (the procedure and the server carry on)');
+    },
+  });
   metrics = new ServerMetrics(() => procedures);
 
   const auth = new Authoriser(config.tokens);
@@ -82,7 +91,10 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   feedSocket(app, procedures, config.limits, metrics);
   displaySocket(app, procedures, broadcaster, config.limits, metrics);
   await displayPage(app);
-  const igtl = new IgtlIngest(procedures, metrics);
+  const igtl = new IgtlIngest(procedures, metrics, (where, error) => {
+    metrics.fault(where);
+    app.log.error({ where, err: error }, 'OpenIGTLink connection fault (that connection is closed)');
+  });
   const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics, auth);
 
   return {

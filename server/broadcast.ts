@@ -13,10 +13,21 @@ export interface Broadcaster {
 export class InProcessBroadcaster implements Broadcaster {
   private readonly listeners = new Map<string, Set<(message: DisplayMessage) => void>>();
 
+  /** `onListenerFault`: a listener threw; it is removed, the others still get the message. */
+  constructor(private readonly onListenerFault: (procedureId: string, error: unknown) => void = () => undefined) {}
+
   publish(procedureId: string, message: DisplayMessage): void {
     const set = this.listeners.get(procedureId);
     if (!set) return;
-    for (const listener of set) listener(message);
+    for (const listener of set) {
+      try {
+        listener(message);
+      } catch (error) {
+        // One display's failure is its own: it stops getting messages, the others and the procedure go on.
+        set.delete(listener);
+        try { this.onListenerFault(procedureId, error); } catch { /* nothing more to do */ }
+      }
+    }
   }
 
   subscribe(procedureId: string, listener: (message: DisplayMessage) => void): () => void {

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NETWORK_DEFAULTS, TwinguideError, withLimits, type Limits } from '../protocol/index.ts';
+import { NETWORK_DEFAULTS, TwinguideError, checkLimits, withLimits, type Limits } from '../protocol/index.ts';
 import type { Tokens } from './auth.ts';
 
 export interface ServerConfig {
@@ -58,6 +58,12 @@ export function resolveConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
   const { configFile: _ignored, limits, ...rest } = overrides;
   const config: ServerConfig = { ...base, ...file, ...fromEnv, ...rest, limits: withLimits({ ...file.limits, ...limits }) };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new TwinguideError('TG_ERR_CONFIG', `port ${config.port} is not a TCP port`);
+  if (config.igtlPort !== null && (!Number.isInteger(config.igtlPort) || config.igtlPort < 0 || config.igtlPort > 65535)) throw new TwinguideError('TG_ERR_CONFIG', `OpenIGTLink port ${config.igtlPort} is not a TCP port`);
+  try {
+    checkLimits(config.limits);
+  } catch (e) {
+    throw new TwinguideError('TG_ERR_CONFIG', `${(e as Error).message} (set in "limits" of the config file or by the caller)`);
+  }
   if (!LOOPBACK.test(config.host)) {
     const missing = (['feed', 'display', 'operator'] as const).filter((r) => !(config.tokens?.[r]?.length));
     if (missing.length > 0) throw new TwinguideError('TG_ERR_CONFIG', `refusing to listen on ${config.host} without tokens for every role (missing: ${missing.join(', ')}); set "tokens" in the config file`);

@@ -9,6 +9,7 @@
 import type { DisplayMessage, Guidance, Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import type { Procedure } from '../procedures/procedure.ts';
+import { guarded } from '../faults.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export interface DisplayTransport {
@@ -57,7 +58,7 @@ export class DisplaySession {
         return;
       }
       this.pending = message; // latest wins
-      this.timer ??= setTimeout(() => this.flush(), Math.max(0, (1 - this.tokens) * this.intervalMs));
+      this.timer ??= setTimeout(this.guard(() => this.flush()), Math.max(0, (1 - this.tokens) * this.intervalMs));
     });
   }
 
@@ -89,13 +90,13 @@ export class DisplaySession {
     if (replaced >= 0 || this.held.length >= HELD_MAX) this.metrics.displayFrameDropped();
     if (this.held.length >= HELD_MAX) this.held.splice(this.held.findIndex((m) => m.type === 'event'), 1);
     this.held.push(message);
-    this.drainTimer ??= setTimeout(() => this.drain(), DRAIN_RETRY_MS);
+    this.drainTimer ??= setTimeout(this.guard(() => this.drain()), DRAIN_RETRY_MS);
   }
 
   private drain(): void {
     this.drainTimer = null;
     while (this.held.length > 0 && !this.transport.backedUp()) this.send(this.held.shift()!);
-    if (this.held.length > 0) this.drainTimer = setTimeout(() => this.drain(), DRAIN_RETRY_MS);
+    if (this.held.length > 0) this.drainTimer = setTimeout(this.guard(() => this.drain()), DRAIN_RETRY_MS);
   }
 
   private send(message: DisplayMessage): void {
@@ -106,7 +107,18 @@ export class DisplaySession {
     }
   }
 
+  /** A throw in this display's timers ends this display's session only (counted), never the process. */
+  private guard(fn: () => void): () => void {
+    return guarded('display', (where) => {
+      this.metrics.fault(where);
+      this.close();
+    }, fn);
+  }
+
+  private closed = false;
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     if (this.drainTimer) clearTimeout(this.drainTimer);

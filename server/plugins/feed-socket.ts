@@ -7,13 +7,14 @@ import type {} from '@fastify/websocket'; // its route-option and handler types
 import type { WebSocket } from 'ws';
 import { decodeFeedFrame, encodeMessage, isTwinguideError, type ErrorCode, type Limits } from '../../protocol/index.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
+import { guarded } from '../faults.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export function feedSocket(app: FastifyInstance, procedures: ProcedureRegistry, limits: Limits, metrics: ServerMetrics): void {
   app.get<{ Querystring: { procedure?: string } }>('/ws/feed', { websocket: true }, (socket: WebSocket, request) => {
     const sendError = (code: ErrorCode, message: string, seq?: number): void => {
       metrics.rejected(code);
-      socket.send(encodeMessage({ type: 'error', code, message: message.slice(0, 2000), ...(seq !== undefined ? { seq } : {}) }));
+      if (socket.readyState === socket.OPEN) socket.send(encodeMessage({ type: 'error', code, message: message.slice(0, 2000), ...(seq !== undefined ? { seq } : {}) }));
     };
     let procedure;
     try {
@@ -26,21 +27,31 @@ export function feedSocket(app: FastifyInstance, procedures: ProcedureRegistry, 
     const p = procedure;
     let windowStart = Date.now();
     let windowCount = 0;
-    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
       if (!isBinary) return sendError('TG_ERR_BAD_FRAME', 'frames are binary msgpack, one message each');
       const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       const now = Date.now();
       if (now - windowStart >= 1000) { windowStart = now; windowCount = 0; }
       if (++windowCount > limits.maxFeedRateHz) return sendError('TG_ERR_LIMIT', `more than ${limits.maxFeedRateHz} samples per second; sample dropped`);
+      let message;
       try {
-        const sample = decodeFeedFrame(frame, { maxFrameBytes: limits.maxFrameBytes });
-        metrics.sampleIn('ws');
-        p.ingest(sample);
+        message = decodeFeedFrame(frame, { maxFrameBytes: limits.maxFrameBytes });
       } catch (e) {
-        if (isTwinguideError(e)) sendError(e.code, e.message);
-        else sendError('TG_ERR_BAD_FRAME', String(e));
+        return isTwinguideError(e) ? sendError(e.code, e.message) : sendError('TG_ERR_BAD_FRAME', String(e));
       }
-    });
-    socket.on('close', () => p.feedClosed());
+      try {
+        p.ingest(message);
+        if (message.type !== 'reset') metrics.sampleIn('ws');
+      } catch (e) {
+        if (isTwinguideError(e)) return sendError(e.code, e.message, message.seq);
+        // The procedure's own code failed on a valid sample: its fault, said to it and to this feed.
+        p.fault('ingest', e);
+        sendError('TG_ERR_PROCEDURE_FAULT', 'the procedure failed on this sample (logged); it carries on', message.seq);
+      }
+    };
+    // Nothing a feed sends may throw out of a socket handler (that would end the process).
+    const report = (where: string, e: unknown): void => { metrics.fault(where); p.fault(where, e); };
+    socket.on('message', guarded('feed.message', report, onMessage));
+    socket.on('close', guarded('feed.close', report, () => p.feedClosed()));
   });
 }

@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { feedValidators, isTwinguideError, validateMessage, type FeedSample, type TipSample } from '../../protocol/index.ts';
 import { encodeIgtl, type IgtlContent, type IgtlMessage } from '../../protocol/openigtlink/igtl-codec.ts';
 import { IgtlStreamDecoder } from '../../protocol/openigtlink/igtl-stream.ts';
+import { guarded, type FaultReporter } from '../faults.ts';
 import type { Procedure } from '../procedures/procedure.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -34,12 +35,31 @@ function quaternionFromRotation(r: number[][]): [number, number, number, number]
   return [(r[0]![2]! + r[2]![0]!) / s, (r[1]![2]! + r[2]![1]!) / s, s / 4, (r[1]![0]! - r[0]![1]!) / s];
 }
 
+/** How far a TRANSFORM's 3×3 may be from a rotation (float32 trackers: ~1e-6; a corrupt matrix: far more). */
+const ROTATION_TOLERANCE = 0.01;
+
+/** Why a matrix is not a proper rotation, or null when it is one (orthonormal, determinant +1). */
+export function notARotation(r: number[][]): string | null {
+  for (const row of r) for (const x of row) if (!Number.isFinite(x)) return 'a rotation element is not a finite number';
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      let dot = 0;
+      for (let k = 0; k < 3; k++) dot += r[k]![i]! * r[k]![j]!;
+      if (Math.abs(dot - (i === j ? 1 : 0)) > ROTATION_TOLERANCE) return `the rotation's columns are not orthonormal (column ${i}·column ${j} = ${dot.toPrecision(4)})`;
+    }
+  }
+  const [a, b, c] = r as [number[], number[], number[]];
+  const det = a[0]! * (b[1]! * c[2]! - b[2]! * c[1]!) - a[1]! * (b[0]! * c[2]! - b[2]! * c[0]!) + a[2]! * (b[0]! * c[1]! - b[1]! * c[0]!);
+  if (det < 0) return 'the matrix is a reflection, not a rotation (determinant −1)';
+  return null;
+}
+
 export class IgtlIngest {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly started = Date.now();
 
-  constructor(private readonly procedures: ProcedureRegistry, private readonly metrics: ServerMetrics) {
+  constructor(private readonly procedures: ProcedureRegistry, private readonly metrics: ServerMetrics, private readonly onFault: FaultReporter = () => undefined) {
     this.server = createServer((socket) => this.connection(socket));
   }
 
@@ -68,27 +88,32 @@ export class IgtlIngest {
       socket.write(encodeIgtl(message));
     };
     const statusError = (to: IgtlMessage, code: number, name: string, text: string): void => reply(to, { type: 'STATUS', code, subcode: 0, errorName: name.slice(0, 20), statusString: text.slice(0, 200) });
-    const ingest = (to: IgtlMessage, device: string, p: [number, number, number], q: [number, number, number, number] | null): void => {
+    const ingest = (to: IgtlMessage, device: string, p: [number, number, number], rotation: number[][] | null, quaternion: [number, number, number, number] | null = null): void => {
       const procedure = this.procedureFor(device);
       if (!procedure) {
         this.metrics.rejected('TG_ERR_NOT_FOUND');
         return statusError(to, 4, 'NotFound', `no procedure for device '${device}'`);
       }
+      const wrong = rotation ? notARotation(rotation) : null;
+      if (wrong) {
+        this.metrics.rejected('TG_ERR_IGTL_BAD_CONTENT');
+        return statusError(to, 2, 'TG_ERR_IGTL_BAD_CONT', `device '${device}': ${wrong}`);
+      }
       // Source time: the message's timestamp, else the receive time (0 means "no timestamp").
       const ts = to.timestamp.seconds + to.timestamp.fraction / 2 ** 32;
+      const q = rotation ? quaternionFromRotation(rotation) : quaternion;
       const candidate: TipSample = { type: 'tip', seq: ++seq, t: ts > 0 ? ts : (Date.now() - this.started) / 1000, p, ...(q ? { q } : {}) };
-      let sample: FeedSample;
       try {
-        sample = validateMessage<FeedSample>(candidate, feedValidators);
+        const sample = validateMessage<FeedSample>(candidate, feedValidators);
+        procedure.ingest(sample);
       } catch (e) {
-        const code = isTwinguideError(e) ? e.code : 'TG_ERR_BAD_MESSAGE';
-        this.metrics.rejected(code);
-        return statusError(to, 2, code.slice(0, 20), isTwinguideError(e) ? e.message : String(e));
+        if (!isTwinguideError(e)) throw e; // the procedure's own fault: handled by the connection's guard
+        this.metrics.rejected(e.code);
+        return statusError(to, 2, e.code.slice(0, 20), e.message);
       }
       this.metrics.sampleIn('igtl');
-      procedure.ingest(sample);
     };
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       for (const event of decoder.push(chunk)) {
         if (event.kind === 'fatal') {
           this.metrics.rejected(event.code);
@@ -101,14 +126,19 @@ export class IgtlIngest {
         }
         const m = event.message;
         const c = m.content;
-        if (c.type === 'TRANSFORM') ingest(m, m.deviceName, c.translationMm, quaternionFromRotation(c.rotation));
-        else if (c.type === 'POSITION') ingest(m, m.deviceName, c.positionMm, c.quaternion);
-        else if (c.type === 'TDATA') for (const e of c.elements) ingest(m, e.name || m.deviceName, e.translationMm, e.type === 3 ? null : quaternionFromRotation(e.rotation));
+        if (c.type === 'TRANSFORM') ingest(m, m.deviceName, c.translationMm, c.rotation);
+        else if (c.type === 'POSITION') ingest(m, m.deviceName, c.positionMm, null, c.quaternion);
+        else if (c.type === 'TDATA') for (const e of c.elements) ingest(m, e.name || m.deviceName, e.translationMm, e.type === 3 ? null : e.rotation);
         else if (c.type === 'GET_STATUS') reply(m, { type: 'STATUS', code: 1, subcode: 0, errorName: '', statusString: 'OK' });
         else if (c.type === 'STT_TDATA' || c.type === 'STP_TDATA') reply(m, { type: 'RTS_TDATA', status: 0 });
         // STATUS keep-alives, STRING and RTS_TDATA need no answer.
       }
-    });
+    };
+    // Whatever a peer sends, an exception here closes this connection only; the server goes on.
+    socket.on('data', guarded('igtl.data', (where, error) => {
+      this.onFault(where, error);
+      socket.destroy();
+    }, onData));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.sockets.delete(socket);

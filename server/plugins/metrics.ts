@@ -13,6 +13,8 @@ export class ServerMetrics {
   private readonly displayGauge = new Gauge({ name: 'twinguide_displays_connected', help: 'Display connections', registers: [this.registry] });
   private readonly dropped = new Counter({ name: 'twinguide_display_frames_dropped_total', help: 'Display messages not sent to a backed-up display (superseded by a newer one, or over the hold limit)', registers: [this.registry] });
   private readonly pipelineLatency = new Histogram({ name: 'twinguide_pipeline_latency_seconds', help: 'Sample received → its guidance out of the pipeline', buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], registers: [this.registry] });
+  private readonly faults = new Counter({ name: 'twinguide_faults_total', help: 'Exceptions caught where they happened (a procedure, a display, a connection) that failed only that; the server carried on', labelNames: ['where'], registers: [this.registry] });
+  private readonly uncaught = new Counter({ name: 'twinguide_uncaught_errors_total', help: 'Exceptions that reached the last-resort handler (logged, the process kept running)', labelNames: ['kind'], registers: [this.registry] });
   private readonly broadcastLatency = new Histogram({ name: 'twinguide_display_latency_seconds', help: 'Sample received → its guidance sent to a display (includes throttle holds)', buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05], registers: [this.registry] });
 
   constructor(procedures: () => ProcedureRegistry) {
@@ -46,6 +48,8 @@ export class ServerMetrics {
   displayFrameDropped(): void { this.dropped.inc(); }
   guidanceLatency(seconds: number): void { this.pipelineLatency.observe(seconds); }
   displayLatency(seconds: number): void { this.broadcastLatency.observe(seconds); }
+  fault(where: string): void { this.faults.inc({ where }); }
+  uncaughtError(kind: 'exception' | 'rejection'): void { this.uncaught.inc({ kind }); }
 }
 
 export function healthRoutes(app: FastifyInstance, metrics: ServerMetrics, procedures: ProcedureRegistry, twins: () => number): void {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import { ProcedureRecorder } from '../recording/procedure-recording.ts';
-import { Procedure } from './procedure.ts';
+import { Procedure, type ProcedureHooks } from './procedure.ts';
 import type { TwinStore } from './twin-store.ts';
 
 export class ProcedureRegistry {
@@ -18,7 +18,7 @@ export class ProcedureRegistry {
     private readonly limits: Limits,
     private readonly recordingsDir: string | null,
     private readonly version: string,
-    private readonly onLatency: ((seconds: number) => void) | null = null,
+    private readonly hooks: ProcedureHooks = {},
   ) {
     if (recordingsDir) mkdirSync(recordingsDir, { recursive: true });
   }
@@ -33,8 +33,7 @@ export class ProcedureRegistry {
     const recorder = this.recordingsDir && !full
       ? new ProcedureRecorder(freshRecordingPath(this.recordingsDir, procedureId), { procedureId, twinId: twin.meta.id, source: request.source, startedAt: new Date().toISOString(), twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
       : null;
-    const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice);
-    procedure.onLatency = this.onLatency;
+    const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice, this.limits, this.hooks);
     if (full) procedure.unrecordedBecause = `the recordings directory holds ${this.limits.maxRecordings} recordings (the limit); this procedure is not recorded`;
     this.procedures.set(procedureId, procedure);
     return procedure;
@@ -52,8 +51,12 @@ export class ProcedureRegistry {
 
   end(id: string): Procedure {
     const p = this.get(id);
-    p.end();
     this.procedures.delete(id);
+    try {
+      p.end();
+    } catch (e) {
+      p.fault('end', e); // it is ended for good all the same
+    }
     return p;
   }
 

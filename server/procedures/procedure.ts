@@ -4,9 +4,10 @@
 // that falls silent becomes stale and lost.
 
 import { Subject, type Subscription } from 'rxjs';
-import type { DisplayMessage, FeedKind, FeedStatus, Guidance, RegistrationRequest, Snapshot, FeedSample } from '../../protocol/index.ts';
-import { TwinguideError } from '../../protocol/index.ts';
+import type { DisplayMessage, FeedKind, FeedMessage, FeedSample, FeedStatus, Guidance, Limits, RegistrationRequest, Snapshot } from '../../protocol/index.ts';
+import { DEFAULT_LIMITS, TwinguideError } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
+import { describeFault, guarded } from '../faults.ts';
 import { PipelineCounters, type PipelineInput } from '../pipeline/flow.ts';
 import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
@@ -15,7 +16,22 @@ import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
 import { summariseTwin } from '../twin/twin-summary.ts';
 import type { Twin } from '../twin/twin.ts';
 import type { Point3 } from '../geometry/rigid-fit.ts';
+import { FeedClock, REANCHOR_AFTER } from './feed-clock.ts';
 import type { FeedSource } from './feed-source.ts';
+
+/** What the server wants to hear from a procedure: latency and faults, for the metrics. */
+export interface ProcedureHooks {
+  onLatency?: ((seconds: number) => void) | null;
+  onFault?: ((procedureId: string, where: string, error: unknown) => void) | null;
+}
+
+/**
+ * For tests only: code run inside the procedure's own timer, so a test can prove that an exception
+ * there fails this procedure alone (nothing in the product sets it).
+ */
+export interface ProcedureSeams {
+  beforeTick?: () => void;
+}
 
 export const TICK_MS = 50;
 
@@ -32,6 +48,11 @@ export interface ProcedureInfo {
   samplesIn: number;
   guidanceOut: number;
   dropped: Record<string, number>;
+  /** Feed messages refused at the edge (an implausible clock), by code. */
+  refused: Record<string, number>;
+  feedResets: number;
+  faults?: Record<string, number>;
+  failed?: string;
 }
 
 export class Procedure {
@@ -46,6 +67,14 @@ export class Procedure {
   private readonly ticker: ReturnType<typeof setInterval>;
   private lastSample: { t: number; wallMs: number } | null = null;
   private ended = false;
+  private readonly clock: FeedClock;
+  readonly seams: ProcedureSeams = {};
+  /** Faults in this procedure's own code, by where they happened (the server carried on). */
+  readonly faults: Record<string, number> = {};
+  /** Set when the pipeline itself failed: the procedure refuses samples from then on, and says why. */
+  failedBecause: string | null = null;
+  /** Feed messages refused at the edge (implausible clock), by code. */
+  readonly refused: Record<string, number> = {};
 
   constructor(
     readonly id: string,
@@ -54,14 +83,42 @@ export class Procedure {
     private readonly broadcaster: Broadcaster,
     readonly recorder: ProcedureRecorder | null,
     readonly igtlDevice?: string,
+    limits: Pick<Limits, 'maxFeedClockJumpS' | 'maxFeedClockStepBackS' | 'maxFeedRateHz'> = DEFAULT_LIMITS,
+    private readonly hooks: ProcedureHooks = {},
   ) {
+    this.clock = new FeedClock(limits);
+    this.onLatency = hooks.onLatency ?? null;
+    const report = (where: string, e: unknown): void => this.fault(where, e);
     this.subscription = this.inputs$.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail })).subscribe({
-      next: (message) => this.deliver(message),
-      // The pipeline does not throw by design; if it ever does, say so to the displays.
-      error: (e: unknown) => this.deliver({ type: 'event', procedureId: id, kind: 'pipeline.failed', message: String(e) }),
+      // A throw inside an RxJS next handler would be rethrown from a timer (process-wide): keep it here.
+      next: guarded('deliver', report, (message: DisplayMessage) => this.deliver(message)),
+      // The pipeline does not throw by design; if it ever does, this procedure fails, visibly, alone.
+      error: (e: unknown) => this.failPipeline(e),
     });
-    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.ticker = setInterval(guarded('tick', report, () => this.tick()), TICK_MS);
     this.ticker.unref();
+  }
+
+  /**
+   * Something in this procedure's own code threw: count it, say it on its displays and in its
+   * recording, and carry on (the server and every other procedure are not affected).
+   */
+  fault(where: string, error: unknown): void {
+    this.faults[where] = (this.faults[where] ?? 0) + 1;
+    const message = `${where}: ${describeFault(error)}`;
+    try { this.hooks.onFault?.(this.id, where, error); } catch { /* metrics must not fail the report */ }
+    try { this.recorder?.event('procedure.fault', message, this.now()); } catch { /* the recorder may be what failed */ }
+    try {
+      this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'procedure.fault', message: `${message.slice(0, 1900)}; this procedure carries on`, code: 'TG_ERR_PROCEDURE_FAULT' });
+    } catch { /* a display's failure is its own */ }
+  }
+
+  private failPipeline(error: unknown): void {
+    this.failedBecause = `guidance pipeline failed: ${describeFault(error)}`;
+    this.fault('pipeline', error);
+    try {
+      this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'pipeline.failed', message: `${this.failedBecause.slice(0, 1900)}; no more guidance for this procedure`, code: 'TG_ERR_PROCEDURE_FAULT' });
+    } catch { /* as above */ }
   }
 
   private now(): bigint {
@@ -102,6 +159,9 @@ export class Procedure {
   }
 
   private tick(): void {
+    this.seams.beforeTick?.();
+    const confirmed = this.clock.releaseHeld(performance.now() / 1000);
+    if (confirmed) this.accept(confirmed);
     if (!this.lastSample) return;
     this.push({ kind: 'tick', t: this.lastSample.t + (Date.now() - this.lastSample.wallMs) / 1000 });
   }
@@ -118,7 +178,36 @@ export class Procedure {
     return this.arrivals.get(seq);
   }
 
-  ingest(sample: FeedSample): void {
+  /**
+   * A feed message, from any transport: a sample (checked against the feed's clock, then into the
+   * pipeline) or a clock reset. Throws a TwinguideError (stable code) for what it refuses.
+   */
+  ingest(message: FeedMessage): void {
+    if (this.ended) throw new TwinguideError('TG_ERR_NOT_FOUND', `procedure '${this.id}' has ended`);
+    if (this.failedBecause) throw new TwinguideError('TG_ERR_PROCEDURE_FAULT', `procedure '${this.id}' cannot take samples: ${this.failedBecause}`);
+    if (message.type === 'reset') {
+      this.clock.reset(message, performance.now() / 1000);
+      this.recorder?.event('feed.reset', `the feed restarted its clock at t ${message.t} s, seq ${message.seq}; the procedure's time runs on`, this.now());
+      this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'feed.reset', message: `the feed restarted its clock (t ${message.t} s, seq ${message.seq})` });
+      return;
+    }
+    let admitted;
+    try {
+      admitted = this.clock.admit(message, performance.now() / 1000);
+    } catch (e) {
+      const code = (e as TwinguideError).code ?? 'TG_ERR_INTERNAL';
+      this.refused[code] = (this.refused[code] ?? 0) + 1;
+      throw e;
+    }
+    if (admitted.reanchored) {
+      const told = `the feed's clock moved to t ${message.t} s, seq ${message.seq} without a reset (${REANCHOR_AFTER} samples agreed); the procedure's time runs on`;
+      this.recorder?.event('feed.reanchored', told, this.now());
+      this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'feed.reanchored', message: told });
+    }
+    for (const sample of admitted.samples) this.accept(sample);
+  }
+
+  private accept(sample: FeedSample): void {
     this.lastSample = { t: sample.t, wallMs: Date.now() };
     this.arrivals.set(sample.seq, performance.now());
     if (this.arrivals.size > 512) this.arrivals.delete(this.arrivals.keys().next().value!);
@@ -183,6 +272,10 @@ export class Procedure {
       samplesIn: this.counters.samplesIn,
       guidanceOut: this.counters.guidanceOut,
       dropped: { ...this.counters.dropped },
+      refused: { ...this.refused },
+      feedResets: this.clock.resets + this.clock.reanchors,
+      ...(Object.keys(this.faults).length > 0 ? { faults: { ...this.faults } } : {}),
+      ...(this.failedBecause ? { failed: this.failedBecause } : {}),
     };
   }
 
@@ -192,15 +285,21 @@ export class Procedure {
   /** A source feeding this procedure (simulator or replay), stopped when the procedure ends. */
   feeder: FeedSource | null = null;
 
+  /** A simulator or replay run faster than real time: its clock may run that much faster than the server's. */
+  feedSpeed(speed: number): void {
+    this.clock.speed = speed;
+  }
+
   /** End: the feed is closed, the pipeline completes, the recording is finalised. */
   end(): void {
     if (this.ended) return;
-    this.feeder?.stop();
-    this.feedClosed();
-    this.ended = true;
     clearInterval(this.ticker);
-    this.inputs$.complete();
+    const report = (where: string, e: unknown): void => this.fault(where, e);
+    guarded('end', report, () => this.feeder?.stop())();
+    guarded('end', report, () => this.feedClosed())();
+    this.ended = true;
+    guarded('end', report, () => this.inputs$.complete())();
     this.subscription.unsubscribe();
-    this.recorder?.close();
+    guarded('end', report, () => this.recorder?.close())();
   }
 }

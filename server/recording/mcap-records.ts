@@ -3,7 +3,7 @@
 
 import { McapStreamReader, type McapTypes } from '@mcap/core';
 
-export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages' } as const;
+export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages', events: '/procedure/events' } as const;
 
 /** The /meta message: what the recording is of. */
 export interface RecordingMeta {

@@ -31,6 +31,16 @@ const CHANNELS: ChannelSpec[] = [
     },
   },
   {
+    topic: TOPICS.events,
+    schemaName: 'twinguide.ProcedureEvent',
+    schema: {
+      type: 'object',
+      description: 'what happened to the procedure outside its pipeline: faults, feed clock resets, resumption',
+      required: ['kind', 'message'],
+      properties: { kind: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+  {
     topic: TOPICS.output,
     schemaName: 'twinguide.DisplayMessage',
     schema: { type: 'object', required: ['n', 'message'], properties: { n: { type: 'integer' }, message: { type: 'object' } }, definitions: JSON.parse(JSON.stringify(DISPLAY_MESSAGES)) as object },
@@ -40,6 +50,15 @@ const CHANNELS: ChannelSpec[] = [
 export interface RecorderOptions {
   flushEveryMs: number;
   maxBytes: number;
+}
+
+/** MCAP's publish time is an unsigned 64-bit ns count: a source time outside it is clamped, never thrown on. */
+const MAX_U64 = 2n ** 64n - 1n;
+export function sourceTimeNs(t: number): bigint {
+  if (!Number.isFinite(t) || t <= 0) return 0n;
+  const ns = t * 1e9;
+  if (ns >= 1.8e19) return MAX_U64;
+  return BigInt(Math.round(ns));
 }
 
 export class ProcedureRecorder {
@@ -75,12 +94,17 @@ export class ProcedureRecorder {
 
   input(input: PipelineInput, receivedAtNs: bigint): void {
     const t = input.kind === 'sample' ? input.sample.t : input.kind === 'registration' ? 0 : input.t;
-    this.put(TOPICS.input, receivedAtNs, BigInt(Math.max(0, Math.round(t * 1e9))), { n: this.inputs++, input });
+    this.put(TOPICS.input, receivedAtNs, sourceTimeNs(t), { n: this.inputs++, input });
   }
 
   output(message: DisplayMessage, atNs: bigint): void {
     const t = 't' in message && typeof message.t === 'number' ? message.t : 0;
-    this.put(TOPICS.output, atNs, BigInt(Math.max(0, Math.round(t * 1e9))), { n: this.outputs++, message });
+    this.put(TOPICS.output, atNs, sourceTimeNs(t), { n: this.outputs++, message });
+  }
+
+  /** Something that happened to the procedure outside its pipeline (not replayed, only told). */
+  event(kind: string, message: string, atNs: bigint): void {
+    this.put(TOPICS.events, atNs, atNs, { kind, message });
   }
 
   flush(): void {

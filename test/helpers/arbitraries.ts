@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import type { FluoroSample, Guidance, TipSample } from '../../protocol/index.ts';
 
-export const finite = (min = -1e6, max = 1e6) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+export const finite = (min = -5000, max = 5000) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 export const vec3 = fc.tuple(finite(), finite(), finite());
 export const seq = fc.nat({ max: Number.MAX_SAFE_INTEGER });
 
@@ -21,7 +21,7 @@ export const tipSample: fc.Arbitrary<TipSample> = fc.record(
 const geometry = fc.record({
   alpha: finite(-180, 180),
   beta: finite(-90, 90),
-  sid: finite(500, 1500),
+  sid: finite(1100, 1500),
   sod: finite(300, 1000),
   pixelSpacing: fc.tuple(finite(0.05, 1), finite(0.05, 1)),
   size: fc.tuple(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1, max: 4096 })),

@@ -179,7 +179,8 @@ describe('fuzzing the transports', () => {
     const ctl = await control();
     const id = await createProcedure('FuzzTip');
     const I: [[number, number, number], [number, number, number], [number, number, number]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
-    const good = (k: number) => Buffer.from(encodeIgtl({ headerVersion: 1, deviceName: 'FuzzTip', timestamp: { seconds: 1 + k, fraction: 0 }, content: { type: 'TRANSFORM', rotation: I, translationMm: [k, 0, 0] } }));
+    // A tracker's clock at 100 Hz: k × 10 ms.
+    const good = (k: number) => Buffer.from(encodeIgtl({ headerVersion: 1, deviceName: 'FuzzTip', timestamp: { seconds: 1 + Math.floor(k / 100), fraction: Math.round(((k % 100) / 100) * 2 ** 32) }, content: { type: 'TRANSFORM', rotation: I, translationMm: [k, 0, 0] } }));
     for (let batch = 0; batch < COUNTS.igtl / 20; batch++) {
       await Promise.all(Array.from({ length: 20 }, async (_, j) => {
         const frame = good(batch * 20 + j);
@@ -197,7 +198,7 @@ describe('fuzzing the transports', () => {
     const socket = connect(igtlPort, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     const before = await samplesIn(id);
-    socket.write(good(10_000));
+    socket.write(good(COUNTS.igtl + 1));
     await pause(200);
     socket.destroy();
     expect(await samplesIn(id)).toBe(before + 1);
