@@ -23,6 +23,12 @@ export const Id = Type.String({ pattern: ID_PATTERN, description: 'letters, digi
 export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 /** Source acquisition time, seconds (float64). The pipeline reasons on this, never on wall-clock. */
 export const SampleTime = Finite({ minimum: -B.sampleTimeAbsS, maximum: B.sampleTimeAbsS, description: 'source acquisition time, s (any origin, within ±2^32 s)' });
+/**
+ * A time in a procedure's clock, as displays get it: the feed's time, run on across clock resets
+ * and silences (the ticks), so it may pass the feed's own range a little; still far inside what
+ * a 64-bit ns count holds.
+ */
+export const ProcedureTime = Finite({ minimum: -(2 ** 34), maximum: 2 ** 34, description: "the procedure's time, s (the feed's, run on across resets)" });
 
 /** PLUS-style sample status: a tracker reports missing or out-of-view samples rather than none. */
 export const SampleQuality = Type.Union([Type.Literal('ok'), Type.Literal('missing'), Type.Literal('out-of-view')]);
@@ -159,7 +165,7 @@ export const Guidance = Type.Object(
   {
     type: Type.Literal('guidance'),
     seq: Seq,
-    t: SampleTime,
+    t: ProcedureTime,
     tip: Type.Object(
       {
         p: Vec3,
@@ -242,7 +248,7 @@ export const StatusMessage = Type.Object(
   {
     type: Type.Literal('status'),
     procedureId: Id,
-    t: Type.Optional(SampleTime),
+    t: Type.Optional(ProcedureTime),
     feed: FeedStatus,
     registration: RegistrationStatus,
   },
@@ -254,7 +260,7 @@ export const EventMessage = Type.Object(
   {
     type: Type.Literal('event'),
     procedureId: Id,
-    t: Type.Optional(SampleTime),
+    t: Type.Optional(ProcedureTime),
     kind: Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$' }),
     message: Type.String({ maxLength: 2000 }),
     code: Type.Optional(Type.String({ pattern: '^TG_ERR_[A-Z0-9_]+$' })),
