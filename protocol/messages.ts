@@ -239,6 +239,7 @@ export const Snapshot = Type.Object(
     zones: Type.Array(TargetZoneInfo),
     guidance: Type.Union([Guidance, Type.Null()]),
     feed: FeedStatus,
+    failed: Type.Optional(Type.String({ maxLength: 2000, description: "why this procedure's guidance failed, when it did (it then guides no more)" })),
   },
   { additionalProperties: false, description: 'sent first to every display, so late joiners see the current state at once' },
 );

@@ -255,6 +255,7 @@ export class Procedure {
       zones: summariseTwin(this.twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites })),
       guidance: this.lastGuidance,
       feed: this.feed,
+      ...(this.failedBecause ? { failed: this.failedBecause.slice(0, 2000) } : {}),
     };
   }
 

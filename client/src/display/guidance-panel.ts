@@ -19,6 +19,8 @@ export interface DisplayState {
   twinId: string;
   /** Half the round trip to the server, ms (null until measured). */
   linkMs: number | null;
+  /** The server said this procedure's guidance failed (why), or null. */
+  failed: string | null;
 }
 
 export const ZONE_TEXT: Record<string, string> = { in: 'IN ZONE', approaching: 'APPROACHING', outside: 'OUTSIDE', 'none-accessible': 'NONE ACCESSIBLE' };
@@ -27,6 +29,7 @@ export type BannerKind = '' | 'stale' | 'lost' | 'low' | 'silent';
 
 export function banner(s: DisplayState): { kind: BannerKind; text: string } {
   if (s.link !== 'open') return { kind: 'lost', text: s.link === 'connecting' ? 'CONNECTING TO SERVER — NO LIVE GUIDANCE' : 'SERVER CONNECTION LOST — NO LIVE GUIDANCE' };
+  if (s.failed) return { kind: 'lost', text: 'GUIDANCE FAILED FOR THIS PROCEDURE — NO LIVE GUIDANCE' };
   if (s.feed === 'lost') return { kind: 'lost', text: 'FEED LOST — NO LIVE GUIDANCE' };
   if (s.feed === 'stale') return { kind: 'stale', text: 'FEED STALE — GUIDANCE ON HOLD' };
   if (s.silent) return { kind: 'silent', text: 'NO UPDATES FROM SERVER — GUIDANCE ON HOLD' };

@@ -40,7 +40,7 @@ export class GuidanceView {
   private carm: CarmAngles | null = null;
 
   constructor(private readonly ui: Layout, private readonly options: ViewOptions) {
-    this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null };
+    this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null, failed: null };
     this.scene = new TwinScene(ui.stage);
     ui.views.addEventListener('click', (e) => {
       const name = (e.target as HTMLElement).dataset['view'];
@@ -64,6 +64,7 @@ export class GuidanceView {
       // A (re)connection: everything from before the gap is replaced.
       s.registration = { state: m.registration.state, ...(m.registration.rmsMm !== undefined ? { rmsMm: m.registration.rmsMm } : {}) };
       s.guidance = m.guidance;
+      s.failed = m.failed ?? null;
       s.feed = m.feed.state;
       s.rateHz = m.feed.rateHz;
       const zonesChanged = m.zones !== this.zones;
@@ -85,6 +86,9 @@ export class GuidanceView {
       s.feed = m.feed.state;
       s.rateHz = m.feed.rateHz;
       s.registration = m.registration;
+    } else if (m.type === 'event' && m.kind === 'pipeline.failed') {
+      // The server says this procedure can no longer guide: that must dominate, not a stale "live".
+      s.failed = m.message;
     } else if (m.type === 'error') {
       s.guidance = null;
       this.ui.instruction.textContent = m.message;
