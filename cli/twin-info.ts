@@ -38,6 +38,7 @@ export function formatSummary(s: TwinSummary): string {
   const lines = [
     `twin ${s.id}: ${s.label}`,
     `  created ${s.created}; source: ${s.source}`,
+    `  imaged at ${s.acquisition}; the live tip is reported at that phase`,
     `  surfaces: epicardium ${c.epiVertices} vertices / ${c.epiTriangles} triangles, LV endo ${c.lvEndoVertices}, RV endo ${c.rvEndoVertices} vertices`,
     `  veins: ${c.veinNodes} nodes, ${c.branches} branches, ${s.veinLengthMm} mm in all`,
     '',

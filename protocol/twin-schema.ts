@@ -136,6 +136,32 @@ export const GuidanceDefaultsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * When the images behind the twin were taken: its geometry is the heart at this cardiac and
+ * respiratory phase, and the live tip is reported at the same phase. Default: end-diastole,
+ * end-expiration (what ECG- and respiratory-gated CT and MRI usually reconstruct).
+ */
+export const AcquisitionSchema = Type.Object(
+  {
+    cardiac: Type.Union([
+      Type.Literal('end-diastole'),
+      Type.Literal('mean'),
+      Type.Object({ percentRR: Num({ minimum: 0, maximum: 100, description: 'reconstruction phase, % of the RR interval after the R wave (0: end-diastole)' }) }, { additionalProperties: false }),
+    ]),
+    respiratory: Type.Union([Type.Literal('end-expiration'), Type.Literal('end-inspiration'), Type.Literal('mean')]),
+  },
+  { additionalProperties: false },
+);
+export type Acquisition = Static<typeof AcquisitionSchema>;
+export const DEFAULT_ACQUISITION: Acquisition = Object.freeze({ cardiac: 'end-diastole', respiratory: 'end-expiration' }) as Acquisition;
+
+/** "end-diastole, end-expiration", "75 % RR, mean breathing", … */
+export function describeAcquisition(a: Acquisition): string {
+  const cardiac = typeof a.cardiac === 'string' ? (a.cardiac === 'mean' ? 'mean cardiac phase' : a.cardiac) : `${a.cardiac.percentRR} % RR`;
+  const respiratory = a.respiratory === 'mean' ? 'mean breathing' : a.respiratory;
+  return `${cardiac}, ${respiratory}`;
+}
+
 export const TwinBundleSchema = Type.Object(
   {
     format: Type.Literal(TWIN_FORMAT),
@@ -147,6 +173,7 @@ export const TwinBundleSchema = Type.Object(
         source: Type.String({ description: 'where the anatomy and maps come from' }),
         units: Type.Literal('mm'),
         frame: Type.Literal('LPS'),
+        acquisition: Type.Optional(AcquisitionSchema),
       },
       { additionalProperties: true },
     ),

@@ -266,9 +266,17 @@ export class MotionFilter {
   private cardiacReference: ArrayLike<number> | null = null;
   private respiratoryReference: ArrayLike<number> | null = null;
 
-  /** Directions (in measurement space) along which the reference phases are the extremes; null: mean. */
-  setReferences(cardiac: ArrayLike<number> | null, respiratory: ArrayLike<number> | null): void {
+  /** The cardiac reference this many cycles after the extreme (a twin reconstructed at a % of RR). */
+  private cardiacReferenceOffset = 0;
+
+  /**
+   * Directions (in measurement space) along which the reference phases are the extremes; null: the
+   * mean phase. `cardiacOffsetCycles`: the reference is that fraction of a cycle after the cardiac
+   * extreme (end-diastole), e.g. 0.75 for a twin reconstructed at 75 % of the RR interval.
+   */
+  setReferences(cardiac: ArrayLike<number> | null, respiratory: ArrayLike<number> | null, cardiacOffsetCycles = 0): void {
     this.cardiacReference = cardiac;
+    this.cardiacReferenceOffset = cardiacOffsetCycles;
     this.respiratoryReference = respiratory;
     let norm = 0;
     if (respiratory) for (let a = 0; a < this.dims; a++) norm += respiratory[a]! ** 2;
@@ -299,6 +307,7 @@ export class MotionFilter {
         for (let a = 0; a < d; a++) v += dirC[a]! * (x[a * N + 2]! * sn + x[a * N + 3]! * cs + x[a * N + 4]! * s2 + x[a * N + 5]! * c2);
         if (v > bestV) { bestV = v; best = k; }
       }
+      best = (best + Math.round(this.cardiacReferenceOffset * PHASES)) % PHASES;
       out[2] = SIN[best]!; out[3] = COS[best]!; out[4] = SIN2[best]!; out[5] = COS2[best]!;
     }
     if (dirR) {

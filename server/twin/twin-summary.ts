@@ -1,6 +1,7 @@
 // What `twinguide twin info` prints and GET /api/twins/:id returns about a twin: counts, branches
 // with their lengths, sites (accessible, and why not), target zones and the model card.
 
+import { DEFAULT_ACQUISITION, describeAcquisition } from '../../protocol/index.ts';
 import type { InaccessibleReason } from '../../protocol/index.ts';
 import type { Twin } from './twin.ts';
 
@@ -9,6 +10,8 @@ export interface TwinSummary {
   label: string;
   created: string;
   source: string;
+  /** When the images were taken (the phase the live tip is reported at), said in words. */
+  acquisition: string;
   fileBytes: number;
   counts: {
     epiVertices: number;
@@ -57,6 +60,7 @@ export function summariseTwin(twin: Twin): TwinSummary {
     label: twin.meta.label,
     created: twin.meta.created,
     source: twin.meta.source,
+    acquisition: `${describeAcquisition(twin.meta.acquisition ?? DEFAULT_ACQUISITION)}${twin.meta.acquisition ? '' : ' (the default: the bundle does not say)'}`,
     fileBytes: twin.fileBytes,
     counts: {
       epiVertices: twin.surfaces.epi.vertexCount,

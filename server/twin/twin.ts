@@ -1,6 +1,6 @@
 // A loaded, checked twin: everything the live pipeline and the displays need, as typed arrays.
 
-import type { GuidanceDefaults } from '../../protocol/index.ts';
+import type { Acquisition, GuidanceDefaults } from '../../protocol/index.ts';
 import type { CentrelineIndex } from './centreline-index.ts';
 import type { Landmark } from './landmarks.ts';
 import type { ModelCheck, ResponseModel } from './response-model.ts';
@@ -15,6 +15,8 @@ export interface TwinMeta {
   readonly label: string;
   readonly created: string;
   readonly source: string;
+  /** The phase the twin's images were taken at (absent: end-diastole, end-expiration). */
+  readonly acquisition?: Acquisition;
   readonly [extra: string]: unknown;
 }
 

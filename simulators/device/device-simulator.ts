@@ -9,6 +9,7 @@ import { ZoneRouter } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { forksAt, nearestJunctionMm, renamesAt } from '../../server/twin/vein-tree.ts';
 import { Random } from '../twin/random.ts';
+import { HandWarp, type HandSpec } from './hand.ts';
 import { DEFAULT_MOTION, HeartMotion, type MotionSpec } from './heart-motion.ts';
 import { Trajectory, type ScenarioPlan } from './scenarios.ts';
 import type { RoutePoint } from './tree-route.ts';
@@ -34,6 +35,11 @@ export interface DeviceOptions {
   views: CArmGeometry[];
   /** Stop after this long (s); defaults to the scenario's duration (infinite scenarios need it). */
   durationS?: number;
+  /** The physician's hand: pushes, pauses and pull-backs instead of a steady advance (see hand.ts). */
+  hand?: HandSpec;
+  /** Sensor spikes: this fraction of samples is off by spikeMm (uniform in the range, random direction). */
+  spikeFraction?: number;
+  spikeMm?: [number, number];
 }
 
 export interface GroundTruth {
@@ -129,9 +135,11 @@ export class TruthOracle {
 export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceOptions): Generator<SimulatedSample> {
   const random = new Random(options.seed);
   const trajectory = new Trajectory(twin, plan);
-  const motion = new HeartMotion(twin, options.motion);
+  const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
   const oracle = new TruthOracle(twin);
-  const duration = options.durationS ?? (plan.loop ? Infinity : trajectory.durationS);
+  const hand = options.hand && !plan.loop ? new HandWarp(options.hand, options.seed, trajectory.durationS) : null;
+  const duration = options.durationS ?? (plan.loop ? Infinity : hand ? hand.durationS : trajectory.durationS);
+  const spikes = new Random(options.seed * 31337 + 5);
   const dt = 1 / options.rateHz;
   const displacement = [0, 0, 0];
   const pending: SimulatedSample[] = [];
@@ -139,7 +147,7 @@ export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceO
   for (let k = 0; ; k++) {
     const t = k * dt;
     if (t > duration) break;
-    const truthPoint = trajectory.at(t);
+    const truthPoint = trajectory.at(hand ? hand.planTime(t) : t);
     const inGap = options.gaps.some(([start, length]) => t >= start && t < start + length);
     const dropped = random.next() < options.dropoutFraction;
     const jitter = random.next() * options.jitterS;
@@ -148,6 +156,14 @@ export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceO
     if (inGap || dropped) continue;
     motion.displacement([truthPoint.x, truthPoint.y, truthPoint.z], t, displacement);
     const moved = [truthPoint.x + displacement[0]!, truthPoint.y + displacement[1]!, truthPoint.z + displacement[2]!];
+    if (spikes.next() < (options.spikeFraction ?? 0)) {
+      // A sensor spike: a few mm off in a random direction, for this sample only.
+      const [lo, hi] = options.spikeMm ?? [3, 5];
+      const size = spikes.range(lo, hi);
+      const d = [gaussian(spikes), gaussian(spikes), gaussian(spikes)];
+      const n = Math.hypot(d[0]!, d[1]!, d[2]!) || 1;
+      for (let i = 0; i < 3; i++) moved[i]! += (size * d[i]!) / n;
+    }
     const judged = oracle.judge(truthPoint);
     const truth: GroundTruth = {
       seq, t, p: [truthPoint.x, truthPoint.y, truthPoint.z], branch: twin.veins.branches[truthPoint.branch]!.id, arcLengthMm: truthPoint.arcLengthMm, segment: truthPoint.segment, ...judged,

@@ -1,10 +1,20 @@
-// Physiological motion of the heart, applied to a point of the (still, end-diastolic) twin: the
-// cardiac cycle contracts the ventricles toward the long axis and pulls the base toward the apex
-// (largest at the base), and breathing moves the whole heart cranio-caudally with a little
-// antero-posterior motion. The heart rate varies slowly (±3 %); the breathing rate can be made to.
+// Physiological motion of the heart, applied to a point of the (still) twin: the cardiac cycle
+// contracts the ventricles toward the long axis and pulls the base toward the apex (largest at the
+// base), and breathing moves the whole heart cranio-caudally with a little antero-posterior motion.
+// Three heart and breath models, from kind to hard:
+//  - 'standard': a smooth two-harmonic beat and a cosine breath (the bench's original model);
+//  - 'sinusoidal': zero-mean sinusoids (a twin imaged at the mean phase);
+//  - 'physiological': beat by beat, with a quick systole, rapid filling, a still diastasis and an
+//    atrial kick, RR variability and ectopic beats (premature, then a compensatory pause); breath
+//    by breath after Lujan (cos^2n: a long end-expiratory dwell), with period and depth varying
+//    from one breath to the next and an occasional sigh.
+// The twin shows the heart at its acquisition phase (default end-diastole, end-expiration): the
+// displacement is measured from there. Every beat's R wave and every breath's phase are exposed,
+// as an ECG and a respiratory belt would give them.
 
 import type { Twin } from '../../server/twin/twin.ts';
 import { heartAxes } from '../../server/twin/heart-axes.ts';
+import { Random } from '../twin/random.ts';
 
 export interface MotionSpec {
   cardiacHz: number;
@@ -12,22 +22,65 @@ export interface MotionSpec {
   cardiacMm: number;
   respiratoryHz: number;
   respiratoryMm: number;
-  /** Breathing-rate variability: relative swing of the rate, slowly (0.02 Hz); 0 (default) keeps it constant. */
+  /** 'standard' (default), 'sinusoidal' or 'physiological' (see above). */
+  waveform?: 'standard' | 'sinusoidal' | 'physiological';
+  /** Breathing-rate variability ('standard'): relative swing of the rate, slowly (0.02 Hz); 0 keeps it constant. */
   respiratoryVariability?: number;
+  /** 'physiological': beat-to-beat RR variability (SD, relative). */
+  rrVariability?: number;
+  /** 'physiological': fraction of beats that are premature (ectopic), each followed by a compensatory pause. */
+  ectopicFraction?: number;
+  /** 'physiological': breath-to-breath period and depth variability (SD, relative). */
+  breathPeriodVariability?: number;
+  breathDepthVariability?: number;
+  /** 'physiological': a sigh (a breath twice as deep and 1.5× as long) about every this many breaths (0: none). */
+  sighEvery?: number;
+  /** 'physiological': Lujan's exponent n in cos^2n (1: a cosine; 2–3: a long end-expiratory dwell). */
+  lujanN?: number;
+  /** Seed for the beat and breath schedules. */
+  seed?: number;
+  /**
+   * The phase the twin was imaged at (default end-diastole and end-expiration): cardiac as a
+   * fraction of the RR interval after the R wave (0 = end-diastole) or 'mean'; respiratory
+   * 'end-expiration', 'end-inspiration' or 'mean'.
+   */
+  acquisition?: { cardiac: number | 'mean'; respiratory: 'end-expiration' | 'end-inspiration' | 'mean' };
 }
 
-/** Heart-rate variability: relative frequency swing at 0.05 Hz. */
+/** Heart-rate variability ('standard'): relative frequency swing at 0.05 Hz. */
 const HRV = 0.03;
 const HRV_HZ = 0.05;
 /** Breathing-rate variability swings at this rate (Hz). */
 const BRV_HZ = 0.02;
 export const DEFAULT_MOTION: MotionSpec = { cardiacHz: 1.1, cardiacMm: 8, respiratoryHz: 0.25, respiratoryMm: 5 };
 
+/**
+ * Base displacement over one beat as a fraction of the RR interval (0 = R wave = end-diastole):
+ * systole to its peak by 35 %, rapid filling back to a quarter by 55 %, diastasis barely moving,
+ * the atrial kick home from 85 %. Piecewise cosine ramps, so the motion is smooth.
+ */
+export function beatShape(f: number): number {
+  const ramp = (x: number, a: number, b: number, from: number, to: number): number => from + (to - from) * (0.5 - 0.5 * Math.cos((Math.PI * (x - a)) / (b - a)));
+  if (f < 0.35) return ramp(f, 0, 0.35, 0, 1);
+  if (f < 0.55) return ramp(f, 0.35, 0.55, 1, 0.25);
+  if (f < 0.85) return ramp(f, 0.55, 0.85, 0.25, 0.15);
+  return ramp(f, 0.85, 1, 0.15, 0);
+}
+
+interface Beat { start: number; rr: number; ectopic: boolean }
+interface Breath { start: number; period: number; depth: number }
+
 export class HeartMotion {
   private readonly centre: [number, number, number];
   private readonly axis: [number, number, number];
   private readonly length: number;
   private readonly baseOffset: number;
+  private readonly random: Random;
+  private readonly beats: Beat[] = [];
+  private readonly breaths: Breath[] = [];
+  /** Cardiac waveform and breathing at the acquisition phase (subtracted: the twin sits there). */
+  private readonly cardiacAtAcquisition: number;
+  private readonly respiratoryAtAcquisition: number;
 
   constructor(twin: Twin, private readonly spec: MotionSpec) {
     const axes = heartAxes(twin);
@@ -35,22 +88,119 @@ export class HeartMotion {
     this.axis = axes.longAxis ?? [0, 0, -1];
     this.length = Math.max(1, axes.extent[1] - axes.extent[0]);
     this.baseOffset = axes.extent[0];
+    this.random = new Random(spec.seed ?? 1);
+    const acq = spec.acquisition ?? { cardiac: 0, respiratory: 'end-expiration' };
+    this.cardiacAtAcquisition = acq.cardiac === 'mean' ? this.meanOf((f) => this.cardiacShape(f)) : this.cardiacShape(acq.cardiac);
+    this.respiratoryAtAcquisition = acq.respiratory === 'mean' ? this.meanOf((f) => this.breathShape(f)) : acq.respiratory === 'end-inspiration' ? this.breathShape(0.5) : this.breathShape(0);
   }
 
-  /** Cardiac phase waveform in [0, 1]: contraction (systole) then relaxation, not a pure sine. */
-  private cardiac(t: number): number {
-    // The phase is the integral of the instantaneous rate f·(1 + HRV·sin ωt). (Multiplying t by the
-    // varying rate instead made the rate itself swing by HRV·ω·t: ±50 % a minute in.)
-    const w = 2 * Math.PI * HRV_HZ;
-    const phase = 2 * Math.PI * this.spec.cardiacHz * (t + (HRV / w) * (1 - Math.cos(w * t)));
+  private get waveform(): 'standard' | 'sinusoidal' | 'physiological' {
+    return this.spec.waveform ?? 'standard';
+  }
+
+  private meanOf(shape: (f: number) => number): number {
+    let sum = 0;
+    for (let k = 0; k < 1000; k++) sum += shape(k / 1000);
+    return sum / 1000;
+  }
+
+  /** One beat's waveform at fraction f of its RR interval, 0 at end-diastole. */
+  private cardiacShape(f: number): number {
+    if (this.waveform === 'physiological') return beatShape(f);
+    if (this.waveform === 'sinusoidal') return 0.5 - 0.5 * Math.cos(2 * Math.PI * f);
+    const phase = 2 * Math.PI * f;
     return Math.max(0, Math.min(1, 0.5 - 0.5 * Math.cos(phase) + 0.12 * Math.sin(2 * phase)));
   }
 
-  private respiratory(t: number): number {
-    // As for the heart: the phase integrates a rate swinging by ±variability.
+  /** One breath at fraction f of its period: 0 at end-expiration, 1 at full inspiration (f = 0.5). */
+  private breathShape(f: number): number {
+    if (this.waveform !== 'physiological') return 0.5 - 0.5 * Math.cos(2 * Math.PI * f);
+    // Lujan: cos^2n around end-expiration is a long dwell; here 1 − cos^2n(π f) rises from the dwell to inspiration at f = ½.
+    return 1 - Math.cos(Math.PI * f) ** (2 * (this.spec.lujanN ?? 2));
+  }
+
+  private gauss(): number {
+    const u = Math.max(1e-12, this.random.next());
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random.next());
+  }
+
+  /** The beat at time t (the schedule grows as time goes on; deterministic for the seed). */
+  private beatAt(t: number): Beat {
+    const rr0 = 1 / this.spec.cardiacHz;
+    while (this.beats.length === 0 || this.beats[this.beats.length - 1]!.start + this.beats[this.beats.length - 1]!.rr <= t) {
+      const last = this.beats[this.beats.length - 1];
+      const start = last ? last.start + last.rr : 0;
+      let rr = rr0 * Math.max(0.6, 1 + (this.spec.rrVariability ?? 0) * this.gauss());
+      let ectopic = false;
+      if (last?.ectopic) rr = 2 * rr0 - last.rr; // the compensatory pause: two beats' time in all
+      else if (this.random.next() < (this.spec.ectopicFraction ?? 0)) { rr = rr0 * 0.6; ectopic = true; }
+      this.beats.push({ start, rr, ectopic });
+    }
+    // Times run forward: search from the end.
+    for (let k = this.beats.length - 1; k >= 0; k--) if (this.beats[k]!.start <= t) return this.beats[k]!;
+    return this.beats[0]!;
+  }
+
+  private breathAt(t: number): Breath {
+    const p0 = 1 / this.spec.respiratoryHz;
+    while (this.breaths.length === 0 || this.breaths[this.breaths.length - 1]!.start + this.breaths[this.breaths.length - 1]!.period <= t) {
+      const last = this.breaths[this.breaths.length - 1];
+      const start = last ? last.start + last.period : 0;
+      const sigh = (this.spec.sighEvery ?? 0) > 0 && this.random.next() < 1 / this.spec.sighEvery!;
+      const period = p0 * Math.max(0.5, 1 + (this.spec.breathPeriodVariability ?? 0) * this.gauss()) * (sigh ? 1.5 : 1);
+      const depth = Math.max(0.3, 1 + (this.spec.breathDepthVariability ?? 0) * this.gauss()) * (sigh ? 2 : 1);
+      this.breaths.push({ start, period, depth });
+    }
+    for (let k = this.breaths.length - 1; k >= 0; k--) if (this.breaths[k]!.start <= t) return this.breaths[k]!;
+    return this.breaths[0]!;
+  }
+
+  /** Cardiac waveform in [0, 1] at time t, relative to the acquisition phase. */
+  cardiac(t: number): number {
+    if (this.waveform === 'physiological') {
+      const beat = this.beatAt(t);
+      // A premature beat fills less: it moves the heart less.
+      return beatShape((t - beat.start) / beat.rr) * (beat.ectopic ? 0.6 : 1) - this.cardiacAtAcquisition;
+    }
+    // The phase is the integral of the instantaneous rate f·(1 + HRV·sin ωt).
+    const w = 2 * Math.PI * HRV_HZ;
+    const cycles = this.spec.cardiacHz * (t + (HRV / w) * (1 - Math.cos(w * t)));
+    return this.cardiacShape(cycles - Math.floor(cycles)) - this.cardiacAtAcquisition;
+  }
+
+  respiratory(t: number): number {
+    if (this.waveform === 'physiological') {
+      const breath = this.breathAt(t);
+      return breath.depth * this.breathShape((t - breath.start) / breath.period) - this.respiratoryAtAcquisition;
+    }
     const v = this.spec.respiratoryVariability ?? 0;
     const w = 2 * Math.PI * BRV_HZ;
-    return 0.5 - 0.5 * Math.cos(2 * Math.PI * this.spec.respiratoryHz * (t + (v / w) * (1 - Math.cos(w * t))));
+    const cycles = this.spec.respiratoryHz * (t + (v / w) * (1 - Math.cos(w * t)));
+    return this.breathShape(cycles - Math.floor(cycles)) - this.respiratoryAtAcquisition;
+  }
+
+  /** R-wave times in [from, to) (what an ECG would mark). */
+  rWaves(from: number, to: number): number[] {
+    const out: number[] = [];
+    if (this.waveform === 'physiological') {
+      this.beatAt(to);
+      for (const b of this.beats) if (b.start >= from && b.start < to) out.push(b.start);
+      return out;
+    }
+    // Smooth models: an R wave where the phase crosses a whole cycle.
+    const w = 2 * Math.PI * HRV_HZ;
+    const cycles = (t: number): number => this.spec.cardiacHz * (t + (HRV / w) * (1 - Math.cos(w * t)));
+    for (let n = Math.ceil(cycles(from)); n < cycles(to); n++) {
+      let lo = from, hi = to;
+      for (let k = 0; k < 40; k++) { const mid = (lo + hi) / 2; if (cycles(mid) < n) lo = mid; else hi = mid; }
+      out.push(hi);
+    }
+    return out;
+  }
+
+  /** Breathing as a belt would give it: 0 at end-expiration … 1 at a normal full inspiration. */
+  breathing(t: number): number {
+    return this.respiratory(t) + this.respiratoryAtAcquisition;
   }
 
   /** Displacement (mm) of twin point p at time t, written into out. */
@@ -66,7 +216,7 @@ export class HeartMotion {
     const inward = 0.4 * w * (0.5 + 0.5 * fromBase);
     const r = this.respiratory(t) * this.spec.respiratoryMm;
     for (let k = 0; k < 3; k++) out[k] = longitudinal * this.axis[k]! - (inward * radial[k]!) / rn;
-    out[2]! += -r; // exhalation/inspiration: cranio-caudal (LPS z)
+    out[2]! += -r; // inspiration moves the heart caudally (LPS z)
     out[1]! += 0.3 * r; // with a little antero-posterior motion
   }
 }

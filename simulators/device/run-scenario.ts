@@ -71,10 +71,13 @@ export interface RunOptions {
   pipeline?: Partial<PipelineOptions>;
   /** Landmark noise for the EAM registration (mm per axis). */
   landmarkNoiseMm?: number;
+  /** Change the scenario's plan (e.g. withExcursions) before it runs. */
+  plan?: (plan: ScenarioPlan) => ScenarioPlan;
 }
 
 export async function runScenario(twin: Twin, name: ScenarioName, feed?: FeedKind, options: RunOptions = {}): Promise<ScenarioRun> {
-  const plan = scenarioPlan(twin, name);
+  const planned = scenarioPlan(twin, name);
+  const plan = options.plan ? options.plan(planned) : planned;
   const kind = feed ?? plan.feed;
   const device = defaultDeviceOptions(kind, options.device);
   if (!options.device?.motion) {

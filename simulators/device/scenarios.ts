@@ -4,6 +4,7 @@
 
 import { TwinguideError } from '../../protocol/index.ts';
 import type { Twin } from '../../server/twin/twin.ts';
+import { Random } from '../twin/random.ts';
 import { placeOnBranch, route, type RoutePoint, type TreePlace } from './tree-route.ts';
 
 export type ScenarioStep = { kind: 'move'; to: TreePlace; speedMmS: number; label: string } | { kind: 'dwell'; seconds: number; label: string };
@@ -168,4 +169,43 @@ export class Trajectory {
     }
     return b;
   }
+}
+
+/**
+ * The same plan with the lead straying into the wrong vein at forks, as it often does: at a fork
+ * the route advances through, with probability `chance`, it first goes 5–25 mm into another vein
+ * there and comes back. Deterministic for a seed.
+ */
+export function withExcursions(twin: Twin, plan: ScenarioPlan, seed: number, lengthMm: [number, number] = [5, 25], chance = 0.7): ScenarioPlan {
+  const v = twin.veins;
+  const random = new Random(seed * 7907 + 3);
+  const steps: ScenarioStep[] = [];
+  let at = ostium(twin);
+  for (const step of plan.steps) {
+    if (step.kind !== 'move') {
+      steps.push(step);
+      continue;
+    }
+    const path = route(twin, at, step.to);
+    for (let k = 1; k < path.length; k++) {
+      const prev = path[k - 1]!.segment, next = path[k]!.segment;
+      // Advancing through node `prev` into its child `next`, where `prev` has other children.
+      if (next === prev || v.parent[next] !== prev) continue;
+      const others: number[] = [];
+      for (let c = v.childStart[prev]!; c < v.childStart[prev + 1]!; c++) if (v.children[c] !== next) others.push(v.children[c]!);
+      if (others.length === 0 || random.next() >= chance) continue;
+      const other = others[Math.floor(random.next() * others.length)]!;
+      const branch = v.branches[v.segmentBranch[other]!]!;
+      const fork: TreePlace = { segment: next, t: 0 };
+      const stray = placeOnBranch(twin, branch.id, v.arcLengthMm[prev]! + random.range(lengthMm[0], lengthMm[1]));
+      steps.push(
+        { kind: 'move', to: fork, speedMmS: step.speedMmS, label: `${step.label}: at the fork` },
+        { kind: 'move', to: stray, speedMmS: step.speedMmS, label: `astray into the ${branch.name}` },
+        { kind: 'move', to: fork, speedMmS: step.speedMmS, label: 'back to the fork' },
+      );
+    }
+    steps.push(step);
+    at = step.to;
+  }
+  return { ...plan, name: `${plan.name}+excursions`, description: `${plan.description}, straying into the wrong vein at forks`, steps };
 }

@@ -16,7 +16,18 @@ export interface AccuracyFigures {
   zoneAgreementStrict: number;
   instructionAgreement: number;
   instructionAgreementStrict: number;
+  /**
+   * Samples reported with confidence ≥ 0.8 that are more than 5 mm off, or on the wrong branch
+   * away from a junction (the tolerance above): the display was sure, and wrong.
+   */
+  confidentlyWrongRate: number;
+  /** Calibration: per confidence band, how many samples and what fraction were right (branch and ≤ 5 mm). */
+  calibration: { from: number; to: number; samples: number; right: number }[];
 }
+
+export const CONFIDENT = 0.8;
+export const WRONG_BY_MM = 5;
+const BANDS = [0, 0.2, 0.5, 0.8, 0.95, 1.0001];
 
 export const JUNCTION_TOLERANCE_MM = 2;
 export const BORDER_TOLERANCE_MM = 1.5;
@@ -27,7 +38,9 @@ function quantile(sorted: number[], q: number): number {
 }
 
 export function scoreGuidance(guidance: readonly Guidance[], truths: ReadonlyMap<number, GroundTruth>): AccuracyFigures {
-  let n = 0, branch = 0, branchStrict = 0, zone = 0, zoneStrict = 0, instruction = 0, instructionStrict = 0;
+  let n = 0, branch = 0, branchStrict = 0, zone = 0, zoneStrict = 0, instruction = 0, instructionStrict = 0, confidentlyWrong = 0;
+  const bandSamples = new Array<number>(BANDS.length - 1).fill(0);
+  const bandRight = new Array<number>(BANDS.length - 1).fill(0);
   const errors: number[] = [];
   for (const g of guidance) {
     const truth = truths.get(g.seq);
@@ -36,7 +49,15 @@ export function scoreGuidance(guidance: readonly Guidance[], truths: ReadonlyMap
     const sameBranch = g.tip.branch === truth.branch;
     branchStrict += sameBranch ? 1 : 0;
     branch += sameBranch || truth.junctionMm <= JUNCTION_TOLERANCE_MM ? 1 : 0;
-    errors.push(Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]));
+    const error = Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
+    errors.push(error);
+    const wrong = error > WRONG_BY_MM || (!sameBranch && truth.junctionMm > JUNCTION_TOLERANCE_MM);
+    if (wrong && g.tip.confidence >= CONFIDENT) confidentlyWrong++;
+    const band = BANDS.findIndex((b, k) => g.tip.confidence >= b && g.tip.confidence < BANDS[k + 1]!);
+    if (band >= 0) {
+      bandSamples[band]!++;
+      if (!wrong) bandRight[band]!++;
+    }
     const zoneOk = g.zone.state === truth.zoneState;
     zoneStrict += zoneOk ? 1 : 0;
     zone += zoneOk || truth.borderMm <= BORDER_TOLERANCE_MM ? 1 : 0;
@@ -56,5 +77,7 @@ export function scoreGuidance(guidance: readonly Guidance[], truths: ReadonlyMap
     zoneAgreementStrict: r(zoneStrict / n),
     instructionAgreement: r(instruction / n),
     instructionAgreementStrict: r(instructionStrict / n),
+    confidentlyWrongRate: Math.round((confidentlyWrong / n) * 1e6) / 1e6,
+    calibration: bandSamples.map((samples, k) => ({ from: BANDS[k]!, to: Math.min(1, BANDS[k + 1]!), samples, right: samples > 0 ? r(bandRight[k]! / samples) : 0 })),
   };
 }

@@ -5,7 +5,7 @@
 // with those directions carried into the view for fluoro. The tracker's vessel (track-feedback.ts)
 // is handed to the EAM filter as is and to each fluoro view projected into its image.
 
-import type { CArmGeometry } from '../../../protocol/index.ts';
+import { DEFAULT_ACQUISITION, type CArmGeometry } from '../../../protocol/index.ts';
 import { CRANIAL, heartAxes } from '../../twin/heart-axes.ts';
 import type { Twin } from '../../twin/twin.ts';
 import { carmFrame, projectPoint, type CArmFrame } from '../carm-geometry.ts';
@@ -45,9 +45,24 @@ interface ViewSlot {
 
 const newViewVessel = (): ViewSlot['vessel'] => ({ hold: false, point: [0, 0], along: [1, 0], across: [[0, 1]] });
 
-export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail, feedback?: TrackFeedback) {
+/**
+ * The twin's reference phases as the motion filter takes them: the direction along which each is
+ * the extreme (null: the mean phase), and how far past end-diastole the cardiac one lies.
+ */
+export function referencePhases(twin: Twin): { cardiac: [number, number, number] | null; respiratory: [number, number, number] | null; cardiacOffsetCycles: number } {
+  const acquisition = twin.meta.acquisition ?? DEFAULT_ACQUISITION;
   const axes = heartAxes(twin);
+  // End-diastole: the base furthest from the apex.
   const towardBase: [number, number, number] | null = axes.longAxis ? [-axes.longAxis[0], -axes.longAxis[1], -axes.longAxis[2]] : null;
+  const cardiac = acquisition.cardiac === 'mean' ? null : towardBase;
+  const cardiacOffsetCycles = typeof acquisition.cardiac === 'object' ? acquisition.cardiac.percentRR / 100 : 0;
+  // End-expiration: the heart at its most cranial; end-inspiration: most caudal.
+  const respiratory: [number, number, number] | null = acquisition.respiratory === 'mean' ? null : acquisition.respiratory === 'end-inspiration' ? [-CRANIAL[0], -CRANIAL[1], -CRANIAL[2]] : [CRANIAL[0], CRANIAL[1], CRANIAL[2]];
+  return { cardiac, respiratory, cardiacOffsetCycles };
+}
+
+export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail, feedback?: TrackFeedback) {
+  const reference = referencePhases(twin);
   return stage<Flow, Flow>((emit) => {
     let registration = initial;
     let eam: MotionFilter | null = null;
@@ -108,7 +123,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [], settled: true });
           if (!eam) {
             eam = new MotionFilter(3, options.eam);
-            eam.setReferences(towardBase, CRANIAL);
+            eam.setReferences(reference.cardiac, reference.respiratory, reference.cardiacOffsetCycles);
           }
           eam.update(s.t, p, out3, options.trackerVessel ? (feedback?.at(s.t) ?? null) : null);
           if (trail) {
@@ -125,7 +140,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           let slot = views[k];
           if (!slot || !sameGeometry(slot.geometry, view.geometry)) {
             slot = { filter: new MotionFilter(2, options.fluoro), geometry: view.geometry, frame: carmFrame(view.geometry), vessel: newViewVessel() };
-            slot.filter.setReferences(towardBase ? inView(view.geometry, towardBase) : null, inView(view.geometry, CRANIAL));
+            slot.filter.setReferences(reference.cardiac ? inView(view.geometry, reference.cardiac) : null, reference.respiratory ? inView(view.geometry, reference.respiratory) : null, reference.cardiacOffsetCycles);
             views[k] = slot;
           }
           slot.filter.update(s.t, [view.u, view.v], out2, feedback ? vesselInView(slot, feedback.at(s.t)) : null);
