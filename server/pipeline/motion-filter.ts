@@ -34,6 +34,12 @@ export interface MotionFilterOptions {
   respiratoryDriftUnsettled: number;
   /** How far the lead (at the reference phase) may sit from the centreline, in measurement units (1 SD): about a vein's radius. */
   centrelineSlack: number;
+  /**
+   * The vessel is not held to when the measurement, with the heart's estimated motion taken out,
+   * lies further than this across it (measurement units): the lead is leaving that vessel, and
+   * holding it there would filter away the evidence (the tracker's belief confirming itself).
+   */
+  holdGate: number;
   /** Frequencies assumed before the signal has shown its own (Hz). */
   cardiacHz: number;
   respiratoryHz: number;
@@ -46,6 +52,12 @@ export interface MotionFilterOptions {
   gapS: number;
   /** Estimate the frequencies from the signal (off: keep cardiacHz/respiratoryHz as given). */
   estimateFrequencies: boolean;
+  /**
+   * A cardiac or respiratory motion whose estimated amplitude (RMS over dimensions of the
+   * harmonic coefficients, measurement units) stays below this is not taken out of the output:
+   * below it, what the filter fits is the catheter's own starts and stops, not a heartbeat.
+   */
+  minMotionAmplitude: number;
   /**
    * 'deharmonised': the measurement minus the estimated motion (no lag when the catheter starts,
    * stops or turns; measurement noise stays, for the tracker to absorb). 'smoothed': the filtered
@@ -63,6 +75,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   respiratoryDrift: 0.05,
   respiratoryDriftUnsettled: 0.05,
   centrelineSlack: 2.5,
+  holdGate: 3,
   cardiacHz: 1.1,
   respiratoryHz: 0.25,
   spectrumWindowS: 8,
@@ -70,8 +83,14 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   spectrumEveryS: 0.5,
   gapS: 0.5,
   estimateFrequencies: true,
+  minMotionAmplitude: 1,
   output: 'deharmonised',
 };
+
+/** Before its rate is read from the signal, a motion must be this many times minMotionAmplitude to be taken out. */
+const UNFOUND_FACTOR = 1.5;
+/** A fitted motion counts when its amplitude is this many times its standard deviation. */
+const SIGNIFICANCE = 2;
 
 /** Cycles at the heart rate read from the signal before the filter counts as settled. */
 const SETTLE_CYCLES = 4;
@@ -180,7 +199,7 @@ export class MotionFilter {
       for (let j = 2; j < N; j++) h[b + j] = bn[j]!;
       this.correct(y[a]!, r);
     }
-    if (vessel?.hold) {
+    if (vessel?.hold && this.withinHoldGate(y, vessel)) {
       // Across the vessel, the lead at the reference phase (position + H(φ_ref)) is on the centreline.
       this.referenceBasis(this.basisRef);
       const br = this.basisRef;
@@ -213,12 +232,19 @@ export class MotionFilter {
       for (let a = 0; a < d; a++) this.residual[a]! -= along * vessel.along[a]!;
     }
     this.spectrum.remember(t, this.residual, y);
-    this.atReference(out);
+    // A motion too small to be the heart's or the breath's (gated or still input) is not taken out
+    // of the output: what the filter fits then is the catheter's own starts and stops, and taking
+    // that out would make up a heartbeat.
+    // Before the signal has shown a peak at the rate, a fitted motion must be plainly larger.
+    const cardiacOn = this.motionShown(2, 6, this.spectrum.cardiacFound || !this.o.estimateFrequencies);
+    const respiratoryOn = this.motionShown(6, N, this.spectrum.respiratoryFound || !this.o.estimateFrequencies);
+    this.atReference(out, cardiacOn, respiratoryOn);
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
       for (let a = 0; a < d; a++) {
         let motionNow = 0;
-        for (let j = 2; j < N; j++) motionNow += bn[j]! * this.x[a * N + j]!;
+        if (cardiacOn) for (let j = 2; j < 6; j++) motionNow += bn[j]! * this.x[a * N + j]!;
+        if (respiratoryOn) for (let j = 6; j < N; j++) motionNow += bn[j]! * this.x[a * N + j]!;
         out[a] = out[a]! - this.x[a * N]! + (y[a]! - motionNow);
       }
     }
@@ -283,6 +309,57 @@ export class MotionFilter {
     this.spectrum.respiratoryAxis = norm > 1e-12 ? Float64Array.from({ length: this.dims }, (_, a) => respiratory![a]! / Math.sqrt(norm)) : null;
   }
 
+  /**
+   * Is the measurement, with the estimated motion now taken out and the reference phase's put in,
+   * within holdGate of the vessel across it? (Along it the lead moves freely.)
+   */
+  private withinHoldGate(y: ArrayLike<number>, vessel: VesselConstraint): boolean {
+    const bn = this.basisNow, br = this.basisRef;
+    this.referenceBasis(br);
+    let sq = 0;
+    for (const normal of vessel.across) {
+      let across = 0;
+      for (let a = 0; a < this.dims; a++) {
+        let motion = 0;
+        for (let j = 2; j < N; j++) motion += (br[j]! - bn[j]!) * this.x[a * N + j]!;
+        across += normal[a]! * (y[a]! + motion - vessel.point[a]!);
+      }
+      sq += across * across;
+    }
+    return sq <= this.o.holdGate ** 2;
+  }
+
+  /** Amplitude of the harmonics [from, to) of the state: √(Σ over dimensions and terms of the coefficients²). */
+  private bandAmplitude(from: number, to: number): number {
+    let sum = 0;
+    for (let a = 0; a < this.dims; a++) for (let j = from; j < to; j++) sum += this.x[a * N + j]! ** 2;
+    return Math.sqrt(sum);
+  }
+
+  /**
+   * Is the band's fitted motion the heart's (or the breath's)? Once its rate is read from the
+   * signal, when it is at least minMotionAmplitude; before, only when plainly larger and well
+   * determined (a fit from less than a cycle, at an assumed rate, is mostly the catheter's start).
+   */
+  private motionShown(from: number, to: number, rateFound: boolean): boolean {
+    const amplitude = this.bandAmplitude(from, to);
+    if (rateFound) return amplitude >= this.o.minMotionAmplitude;
+    return amplitude >= this.o.minMotionAmplitude * UNFOUND_FACTOR && this.significant(from, to);
+  }
+
+  /** Is the band's fitted motion larger than SIGNIFICANCE × its own uncertainty? */
+  private significant(from: number, to: number): boolean {
+    let sum = 0, variance = 0;
+    for (let a = 0; a < this.dims; a++) {
+      for (let j = from; j < to; j++) {
+        const i = a * N + j;
+        sum += this.x[i]! ** 2;
+        variance += this.P[i * this.n + i]!;
+      }
+    }
+    return sum >= SIGNIFICANCE ** 2 * variance;
+  }
+
   /** Current cardiac/respiratory frequencies and motion amplitude (for diagnostics). */
   motionAmplitude(): number {
     let sum = 0;
@@ -320,12 +397,13 @@ export class MotionFilter {
   }
 
   /** m + H(φ_ref): the catheter where the twin's (reference-phase) geometry has it. */
-  private atReference(out: Float64Array | number[]): void {
+  private atReference(out: Float64Array | number[], cardiacOn = true, respiratoryOn = true): void {
     const br = this.basisRef;
     this.referenceBasis(br);
     for (let a = 0; a < this.dims; a++) {
       let v = this.x[a * N]!;
-      for (let j = 2; j < N; j++) v += br[j]! * this.x[a * N + j]!;
+      if (cardiacOn) for (let j = 2; j < 6; j++) v += br[j]! * this.x[a * N + j]!;
+      if (respiratoryOn) for (let j = 6; j < N; j++) v += br[j]! * this.x[a * N + j]!;
       out[a] = v;
     }
   }

@@ -32,6 +32,12 @@ export interface TrackerOptions {
   startPriorMm: number;
   /** The branch-change penalty is this many times larger while motion compensation is unsettled. */
   unsettledPenaltyFactor: number;
+  /**
+   * How far observations have lately strayed from the centreline (an RMS over spreadTauS) says
+   * how well motion was taken out: confidence falls as exp(−spread² / 2·spreadScaleMm²).
+   */
+  spreadScaleMm: number;
+  spreadTauS: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -45,6 +51,8 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   decisionLagS: 0.05,
   startPriorMm: 40,
   unsettledPenaltyFactor: 5,
+  spreadScaleMm: 2.1,
+  spreadTauS: 1,
 };
 
 export interface TrackEstimate {
@@ -59,6 +67,8 @@ export interface TrackEstimate {
   radiusMm: number;
   /** 0..1: how sure the tracker is (posterior of the best state, distance from the vein). */
   confidence: number;
+  /** The reported branch's posterior alone (what the motion filter's vessel is trusted on). */
+  posterior: number;
 }
 
 interface Candidate {
@@ -95,6 +105,8 @@ export class TreeTracker {
   private interval = Number.NaN;
   private pendingBranch = -1;
   private pendingSince = 0;
+  /** Running mean of the squared distance of observations from the best state's centreline, mm². */
+  private spread2 = 0;
   private readonly pool: Candidate[] = [];
   private readonly collect: (p: CentrelinePoint) => void;
 
@@ -110,6 +122,7 @@ export class TreeTracker {
     this.pendingBranch = -1;
     this.lastStepT = -Infinity;
     this.interval = Number.NaN;
+    this.spread2 = 0;
   }
 
   private take(): Candidate {
@@ -185,6 +198,7 @@ export class TreeTracker {
 
   private hold(out: TrackEstimate, distance: number): TrackEstimate {
     out.confidence = Math.min(out.confidence, 0.2);
+    out.posterior = Math.min(out.posterior, 0.2);
     out.offCentrelineMm = distance;
     // The previous states stay the predecessors of the next observation. (This used to alias
     // `current` to them, so the next update recycled them into the pool while still in use.)
@@ -248,7 +262,7 @@ export class TreeTracker {
       mass += w;
       if (c.branch === top.branch) branchMass += w;
     }
-    const posterior = branchMass / mass;
+    let posterior = branchMass / mass;
     // Swap the two candidate lists (no new arrays per sample).
     const recycled = this.previous;
     for (const c of recycled) this.pool.push(c);
@@ -277,8 +291,18 @@ export class TreeTracker {
       this.pendingBranch = -1;
     }
 
+    if (top.branch !== this.committedBranch) {
+      // The reported branch is not the best state's (a change is pending): the confidence is the
+      // reported branch's share, not the best state's.
+      let committedMass = 0;
+      for (const c of this.previous) if (c.branch === this.committedBranch) committedMass += Math.exp(c.score);
+      posterior = committedMass / mass;
+    }
+    const spreadAlpha = Number.isNaN(this.interval) ? 1 : Math.min(1, Math.max(0, dt) / this.o.spreadTauS);
+    this.spread2 += spreadAlpha * (top.distance * top.distance - this.spread2);
     const far = Math.max(0, top.distance - 2 * sigma);
-    out.confidence = posterior * Math.exp(-(far * far) / (2 * sigma * sigma));
+    out.posterior = posterior * Math.exp(-(far * far) / (2 * sigma * sigma));
+    out.confidence = out.posterior * Math.exp(-this.spread2 / (2 * this.o.spreadScaleMm ** 2));
     out.offCentrelineMm = top.distance;
     if (top.branch === this.committedBranch) {
       out.branch = top.branch; out.segment = top.segment; out.x = top.x; out.y = top.y; out.z = top.z; out.arcLengthMm = top.arc;
@@ -330,5 +354,5 @@ export class TreeTracker {
 }
 
 export function newTrackEstimate(): TrackEstimate {
-  return { branch: -1, segment: -1, x: 0, y: 0, z: 0, arcLengthMm: 0, offCentrelineMm: 0, radiusMm: 0, confidence: 0 };
+  return { branch: -1, segment: -1, x: 0, y: 0, z: 0, arcLengthMm: 0, offCentrelineMm: 0, radiusMm: 0, confidence: 0, posterior: 0 };
 }

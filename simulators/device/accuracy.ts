@@ -4,6 +4,7 @@
 // 1 mm noise. The top-level figures pool every condition.
 
 import type { Guidance } from '../../protocol/index.ts';
+import type { PipelineOptions } from '../../server/pipeline/procedure-pipeline.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { CONDITIONS, CONDITION_NAMES, HELD_OUT_SEEDS, TRAINING_SEEDS, twinFor, type ConditionName } from './conditions.ts';
 import type { FeedKind, GroundTruth } from './device-simulator.ts';
@@ -29,6 +30,12 @@ export interface AccuracyReport extends FeedFigures {
 
 export interface AccuracyOptions {
   seeds?: 'held-out' | 'training';
+  /** Only these seeds (tuning runs on a subset of the training seeds). */
+  seedList?: readonly number[];
+  /** Pipeline options, for tuning (the bench itself runs the defaults). */
+  pipeline?: Partial<PipelineOptions>;
+  /** Feeds to run (default all three). */
+  feeds?: readonly (keyof FeedFigures)[];
   conditions?: readonly ConditionName[];
   progress?: (line: string) => void;
 }
@@ -43,7 +50,7 @@ interface Pool { guidance: Guidance[]; truths: Map<number, GroundTruth> }
 const pool = (): Pool => ({ guidance: [], truths: new Map() });
 
 export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}): Promise<AccuracyReport> {
-  const seeds = options.seeds === 'training' ? TRAINING_SEEDS : HELD_OUT_SEEDS;
+  const seeds = options.seedList ?? (options.seeds === 'training' ? TRAINING_SEEDS : HELD_OUT_SEEDS);
   const names = options.conditions ?? CONDITION_NAMES;
   const pooled: Record<keyof FeedFigures, Pool> = { eam: pool(), fluoroBiplane: pool(), fluoroSingle: pool() };
   const conditions: Partial<Record<ConditionName, FeedFigures>> = {};
@@ -53,11 +60,14 @@ export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}):
     const seen = twinFor(twin, condition);
     const figures: Partial<FeedFigures> = {};
     for (const [key, feed] of FEEDS) {
+      if (options.feeds && !options.feeds.includes(key)) continue;
       const mine = pool();
       for (const seed of seeds) {
         for (const scenario of STANDARD_SCENARIOS) {
           const run = await runScenario(seen, scenario, feed, {
             device: { seed, ...condition.device(seed) },
+            ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+            ...(condition.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: condition.landmarkNoiseMm } : {}),
             ...(condition.plan ? { plan: (plan) => condition.plan!(twin, plan, seed) } : {}),
           });
           // Keep seqs distinct across runs so each guidance meets its own truth.
@@ -96,7 +106,7 @@ export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}):
     registration: { treMm: r3(errors[errors.length >> 1]!), treP95Mm: r3(errors[Math.floor(errors.length * 0.95)]!), treEstimateMm: r3(estimate / trials), trials, landmarks: 4, noiseMmRms: 1 },
     conditions,
     twin: twin.meta.id,
-    seeds: { set: options.seeds ?? 'held-out', seeds },
+    seeds: { set: options.seeds ?? 'held-out', seeds: [...seeds] },
     scenarios: STANDARD_SCENARIOS,
     description:
       `twin ${twin.meta.id}; scenarios ${STANDARD_SCENARIOS.join(', ')} × ${options.seeds ?? 'held-out'} seeds ${seeds.join(', ')}; conditions ${names.join(', ')} ` +

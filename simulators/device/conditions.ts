@@ -27,6 +27,8 @@ export interface AccuracyCondition {
   device(seed: number): Partial<DeviceOptions>;
   /** The phase the twin was imaged at, when not the default (the pipeline reads it from the twin). */
   acquisition?: Acquisition;
+  /** Landmark noise of the EAM registration (mm per axis; default 0.58: ≈ 1 mm RMS). */
+  landmarkNoiseMm?: number;
   /** A change to each scenario's plan. */
   plan?(twin: Twin, plan: ScenarioPlan, seed: number): ScenarioPlan;
 }
@@ -66,7 +68,8 @@ export const CONDITIONS: Record<ConditionName, AccuracyCondition> = {
   },
   clean: {
     name: 'clean',
-    description: 'no motion, no noise, no dropouts, no jitter: the easiest input there is',
+    description: 'no motion, no noise (nor in the landmarks), no dropouts, no jitter: the easiest input there is',
+    landmarkNoiseMm: 0,
     device: () => ({ ...quiet, noiseMm: 0, motion: { cardiacHz: 1.1, cardiacMm: 0, respiratoryHz: 0.25, respiratoryMm: 0 } }),
   },
   gated: {

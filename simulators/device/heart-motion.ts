@@ -116,7 +116,7 @@ export class HeartMotion {
   private breathShape(f: number): number {
     if (this.waveform !== 'physiological') return 0.5 - 0.5 * Math.cos(2 * Math.PI * f);
     // Lujan: cos^2n around end-expiration is a long dwell; here 1 − cos^2n(π f) rises from the dwell to inspiration at f = ½.
-    return 1 - Math.cos(Math.PI * f) ** (2 * (this.spec.lujanN ?? 2));
+    return 1 - Math.abs(Math.cos(Math.PI * f)) ** (2 * (this.spec.lujanN ?? 2));
   }
 
   private gauss(): number {

@@ -26,7 +26,7 @@ export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, f
         if (item.obs.type === 'point') tracker.updatePoint(item.t, item.obs.p[0], item.obs.p[1], item.obs.p[2], estimate);
         else tracker.updateRay(item.t, item.obs.origin, item.obs.direction, RAY_TOLERANCE_MM, estimate);
         if (estimate.branch < 0) return;
-        feedback?.set(item.t, estimate.segment, estimate.x, estimate.y, estimate.z, estimate.confidence);
+        feedback?.set(item.t, estimate.segment, estimate.x, estimate.y, estimate.z, estimate.posterior);
         emit({ kind: 'track', seq: item.seq, t: item.t, track: { ...estimate }, quality: item.quality });
       },
     };
