@@ -58,6 +58,8 @@ export interface MotionFilterOptions {
    * below it, what the filter fits is the catheter's own starts and stops, not a heartbeat.
    */
   minMotionAmplitude: number;
+  /** …and, before its rate is read, a fitted motion counts only when its amplitude is this many times its standard deviation. */
+  motionSignificance: number;
   /**
    * 'deharmonised': the measurement minus the estimated motion (no lag when the catheter starts,
    * stops or turns; measurement noise stays, for the tracker to absorb). 'smoothed': the filtered
@@ -84,13 +86,12 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   gapS: 0.5,
   estimateFrequencies: true,
   minMotionAmplitude: 1,
+  motionSignificance: 2,
   output: 'deharmonised',
 };
 
 /** Before its rate is read from the signal, a motion must be this many times minMotionAmplitude to be taken out. */
 const UNFOUND_FACTOR = 1.5;
-/** A fitted motion counts when its amplitude is this many times its standard deviation. */
-const SIGNIFICANCE = 2;
 
 /** Cycles at the heart rate read from the signal before the filter counts as settled. */
 const SETTLE_CYCLES = 4;
@@ -347,7 +348,7 @@ export class MotionFilter {
     return amplitude >= this.o.minMotionAmplitude * UNFOUND_FACTOR && this.significant(from, to);
   }
 
-  /** Is the band's fitted motion larger than SIGNIFICANCE × its own uncertainty? */
+  /** Is the band's fitted motion larger than motionSignificance × its own uncertainty? */
   private significant(from: number, to: number): boolean {
     let sum = 0, variance = 0;
     for (let a = 0; a < this.dims; a++) {
@@ -357,7 +358,7 @@ export class MotionFilter {
         variance += this.P[i * this.n + i]!;
       }
     }
-    return sum >= SIGNIFICANCE ** 2 * variance;
+    return sum >= this.o.motionSignificance ** 2 * variance;
   }
 
   /** Current cardiac/respiratory frequencies and motion amplitude (for diagnostics). */

@@ -38,6 +38,8 @@ export interface TrackerOptions {
    */
   spreadScaleMm: number;
   spreadTauS: number;
+  /** One fluoroscopic view cannot see depth: a ray observation's confidence never exceeds this. */
+  rayMaxConfidence: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -53,6 +55,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   unsettledPenaltyFactor: 5,
   spreadScaleMm: 2.1,
   spreadTauS: 1,
+  rayMaxConfidence: 0.75,
 };
 
 export interface TrackEstimate {
@@ -67,7 +70,7 @@ export interface TrackEstimate {
   radiusMm: number;
   /** 0..1: how sure the tracker is (posterior of the best state, distance from the vein). */
   confidence: number;
-  /** The reported branch's posterior alone (what the motion filter's vessel is trusted on). */
+  /** The best state's branch posterior alone (how far the motion filter may trust the tracker's vessel). */
   posterior: number;
 }
 
@@ -291,6 +294,7 @@ export class TreeTracker {
       this.pendingBranch = -1;
     }
 
+    const bestPosterior = posterior;
     if (top.branch !== this.committedBranch) {
       // The reported branch is not the best state's (a change is pending): the confidence is the
       // reported branch's share, not the best state's.
@@ -301,8 +305,10 @@ export class TreeTracker {
     const spreadAlpha = Number.isNaN(this.interval) ? 1 : Math.min(1, Math.max(0, dt) / this.o.spreadTauS);
     this.spread2 += spreadAlpha * (top.distance * top.distance - this.spread2);
     const far = Math.max(0, top.distance - 2 * sigma);
-    out.posterior = posterior * Math.exp(-(far * far) / (2 * sigma * sigma));
-    out.confidence = out.posterior * Math.exp(-this.spread2 / (2 * this.o.spreadScaleMm ** 2));
+    const nearVein = Math.exp(-(far * far) / (2 * sigma * sigma));
+    out.posterior = bestPosterior * nearVein;
+    out.confidence = posterior * nearVein * Math.exp(-this.spread2 / (2 * this.o.spreadScaleMm ** 2));
+    if (ray) out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
     out.offCentrelineMm = top.distance;
     if (top.branch === this.committedBranch) {
       out.branch = top.branch; out.segment = top.segment; out.x = top.x; out.y = top.y; out.z = top.z; out.arcLengthMm = top.arc;

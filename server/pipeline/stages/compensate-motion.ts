@@ -28,7 +28,7 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   eam: { noise: 1 },
   // The same model in pixels: ~1 mm at the isocentre is ~6.7 px on a 0.2 mm detector at 1.33×
   // magnification, so densities scale by ~44.
-  fluoro: { noise: 4, minMotionAmplitude: 6.7, holdGate: 20, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17 },
+  fluoro: { noise: 4, minMotionAmplitude: 5, motionSignificance: 0.5, holdGate: 20, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17 },
   enabled: true,
   trackerVessel: true,
 };
