@@ -104,8 +104,32 @@ export const ClockReset = Type.Object(
 );
 export type ClockReset = Static<typeof ClockReset>;
 
+/** An R wave detected on the ECG the mapping or X-ray system records, in the feed's clock. */
+export const RWave = Type.Object(
+  {
+    type: Type.Literal('rwave'),
+    t: SampleTime,
+  },
+  { additionalProperties: false, description: 'an R wave (end-diastole) at time t in the feed clock; used for the cardiac phase when present' },
+);
+export type RWave = Static<typeof RWave>;
+
+/** Breathing as the lab measures it (a belt, impedance pneumography, the EAM system's own respiratory signal). */
+export const Respiration = Type.Object(
+  {
+    type: Type.Literal('respiration'),
+    t: SampleTime,
+    /** Respiratory amplitude in the device's own units (larger = more inspired); any offset and scale. */
+    amplitude: Finite({ minimum: -1e6, maximum: 1e6 }),
+  },
+  { additionalProperties: false, description: 'the respiratory amplitude at time t in the feed clock; used for the breathing motion when present' },
+);
+export type Respiration = Static<typeof Respiration>;
+
+export type PhysioSignal = RWave | Respiration;
+
 /** Anything a feed may send. */
-export type FeedMessage = FeedSample | ClockReset;
+export type FeedMessage = FeedSample | ClockReset | PhysioSignal;
 
 // ---------------------------------------------------------------------------------------------
 // Server → any client
@@ -306,7 +330,7 @@ export const RegistrationRequest = Type.Union([
 export type RegistrationRequest = Static<typeof RegistrationRequest>;
 
 /** Messages a feed may send, keyed by `type`. */
-export const FEED_MESSAGES = { tip: TipSample, fluoro: FluoroSample, reset: ClockReset } as const satisfies Record<string, TSchema>;
+export const FEED_MESSAGES = { tip: TipSample, fluoro: FluoroSample, reset: ClockReset, rwave: RWave, respiration: Respiration } as const satisfies Record<string, TSchema>;
 /** Messages a display receives, keyed by `type`. */
 export const DISPLAY_MESSAGES = {
   snapshot: Snapshot,

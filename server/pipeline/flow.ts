@@ -4,7 +4,7 @@
 // and passes everything else through, in order.
 
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { DisplayMessage, FeedSample, FeedState } from '../../protocol/index.ts';
+import type { DisplayMessage, FeedSample, FeedState, PhysioSignal } from '../../protocol/index.ts';
 import type { Registration } from './registration.ts';
 import type { ResponseValue } from './response-evaluator.ts';
 import type { TrackEstimate } from './tree-tracker.ts';
@@ -13,6 +13,8 @@ export type PipelineInput =
   | { kind: 'sample'; sample: FeedSample }
   | { kind: 'tick'; t: number }
   | { kind: 'closed'; t: number }
+  /** ECG R waves and the respiratory signal, when the lab's systems send them (feed clock). */
+  | { kind: 'signal'; signal: PhysioSignal }
   | { kind: 'registration'; registration: Registration };
 
 export type Observation =

@@ -17,6 +17,7 @@
 // All time comes from the samples.
 
 import { COS, COS2, MotionSpectrum, PHASES, SIN, SIN2 } from './motion-spectrum.ts';
+import type { PhysioPhase } from './physio-phase.ts';
 
 export interface MotionFilterOptions {
   /** Measurement noise (standard deviation, in measurement units). */
@@ -157,7 +158,7 @@ export class MotionFilter {
    * Feed one measurement at time t; `out` receives the motion-compensated position. `vessel`, when
    * the tracker knows it, is the vessel at the lead's last place on the tree.
    */
-  update(t: number, y: ArrayLike<number>, out: Float64Array | number[], vessel: VesselConstraint | null = null): void {
+  update(t: number, y: ArrayLike<number>, out: Float64Array | number[], vessel: VesselConstraint | null = null, physio: PhysioPhase | null = null): void {
     const d = this.dims;
     if (!this.initialised) {
       this.x.fill(0);
@@ -185,11 +186,24 @@ export class MotionFilter {
       this.spectrum.step(t, dt);
       if (this.spectrum.cardiacFound && Number.isNaN(this.cardiacFoundAt)) this.cardiacFoundAt = t;
     }
+    // The lab's own signals, when it sends them: the ECG's beat-by-beat phase, and breathing as
+    // proportional to the respiratory amplitude.
+    const fraction = physio ? physio.cardiacFraction(t) : Number.NaN;
+    this.ecgPhase = !Number.isNaN(fraction);
+    if (this.ecgPhase) this.phaseC = 2 * Math.PI * fraction;
+    const regressor = physio ? physio.respiratoryRegressor(t, this.respiratoryMode) : Number.NaN;
+    if (!Number.isNaN(regressor) && !this.respiratoryRegression) this.startRespiratoryRegression();
     // The motion basis now.
     const bn = this.basisNow;
     bn[2] = Math.sin(this.phaseC); bn[3] = Math.cos(this.phaseC);
     bn[4] = Math.sin(2 * this.phaseC); bn[5] = Math.cos(2 * this.phaseC);
-    bn[6] = Math.sin(this.phaseR); bn[7] = Math.cos(this.phaseR);
+    if (this.respiratoryRegression) {
+      // A stale signal holds the breathing where it was last seen.
+      if (!Number.isNaN(regressor)) this.lastRegressor = regressor;
+      bn[6] = this.lastRegressor; bn[7] = 0;
+    } else {
+      bn[6] = Math.sin(this.phaseR); bn[7] = Math.cos(this.phaseR);
+    }
     const r = this.o.noise ** 2;
     for (let a = 0; a < d; a++) {
       // y_a = position_a + Σ basis_j · coefficient_{a,j}
@@ -237,8 +251,8 @@ export class MotionFilter {
     // of the output: what the filter fits then is the catheter's own starts and stops, and taking
     // that out would make up a heartbeat.
     // Before the signal has shown a peak at the rate, a fitted motion must be plainly larger.
-    const cardiacOn = this.motionShown(2, 6, this.spectrum.cardiacFound || !this.o.estimateFrequencies);
-    const respiratoryOn = this.motionShown(6, N, this.spectrum.respiratoryFound || !this.o.estimateFrequencies);
+    const cardiacOn = this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies);
+    const respiratoryOn = this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies);
     this.atReference(out, cardiacOn, respiratoryOn);
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
@@ -252,13 +266,40 @@ export class MotionFilter {
   }
 
   private cardiacFoundAt = Number.NaN;
+  /** This sample's cardiac phase came from the ECG (the reference is then the R wave, not an extreme). */
+  private ecgPhase = false;
+  /** Breathing is modelled as proportional to the lab's respiratory amplitude (once it has been seen). */
+  private respiratoryRegression = false;
+  private lastRegressor = 0;
+  private respiratoryMode: 'end-expiration' | 'end-inspiration' | 'mean' = 'end-expiration';
+
+  /** Which respiratory phase the reference is, for a respiratory amplitude signal. */
+  setRespiratoryMode(mode: 'end-expiration' | 'end-inspiration' | 'mean'): void {
+    this.respiratoryMode = mode;
+  }
+
+  /** Switch the respiratory terms to the amplitude regressor: their old meaning (sin, cos) is dropped. */
+  private startRespiratoryRegression(): void {
+    this.respiratoryRegression = true;
+    const n = this.n, P = this.P;
+    for (let a = 0; a < this.dims; a++) {
+      for (const j of [6, 7]) {
+        const i = a * N + j;
+        this.x[i] = 0;
+        for (let k = 0; k < n; k++) { P[i * n + k] = 0; P[k * n + i] = 0; }
+        P[i * n + i] = j === 6 ? 100 : 1e-9;
+      }
+    }
+  }
 
   /**
    * Has the filter seen the heart's motion long enough to remove it: the rate read from the signal
    * and a few cycles learnt at that rate? Before, its output still swings with the heartbeat.
    */
   settled(t: number): boolean {
-    if (!this.o.estimateFrequencies) return true;
+    if (!this.o.estimateFrequencies || this.ecgPhase) return true;
+    // Nothing swings (still or gated input): there is nothing to learn, and nothing to wait for.
+    if (this.bandAmplitude(2, 6) < this.o.minMotionAmplitude) return true;
     return t - this.cardiacFoundAt >= SETTLE_CYCLES / this.spectrum.cardiacHz;
   }
 
@@ -376,7 +417,11 @@ export class MotionFilter {
     const d = this.dims, x = this.x;
     out.fill(0);
     const dirC = this.cardiacReference, dirR = this.respiratoryReference;
-    if (dirC) {
+    if (dirC && this.ecgPhase) {
+      // With the ECG the reference is known outright: the R wave (end-diastole), or a % of RR after it.
+      const k = Math.round(this.cardiacReferenceOffset * PHASES) % PHASES;
+      out[2] = SIN[k]!; out[3] = COS[k]!; out[4] = SIN2[k]!; out[5] = COS2[k]!;
+    } else if (dirC) {
       // Cardiac: the phase where the waveform reaches furthest along the reference direction.
       let best = 0, bestV = -Infinity;
       for (let k = 0; k < PHASES; k++) {
@@ -388,7 +433,9 @@ export class MotionFilter {
       best = (best + Math.round(this.cardiacReferenceOffset * PHASES)) % PHASES;
       out[2] = SIN[best]!; out[3] = COS[best]!; out[4] = SIN2[best]!; out[5] = COS2[best]!;
     }
-    if (dirR) {
+    if (this.respiratoryRegression) {
+      // The regressor is measured from the reference phase: there the breathing term is zero.
+    } else if (dirR) {
       // Respiratory (one harmonic): the extreme along the direction is amplitude-weighted, in closed form.
       let ua = 0, ub = 0;
       for (let a = 0; a < d; a++) { ua += dirR[a]! * x[a * N + 6]!; ub += dirR[a]! * x[a * N + 7]!; }

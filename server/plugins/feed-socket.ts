@@ -41,12 +41,13 @@ export function feedSocket(app: FastifyInstance, procedures: ProcedureRegistry, 
       }
       try {
         p.ingest(message);
-        if (message.type !== 'reset') metrics.sampleIn('ws');
+        if (message.type === 'tip' || message.type === 'fluoro') metrics.sampleIn('ws');
       } catch (e) {
-        if (isTwinguideError(e)) return sendError(e.code, e.message, message.seq);
+        const seq = 'seq' in message ? message.seq : undefined;
+        if (isTwinguideError(e)) return sendError(e.code, e.message, seq);
         // The procedure's own code failed on a valid sample: its fault, said to it and to this feed.
         p.fault('ingest', e);
-        sendError('TG_ERR_PROCEDURE_FAULT', 'the procedure failed on this sample (logged); it carries on', message.seq);
+        sendError('TG_ERR_PROCEDURE_FAULT', 'the procedure failed on this sample (logged); it carries on', seq);
       }
     };
     // Nothing a feed sends may throw out of a socket handler (that would end the process).

@@ -89,6 +89,21 @@ export class FeedClock {
     return { samples: out, reanchored };
   }
 
+  /**
+   * A physiological signal's time (an R wave, a respiratory amplitude) in the procedure's clock:
+   * judged against the feed's samples, without a seq. Throws TG_ERR_CLOCK_JUMP when implausible;
+   * before the first sample there is nothing to map it to, and it is refused the same way.
+   */
+  admitSignal(t: number, nowS: number): number {
+    if (!this.anchored) throw new TwinguideError('TG_ERR_CLOCK_JUMP', 'a physiological signal before the first sample: the feed clock is not known yet');
+    const elapsedS = Math.max(0, nowS - this.newestAtS) * this.speed;
+    const dt = t - this.newestT;
+    if (dt - elapsedS > this.limits.maxFeedClockJumpS || -dt > this.limits.maxFeedClockStepBackS) {
+      throw new TwinguideError('TG_ERR_CLOCK_JUMP', `signal time ${t} s is ${dt.toPrecision(4)} s from the feed's newest sample (${this.newestT} s); the limits are +${this.limits.maxFeedClockJumpS} s beyond the time passed and −${this.limits.maxFeedClockStepBackS} s`);
+    }
+    return t + this.tOffset;
+  }
+
   /** A held sample that nothing followed for a while: the feed resumed and paused again. */
   releaseHeld(nowS: number): FeedSample | null {
     if (!this.held || nowS - this.held.atS < CONFIRM_WAIT_S) return null;

@@ -95,6 +95,7 @@ export class ReplaySource implements FeedSource {
       ({ input }) => {
         // Ticks and the close come from the live procedure's own clock and transport.
         if (input.kind === 'sample') sink.ingest(input.sample);
+        else if (input.kind === 'signal') sink.ingest(input.signal);
         else if (input.kind === 'registration') sink.input?.(input);
       },
       () => sink.feedClosed(),

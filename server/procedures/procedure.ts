@@ -191,6 +191,18 @@ export class Procedure {
       this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'feed.reset', message: `the feed restarted its clock (t ${message.t} s, seq ${message.seq})` });
       return;
     }
+    if (message.type === 'rwave' || message.type === 'respiration') {
+      let t;
+      try {
+        t = this.clock.admitSignal(message.t, performance.now() / 1000);
+      } catch (e) {
+        const code = (e as TwinguideError).code ?? 'TG_ERR_INTERNAL';
+        this.refused[code] = (this.refused[code] ?? 0) + 1;
+        throw e;
+      }
+      this.push({ kind: 'signal', signal: t === message.t ? message : { ...message, t } });
+      return;
+    }
     let admitted;
     try {
       admitted = this.clock.admit(message, performance.now() / 1000);

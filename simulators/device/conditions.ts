@@ -12,7 +12,7 @@ import { PUSH_PAUSE } from './hand.ts';
 import type { MotionSpec } from './heart-motion.ts';
 import { withExcursions, type ScenarioPlan } from './scenarios.ts';
 
-export const CONDITION_NAMES = ['standard', 'clean', 'gated', 'sinusoidal', 'physiological', 'ectopy', 'variable-breathing', 'push-pause', 'excursions', 'outliers'] as const;
+export const CONDITION_NAMES = ['standard', 'clean', 'gated', 'sinusoidal', 'physiological', 'ectopy', 'variable-breathing', 'push-pause', 'excursions', 'outliers', 'physiological-signals'] as const;
 export type ConditionName = (typeof CONDITION_NAMES)[number];
 
 /** Seeds the pipeline's parameters may be tuned on. */
@@ -108,6 +108,11 @@ export const CONDITIONS: Record<ConditionName, AccuracyCondition> = {
     description: 'physiological, the lead straying 5–25 mm into the wrong vein at most forks and coming back',
     device: (seed) => ({ ...usual, noiseMm: 0.7, motion: physiological(seed) }),
     plan: (twin, plan, seed) => withExcursions(twin, plan, seed),
+  },
+  'physiological-signals': {
+    name: 'physiological-signals',
+    description: 'as variable-breathing with 15 % ectopic beats, and the lab sending its ECG R waves (40 ms late) and a respiratory amplitude at 25 Hz',
+    device: (seed) => ({ ...usual, noiseMm: 0.7, motion: physiological(seed, { ectopicFraction: 0.15, breathPeriodVariability: 0.3, breathDepthVariability: 0.35, sighEvery: 6 }), signals: { ecg: true, respiration: true } }),
   },
   outliers: {
     name: 'outliers',

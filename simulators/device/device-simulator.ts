@@ -3,7 +3,7 @@
 // in one or two C-arm views). Cardiac and respiratory motion, noise, dropouts, gaps, timing jitter
 // and reordering are all configurable; every sample carries its ground truth on a side channel.
 
-import type { CArmGeometry, FeedSample, Instruction, ZoneState } from '../../protocol/index.ts';
+import type { CArmGeometry, FeedSample, Instruction, PhysioSignal, ZoneState } from '../../protocol/index.ts';
 import { projectPoint } from '../../server/pipeline/carm-geometry.ts';
 import { ZoneRouter } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
@@ -37,6 +37,8 @@ export interface DeviceOptions {
   durationS?: number;
   /** The physician's hand: pushes, pauses and pull-backs instead of a steady advance (see hand.ts). */
   hand?: HandSpec;
+  /** The lab's physiological signals on the feed: ECG R waves, and a respiratory amplitude at respirationHz. */
+  signals?: { ecg: boolean; respiration: boolean; respirationHz?: number; ecgDelayS?: number };
   /** Sensor spikes: this fraction of samples is off by spikeMm (uniform in the range, random direction). */
   spikeFraction?: number;
   spikeMm?: [number, number];
@@ -208,4 +210,28 @@ export function defaultDeviceOptions(feed: FeedKind, overrides: Partial<DeviceOp
     views: [LAO30, RAO30],
     ...overrides,
   };
+}
+
+/** A physiological signal as the feed sends it, with its arrival time. */
+export interface SimulatedSignal {
+  signal: PhysioSignal;
+  arrivalS: number;
+}
+
+/**
+ * The ECG's R waves and the respiratory amplitude that the same simulated heart and breathing
+ * (same seed and spec as simulateDevice) produce over [0, durationS], in arrival order. R waves
+ * arrive ecgDelayS after they happen (QRS detection), the amplitude as it is sampled.
+ */
+export function simulatePhysio(twin: Twin, options: DeviceOptions, durationS: number): SimulatedSignal[] {
+  const out: SimulatedSignal[] = [];
+  if (!options.signals) return out;
+  const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
+  if (options.signals.ecg) for (const t of motion.rWaves(0, durationS)) out.push({ signal: { type: 'rwave', t }, arrivalS: t + (options.signals.ecgDelayS ?? 0.04) });
+  if (options.signals.respiration) {
+    const dt = 1 / (options.signals.respirationHz ?? 25);
+    // A belt reads in its own units: an offset and a scale the pipeline must not depend on.
+    for (let t = 0; t <= durationS; t += dt) out.push({ signal: { type: 'respiration', t, amplitude: 512 + 300 * motion.breathing(t) }, arrivalS: t + options.latencyS });
+  }
+  return out.sort((a, b) => a.arrivalS - b.arrivalS);
 }

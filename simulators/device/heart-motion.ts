@@ -75,7 +75,9 @@ export class HeartMotion {
   private readonly axis: [number, number, number];
   private readonly length: number;
   private readonly baseOffset: number;
-  private readonly random: Random;
+  /** Separate streams for beats and breaths: the schedules do not depend on which is asked first. */
+  private readonly beatRandom: Random;
+  private readonly breathRandom: Random;
   private readonly beats: Beat[] = [];
   private readonly breaths: Breath[] = [];
   /** Cardiac waveform and breathing at the acquisition phase (subtracted: the twin sits there). */
@@ -88,7 +90,8 @@ export class HeartMotion {
     this.axis = axes.longAxis ?? [0, 0, -1];
     this.length = Math.max(1, axes.extent[1] - axes.extent[0]);
     this.baseOffset = axes.extent[0];
-    this.random = new Random(spec.seed ?? 1);
+    this.beatRandom = new Random((spec.seed ?? 1) * 2 + 1);
+    this.breathRandom = new Random((spec.seed ?? 1) * 2 + 2);
     const acq = spec.acquisition ?? { cardiac: 0, respiratory: 'end-expiration' };
     this.cardiacAtAcquisition = acq.cardiac === 'mean' ? this.meanOf((f) => this.cardiacShape(f)) : this.cardiacShape(acq.cardiac);
     this.respiratoryAtAcquisition = acq.respiratory === 'mean' ? this.meanOf((f) => this.breathShape(f)) : acq.respiratory === 'end-inspiration' ? this.breathShape(0.5) : this.breathShape(0);
@@ -119,9 +122,9 @@ export class HeartMotion {
     return 1 - Math.abs(Math.cos(Math.PI * f)) ** (2 * (this.spec.lujanN ?? 2));
   }
 
-  private gauss(): number {
-    const u = Math.max(1e-12, this.random.next());
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random.next());
+  private gauss(random: Random): number {
+    const u = Math.max(1e-12, random.next());
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
   }
 
   /** The beat at time t (the schedule grows as time goes on; deterministic for the seed). */
@@ -130,10 +133,10 @@ export class HeartMotion {
     while (this.beats.length === 0 || this.beats[this.beats.length - 1]!.start + this.beats[this.beats.length - 1]!.rr <= t) {
       const last = this.beats[this.beats.length - 1];
       const start = last ? last.start + last.rr : 0;
-      let rr = rr0 * Math.max(0.6, 1 + (this.spec.rrVariability ?? 0) * this.gauss());
+      let rr = rr0 * Math.max(0.6, 1 + (this.spec.rrVariability ?? 0) * this.gauss(this.beatRandom));
       let ectopic = false;
       if (last?.ectopic) rr = 2 * rr0 - last.rr; // the compensatory pause: two beats' time in all
-      else if (this.random.next() < (this.spec.ectopicFraction ?? 0)) { rr = rr0 * 0.6; ectopic = true; }
+      else if (this.beatRandom.next() < (this.spec.ectopicFraction ?? 0)) { rr = rr0 * 0.6; ectopic = true; }
       this.beats.push({ start, rr, ectopic });
     }
     // Times run forward: search from the end.
@@ -146,9 +149,9 @@ export class HeartMotion {
     while (this.breaths.length === 0 || this.breaths[this.breaths.length - 1]!.start + this.breaths[this.breaths.length - 1]!.period <= t) {
       const last = this.breaths[this.breaths.length - 1];
       const start = last ? last.start + last.period : 0;
-      const sigh = (this.spec.sighEvery ?? 0) > 0 && this.random.next() < 1 / this.spec.sighEvery!;
-      const period = p0 * Math.max(0.5, 1 + (this.spec.breathPeriodVariability ?? 0) * this.gauss()) * (sigh ? 1.5 : 1);
-      const depth = Math.max(0.3, 1 + (this.spec.breathDepthVariability ?? 0) * this.gauss()) * (sigh ? 2 : 1);
+      const sigh = (this.spec.sighEvery ?? 0) > 0 && this.breathRandom.next() < 1 / this.spec.sighEvery!;
+      const period = p0 * Math.max(0.5, 1 + (this.spec.breathPeriodVariability ?? 0) * this.gauss(this.breathRandom)) * (sigh ? 1.5 : 1);
+      const depth = Math.max(0.3, 1 + (this.spec.breathDepthVariability ?? 0) * this.gauss(this.breathRandom)) * (sigh ? 2 : 1);
       this.breaths.push({ start, period, depth });
     }
     for (let k = this.breaths.length - 1; k >= 0; k--) if (this.breaths[k]!.start <= t) return this.breaths[k]!;

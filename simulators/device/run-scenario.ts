@@ -8,7 +8,7 @@ import { guidancePipeline, type PipelineOptions } from '../../server/pipeline/pr
 import { registerLandmarks, type Registration } from '../../server/pipeline/registration.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { Random } from '../twin/random.ts';
-import { applyMatrix, defaultDeviceOptions, gaussian, invertRigid, rigidMatrix, simulateDevice, type DeviceOptions, type FeedKind, type GroundTruth, type SimulatedSample } from './device-simulator.ts';
+import { applyMatrix, defaultDeviceOptions, gaussian, invertRigid, rigidMatrix, simulateDevice, simulatePhysio, type DeviceOptions, type FeedKind, type GroundTruth, type SimulatedSample, type SimulatedSignal } from './device-simulator.ts';
 import { scenarioPlan, type ScenarioName, type ScenarioPlan } from './scenarios.ts';
 
 export interface ScenarioRun {
@@ -27,13 +27,16 @@ export interface ScenarioRun {
 /** Ticks every 50 ms of arrival time while no sample arrives (what the server's clock mapping does). */
 export const TICK_S = 0.05;
 
-export function inputsFromSamples(samples: Iterable<SimulatedSample>, registration: Registration | null, closeAtEnd = true): { inputs: PipelineInput[]; truths: Map<number, GroundTruth> } {
+export function inputsFromSamples(samples: Iterable<SimulatedSample>, registration: Registration | null, closeAtEnd = true, signals: readonly SimulatedSignal[] = []): { inputs: PipelineInput[]; truths: Map<number, GroundTruth> } {
   const inputs: PipelineInput[] = [];
   const truths = new Map<number, GroundTruth>();
   if (registration) inputs.push({ kind: 'registration', registration });
   let lastArrival = -Infinity;
   let lastT = 0;
+  let nextSignal = 0;
   for (const s of samples) {
+    // The lab's signals, in arrival order among the samples (none before the first sample).
+    while (Number.isFinite(lastArrival) && nextSignal < signals.length && signals[nextSignal]!.arrivalS <= s.arrivalS) inputs.push({ kind: 'signal', signal: signals[nextSignal++]!.signal });
     if (Number.isFinite(lastArrival)) {
       for (let a = lastArrival + TICK_S; a < s.arrivalS; a += TICK_S) inputs.push({ kind: 'tick', t: lastT + (a - lastArrival) });
     }
@@ -99,7 +102,9 @@ export async function runScenario(twin: Twin, name: ScenarioName, feed?: FeedKin
       ? simulateLandmarkRegistration(twin, device.twinToSource, options.landmarkNoiseMm ?? 0.58, seed)
       : // C-arm to CT registration: the true transform with a small error (0.5°, 1 mm).
         { state: 'landmarks', matrix: multiply(rigidMatrix([1, 1, 0], 0.5, [0.6, -0.5, 0.6]), invertRigid(device.twinToSource)), rmsMm: 1 };
-  const { inputs, truths } = inputsFromSamples(simulateDevice(twin, plan, device), registration);
+  const samples = [...simulateDevice(twin, plan, device)];
+  const signals = device.signals ? simulatePhysio(twin, device, (samples[samples.length - 1]?.arrivalS ?? 0) + 1) : [];
+  const { inputs, truths } = inputsFromSamples(samples, registration, true, signals);
   const counters = new PipelineCounters();
   const messages = await lastValueFrom(from(inputs).pipe(guidancePipeline(twin, { procedureId: 'sim', counters, ...options.pipeline }), toArray()));
   return {

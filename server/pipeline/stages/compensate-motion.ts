@@ -13,6 +13,7 @@ import { stage, type Flow } from '../flow.ts';
 import { MotionFilter, type MotionFilterOptions, type VesselConstraint } from '../motion-filter.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
 import type { TipTrail } from '../tip-trail.ts';
+import { PhysioPhase } from '../physio-phase.ts';
 import type { TrackFeedback } from '../track-feedback.ts';
 
 export interface CompensationOptions {
@@ -49,7 +50,7 @@ const newViewVessel = (): ViewSlot['vessel'] => ({ hold: false, point: [0, 0], a
  * The twin's reference phases as the motion filter takes them: the direction along which each is
  * the extreme (null: the mean phase), and how far past end-diastole the cardiac one lies.
  */
-export function referencePhases(twin: Twin): { cardiac: [number, number, number] | null; respiratory: [number, number, number] | null; cardiacOffsetCycles: number } {
+export function referencePhases(twin: Twin): { cardiac: [number, number, number] | null; respiratory: [number, number, number] | null; cardiacOffsetCycles: number; respiratoryMode: 'end-expiration' | 'end-inspiration' | 'mean' } {
   const acquisition = twin.meta.acquisition ?? DEFAULT_ACQUISITION;
   const axes = heartAxes(twin);
   // End-diastole: the base furthest from the apex.
@@ -58,7 +59,7 @@ export function referencePhases(twin: Twin): { cardiac: [number, number, number]
   const cardiacOffsetCycles = typeof acquisition.cardiac === 'object' ? acquisition.cardiac.percentRR / 100 : 0;
   // End-expiration: the heart at its most cranial; end-inspiration: most caudal.
   const respiratory: [number, number, number] | null = acquisition.respiratory === 'mean' ? null : acquisition.respiratory === 'end-inspiration' ? [-CRANIAL[0], -CRANIAL[1], -CRANIAL[2]] : [CRANIAL[0], CRANIAL[1], CRANIAL[2]];
-  return { cardiac, respiratory, cardiacOffsetCycles };
+  return { cardiac, respiratory, cardiacOffsetCycles, respiratoryMode: acquisition.respiratory };
 }
 
 export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail, feedback?: TrackFeedback) {
@@ -66,6 +67,8 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
   return stage<Flow, Flow>((emit) => {
     let registration = initial;
     let eam: MotionFilter | null = null;
+    // The ECG and respiratory signals, when the feed carries them: shared by every filter.
+    const physio = new PhysioPhase();
     const views: ViewSlot[] = [];
     const c = [0, 0, 0];
     /** A twin-frame point in a view's pixels: twin → C-arm is the inverse of the (rigid) registration. */
@@ -116,6 +119,11 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           views.length = 0;
           return emit(item);
         }
+        if (item.kind === 'signal') {
+          if (item.signal.type === 'rwave') physio.rWave(item.signal.t);
+          else physio.respiration(item.signal.t, item.signal.amplitude);
+          return emit(item);
+        }
         if (item.kind !== 'sample') return emit(item);
         const s = item.sample;
         if (s.type === 'tip') {
@@ -124,8 +132,9 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           if (!eam) {
             eam = new MotionFilter(3, options.eam);
             eam.setReferences(reference.cardiac, reference.respiratory, reference.cardiacOffsetCycles);
+            eam.setRespiratoryMode(reference.respiratoryMode);
           }
-          eam.update(s.t, p, out3, options.trackerVessel ? (feedback?.at(s.t) ?? null) : null);
+          eam.update(s.t, p, out3, options.trackerVessel ? (feedback?.at(s.t) ?? null) : null, physio);
           if (trail) {
             // Back to the source frame (the trail refines the registration itself).
             const m = registration.matrix;
@@ -141,9 +150,10 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           if (!slot || !sameGeometry(slot.geometry, view.geometry)) {
             slot = { filter: new MotionFilter(2, options.fluoro), geometry: view.geometry, frame: carmFrame(view.geometry), vessel: newViewVessel() };
             slot.filter.setReferences(reference.cardiac ? inView(view.geometry, reference.cardiac) : null, reference.respiratory ? inView(view.geometry, reference.respiratory) : null, reference.cardiacOffsetCycles);
+            slot.filter.setRespiratoryMode(reference.respiratoryMode);
             views[k] = slot;
           }
-          slot.filter.update(s.t, [view.u, view.v], out2, feedback ? vesselInView(slot, feedback.at(s.t)) : null);
+          slot.filter.update(s.t, [view.u, view.v], out2, feedback ? vesselInView(slot, feedback.at(s.t)) : null, physio);
           return { u: out2[0]!, v: out2[1]! };
         });
         const settled = !options.enabled || s.views.every((_, k) => views[k]!.filter.settled(s.t));

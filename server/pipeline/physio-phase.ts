@@ -1,0 +1,93 @@
+// The heart's and the breath's phase as the lab's own systems measure them, when they send them:
+// ECG R waves (each one end-diastole) and a respiratory amplitude (a belt, impedance pneumography).
+// With R waves the cardiac phase is known beat by beat (an irregular rhythm, an ectopic beat and
+// its pause included) instead of being inferred from the tip's motion; with a respiratory amplitude
+// the breathing motion is modelled as proportional to it, whatever the breath's shape, depth and
+// period. Pure: all time comes from the signals' own timestamps (the feed's clock).
+
+/** An R wave older than this many RR intervals no longer tells the phase (the ECG stopped). */
+const STALE_BEATS = 2.5;
+/** A respiratory amplitude older than this (s) is not used. */
+const RESPIRATION_STALE_S = 0.5;
+/** The respiratory range (min to max) is read over this long, s. */
+const RESPIRATION_WINDOW_S = 60;
+/** Plausible RR intervals, s (20–240 bpm). */
+const RR_MIN_S = 0.25;
+const RR_MAX_S = 3;
+
+export class PhysioPhase {
+  /** The last few R waves, oldest first. */
+  private readonly rWaves: number[] = [];
+  private rr = Number.NaN;
+  private amplitudeT = Number.NaN;
+  private amplitude = Number.NaN;
+  /** Respiratory amplitudes kept for the range: [t, value] pairs, oldest first (decimated to ~10 Hz). */
+  private readonly history: number[] = [];
+  private min = Number.NaN;
+  private max = Number.NaN;
+  private mean = Number.NaN;
+
+  get hasEcg(): boolean {
+    return !Number.isNaN(this.rr);
+  }
+
+  get cardiacHz(): number {
+    return 1 / this.rr;
+  }
+
+  rWave(t: number): void {
+    const last = this.rWaves[this.rWaves.length - 1];
+    if (last !== undefined && t <= last) return; // out of order or repeated: the newer one stands
+    if (last !== undefined) {
+      const d = t - last;
+      if (d >= RR_MIN_S && d <= RR_MAX_S) this.rr = Number.isNaN(this.rr) ? d : this.rr + 0.2 * (d - this.rr);
+    }
+    this.rWaves.push(t);
+    if (this.rWaves.length > 4) this.rWaves.shift();
+  }
+
+  /**
+   * The cardiac phase at t as a fraction of the beat since the R wave before it (0 = end-diastole),
+   * or NaN without a recent ECG. Within a beat longer than usual (a compensatory pause) the
+   * fraction stops just short of 1 (diastole goes on) instead of starting a beat that is not there.
+   */
+  cardiacFraction(t: number): number {
+    if (Number.isNaN(this.rr)) return Number.NaN;
+    let r = Number.NaN;
+    for (let k = this.rWaves.length - 1; k >= 0; k--) {
+      if (this.rWaves[k]! <= t) { r = this.rWaves[k]!; break; }
+    }
+    if (Number.isNaN(r) || t - r > STALE_BEATS * this.rr) return Number.NaN;
+    return Math.min(0.999, (t - r) / this.rr);
+  }
+
+  respiration(t: number, amplitude: number): void {
+    if (!Number.isNaN(this.amplitudeT) && t < this.amplitudeT) return;
+    this.amplitudeT = t;
+    this.amplitude = amplitude;
+    const h = this.history;
+    if (h.length === 0 || t - h[h.length - 2]! >= 0.1) h.push(t, amplitude);
+    while (h.length > 2 && t - h[0]! > RESPIRATION_WINDOW_S) h.splice(0, 2);
+    let min = Infinity, max = -Infinity, sum = 0;
+    for (let i = 1; i < h.length; i += 2) {
+      min = Math.min(min, h[i]!);
+      max = Math.max(max, h[i]!);
+      sum += h[i]!;
+    }
+    this.min = min;
+    this.max = max;
+    this.mean = sum / (h.length / 2);
+  }
+
+  /**
+   * The respiratory amplitude at t relative to the reference phase, scaled so that a whole breath's
+   * range is 1; NaN without a recent signal or before the range is known (a few breaths).
+   */
+  respiratoryRegressor(t: number, reference: 'end-expiration' | 'end-inspiration' | 'mean'): number {
+    if (Number.isNaN(this.amplitudeT) || t - this.amplitudeT > RESPIRATION_STALE_S || t < this.amplitudeT - RESPIRATION_STALE_S) return Number.NaN;
+    const range = this.max - this.min;
+    if (!(range > 0) || this.history.length < 2 * 50) return Number.NaN;
+    const ref = reference === 'end-expiration' ? this.min : reference === 'end-inspiration' ? this.max : this.mean;
+    return (this.amplitude - ref) / range;
+  }
+}

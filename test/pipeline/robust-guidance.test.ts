@@ -1,0 +1,136 @@
+// Guidance that stays right where it was never tuned: clean input is the best case, a departure
+// from the believed branch is reported within the decision lag (the tracker's belief cannot hide
+// the evidence against it), confidence means what it says, the twin's acquisition phase is
+// honoured, and the lab's ECG and respiratory signals are used when they come.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Guidance } from '../../protocol/index.ts';
+import { DEFAULT_TRACKER_OPTIONS } from '../../server/pipeline/tree-tracker.ts';
+import { loadTwinFile } from '../../server/twin/load-twin.ts';
+import type { Twin } from '../../server/twin/twin.ts';
+import { CONDITIONS, twinFor, type ConditionName } from '../../simulators/device/conditions.ts';
+import type { FeedKind, GroundTruth } from '../../simulators/device/device-simulator.ts';
+import { beatShape, HeartMotion } from '../../simulators/device/heart-motion.ts';
+import { runScenario, type ScenarioRun } from '../../simulators/device/run-scenario.ts';
+import type { ScenarioName } from '../../simulators/device/scenarios.ts';
+import { CONFIDENT, JUNCTION_TOLERANCE_MM, scoreGuidance, WRONG_BY_MM } from '../../simulators/device/score.ts';
+
+let demo: Twin;
+beforeAll(async () => { demo = await loadTwinFile(fileURLToPath(new URL('../../data/twins/demo.twin.json', import.meta.url))); });
+afterAll(async () => { await demo.close(); });
+
+/** A scenario under a named condition, on a seed the pipeline was never tuned on. */
+function underCondition(name: ConditionName, scenario: ScenarioName, feed: FeedKind = 'eam', seed = 21): Promise<ScenarioRun> {
+  const c = CONDITIONS[name];
+  return runScenario(twinFor(demo, c), scenario, feed, {
+    device: { seed, ...c.device(seed) },
+    ...(c.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: c.landmarkNoiseMm } : {}),
+    ...(c.plan ? { plan: (plan) => c.plan!(demo, plan, seed) } : {}),
+  });
+}
+
+const errorOf = (g: Guidance, truth: GroundTruth): number => Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
+
+/** The longest stretch (s) over which the reported branch is wrong while the truth is clear of every junction. */
+function longestWrongBranch(run: ScenarioRun): number {
+  let longest = 0, since = Number.NaN;
+  for (const g of run.guidance) {
+    const truth = run.truths.get(g.seq)!;
+    const wrong = g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM;
+    if (wrong && Number.isNaN(since)) since = g.t;
+    if (!wrong) since = Number.NaN;
+    if (wrong) longest = Math.max(longest, g.t - since);
+  }
+  return longest;
+}
+
+describe('clean input is the best case', () => {
+  it("the issue's worst moment: into the wrong vein and back on clean input is followed within the decision lag, never confidently wrong", async () => {
+    for (const scenario of ['wrong-branch-then-correct', 'tour'] as const) {
+      const run = await underCondition('clean', scenario);
+      // Past the junction tolerance, the reported branch follows the lead at once: the lag, and one sample.
+      expect(longestWrongBranch(run), scenario).toBeLessThanOrEqual(DEFAULT_TRACKER_OPTIONS.decisionLagS + 0.02);
+      const confidentlyWrong = run.guidance.filter((g) => {
+        const truth = run.truths.get(g.seq)!;
+        return g.tip.confidence >= CONFIDENT && (errorOf(g, truth) > WRONG_BY_MM || (g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM));
+      });
+      expect(confidentlyWrong, scenario).toEqual([]);
+      const figures = scoreGuidance(run.guidance, run.truths);
+      expect(figures.tipErrorMedianMm, scenario).toBeLessThan(0.1);
+      expect(figures.branchAccuracy, scenario).toBeGreaterThanOrEqual(0.995);
+    }
+  });
+
+  it('excursions into the wrong vein at forks are reported, not filtered away, under physiological motion', async () => {
+    const run = await underCondition('excursions', 'reach-lateral-zone');
+    // Each excursion is 5–25 mm: the reported branch must go there too.
+    const visited = new Set(run.guidance.map((g) => g.tip.branch));
+    const truly = new Set([...run.truths.values()].filter((t) => t.junctionMm > 4).map((t) => t.branch));
+    for (const branch of truly) expect(visited, `reported branches ${[...visited].join(', ')}`).toContain(branch);
+  });
+});
+
+describe('confidence means what it says', () => {
+  it('samples reported with confidence ≥ 0.8 are right far more often than those below it, in every condition tried', async () => {
+    for (const name of ['physiological', 'push-pause', 'outliers'] as const) {
+      const figures = scoreGuidance(...(await underCondition(name, 'wrong-branch-then-correct').then((r) => [r.guidance, r.truths] as const)));
+      const confident = figures.calibration.filter((b) => b.from >= CONFIDENT);
+      const samples = confident.reduce((n, b) => n + b.samples, 0);
+      const right = confident.reduce((n, b) => n + b.right * b.samples, 0) / samples;
+      expect(right, name).toBeGreaterThan(0.995);
+      expect(figures.confidentlyWrongRate, name).toBeLessThan(0.005);
+    }
+  });
+
+  it('a single fluoroscopic view never claims to be sure (it cannot see depth)', async () => {
+    const run = await underCondition('standard', 'reach-lateral-zone', 'fluoro-single');
+    expect(Math.max(...run.guidance.map((g) => g.tip.confidence))).toBeLessThan(CONFIDENT);
+  });
+});
+
+describe("the twin's acquisition phase", () => {
+  it('a twin imaged at the mean phase, and saying so, is tracked as well as one at end-diastole', async () => {
+    const told = scoreGuidance(...(await underCondition('sinusoidal', 'reach-lateral-zone').then((r) => [r.guidance, r.truths] as const)));
+    // The same motion with the twin silent about it (the default, end-diastole, end-expiration, assumed).
+    const c = CONDITIONS.sinusoidal;
+    const untold = await runScenario(demo, 'reach-lateral-zone', 'eam', { device: { seed: 21, ...c.device(21) } });
+    const wrongPhase = scoreGuidance(untold.guidance, untold.truths);
+    expect(told.tipErrorMedianMm).toBeLessThan(1);
+    expect(wrongPhase.tipErrorMedianMm).toBeGreaterThan(told.tipErrorMedianMm * 1.5);
+  });
+});
+
+describe("the lab's ECG and respiratory signals", () => {
+  it('with R waves and a respiratory amplitude, an irregular heart and varying breathing are followed better than without', async () => {
+    const withSignals = scoreGuidance(...(await underCondition('physiological-signals', 'reach-lateral-zone').then((r) => [r.guidance, r.truths] as const)));
+    const c = CONDITIONS['physiological-signals'];
+    const { signals: _none, ...device } = c.device(21);
+    const without = await runScenario(demo, 'reach-lateral-zone', 'eam', { device: { seed: 21, ...device } });
+    const withoutSignals = scoreGuidance(without.guidance, without.truths);
+    expect(withSignals.tipErrorP95Mm).toBeLessThan(withoutSignals.tipErrorP95Mm);
+    expect(withSignals.tipErrorMedianMm).toBeLessThan(withoutSignals.tipErrorMedianMm);
+  });
+});
+
+describe('the simulated heart and breath', () => {
+  it('a beat: systole quick, diastasis still, back to end-diastole at the next R wave', () => {
+    expect(beatShape(0)).toBe(0);
+    expect(beatShape(0.35)).toBeCloseTo(1, 6);
+    // Diastasis barely moves; systole covers the whole range in a third of the beat.
+    expect(Math.abs(beatShape(0.8) - beatShape(0.6))).toBeLessThan(0.1);
+    expect(beatShape(0.999)).toBeLessThan(0.01);
+  });
+
+  it('an ectopic beat is premature and its pause compensatory; schedules do not depend on what was asked first', () => {
+    const spec = { waveform: 'physiological' as const, cardiacHz: 1, cardiacMm: 8, respiratoryHz: 0.25, respiratoryMm: 5, ectopicFraction: 0.3, rrVariability: 0, seed: 5 };
+    const a = new HeartMotion(demo, spec);
+    const b = new HeartMotion(demo, spec);
+    b.respiratory(100); // breaths first: the beats must come out the same
+    const rA = a.rWaves(0, 60), rB = b.rWaves(0, 60);
+    expect(rB).toEqual(rA);
+    const rr = rA.slice(1).map((t, k) => t - rA[k]!);
+    const premature = rr.findIndex((x) => x < 0.7);
+    expect(premature).toBeGreaterThanOrEqual(0);
+    expect(rr[premature]! + rr[premature + 1]!).toBeCloseTo(2, 6);
+  });
+});
