@@ -93,6 +93,8 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
 
 /** Before its rate is read from the signal, a motion must be this many times minMotionAmplitude to be taken out. */
 const UNFOUND_FACTOR = 1.5;
+/** A fitted heart motion below this fraction of minMotionAmplitude means the input is still: nothing to learn. */
+const STILL_FRACTION = 0.3;
 
 /** Cycles at the heart rate read from the signal before the filter counts as settled. */
 const SETTLE_CYCLES = 4;
@@ -299,7 +301,7 @@ export class MotionFilter {
   settled(t: number): boolean {
     if (!this.o.estimateFrequencies || this.ecgPhase) return true;
     // Nothing swings (still or gated input): there is nothing to learn, and nothing to wait for.
-    if (this.bandAmplitude(2, 6) < this.o.minMotionAmplitude) return true;
+    if (this.bandAmplitude(2, 6) < STILL_FRACTION * this.o.minMotionAmplitude) return true;
     return t - this.cardiacFoundAt >= SETTLE_CYCLES / this.spectrum.cardiacHz;
   }
 

@@ -126,3 +126,43 @@ describe('twinguide simulate and replay', () => {
     expect(c.err.join('')).toContain('TG_ERR_RECORDING');
   });
 });
+
+describe('the lab\'s physiological signals in a recording', () => {
+  it('R waves and respiration sent over the live feed are recorded and replay byte-identically', async () => {
+    const { startLiveServer } = await import('../helpers/live-server.ts');
+    const { encodeMessage } = await import('../../protocol/index.ts');
+    const { CONDITIONS } = await import('../../simulators/device/conditions.ts');
+    const { defaultDeviceOptions, simulateDevice, simulatePhysio } = await import('../../simulators/device/device-simulator.ts');
+    const { scenarioPlan } = await import('../../simulators/device/scenarios.ts');
+    const { loadRecording } = await import('../../server/recording/procedure-recording.ts');
+    const { replayRecording } = await import('../../server/recording/replay.ts');
+    const live = await startLiveServer();
+    try {
+      const twin = live.server.twins.get('demo');
+      const id = await live.createProcedure();
+      const device = defaultDeviceOptions('eam', { ...CONDITIONS['physiological-signals'].device(3), seed: 3, durationS: 6, twinToSource: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] });
+      const samples = [...simulateDevice(twin, scenarioPlan(twin, 'reach-lateral-zone'), device)];
+      const signals = simulatePhysio(twin, device, 6);
+      const messages = [...samples.map((s) => ({ at: s.arrivalS, m: s.sample })), ...signals.map((s) => ({ at: s.arrivalS, m: s.signal }))]
+        .filter((x) => x.at >= samples[0]!.arrivalS)
+        .sort((a, b) => a.at - b.at);
+      const errors: string[] = [];
+      const feed = await live.open(`${live.ws}/ws/feed?procedure=${id}`, (m) => { if (m.type === 'error') errors.push(m.code); });
+      for (const x of messages) feed.send(encodeMessage(x.m));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(errors).toEqual([]);
+      feed.close();
+      const path = (await live.info(id)).recording!;
+      await live.server.app.inject({ method: 'DELETE', url: `/api/procedures/${id}` });
+      const recording = await loadRecording(path);
+      const kinds = recording.inputs.map((i) => (i.kind === 'signal' ? i.signal.type : i.kind));
+      expect(kinds.filter((k) => k === 'rwave').length).toBeGreaterThan(4);
+      expect(kinds.filter((k) => k === 'respiration').length).toBeGreaterThan(100);
+      const replay = await replayRecording(twin, recording);
+      expect(replay.identical, JSON.stringify(replay.firstDifference)).toBe(true);
+      expect(replay.messages.filter((m) => m.type === 'guidance').length).toBeGreaterThan(100);
+    } finally {
+      await live.close();
+    }
+  });
+});

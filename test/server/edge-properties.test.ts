@@ -32,7 +32,9 @@ const tip = fc.record({ type: fc.constant('tip'), seq: anySeq, t: anyNumber, p: 
 const geometry = fc.record({ alpha: anyNumber, beta: anyNumber, sid: anyNumber, sod: anyNumber, pixelSpacing: vec(2), size: vec(2) });
 const fluoro = fc.record({ type: fc.constant('fluoro'), seq: anySeq, t: anyNumber, views: fc.array(fc.record({ u: anyNumber, v: anyNumber, geometry }), { minLength: 1, maxLength: 2 }) });
 const reset = fc.record({ type: fc.constant('reset'), seq: anySeq, t: anyNumber });
-const feedMessage = fc.oneof({ weight: 4, arbitrary: tip }, { weight: 2, arbitrary: fluoro }, { weight: 1, arbitrary: reset });
+const rwave = fc.record({ type: fc.constant('rwave'), t: anyNumber });
+const respiration = fc.record({ type: fc.constant('respiration'), t: anyNumber, amplitude: anyNumber });
+const feedMessage = fc.oneof({ weight: 4, arbitrary: tip }, { weight: 2, arbitrary: fluoro }, { weight: 1, arbitrary: reset }, { weight: 1, arbitrary: rwave }, { weight: 1, arbitrary: respiration });
 
 /** A clock walk: a plausible feed whose time jumps by huge amounts, back and forth, whose seq wraps, with resets. */
 const clockStep = fc.oneof(
@@ -93,7 +95,7 @@ async function feedSocket(id: string): Promise<{ sendBatch: (frames: Uint8Array[
 }
 
 describe('property: hostile numbers at every edge, through the real server with recording on', () => {
-  it(`WebSocket feed: ${RUNS.wsSamples} runs of up to 12 tip, fluoro and reset messages with extreme numbers in every field`, async () => {
+  it(`WebSocket feed: ${RUNS.wsSamples} runs of up to 12 tip, fluoro, reset, rwave and respiration messages with extreme numbers in every field`, async () => {
     const ctl = await live.control();
     for (const source of ['eam', 'fluoro'] as const) {
       const t = await target(source);
