@@ -218,7 +218,7 @@ export class MotionFilter {
     }
     if (vessel?.hold && this.withinHoldGate(y, vessel)) {
       // Across the vessel, the lead at the reference phase (position + H(φ_ref)) is on the centreline.
-      this.referenceBasis(this.basisRef);
+      // (withinHoldGate has just computed the reference basis from this state.)
       const br = this.basisRef;
       const slack = this.o.centrelineSlack ** 2;
       for (const normal of vessel.across) {

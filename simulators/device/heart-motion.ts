@@ -118,8 +118,9 @@ export class HeartMotion {
   /** One breath at fraction f of its period: 0 at end-expiration, 1 at full inspiration (f = 0.5). */
   private breathShape(f: number): number {
     if (this.waveform !== 'physiological') return 0.5 - 0.5 * Math.cos(2 * Math.PI * f);
-    // Lujan: cos^2n around end-expiration is a long dwell; here 1 − cos^2n(π f) rises from the dwell to inspiration at f = ½.
-    return 1 - Math.abs(Math.cos(Math.PI * f)) ** (2 * (this.spec.lujanN ?? 2));
+    // Lujan: the displacement from end-expiration is b·cos^2n(π t/τ − φ), a brief peak (inspiration)
+    // over a long end-expiratory dwell; with the peak at f = ½ that is sin^2n(π f).
+    return Math.abs(Math.sin(Math.PI * f)) ** (2 * (this.spec.lujanN ?? 2));
   }
 
   private gauss(random: Random): number {
