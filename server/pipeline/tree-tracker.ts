@@ -92,6 +92,9 @@ const CONTINUATION_MARGIN_MM = 0.5;
 /** A ray whose every crossing is out of reach is held as a miss for up to this long (s), then trusted. */
 const RAY_HOLD_S = 1;
 
+/** Time constant of the along-vein smoother, s. */
+const ALONG_TAU_S = 0.7;
+
 const nearestFirst = (a: Candidate, b: Candidate): number => a.distance - b.distance || a.segment - b.segment;
 
 export class TreeTracker {
@@ -110,6 +113,14 @@ export class TreeTracker {
   private pendingSince = 0;
   /** Running mean of the squared distance of observations from the best state's centreline, mm². */
   private spread2 = 0;
+  /**
+   * Along the vein, an alpha-beta smoother of the arc length (it follows a steady advance without
+   * lag) and the running mean of what it leaves (mm²): a heartbeat or a breath that compensation
+   * did not take out makes the arc length swing, which the distance across the vein cannot show.
+   */
+  private arcSmooth = Number.NaN;
+  private arcRate = 0;
+  private along2 = 0;
   private readonly pool: Candidate[] = [];
   private readonly collect: (p: CentrelinePoint) => void;
 
@@ -126,6 +137,9 @@ export class TreeTracker {
     this.lastStepT = -Infinity;
     this.interval = Number.NaN;
     this.spread2 = 0;
+    this.arcSmooth = Number.NaN;
+    this.arcRate = 0;
+    this.along2 = 0;
   }
 
   private take(): Candidate {
@@ -304,10 +318,11 @@ export class TreeTracker {
     }
     const spreadAlpha = Number.isNaN(this.interval) ? 1 : Math.min(1, Math.max(0, dt) / this.o.spreadTauS);
     this.spread2 += spreadAlpha * (top.distance * top.distance - this.spread2);
+    if (!ray) this.alongSpread(top, dt, spreadAlpha);
     const far = Math.max(0, top.distance - 2 * sigma);
     const nearVein = Math.exp(-(far * far) / (2 * sigma * sigma));
     out.posterior = bestPosterior * nearVein;
-    out.confidence = posterior * nearVein * Math.exp(-this.spread2 / (2 * this.o.spreadScaleMm ** 2));
+    out.confidence = posterior * nearVein * Math.exp(-(this.spread2 + this.along2) / (2 * this.o.spreadScaleMm ** 2));
     if (ray) out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
     out.offCentrelineMm = top.distance;
     if (top.branch === this.committedBranch) {
@@ -320,6 +335,22 @@ export class TreeTracker {
       out.radiusMm = p.radiusMm;
     }
     return out;
+  }
+
+  /** Update the along-vein swing from the best state's arc length (restarted on a change of branch or a gap). */
+  private alongSpread(top: Candidate, dt: number, alpha: number): void {
+    if (Number.isNaN(this.arcSmooth) || top.branch !== this.committedBranch || !(dt > 0) || dt > 0.5) {
+      this.arcSmooth = top.arc;
+      this.arcRate = 0;
+      return;
+    }
+    // Alpha-beta gains for a ~0.7 s time constant: a heartbeat (≥ 0.8 Hz) is mostly left as residual.
+    const a = Math.min(1, dt / ALONG_TAU_S), b = (a * a) / (2 - a);
+    const predicted = this.arcSmooth + this.arcRate * dt;
+    const residual = top.arc - predicted;
+    this.arcSmooth = predicted + a * residual;
+    this.arcRate += (b / dt) * residual;
+    this.along2 += alpha * (residual * residual - this.along2);
   }
 
   /**
