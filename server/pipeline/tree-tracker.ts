@@ -37,6 +37,8 @@ export interface TrackerOptions {
    * how well motion was taken out: confidence falls as exp(−spread² / 2·spreadScaleMm²).
    */
   spreadScaleMm: number;
+  /** The spread measurement noise alone gives (RMS, mm): below it, no confidence is lost. */
+  spreadFloorMm: number;
   spreadTauS: number;
   /** One fluoroscopic view cannot see depth: a ray observation's confidence never exceeds this. */
   rayMaxConfidence: number;
@@ -53,7 +55,8 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   decisionLagS: 0.05,
   startPriorMm: 40,
   unsettledPenaltyFactor: 5,
-  spreadScaleMm: 2.1,
+  spreadScaleMm: 2.5,
+  spreadFloorMm: 1.5,
   spreadTauS: 1,
   rayMaxConfidence: 0.75,
 };
@@ -322,7 +325,9 @@ export class TreeTracker {
     const far = Math.max(0, top.distance - 2 * sigma);
     const nearVein = Math.exp(-(far * far) / (2 * sigma * sigma));
     out.posterior = bestPosterior * nearVein;
-    out.confidence = posterior * nearVein * Math.exp(-(this.spread2 + this.along2) / (2 * this.o.spreadScaleMm ** 2));
+    // Measurement noise alone spreads observations by about a millimetre: only what exceeds that counts.
+    const excess = Math.max(0, this.spread2 + this.along2 - this.o.spreadFloorMm ** 2);
+    out.confidence = posterior * nearVein * Math.exp(-excess / (2 * this.o.spreadScaleMm ** 2));
     if (ray) out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
     out.offCentrelineMm = top.distance;
     if (top.branch === this.committedBranch) {
