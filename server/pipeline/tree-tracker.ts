@@ -95,6 +95,10 @@ const CONTINUATION_MARGIN_MM = 0.5;
 /** A ray whose every crossing is out of reach is held as a miss for up to this long (s), then trusted. */
 const RAY_HOLD_S = 1;
 
+/** A point observation further than this (mm) plus SPIKE_SPEED_MM_S × dt from the last is a spike until confirmed. */
+const SPIKE_MM = 3;
+const SPIKE_SPEED_MM_S = 60;
+
 /** Time constant of the along-vein smoother, s. */
 const ALONG_TAU_S = 0.7;
 
@@ -140,6 +144,7 @@ export class TreeTracker {
     this.lastStepT = -Infinity;
     this.interval = Number.NaN;
     this.spread2 = 0;
+    this.leap = null;
     this.arcSmooth = Number.NaN;
     this.arcRate = 0;
     this.along2 = 0;
@@ -153,6 +158,7 @@ export class TreeTracker {
   updatePoint(t: number, x: number, y: number, z: number, out: TrackEstimate): TrackEstimate {
     for (const c of this.current) this.pool.push(c);
     this.current.length = 0;
+    if (this.isSpike(t, x, y, z)) return this.hold(out, out.offCentrelineMm);
     const index = this.twin.centrelines;
     index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, this.collect);
     if (this.current.length === 0) this.addCandidate(index.nearest(x, y, z, this.scratch));
@@ -207,6 +213,32 @@ export class TreeTracker {
     // The "movement" of a ray observation: how far the best crossing moved along the tree is unknown;
     // compare tree distance with zero (the tip moves little between frames).
     return this.step(t, 0, out, true);
+  }
+
+  /** An observation that leapt from the last one, waiting for the next to say whether the lead really moved. */
+  private leap: [number, number, number] | null = null;
+
+  /**
+   * A sensor spike: an observation further from the last one than a lead can move in the time
+   * between them (SPIKE_MM plus SPIKE_SPEED_MM_S × dt), unless the next one confirms it (the lead
+   * really jumped: both are then taken). A spike is held like a miss: the place stays, confidence
+   * drops, and it moves nothing in the model.
+   */
+  private isSpike(t: number, x: number, y: number, z: number): boolean {
+    const last = this.lastObs;
+    if (!last || !Number.isFinite(this.lastStepT)) return false;
+    const reach = SPIKE_MM + SPIKE_SPEED_MM_S * Math.max(0, t - this.lastStepT);
+    if (Math.hypot(x - last[0], y - last[1], z - last[2]) <= reach) {
+      this.leap = null;
+      return false;
+    }
+    const leap = this.leap;
+    if (leap && Math.hypot(x - leap[0], y - leap[1], z - leap[2]) <= reach) {
+      this.leap = null;
+      return false;
+    }
+    this.leap = [x, y, z];
+    return true;
   }
 
   private addCandidate(p: CentrelinePoint): void {
@@ -327,7 +359,13 @@ export class TreeTracker {
     out.posterior = bestPosterior * nearVein;
     // Measurement noise alone spreads observations by about a millimetre: only what exceeds that counts.
     const excess = Math.max(0, this.spread2 + this.along2 - this.o.spreadFloorMm ** 2);
-    out.confidence = posterior * nearVein * Math.exp(-excess / (2 * this.o.spreadScaleMm ** 2));
+    // Where another vein passes about as close to the observation as the reported one (beside a
+    // fork, two veins run side by side for a few mm), the data cannot tell them apart yet, whatever
+    // the path so far says: confidence is halved there, rising to full at 2σ of separation.
+    let nearestOther = Infinity;
+    for (const c of this.previous) if (c.branch !== this.committedBranch && c.distance < nearestOther) nearestOther = c.distance;
+    const separation = Math.max(0, Math.min(1, (nearestOther - top.distance) / (2 * sigma)));
+    out.confidence = posterior * nearVein * Math.exp(-excess / (2 * this.o.spreadScaleMm ** 2)) * (0.5 + 0.5 * separation);
     if (ray) out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
     out.offCentrelineMm = top.distance;
     if (top.branch === this.committedBranch) {
