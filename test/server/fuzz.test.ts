@@ -1,36 +1,26 @@
 // Fuzzing every transport with seeded random input, bounded in count: random bytes, truncated
 // frames, wrong types, huge sizes, wrong CRCs, path traversal. Each bad input is rejected and
 // counted (or its connection closed), and a control procedure fed alongside keeps its guidance.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, decodeDisplayFrame, encodeMessage, type DisplayMessage } from '../../protocol/index.ts';
+import { DEFAULT_LIMITS, encodeMessage, type DisplayMessage } from '../../protocol/index.ts';
 import { encodeIgtl } from '../../protocol/openigtlink/igtl-codec.ts';
-import { buildServer, type TwinguideServer } from '../../server/app.ts';
-import { resolveConfig } from '../../server/config.ts';
+import type { TwinguideServer } from '../../server/app.ts';
+import { pause, startLiveServer, type LiveServer } from '../helpers/live-server.ts';
 
 /** Counts of inputs tried, per transport (kept small enough for CI; printed for the closing note). */
 const COUNTS = { wsFeed: 400, wsDisplay: 100, socketIo: 100, igtl: 200, rest: 300 };
 
-const recordings = mkdtempSync(join(tmpdir(), 'twinguide-fuzz-'));
+let live: LiveServer;
 let server: TwinguideServer;
 let ws = '';
 let igtlPort = 0;
 beforeAll(async () => {
-  server = await buildServer(resolveConfig({ port: 0, recordingsDir: recordings, twinsDir: fileURLToPath(new URL('../../data/twins', import.meta.url)), logLevel: 'silent', limits: { maxFeedRateHz: 100_000 } }), 'test');
-  ws = (await server.app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws');
-  igtlPort = await server.igtl.listen('127.0.0.1', 0);
+  live = await startLiveServer();
+  ({ server, ws, igtlPort } = live);
 });
-const leftovers: (() => void)[] = []; // so a failing test cannot keep the server from closing
-afterAll(async () => {
-  for (const stop of leftovers) stop();
-  await server.close();
-  rmSync(recordings, { recursive: true, force: true });
-});
+afterAll(async () => { await live.close(); });
 
 function random(seed: number): () => number {
   return () => {
@@ -41,49 +31,15 @@ function random(seed: number): () => number {
   };
 }
 const bytes = (next: () => number, n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256)));
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function open(url: string, onMessage: (m: DisplayMessage) => void = () => undefined): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.binaryType = 'nodebuffer';
-    socket.on('message', (data: Buffer) => onMessage(decodeDisplayFrame(data)));
-    socket.once('open', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-async function createProcedure(igtlDevice?: string): Promise<string> {
-  const created = await server.app.inject({ method: 'POST', url: '/api/procedures', payload: { twinId: 'demo', source: 'eam', ...(igtlDevice ? { igtlDevice } : {}) } });
-  const { id } = JSON.parse(created.body) as { id: string };
-  await server.app.inject({ method: 'POST', url: `/api/procedures/${id}/registration`, payload: { method: 'identity' } });
-  return id;
-}
-const samplesIn = async (id: string) => (JSON.parse((await server.app.inject(`/api/procedures/${id}`)).body) as { samplesIn: number }).samplesIn;
+const open = (url: string, onMessage?: (m: DisplayMessage) => void): Promise<WebSocket> => live.open(url, onMessage);
+const createProcedure = (igtlDevice?: string): Promise<string> => live.createProcedure(igtlDevice ? { igtlDevice } : {});
+const samplesIn = async (id: string) => (await live.info(id)).samplesIn;
 const rejectedTotal = async () => {
   const text = (await server.app.inject('/metrics')).body;
   return [...text.matchAll(/^twinguide_rejected_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 };
-
 /** A control procedure fed valid samples throughout; its display must keep getting guidance. */
-async function control(): Promise<{ stop: () => Promise<number> }> {
-  const id = await createProcedure();
-  let guidance = 0;
-  const display = await open(`${ws}/ws/display?procedure=${id}`, (m) => { if (m.type === 'guidance') guidance++; });
-  const feed = await open(`${ws}/ws/feed?procedure=${id}`);
-  let seq = 0;
-  const timer = setInterval(() => { seq++; feed.send(encodeMessage({ type: 'tip', seq, t: seq * 0.01, p: [0, 0, 0], quality: 'ok' })); }, 10);
-  leftovers.push(() => { clearInterval(timer); feed.terminate(); display.terminate(); });
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await pause(100);
-      feed.close();
-      display.close();
-      return guidance;
-    },
-  };
-}
+const control = (): Promise<{ stop: () => Promise<number> }> => live.control();
 
 describe('fuzzing the transports', () => {
   it(`WebSocket feed: ${COUNTS.wsFeed} random, truncated and mistyped frames are each rejected and counted, the connection stays up`, async () => {
