@@ -155,7 +155,13 @@ export class ZoneGuide {
     return Math.max(0, this.router.route(zone, segment, arcMm).distanceMm - half);
   }
 
-  decide(t: number, branch: number, segment: number, arcMm: number, confidence: number): ZoneDecision {
+  /**
+   * `lowBecause`: what lowered the confidence when it is low: a poor registration (the twin and
+   * the feed do not line up) or the tracking itself (the tip's place is uncertain: motion not yet
+   * learnt, beside a fork, a spike): the physician's remedy differs.
+   */
+  decide(t: number, branch: number, segment: number, arcMm: number, confidence: number, lowBecause: 'registration' | 'tracking' = 'tracking'): ZoneDecision {
+    const lowText = lowBecause === 'registration' ? 'LOW CONFIDENCE: CHECK REGISTRATION' : 'LOW CONFIDENCE: TIP POSITION UNCERTAIN';
     const zones = this.twin.zones;
     if (zones.length === 0) {
       return { state: 'none-accessible', instruction: 'none', text: 'NO ACCESSIBLE RESPONDER SITE IN THIS TWIN' };
@@ -192,7 +198,7 @@ export class ZoneGuide {
         distanceMm: 0,
         dwellS,
         instruction: low ? 'none' : 'hold',
-        text: low ? 'LOW CONFIDENCE: CHECK REGISTRATION AND TRACKING' : 'IN TARGET ZONE',
+        text: low ? lowText : 'IN TARGET ZONE',
       };
     }
     let best: ZoneRoute | null = null;
@@ -213,7 +219,7 @@ export class ZoneGuide {
       // Saying that confidence is low is never delayed.
       this.held = null;
       decision.instruction = 'none';
-      decision.text = 'LOW CONFIDENCE: CHECK REGISTRATION AND TRACKING';
+      decision.text = lowText;
       return decision;
     }
     const mm = this.shown(route);

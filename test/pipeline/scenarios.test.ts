@@ -127,7 +127,7 @@ describe('guidance pipeline on simulated procedures', () => {
     for (const g of guidance) {
       expect(g.registration.state).toBe('none');
       expect(g.zone.instruction).toBe('none');
-      expect(g.zone.text).toContain('LOW CONFIDENCE');
+      expect(g.zone.text).toBe('LOW CONFIDENCE: CHECK REGISTRATION');
     }
   });
 });

@@ -35,7 +35,7 @@ export function banner(s: DisplayState): { kind: BannerKind; text: string } {
   if (s.silent) return { kind: 'silent', text: 'NO UPDATES FROM SERVER — GUIDANCE ON HOLD' };
   const g = s.guidance;
   if (s.registration?.state === 'none') return { kind: 'low', text: 'NOT REGISTERED — REGISTER BEFORE GUIDING' };
-  if (g && g.zone.instruction === 'none' && g.zone.state !== 'none-accessible') return { kind: 'low', text: 'LOW CONFIDENCE — CHECK REGISTRATION' };
+  if (g && g.zone.instruction === 'none' && g.zone.state !== 'none-accessible') return { kind: 'low', text: g.zone.text.includes('REGISTRATION') ? 'LOW CONFIDENCE — CHECK REGISTRATION' : 'LOW CONFIDENCE — TIP POSITION UNCERTAIN' };
   return { kind: '', text: '' };
 }
 

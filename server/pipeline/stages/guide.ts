@@ -50,8 +50,10 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
         }
         if (item.kind !== 'assessed') return emit(item);
         const { track, response } = item;
-        const confidence = Math.min(1, track.confidence * registrationConfidence(registration) * item.quality);
-        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence);
+        const fromRegistration = registrationConfidence(registration);
+        const confidence = Math.min(1, track.confidence * fromRegistration * item.quality);
+        // Which lowered it more: the registration, or the tracking (and, for fluoro, the views' agreement)?
+        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence, fromRegistration < track.confidence * item.quality ? 'registration' : 'tracking');
         const zone: Guidance['zone'] = { state: decision.state, instruction: decision.instruction, text: decision.text };
         if (decision.zoneId !== undefined) zone.zoneId = decision.zoneId;
         if (decision.distanceMm !== undefined) zone.distanceMm = decision.distanceMm;
