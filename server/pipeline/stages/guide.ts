@@ -52,8 +52,10 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
         const { track, response } = item;
         const fromRegistration = registrationConfidence(registration);
         const confidence = Math.min(1, track.confidence * fromRegistration * item.quality);
-        // Which lowered it more: the registration, or the tracking (and, for fluoro, the views' agreement)?
-        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence, fromRegistration < track.confidence * item.quality ? 'registration' : 'tracking');
+        // Which lowered it: no or a poor registration (that first: nothing else can be right without
+        // it), else whichever of the registration and the tracking lowered it more.
+        const blame = registration.state === 'none' || fromRegistration < 0.5 || fromRegistration < track.confidence * item.quality ? 'registration' : 'tracking';
+        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence, blame);
         const zone: Guidance['zone'] = { state: decision.state, instruction: decision.instruction, text: decision.text };
         if (decision.zoneId !== undefined) zone.zoneId = decision.zoneId;
         if (decision.distanceMm !== undefined) zone.distanceMm = decision.distanceMm;
