@@ -134,3 +134,11 @@ describe('the simulated heart and breath', () => {
     expect(rr[premature]! + rr[premature + 1]!).toBeCloseTo(2, 6);
   });
 });
+
+describe('twin info says when the twin was imaged', () => {
+  it('the bundle\'s acquisition, or the default said as such', async () => {
+    const { summariseTwin } = await import('../../server/twin/twin-summary.ts');
+    expect(summariseTwin(demo).acquisition).toBe('end-diastole, end-expiration (the default: the bundle does not say)');
+    expect(summariseTwin({ ...demo, meta: { ...demo.meta, acquisition: { cardiac: { percentRR: 75 }, respiratory: 'mean' } } }).acquisition).toBe('75 % RR, mean breathing');
+  });
+});
