@@ -29,9 +29,11 @@ export type IgtlContent =
   | { type: 'STT_TDATA'; resolutionMs: number; coordinateName: string }
   | { type: 'STP_TDATA' }
   | { type: 'RTS_TDATA'; status: number }
-  | { type: 'GET_STATUS' };
+  | { type: 'GET_STATUS' }
+  /** SENSOR (OpenIGTLink 2+): LARRAY readings (float64) with a status and a packed SI unit. */
+  | { type: 'SENSOR'; status: number; unit: bigint; values: number[] };
 
-export const IGTL_TYPES = ['TRANSFORM', 'POSITION', 'STATUS', 'STRING', 'TDATA', 'STT_TDATA', 'STP_TDATA', 'RTS_TDATA', 'GET_STATUS'] as const;
+export const IGTL_TYPES = ['TRANSFORM', 'POSITION', 'STATUS', 'STRING', 'TDATA', 'STT_TDATA', 'STP_TDATA', 'RTS_TDATA', 'GET_STATUS', 'SENSOR'] as const;
 
 export interface IgtlMessage {
   headerVersion: 1 | 2;
@@ -102,6 +104,15 @@ export function decodeContent(type: string, body: Uint8Array, start: number, end
     case 'STATUS': {
       if (size < 30) throw bad(`STATUS content is ${size} bytes, less than 30`);
       return { type, code: view.getUint16(0), subcode: Number(view.getBigInt64(2)), errorName: ascii(body, start + 10, 20), statusString: ascii(body, start + 30, size - 30) };
+    }
+    case 'SENSOR': {
+      // LARRAY uint8, STATUS uint8, UNIT uint64, then LARRAY float64 readings.
+      if (size < 10) throw bad(`SENSOR content is ${size} bytes, less than 10`);
+      const count = view.getUint8(0);
+      if (size !== 10 + 8 * count) throw bad(`SENSOR says ${count} readings (${10 + 8 * count} bytes) but has ${size}`);
+      const values: number[] = [];
+      for (let k = 0; k < count; k++) values.push(view.getFloat64(10 + 8 * k));
+      return { type, status: view.getUint8(1), unit: view.getBigUint64(2), values };
     }
     case 'STRING': {
       if (size < 4) throw bad(`STRING content is ${size} bytes, less than 4`);
@@ -184,6 +195,15 @@ function encodeContent(content: IgtlContent): Uint8Array {
     }
     case 'RTS_TDATA':
       return Uint8Array.of(content.status);
+    case 'SENSOR': {
+      const b = new Uint8Array(10 + 8 * content.values.length);
+      const v = new DataView(b.buffer);
+      v.setUint8(0, content.values.length);
+      v.setUint8(1, content.status);
+      v.setBigUint64(2, content.unit);
+      content.values.forEach((x, k) => v.setFloat64(10 + 8 * k, x));
+      return b;
+    }
     case 'STP_TDATA':
     case 'GET_STATUS':
       return new Uint8Array(0);

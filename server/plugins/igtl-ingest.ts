@@ -5,7 +5,7 @@
 // samples), the connection kept; an oversized body closes it.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { feedValidators, isTwinguideError, validateMessage, type FeedSample, type TipSample } from '../../protocol/index.ts';
+import { feedValidators, isTwinguideError, validateMessage, type FeedMessage, type FeedSample, type TipSample } from '../../protocol/index.ts';
 import { encodeIgtl, type IgtlContent, type IgtlMessage } from '../../protocol/openigtlink/igtl-codec.ts';
 import { IgtlStreamDecoder } from '../../protocol/openigtlink/igtl-stream.ts';
 import { guarded, type FaultReporter } from '../faults.ts';
@@ -113,6 +113,35 @@ export class IgtlIngest {
       }
       this.metrics.sampleIn('igtl');
     };
+    /**
+     * The lab's physiological signals as SENSOR messages from a device named after the tip's with
+     * a suffix: `<device>-ECG` (a reading > 0 marks an R wave at the message's timestamp) and
+     * `<device>-RESP` (the first reading is the respiratory amplitude at the message's timestamp).
+     */
+    const signal = (to: IgtlMessage, values: number[]): void => {
+      const m = /^(.*)-(ECG|RESP)$/i.exec(to.deviceName);
+      if (!m) {
+        this.metrics.rejected('TG_ERR_IGTL_UNKNOWN_TYPE');
+        return statusError(to, 2, 'TG_ERR_IGTL_UNKNOWN', `SENSOR from '${to.deviceName}': twinguide reads SENSOR only from <device>-ECG and <device>-RESP`);
+      }
+      const procedure = this.procedureFor(m[1]!);
+      if (!procedure) {
+        this.metrics.rejected('TG_ERR_NOT_FOUND');
+        return statusError(to, 4, 'NotFound', `no procedure for device '${m[1]}'`);
+      }
+      const ts = to.timestamp.seconds + to.timestamp.fraction / 2 ** 32;
+      const t = ts > 0 ? ts : (Date.now() - this.started) / 1000;
+      const ecg = m[2]!.toUpperCase() === 'ECG';
+      if (ecg && !(values[0]! > 0)) return; // no R wave in this reading
+      const candidate = ecg ? { type: 'rwave', t } : { type: 'respiration', t, amplitude: values[0] };
+      try {
+        procedure.ingest(validateMessage<FeedMessage>(candidate, feedValidators));
+      } catch (e) {
+        if (!isTwinguideError(e)) throw e;
+        this.metrics.rejected(e.code);
+        return statusError(to, 2, e.code.slice(0, 20), e.message);
+      }
+    };
     const onData = (chunk: Buffer): void => {
       for (const event of decoder.push(chunk)) {
         if (event.kind === 'fatal') {
@@ -129,6 +158,7 @@ export class IgtlIngest {
         if (c.type === 'TRANSFORM') ingest(m, m.deviceName, c.translationMm, c.rotation);
         else if (c.type === 'POSITION') ingest(m, m.deviceName, c.positionMm, null, c.quaternion);
         else if (c.type === 'TDATA') for (const e of c.elements) ingest(m, e.name || m.deviceName, e.translationMm, e.type === 3 ? null : e.rotation);
+        else if (c.type === 'SENSOR') signal(m, c.values);
         else if (c.type === 'GET_STATUS') reply(m, { type: 'STATUS', code: 1, subcode: 0, errorName: '', statusString: 'OK' });
         else if (c.type === 'STT_TDATA' || c.type === 'STP_TDATA') reply(m, { type: 'RTS_TDATA', status: 0 });
         // STATUS keep-alives, STRING and RTS_TDATA need no answer.

@@ -166,3 +166,47 @@ describe('the lab\'s physiological signals in a recording', () => {
     }
   });
 });
+
+describe('the physiological signals over OpenIGTLink', () => {
+  it('SENSOR messages from <device>-ECG and <device>-RESP become R waves and respiration, recorded and replayed byte-identically; other SENSOR devices get a STATUS error', async () => {
+    const { startLiveServer, pause } = await import('../helpers/live-server.ts');
+    const { connect } = await import('node:net');
+    const { encodeIgtl, decodeBody, parseHeader } = await import('../../protocol/openigtlink/igtl-codec.ts');
+    const { IgtlStreamDecoder } = await import('../../protocol/openigtlink/igtl-stream.ts');
+    const { loadRecording } = await import('../../server/recording/procedure-recording.ts');
+    const { replayRecording } = await import('../../server/recording/replay.ts');
+    // The codec round-trips SENSOR (LARRAY, STATUS, UNIT, float64 readings).
+    const frame = encodeIgtl({ headerVersion: 1, deviceName: 'Lead-RESP', timestamp: { seconds: 1, fraction: 0 }, content: { type: 'SENSOR', status: 0, unit: 0n, values: [512.25, -3] } });
+    expect(decodeBody(parseHeader(frame), frame.subarray(58)).content).toEqual({ type: 'SENSOR', status: 0, unit: 0n, values: [512.25, -3] });
+    const live = await startLiveServer();
+    try {
+      const id = await live.createProcedure({ igtlDevice: 'Lead' });
+      const socket = live.track(connect(live.igtlPort, '127.0.0.1'));
+      await new Promise((r) => socket.once('connect', r));
+      const statuses: string[] = [];
+      const decoder = new IgtlStreamDecoder(1 << 20);
+      socket.on('data', (chunk: Buffer) => { for (const e of decoder.push(chunk)) if (e.kind === 'message' && e.message.content.type === 'STATUS') statuses.push(e.message.content.errorName); });
+      const at = (t: number) => ({ seconds: Math.floor(t), fraction: Math.round((t % 1) * 2 ** 32) });
+      const I: [[number, number, number], [number, number, number], [number, number, number]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+      for (let k = 0; k < 300; k++) {
+        const t = 100 + k * 0.01;
+        socket.write(encodeIgtl({ headerVersion: 1, deviceName: 'Lead', timestamp: at(t), content: { type: 'TRANSFORM', rotation: I, translationMm: [k * 0.05, 0, 0] } }));
+        if (k % 4 === 0) socket.write(encodeIgtl({ headerVersion: 1, deviceName: 'Lead-RESP', timestamp: at(t), content: { type: 'SENSOR', status: 0, unit: 0n, values: [500 + 100 * Math.sin(k / 40)] } }));
+        if (k % 90 === 45) socket.write(encodeIgtl({ headerVersion: 1, deviceName: 'Lead-ECG', timestamp: at(t), content: { type: 'SENSOR', status: 0, unit: 0n, values: [1] } }));
+        if (k % 10 === 0) await pause(1);
+      }
+      socket.write(encodeIgtl({ headerVersion: 1, deviceName: 'Lead-TEMP', timestamp: at(103), content: { type: 'SENSOR', status: 0, unit: 0n, values: [37] } }));
+      await pause(300);
+      expect(statuses).toEqual(['TG_ERR_IGTL_UNKNOWN']);
+      const path = (await live.info(id)).recording!;
+      await live.server.app.inject({ method: 'DELETE', url: `/api/procedures/${id}` });
+      const recording = await loadRecording(path);
+      const signals = recording.inputs.flatMap((i) => (i.kind === 'signal' ? [i.signal.type] : []));
+      expect(signals.filter((s) => s === 'rwave')).toHaveLength(3);
+      expect(signals.filter((s) => s === 'respiration')).toHaveLength(75);
+      expect((await replayRecording(live.server.twins.get('demo'), recording)).identical).toBe(true);
+    } finally {
+      await live.close();
+    }
+  });
+});
