@@ -41,8 +41,6 @@ export interface AccuracyOptions {
 }
 
 export const STANDARD_SCENARIOS: ScenarioName[] = ['reach-lateral-zone', 'wrong-branch-then-correct', 'tour'];
-/** Kept for callers of the single-condition bench: the training seeds. */
-export const ACCURACY_SEEDS = TRAINING_SEEDS;
 
 const FEEDS: [keyof FeedFigures, FeedKind][] = [['eam', 'eam'], ['fluoroBiplane', 'fluoro-biplane'], ['fluoroSingle', 'fluoro-single']];
 
