@@ -285,7 +285,8 @@ export class Procedure {
       samplesIn: this.counters.samplesIn,
       guidanceOut: this.counters.guidanceOut,
       dropped: { ...this.counters.dropped },
-      refused: { ...this.refused },
+      // A held sample the next one contradicted (a corrupt time) was dropped: counted with the refused.
+      refused: this.clock.contradicted > 0 ? { ...this.refused, TG_ERR_CLOCK_JUMP: (this.refused['TG_ERR_CLOCK_JUMP'] ?? 0) + this.clock.contradicted } : { ...this.refused },
       feedResets: this.clock.resets + this.clock.reanchors,
       ...(Object.keys(this.faults).length > 0 ? { faults: { ...this.faults } } : {}),
       ...(this.failedBecause ? { failed: this.failedBecause } : {}),

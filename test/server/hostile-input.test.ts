@@ -111,6 +111,20 @@ describe('hostile numbers are refused at the edge, and the server carries on', (
     display.close();
   });
 
+  it('a single corrupt time 50 s ahead is held, contradicted by the next sample, dropped and counted, never the reference', async () => {
+    const id = await live.createProcedure();
+    const feed = await feedFor(id);
+    for (let seq = 1; seq <= 10; seq++) feed.send({ type: 'tip', seq, t: 20 + seq * 0.01, p: [0, 0, 0] });
+    feed.send({ type: 'tip', seq: 11, t: 70, p: [0, 0, 0] });
+    for (let seq = 12; seq <= 20; seq++) feed.send({ type: 'tip', seq, t: 20 + seq * 0.01, p: [0, 0, 0] });
+    await pause(150);
+    const info = await live.info(id);
+    expect(info.samplesIn).toBe(19);
+    expect(info.refused).toEqual({ TG_ERR_CLOCK_JUMP: 1 });
+    expect(feed.errors).toEqual([]);
+    feed.socket.close();
+  });
+
   it('OpenIGTLink: a TRANSFORM whose timestamp jumps or whose matrix holds extreme values gets a STATUS error; the device and a neighbour carry on', async () => {
     const ctl = await live.control();
     const id = await live.createProcedure({ igtlDevice: 'HostileTip' });
