@@ -1,38 +1,67 @@
 // `twinguide twin build`: a complete twin from heart surfaces (see simulators/twin/build-twin.ts).
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { CentrelineFile } from '../simulators/twin/real-vein-tree.ts';
 import { TwinguideError } from '../protocol/index.ts';
 import { buildTwin } from '../server/twin/load-twin.ts';
-import { buildTwinFromSurfaces, defaultTwinId, readHeartSurfaces, serialiseTwin } from '../simulators/twin/build-twin.ts';
-import { parseCentrelineFile, type CentrelineFile } from '../simulators/twin/real-vein-tree.ts';
+import { buildTwinFromSurfaces, defaultTwinId, findSurfaceFiles, readHeart, serialiseTwin } from '../simulators/twin/build-twin.ts';
+import { readCentrelines } from '../simulators/twin/centreline-files.ts';
+import { readLandmarkFile } from '../simulators/twin/landmark-file.ts';
+import type { PatientFrame, Units } from '../simulators/twin/surface-files.ts';
+import { ACTIVATION_LIMITS, readVertexField, RESPONSE_LIMITS } from '../simulators/twin/vertex-fields.ts';
 import { EXIT_OK, parseCommandArgs, type Command } from './command.ts';
 
 export const twinBuild: Command = {
   name: 'twin build',
-  summary: 'build a twin from heart surfaces (JSON, STL or VTK): veins, activation, sites, model',
-  help: `Usage: twinguide twin build --surfaces DIR --seed N --out FILE [options]
+  summary: 'build a twin from heart surfaces (JSON, STL, VTK, VTP, OBJ, PLY): veins, activation, sites, model',
+  help: `Usage: twinguide twin build (--surfaces DIR | --epi FILE [--lv-endo FILE] [--rv-endo FILE]) --seed N --out FILE [options]
 
-Builds a complete twin bundle from biventricular surfaces: finds the long axis, base, apex and
-septum from the geometry, synthesises a coronary-sinus vein tree on the epicardium, an LBBB-like
-activation map (optional scar), UVC/AHA labels, pacing sites every ~5 mm with features and
-accessibility, an illustrative logistic model exported to ONNX, and p at each site. The result is
-checked like any loaded twin before it is written. Same inputs and seed → byte-identical file.
+Builds a complete twin bundle from heart surfaces, biventricular or LV only: finds the long axis,
+base, apex and septum from the geometry, places a coronary-sinus vein tree on the epicardium
+(synthesised, or your centrelines), an activation map (LBBB-like, or your simulation's), UVC/AHA
+labels, pacing sites every ~5 mm with features and accessibility, and p at each site (an
+illustrative logistic model exported to ONNX, or your response field). The result is checked
+like any loaded twin before it is written. Same inputs and seed → byte-identical file.
 
-DIR holds epi.{json,stl,vtk} (required), lv_endo.* and rv_endo.* (optional; they make the axes
-and the septum more reliable). JSON surfaces are {"vertices": [...], "triangles": [...]} in mm;
-STL (ASCII or binary) and legacy VTK polydata are read as 3D Slicer writes them.
+Surfaces: DIR holds epi.* (required), lv_endo.* and rv_endo.* (optional), each .json, .stl, .vtk,
+.vtp, .obj or .ply. JSON surfaces are {"vertices": [...], "triangles": [...]}; STL (ASCII or
+binary), legacy VTK and VTK XML PolyData (ascii, binary, appended raw or zlib-compressed), OBJ and
+PLY (ASCII or binary) are read as VTK, pyvista, 3D Slicer and Meshlab write them. Slicer's
+SPACE=RAS|LPS header comment is honoured; --frame says it for files without one.
+
+Orientation (said in meta.builder and by twin info): the septum from the RV endocardium, else the
+RV's bulk on a biventricular epicardium, else the valve rims of an LV-only surface (the aortic rim
+lies anterior and septal of the mitral), else the patient frame (LPS: the RV to the right and
+anterior of the LV). --septum or a landmarks file overrides them all.
 
 Options:
-  --surfaces DIR            directory with the surfaces (required)
+  --surfaces DIR            directory with the surfaces
+  --epi FILE, --lv-endo FILE, --rv-endo FILE
+                            the surfaces one by one (instead of --surfaces)
+  --units mm|m              length unit of the files (default mm)
+  --frame LPS|RAS           frame of files that do not say (default LPS)
+  --septum X,Y,Z            a point on the septum or in the RV (file coordinates): the septal side
+  --landmarks FILE          cs-ostium, lv-apex and/or septum: JSON ({"landmarks": [{"name",
+                            "position"}]} or {"cs-ostium": [x,y,z]}) or a Slicer .mrk.json point list
   --seed N                  seed for per-patient variation of the vein tree (required)
   --out FILE                where to write the *.twin.json (required)
   --scar SEGMENTS           AHA segments with scar, e.g. 4,5,6,10,11 (slow conduction, lower p)
   --lead-diameter MM        LV lead diameter (default 1.7, a 5F lead)
   --lateral-vein-scale X    calibre factor for posterior/lateral veins (default 1; 0.5 = narrow)
-  --veins FILE              fit this real centreline tree (the shared centreline JSON form, e.g.
-                            data/anatomy/bodyparts3d-coronary-veins/veins_centerline.json) onto
-                            the epicardium instead of synthesising one; its licence carries over
+  --veins FILE              vein centrelines instead of a synthesised tree: VMTK centrelines (.vtp
+                            or .vtk polylines with MaximumInscribedSphereRadius; the lines are
+                            merged into one tree at the ostium), 3D Slicer centreline curves
+                            (.mrk.json with a Radius measurement), or the shared JSON tree (e.g.
+                            data/anatomy/bodyparts3d-coronary-veins/veins_centerline.json, fitted
+                            onto this heart; its licence carries over). Centrelines already on
+                            this heart stay where they are, set onto the surface
+  --vein-names FILE         {"names": [...]}: a name for each centreline, in the file's order
+                            (default: named from where each branch runs)
+  --activation FIELD        activation time (ms) per epicardial vertex: a point-data array of the
+                            epicardium file, or a file (.json array, .txt/.csv one per line, .vtp)
+  --response FIELD          responder probability (0–1) per epicardial vertex, the same ways; p at
+                            each site is sampled from it, and the twin carries it for the display
   --id ID                   meta.id (default: directory name and seed)
   --label TEXT              meta.label
   --created ISO             meta.created (default SOURCE_DATE_EPOCH, else 1970-01-01)
@@ -44,6 +73,16 @@ Options:
       args,
       {
         surfaces: { type: 'string' },
+        epi: { type: 'string' },
+        'lv-endo': { type: 'string' },
+        'rv-endo': { type: 'string' },
+        units: { type: 'string' },
+        frame: { type: 'string' },
+        septum: { type: 'string' },
+        landmarks: { type: 'string' },
+        'vein-names': { type: 'string' },
+        activation: { type: 'string' },
+        response: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
         scar: { type: 'string' },
@@ -58,14 +97,21 @@ Options:
       { min: 0, max: 0 },
     );
     if (help) { io.out(this.help); return EXIT_OK; }
-    const dir = required(values.surfaces, '--surfaces');
+    if ((values.surfaces === undefined) === (values.epi === undefined)) throw new TwinguideError('TG_ERR_USAGE', 'give --surfaces DIR or --epi FILE (not both)\nSee: twinguide twin build --help');
     const out = required(values.out, '--out');
     const seed = integer(required(values.seed, '--seed'), '--seed');
     const scarSegments = values.scar ? values.scar.split(',').map((s) => integer(s.trim(), '--scar')) : [];
     const leadDiameterMm = values['lead-diameter'] ? positive(values['lead-diameter'], '--lead-diameter') : undefined;
     const lateralVeinScale = values['lateral-vein-scale'] ? positive(values['lateral-vein-scale'], '--lateral-vein-scale') : undefined;
     if (values.created !== undefined && Number.isNaN(Date.parse(values.created))) throw new TwinguideError('TG_ERR_USAGE', '--created must be an ISO 8601 date-time');
-
+    const units = oneOf(values.units ?? 'mm', ['mm', 'm'], '--units') as Units;
+    const frame = values.frame === undefined ? undefined : (oneOf(values.frame.toUpperCase(), ['LPS', 'RAS'], '--frame') as PatientFrame);
+    const septumInFile = values.septum === undefined ? undefined : point(values.septum, '--septum');
+    const files = values.surfaces !== undefined
+      ? findSurfaceFiles(values.surfaces)
+      : { epi: values.epi!, ...(values['lv-endo'] ? { lvEndo: values['lv-endo'] } : {}), ...(values['rv-endo'] ? { rvEndo: values['rv-endo'] } : {}) };
+    const dir = values.surfaces ?? dirname(files.epi);
+    const readOptions = { units, ...(frame ? { frame } : {}) };
     const started = performance.now();
     let stepStarted = started;
     const progress = values.quiet
@@ -76,23 +122,30 @@ Options:
           stepStarted = now;
         };
     if (!values.quiet) io.err(`reading surfaces from ${dir}`);
-    const surfaces = readHeartSurfaces(dir);
-    let veins: { file: CentrelineFile; source: string } | undefined;
+    const heart = readHeart(files, readOptions);
+    // --septum is in the epicardium file's coordinates: into mm and LPS as the surfaces were.
+    const flip = heart.epiFile.frame === 'RAS' ? -1 : 1, mm = units === 'm' ? 1000 : 1;
+    const septum = septumInFile ? ([septumInFile[0] * mm * flip, septumInFile[1] * mm * flip, septumInFile[2] * mm] as [number, number, number]) : undefined;
+    let veins: { file: CentrelineFile; source: string; format: string; sameFrame: boolean } | undefined;
     if (values.veins !== undefined) {
-      let text: string;
-      try {
-        text = readFileSync(values.veins, 'utf8');
-      } catch (cause) {
-        throw new TwinguideError('TG_ERR_SURFACE', `cannot read --veins ${values.veins}: ${(cause as Error).message}`, { cause });
-      }
-      veins = { file: parseCentrelineFile(text, values.veins), source: basename(values.veins) };
+      const input = readCentrelines(values.veins, { ...readOptions, ...(values['vein-names'] ? { namesFile: values['vein-names'] } : {}) });
+      veins = { file: input.tree, source: basename(values.veins), format: input.format, sameFrame: input.sameFrame };
     }
-    const { bundle } = buildTwinFromSurfaces(surfaces, {
+    const landmarks = values.landmarks !== undefined ? readLandmarkFile(values.landmarks, readOptions) : undefined;
+    if (landmarks && landmarks.ignored.length > 0 && !values.quiet) io.err(`--landmarks: ignoring ${landmarks.ignored.join(', ')} (known: cs-ostium, lv-apex, septum)`);
+    const activation = values.activation !== undefined ? readVertexField(values.activation, heart.epiFile, files.epi, ACTIVATION_LIMITS) : undefined;
+    const response = values.response !== undefined ? readVertexField(values.response, heart.epiFile, files.epi, RESPONSE_LIMITS) : undefined;
+    const { bundle } = buildTwinFromSurfaces(heart.surfaces, {
       seed,
       scarSegments,
       ...(leadDiameterMm !== undefined ? { leadDiameterMm } : {}),
       ...(lateralVeinScale !== undefined ? { lateralVeinScale } : {}),
       ...(veins ? { veins } : {}),
+      ...(septum ? { septum } : {}),
+      ...(landmarks ? { landmarks: landmarks.landmarks } : {}),
+      ...(activation ? { activation } : {}),
+      ...(response ? { response } : {}),
+      input: { units, files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, basename(f)])), frames: heart.frames },
       id: values.id ?? defaultTwinId(dir, seed),
       ...(values.label !== undefined ? { label: values.label } : {}),
       ...(values.created !== undefined ? { created: new Date(values.created).toISOString() } : {}),
@@ -116,6 +169,17 @@ Options:
 function required(value: string | undefined, name: string): string {
   if (value === undefined || value === '') throw new TwinguideError('TG_ERR_USAGE', `${name} is required\nSee: twinguide twin build --help`);
   return value;
+}
+
+function oneOf(text: string, allowed: string[], name: string): string {
+  if (!allowed.includes(text)) throw new TwinguideError('TG_ERR_USAGE', `${name} takes ${allowed.join(' or ')}, got '${text}'`);
+  return text;
+}
+
+function point(text: string, name: string): [number, number, number] {
+  const v = text.split(',').map((x) => Number(x.trim()));
+  if (v.length !== 3 || !v.every((x) => Number.isFinite(x) && Math.abs(x) <= 5000)) throw new TwinguideError('TG_ERR_USAGE', `${name} takes X,Y,Z in mm, got '${text}'`);
+  return v as [number, number, number];
 }
 
 function integer(text: string, name: string): number {

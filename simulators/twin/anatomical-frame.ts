@@ -5,7 +5,7 @@
 
 import { TwinguideError } from '../../protocol/index.ts';
 import { symmetricEigen } from '../../server/geometry/symmetric-eigen.ts';
-import { add, boundaryVertices, centroid, cross, dot, norm, scale, sub, unit, vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
+import { add, boundaryLoops, boundaryVertices, centroid, cross, dot, norm, scale, sub, unit, vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
 
 export interface AnatomicalFrame {
   /** Centre of the LV base (valve plane). */
@@ -22,7 +22,32 @@ export interface AnatomicalFrame {
   readonly lengthMm: number;
   /** How the frame was found, for the model card and for debugging. */
   readonly method: string;
+  /**
+   * Where the septal direction came from: the geometry (RV, the epicardial bulk the RV adds, the
+   * valve rims), the user (--septum or a landmarks file), or the patient frame when the geometry
+   * could not tell (then the twin does not move rigidly with the input).
+   */
+  readonly orientation: 'geometry' | 'user' | 'patient-frame';
 }
+
+/** What the user knows better than the geometry (input coordinates, mm, LPS). */
+export interface FrameHints {
+  /** A point on the septum or in the RV: the septal direction points from the LV axis toward it. */
+  septum?: Vec;
+  /** The LV apex (epicardial). */
+  apex?: Vec;
+}
+
+/**
+ * The aortic rim's centre seen from the mitral rim's, about the long axis (radians from the
+ * septal direction toward anterior). Anatomy: the aortic valve lies anterior and septal of the
+ * mitral valve; 55° is what the biv-me heart (its septum known from its RV) shows.
+ */
+export const AORTIC_FROM_MITRAL = (55 * Math.PI) / 180;
+/** The RV's bulk must shift the epicardium's centre this much (× LV length) off the LV axis to be read as the RV. */
+const RV_BULK_FRACTION = 0.08;
+/** Patient frame (LPS): the RV lies to the right (−x) and anterior (−y) of the LV. */
+const PATIENT_FRAME_SEPTAL: Vec = [-Math.SQRT1_2, -Math.SQRT1_2, 0];
 
 export interface HeartSurfaces {
   epi: TriangleMesh;
@@ -61,7 +86,7 @@ function slabRadius(mesh: TriangleMesh, origin: Vec, axis: Vec, lo: number, hi: 
   return n > 0 ? sum / n : 0;
 }
 
-export function findAnatomicalFrame(surfaces: HeartSurfaces): AnatomicalFrame {
+export function findAnatomicalFrame(surfaces: HeartSurfaces, hints: FrameHints = {}): AnatomicalFrame {
   const lv = surfaces.lvEndo ?? surfaces.epi;
   const notes: string[] = [];
   // Base: the rims of an open surface are the valve orifices. A closed surface: the blunt end.
@@ -96,6 +121,10 @@ export function findAnatomicalFrame(surfaces: HeartSurfaces): AnatomicalFrame {
     notes.push('closed surface: apex at the narrower end of the principal axis');
   }
 
+  if (hints.apex) {
+    longAxis = unit(sub(hints.apex, baseCentre));
+    notes.push('long axis toward the given apex');
+  }
   // Apex: the epicardial point farthest along the long axis.
   const epi = surfaces.epi;
   let apex: Vec = baseCentre;
@@ -106,27 +135,77 @@ export function findAnatomicalFrame(surfaces: HeartSurfaces): AnatomicalFrame {
   }
   if (!(depth > 10)) throw new TwinguideError('TG_ERR_ANATOMY', `the long axis is only ${depth.toFixed(1)} mm from base to apex; these do not look like ventricles`);
 
-  // Septum: toward the RV cavity when given; else toward the epicardial bulk that the RV adds.
-  let toward: Vec;
-  if (surfaces.rvEndo) {
-    toward = sub(centroid(surfaces.rvEndo), surfaces.lvEndo ? centroid(surfaces.lvEndo) : baseCentre);
-    notes.push('septum toward the RV endocardium');
-  } else if (surfaces.lvEndo) {
-    toward = sub(centroid(epi), centroid(surfaces.lvEndo));
-    notes.push('septum toward the epicardial bulk beyond the LV');
-  } else {
-    toward = epiOnlySeptum(epi, baseCentre, longAxis);
-    notes.push('septum from the elongated biventricular cross-section (no endocardia given)');
-  }
-  const perpendicular = sub(toward, scale(longAxis, dot(toward, longAxis)));
-  if (norm(perpendicular) < 1) throw new TwinguideError('TG_ERR_ANATOMY', 'cannot find the septum: the RV does not lie to one side of the LV long axis');
-  const septal = unit(perpendicular);
-  const anterior = unit(cross(septal, longAxis));
-  return { baseCentre, apex, longAxis, septal, anterior, lengthMm: depth, method: notes.join('; ') };
+  const across = (v: Vec): Vec => sub(v, scale(longAxis, dot(v, longAxis)));
+  const septal = findSeptal(surfaces, hints, baseCentre, longAxis, depth, across, notes);
+  const anterior = unit(cross(septal.direction, longAxis));
+  return { baseCentre, apex, longAxis, septal: septal.direction, anterior, lengthMm: depth, method: notes.join('; '), orientation: septal.orientation };
 }
 
-/** Epicardium only: the mid-ventricular cross-section is elongated along the LV–RV direction. */
-function epiOnlySeptum(epi: TriangleMesh, base: Vec, axis: Vec): Vec {
+/**
+ * The septal direction, from the best evidence there is: the user's point; the RV endocardium;
+ * the epicardial bulk the RV adds beside the LV; the valve rims (aortic anterior-septal of
+ * mitral); the biventricular cross-section; the patient frame as the last resort.
+ */
+function findSeptal(
+  surfaces: HeartSurfaces, hints: FrameHints, baseCentre: Vec, longAxis: Vec, lengthMm: number,
+  across: (v: Vec) => Vec, notes: string[],
+): { direction: Vec; orientation: AnatomicalFrame['orientation'] } {
+  const epi = surfaces.epi;
+  const usable = (v: Vec, min: number): boolean => norm(across(v)) >= min;
+  if (hints.septum) {
+    const toward = sub(hints.septum, baseCentre);
+    if (!usable(toward, 1)) throw new TwinguideError('TG_ERR_ANATOMY', 'the given septum point lies on the LV long axis; it must lie to the septal (RV) side');
+    notes.push('septum toward the given point');
+    return { direction: unit(across(toward)), orientation: 'user' };
+  }
+  if (surfaces.rvEndo) {
+    const toward = sub(centroid(surfaces.rvEndo), surfaces.lvEndo ? centroid(surfaces.lvEndo) : baseCentre);
+    if (!usable(toward, 1)) throw new TwinguideError('TG_ERR_ANATOMY', 'cannot find the septum: the RV does not lie to one side of the LV long axis');
+    notes.push('septum toward the RV endocardium');
+    return { direction: unit(across(toward)), orientation: 'geometry' };
+  }
+  if (surfaces.lvEndo) {
+    const toward = sub(centroid(epi), centroid(surfaces.lvEndo));
+    if (usable(toward, RV_BULK_FRACTION * lengthMm)) {
+      notes.push('septum toward the epicardial bulk beyond the LV');
+      return { direction: unit(across(toward)), orientation: 'geometry' };
+    }
+  }
+  const rims = valveRims(surfaces.lvEndo ?? epi);
+  if (rims) {
+    const d = across(sub(rims.aortic, rims.mitral));
+    if (norm(d) >= 5) {
+      // Turn the mitral→aortic direction back by its angle from the septum.
+      const u = unit(d), w = cross(longAxis, u);
+      const c = Math.cos(-AORTIC_FROM_MITRAL), s = Math.sin(-AORTIC_FROM_MITRAL);
+      notes.push('septum from the valve rims (the aortic rim lies anterior and septal of the mitral)');
+      return { direction: unit(add(scale(u, c), scale(w, s))), orientation: 'geometry' };
+    }
+  }
+  if (!surfaces.lvEndo) {
+    const toward = epiOnlySeptum(epi, baseCentre, longAxis);
+    if (toward && usable(toward, 1)) {
+      notes.push('septum from the elongated biventricular cross-section (no endocardia given)');
+      return { direction: unit(across(toward)), orientation: 'geometry' };
+    }
+  }
+  const fallback = across(PATIENT_FRAME_SEPTAL);
+  if (!usable(fallback, 0.2)) throw new TwinguideError('TG_ERR_ANATOMY', 'cannot find the septum: the geometry does not show it and the long axis runs right-anterior; give --septum X,Y,Z or a landmarks file');
+  notes.push('septum from the patient frame (LPS: the RV to the right and anterior of the LV), the geometry could not tell');
+  return { direction: unit(fallback), orientation: 'patient-frame' };
+}
+
+/** The mitral (largest) and aortic (second) rims of an LV surface open at both valves, or null. */
+function valveRims(mesh: TriangleMesh): { mitral: Vec; aortic: Vec } | null {
+  const loops = boundaryLoops(mesh).filter((l) => l.vertices.length >= 6);
+  if (loops.length < 2) return null;
+  // An LV-only epicardium or endocardium has exactly these two; more rims are a biventricular shell.
+  if (loops.length > 2) return null;
+  return { mitral: loops[0]!.centre, aortic: loops[1]!.centre };
+}
+
+/** Epicardium only: the mid-ventricular cross-section is elongated along the LV–RV direction (null when it is round: no RV). */
+function epiOnlySeptum(epi: TriangleMesh, base: Vec, axis: Vec): Vec | null {
   let max = 0;
   for (let i = 0; i < epi.vertexCount; i++) max = Math.max(max, dot(sub(vertex(epi, i), base), axis));
   const pts: number[] = [];
@@ -135,7 +214,9 @@ function epiOnlySeptum(epi: TriangleMesh, base: Vec, axis: Vec): Vec {
     const h = dot(r, axis) / max;
     if (h > 0.35 && h < 0.65) pts.push(...sub(r, scale(axis, dot(r, axis))));
   }
-  const { axes, centre } = pca(Float64Array.from(pts), pts.length / 3);
+  if (pts.length < 30) return null;
+  const { axes, centre, values } = pca(Float64Array.from(pts), pts.length / 3);
+  if (values[0]! < 1.3 * values[1]!) return null;
   let dir = axes[0]!;
   // The RV side is the side of the section's centre away from the LV (the apex lies on the LV).
   if (dot(centre, dir) < 0) dir = scale(dir, -1);

@@ -6,12 +6,14 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { TWIN_FORMAT, TwinguideError, type SiteJson, type TwinBundle } from '../../protocol/index.ts';
 import { ahaSegment, angleOf, findAnatomicalFrame, heightOf, type AnatomicalFrame, type HeartSurfaces } from './anatomical-frame.ts';
+import type { BuilderLandmarks } from './landmark-file.ts';
+import { sampleField, type VertexField } from './vertex-fields.ts';
 import { lbbbActivation, qrsDurationMs } from './activation.ts';
 import { LOGISTIC_INPUT, LOGISTIC_OUTPUT, buildLogisticOnnx, logisticP } from './onnx-logistic.ts';
 import { Random } from './random.ts';
 import { FEATURE_NAMES, ILLUSTRATIVE_MODEL, MODEL_CARD } from './response-features.ts';
 import { DEFAULT_SITE_OPTIONS, sampleSites } from './site-sampling.ts';
-import { readSurfaceFile } from './surface-files.ts';
+import { readSurface, SURFACE_EXTENSIONS, type SurfaceFile, type SurfaceReadOptions } from './surface-files.ts';
 import { fitRealVeinTree, type CentrelineFile, type VeinFitReport } from './real-vein-tree.ts';
 import { EpicardialProjector, synthesiseVeins, type SynthesisedVeins } from './vein-synthesis.ts';
 import { vertex, type TriangleMesh } from './triangle-mesh.ts';
@@ -28,32 +30,79 @@ export interface BuildOptions {
   /** ISO date-time written to meta.created (default: SOURCE_DATE_EPOCH, else the Unix epoch), so builds are reproducible. */
   created?: string;
   source?: string;
-  /** A real centreline tree to fit onto the epicardium instead of synthesising one. */
-  veins?: { file: CentrelineFile; source: string };
+  /** A real centreline tree to place on the epicardium instead of synthesising one. */
+  veins?: { file: CentrelineFile; source: string; format?: string; sameFrame?: boolean };
+  /** A point on the septum or in the RV (--septum), in the surfaces' coordinates (mm, LPS). */
+  septum?: [number, number, number];
+  /** Landmarks from a file (--landmarks). */
+  landmarks?: BuilderLandmarks;
+  /** Per-vertex fields on the epicardium used instead of the builder's illustrative ones. */
+  activation?: VertexField;
+  response?: VertexField;
+  /** How the surfaces were read (units, frames), for meta.builder. */
+  input?: Record<string, unknown>;
   /** Called at the start of each slow step. */
   progress?: (step: string, index: number, total: number) => void;
 }
 
 const SURFACE_NAMES = { epi: 'epi', lvEndo: 'lv_endo', rvEndo: 'rv_endo' } as const;
-const EXTENSIONS = ['.json', '.stl', '.vtk'];
 
 /** Find epi / lv_endo / rv_endo in a directory, in any supported format. */
 export function findSurfaceFiles(dir: string): { epi: string; lvEndo?: string; rvEndo?: string } {
-  const find = (name: string): string | undefined => EXTENSIONS.map((e) => join(dir, `${name}${e}`)).find((f) => existsSync(f));
+  const find = (name: string): string | undefined => SURFACE_EXTENSIONS.map((e) => join(dir, `${name}${e}`)).find((f) => existsSync(f));
   const epi = find(SURFACE_NAMES.epi);
-  if (!epi) throw new TwinguideError('TG_ERR_SURFACE', `no epicardium in ${dir}: expected epi.json, epi.stl or epi.vtk`);
+  if (!epi) throw new TwinguideError('TG_ERR_SURFACE', `no epicardium in ${dir}: expected epi with one of ${SURFACE_EXTENSIONS.join(', ')}`);
   const lvEndo = find(SURFACE_NAMES.lvEndo);
   const rvEndo = find(SURFACE_NAMES.rvEndo);
   return { epi, ...(lvEndo ? { lvEndo } : {}), ...(rvEndo ? { rvEndo } : {}) };
 }
 
-export function readHeartSurfaces(dir: string): HeartSurfaces {
-  const files = findSurfaceFiles(dir);
-  return {
-    epi: readSurfaceFile(files.epi),
-    ...(files.lvEndo ? { lvEndo: readSurfaceFile(files.lvEndo) } : {}),
-    ...(files.rvEndo ? { rvEndo: readSurfaceFile(files.rvEndo) } : {}),
+export interface ReadHeart {
+  surfaces: HeartSurfaces;
+  files: { epi: string; lvEndo?: string; rvEndo?: string };
+  /** The epicardium as read, with its point data (fields on the vertices). */
+  epiFile: SurfaceFile;
+  /** How each file's frame was known, for meta.builder. */
+  frames: Record<string, string>;
+}
+
+export function readHeartSurfaces(dir: string, options: SurfaceReadOptions = {}): HeartSurfaces {
+  return readHeart(findSurfaceFiles(dir), options).surfaces;
+}
+
+/** Heart surfaces in mm and LPS, each checked, the epicardium bigger than a coin and smaller than a torso. */
+export function readHeart(files: { epi: string; lvEndo?: string; rvEndo?: string }, options: SurfaceReadOptions = {}): ReadHeart {
+  const read = (file: string): SurfaceFile => {
+    const surface = readSurface(file, options);
+    checkSize(surface, file, options);
+    return surface;
   };
+  const epiFile = read(files.epi);
+  const lv = files.lvEndo ? read(files.lvEndo) : undefined;
+  const rv = files.rvEndo ? read(files.rvEndo) : undefined;
+  const frames: Record<string, string> = {};
+  for (const [name, s] of [['epi', epiFile], ['lvEndo', lv], ['rvEndo', rv]] as const) if (s) frames[name] = `${s.frame} (${s.frameFrom === 'file' ? 'as the file says' : s.frameFrom === 'option' ? '--frame' : 'assumed'})`;
+  return {
+    surfaces: { epi: epiFile.mesh, ...(lv ? { lvEndo: lv.mesh } : {}), ...(rv ? { rvEndo: rv.mesh } : {}) },
+    files,
+    epiFile,
+    frames,
+  };
+}
+
+/** A heart spans 50–200 mm: a surface a thousand times off is in the wrong units. */
+function checkSize(surface: SurfaceFile, file: string, options: SurfaceReadOptions): void {
+  const p = surface.mesh.positions;
+  const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < p.length; i += 3) for (let k = 0; k < 3; k++) { min[k] = Math.min(min[k]!, p[i + k]!); max[k] = Math.max(max[k]!, p[i + k]!); }
+  const span = Math.max(max[0]! - min[0]!, max[1]! - min[1]!, max[2]! - min[2]!);
+  const units = options.units ?? 'mm';
+  if (span < 5) {
+    throw new TwinguideError('TG_ERR_SURFACE', `${file}: spans ${span.toPrecision(3)} mm read as ${units}; a heart spans 50–200 mm${units === 'mm' ? ': are these metres? pass --units m' : ''}`);
+  }
+  if (span > 1000) {
+    throw new TwinguideError('TG_ERR_SURFACE', `${file}: spans ${span.toPrecision(3)} mm read as ${units}; a heart spans 50–200 mm${units === 'm' ? ': are these millimetres? drop --units m' : ': are these micrometres?'}`);
+  }
 }
 
 const r3 = (x: number): number => Math.round(x * 1000) / 1000 + 0; // + 0 turns -0 into 0
@@ -78,8 +127,13 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
   for (const s of scarSegments) if (!Number.isInteger(s) || s < 1 || s > 17) throw new TwinguideError('TG_ERR_USAGE', `scar segment ${s} is not an AHA segment 1–17`);
 
   progress(0);
-  const frame = findAnatomicalFrame(surfaces);
+  const landmarks = options.landmarks ?? {};
+  const septum = options.septum ?? landmarks.septum;
+  const frame = findAnatomicalFrame(surfaces, { ...(septum ? { septum } : {}), ...(landmarks.lvApex ? { apex: landmarks.lvApex } : {}) });
   const epi = surfaces.epi;
+  for (const [name, field] of [['activation', options.activation], ['response', options.response]] as const) {
+    if (field && field.values.length !== epi.vertexCount) throw new TwinguideError('TG_ERR_SURFACE', `--${name}: ${field.values.length} values for ${epi.vertexCount} epicardial vertices`);
+  }
 
   progress(1);
   const n = epi.vertexCount;
@@ -98,18 +152,24 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
   }
 
   progress(2);
-  const activationMs = lbbbActivation(epi, frame, scar);
+  // A simulation's activation when given (its own scar, if any, is in it); else the illustrative LBBB map.
+  const activationMs = options.activation ? Float64Array.from(options.activation.values) : lbbbActivation(epi, frame, scar);
   const qrsMs = qrsDurationMs(activationMs, scar);
 
   progress(3);
   let veins: SynthesisedVeins;
   let veinFit: VeinFitReport | null = null;
+  const ostium = landmarks.csOstium;
   if (options.veins) {
-    const fitted = fitRealVeinTree(options.veins.file, epi, frame);
+    const fitted = fitRealVeinTree(options.veins.file, epi, frame, { ...(options.veins.sameFrame ? { sameFrame: true } : {}), ...(ostium ? { ostium } : {}) });
     veins = fitted.veins;
     veinFit = fitted.report;
   } else {
-    veins = synthesiseVeins(epi, frame, random, { lateralVeinScale: options.lateralVeinScale ?? 1, nodeSpacingMm: 1.5 });
+    veins = synthesiseVeins(epi, frame, random, {
+      lateralVeinScale: options.lateralVeinScale ?? 1,
+      nodeSpacingMm: 1.5,
+      ...(ostium ? { ostium: { h: heightOf(frame, ostium), phi: angleOf(frame, ostium) } } : {}),
+    });
   }
 
   progress(4);
@@ -123,7 +183,8 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
       arcLengthMm: r3(site.arcLengthMm),
       position: [r3(site.position[0]), r3(site.position[1]), r3(site.position[2])],
       features: rounded,
-      p: r6(logisticP(ILLUSTRATIVE_MODEL, rounded)),
+      // p from the study's response field when given (the model then stays out of the twin), else the illustrative model.
+      p: r6(options.response ? sampleField(epi, options.response.values, site.position) : logisticP(ILLUSTRATIVE_MODEL, rounded)),
       ...(site.qlvMs !== undefined ? { qlvMs: r2(site.qlvMs) } : {}),
     };
   });
@@ -149,18 +210,23 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
     {
       builder: {
         seed: options.seed,
+        ...(options.input ? { input: options.input } : {}),
+        orientation: { from: frame.orientation, method: frame.method },
+        veins: veinFit && options.veins
+          ? { from: `${options.veins.format ?? 'centreline file'} ${options.veins.source}`, placement: veinFit.placement, icpIterations: veinFit.iterations, scale: r3(veinFit.scale), rmsToSurfaceMm: r2(veinFit.rmsToSurfaceMm) }
+          : { from: `synthesised on the epicardium (seed ${options.seed})`, placement: 'synthesised' },
+        activation: { from: options.activation ? options.activation.source : 'illustrative LBBB-like map (builder)' },
+        response: { from: options.response ? `${options.response.source} (sampled at each site; no model in the twin)` : 'illustrative logistic model (ONNX, in the twin)' },
+        ...(landmarks.csOstium || landmarks.lvApex || landmarks.septum ? { landmarks: Object.keys(landmarks) } : {}),
         scarSegments: [...scarSegments].sort((a, b) => a - b),
         leadDiameterMm,
         lateralVeinScale: options.lateralVeinScale ?? 1,
         anatomicalFrame: frame.method,
         qrsMs: r2(qrsMs),
-        ...(veinFit && options.veins
-          ? { veins: { file: options.veins.source, icpIterations: veinFit.iterations, scale: r3(veinFit.scale), rmsToSurfaceMm: r2(veinFit.rmsToSurfaceMm) } }
-          : {}),
       },
     },
     // A tree from a share-alike source makes the twin a derivative work under the same licence.
-    options.veins ? { licence: 'vein tree from a real centreline model: see its licence (BodyParts3D: CC BY-SA 2.1 JP); this twin is shared under the same terms' } : {},
+    options.veins && !options.veins.sameFrame ? { licence: 'vein tree from a real centreline model: see its licence (BodyParts3D: CC BY-SA 2.1 JP); this twin is shared under the same terms' } : {},
   );
   const card: NonNullable<TwinBundle['model']>['card'] = Object.assign({ ...MODEL_CARD }, {
     coefficients: { mean: ILLUSTRATIVE_MODEL.mean, scale: ILLUSTRATIVE_MODEL.scale, weights: ILLUSTRATIVE_MODEL.weights, bias: ILLUSTRATIVE_MODEL.bias },
@@ -177,6 +243,7 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
         scar: Array.from(scar),
         uvc: { z: Array.from(heights, r6), rho: Array.from({ length: n }, () => 1), phi: Array.from(angles, r6) },
         aha,
+        ...(options.response ? { response: Array.from(options.response.values, r6) } : {}),
       },
     },
     veins: {
@@ -187,18 +254,18 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
     },
     featureNames: [...FEATURE_NAMES],
     sites,
-    model: {
-      format: 'onnx',
+    ...(options.response ? {} : { model: {
+      format: 'onnx' as const,
       onnxBase64: Buffer.from(buildLogisticOnnx(ILLUSTRATIVE_MODEL)).toString('base64'),
       inputName: LOGISTIC_INPUT,
       outputName: LOGISTIC_OUTPUT,
       featureNames: [...FEATURE_NAMES],
       threshold: 0.5,
       card,
-    },
+    } }),
     landmarks: [
       { name: 'cs-ostium', position: r3v(root), description: 'coronary sinus ostium (root of the vein tree)' },
-      { name: 'lv-apex', position: r3v(frame.apex), description: 'LV apex on the epicardium' },
+      { name: 'lv-apex', position: r3v(landmarks.lvApex ?? frame.apex), description: `LV apex on the epicardium${landmarks.lvApex ? ' (as given)' : ''}` },
       { name: 'rv-apex', position: r3v(rvApex), description: 'RV apex' },
       { name: 'lv-lateral-base', position: r3v(lateralBase), description: 'basal lateral LV epicardium' },
       { name: 'lv-anterior-base', position: r3v(anteriorBase), description: 'basal anterior LV epicardium' },

@@ -20,6 +20,8 @@ export interface CentrelineFile {
 }
 
 export interface VeinFitReport {
+  /** 'fit': a tree from another body, moved onto this heart; 'as-given': already in this heart's frame, only set onto the surface. */
+  placement: 'fit' | 'as-given';
   iterations: number;
   scale: number;
   /** RMS distance of the fitted nodes to the epicardium before they are set onto it, mm. */
@@ -92,12 +94,26 @@ function signedVolume(mesh: TriangleMesh): number {
   return v;
 }
 
-export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: AnatomicalFrame): { veins: SynthesisedVeins; report: VeinFitReport } {
+/** A tree whose nodes lie this close to the epicardium (RMS, mm) is taken to be in the heart's own frame. */
+const SAME_FRAME_RMS_MM = 8;
+
+export interface VeinFitOptions {
+  /** The centrelines came from this patient's images (VMTK, Slicer): keep them where they are when they lie on the heart. */
+  sameFrame?: boolean;
+  /** The CS ostium when a landmark gives it (anchors a fitted tree's root). */
+  ostium?: Vec;
+}
+
+export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: AnatomicalFrame, options: VeinFitOptions = {}): { veins: SynthesisedVeins; report: VeinFitReport } {
   const m = file.frameToLPS?.matrix ?? [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
   const start: Point3[] = file.nodes.map(([x, y, z]) => [0, 1, 2].map((k) => m[k]![0]! * x + m[k]![1]! * y + m[k]![2]! * z) as unknown as Point3);
   const projector = new EpicardialProjector(epi, frame);
   const grooves = findGrooves(projector, 0.5) ?? { anterior: 60 * DEG, posterior: -60 * DEG };
   const surface = new SurfaceNearest(epi);
+  if (options.sameFrame) {
+    const rms = Math.sqrt(start.reduce((a, p) => a + surface.nearest(p as unknown as Vec).distance ** 2, 0) / start.length);
+    if (rms <= SAME_FRAME_RMS_MM) return placeTree(file, start, 1, surface, frame, grooves, { placement: 'as-given', iterations: 0, scale: 1, rmsToSurfaceMm: rms });
+  }
 
   // Anatomical anchors, where the synthesised tree would put them: the ostium at the posterior
   // crux, the CS's end on the posterolateral AV groove, the main trunk over the lateral AV groove
@@ -105,7 +121,7 @@ export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: 
   const cs = file.branches[0]!.nodes;
   const trunk = file.branches[1]?.nodes ?? cs;
   const anchors: [number, Point3][] = [
-    [file.root, projector.project(0.9, grooves.posterior + 12 * DEG).point],
+    [file.root, (options.ostium ?? projector.project(0.9, grooves.posterior + 12 * DEG).point) as Point3],
     [cs[cs.length - 1]!, projector.project(0.9, -125 * DEG).point],
     [trunk[Math.floor(trunk.length * 0.25)]!, projector.project(0.9, -200 * DEG).point],
     [trunk[trunk.length - 1]!, projector.project(0.15, grooves.anterior).point],
@@ -139,7 +155,24 @@ export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: 
     throw new TwinguideError('TG_ERR_ANATOMY', `the vein tree would need scaling by ${totalScale.toFixed(2)} to fit this heart; is it in mm?`);
   }
 
-  // Set every node just outside the surface (a small non-rigid step after the fit).
+  return placeTree(file, points, totalScale, surface, frame, grooves, { placement: 'fit', iterations, scale: totalScale, rmsToSurfaceMm: rms });
+}
+
+const KIND_NAMES: Record<BranchKind, string> = {
+  'coronary-sinus': 'coronary sinus',
+  'great-cardiac-vein': 'great cardiac vein',
+  lateral: 'lateral vein',
+  posterolateral: 'posterolateral vein',
+  posterior: 'posterior vein of the left ventricle',
+  'middle-cardiac': 'middle cardiac vein',
+  other: 'tributary',
+} as Record<BranchKind, string>;
+
+/** Every node set just outside the surface (a small non-rigid step), branches named and kinded by where they run. */
+function placeTree(
+  file: CentrelineFile, points: Point3[], totalScale: number, surface: SurfaceNearest, frame: AnatomicalFrame,
+  grooves: { anterior: number; posterior: number }, report: VeinFitReport,
+): { veins: SynthesisedVeins; report: VeinFitReport } {
   const nodes: [number, number, number, number][] = points.map((p, i) => {
     const near = surface.nearest(p as Vec);
     const r = file.nodes[i]![3] * totalScale;
@@ -148,6 +181,7 @@ export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: 
   });
 
   const used = new Set<string>();
+  const names = new Map<string, number>();
   const branches = file.branches.map((b, k) => {
     const angles = b.nodes.map((i) => (angleOf(frame, [nodes[i]![0], nodes[i]![1], nodes[i]![2]]) * 180) / Math.PI);
     const mean = Math.atan2(angles.reduce((s, a) => s + Math.sin((a * Math.PI) / 180), 0), angles.reduce((s, a) => s + Math.cos((a * Math.PI) / 180), 0)) * (180 / Math.PI);
@@ -156,10 +190,15 @@ export function fitRealVeinTree(file: CentrelineFile, epi: TriangleMesh, frame: 
     let id = k === 0 ? 'cs' : k === 1 ? 'gcv' : `t${k - 1}`;
     while (used.has(id)) id = `${id}x`;
     used.add(id);
-    return { id, name: b.name, kind, nodes: b.nodes };
+    // A name from the file, else from where the branch runs (numbered when two run alike).
+    let name = b.name;
+    if (!name) {
+      const base = KIND_NAMES[kind] ?? 'tributary';
+      const n = (names.get(base) ?? 0) + 1;
+      names.set(base, n);
+      name = n === 1 ? base : `${base} ${n}`;
+    }
+    return { id, name, kind, nodes: b.nodes };
   });
-  return {
-    veins: { nodes, edges: file.edges, root: file.root, branches, grooves },
-    report: { iterations, scale: totalScale, rmsToSurfaceMm: rms },
-  };
+  return { veins: { nodes, edges: file.edges, root: file.root, branches, grooves }, report };
 }

@@ -1,52 +1,161 @@
-// Reading heart surfaces: the shared JSON surface form, STL (ASCII and binary) and legacy VTK
-// polydata (ASCII and binary, classic and VTK 9 OFFSETS/CONNECTIVITY layouts), as 3D Slicer
-// exports them. STL's per-triangle vertices are welded so the mesh has a usable edge graph.
+// Reading heart surfaces in the formats of the field: the shared JSON surface form, STL (ASCII and
+// binary), legacy VTK, VTK XML PolyData (.vtp), Wavefront OBJ and PLY. Every surface comes out in
+// millimetres and LPS: `units` scales metres, and 3D Slicer's SPACE=RAS|LPS header comment (or the
+// caller's frame for files without one) says whether x and y are flipped. Point data on the
+// vertices (a simulation's activation or response) comes along. STL's per-triangle vertices are
+// welded so the mesh has a usable edge graph.
 
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TwinguideError } from '../../protocol/index.ts';
 import { makeMesh, type TriangleMesh } from './triangle-mesh.ts';
+import { parseObj } from './surface-obj.ts';
+import { parsePly } from './surface-ply.ts';
+import { parseVtk } from './vtk-legacy.ts';
+import { parseVtp, type PointArray, type PolyDataFile } from './vtk-xml.ts';
 
 export const MAX_SURFACE_FILE_BYTES = 512 * 1024 * 1024;
+export const SURFACE_EXTENSIONS = ['.json', '.stl', '.vtk', '.vtp', '.obj', '.ply'];
 
-export function readSurfaceFile(file: string): TriangleMesh {
-  const size = statSync(file).size;
+export type Units = 'mm' | 'm';
+export type PatientFrame = 'LPS' | 'RAS';
+
+export interface SurfaceReadOptions {
+  /** The files' length unit (default mm). */
+  units?: Units;
+  /** The frame of files that do not name theirs (default LPS, as DICOM and current 3D Slicer). */
+  frame?: PatientFrame;
+}
+
+export interface SurfaceFile {
+  mesh: TriangleMesh;
+  /** Arrays on the vertices, by name (after welding, one value per mesh vertex). */
+  pointData: Map<string, PointArray>;
+  /** The frame the file was in and how that was known. */
+  frame: PatientFrame;
+  frameFrom: 'file' | 'option' | 'default';
+}
+
+const MM_PER: Record<Units, number> = { mm: 1, m: 1000 };
+
+/** The surface in mm and LPS; errors name the file and the reason (TG_ERR_SURFACE). */
+export function readSurface(file: string, options: SurfaceReadOptions = {}): SurfaceFile {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (cause) {
+    throw new TwinguideError('TG_ERR_SURFACE', `${file}: cannot read (${(cause as Error).message})`, { cause });
+  }
   if (size > MAX_SURFACE_FILE_BYTES) throw new TwinguideError('TG_ERR_SURFACE', `${file}: ${size} bytes exceeds the ${MAX_SURFACE_FILE_BYTES}-byte limit`);
   const bytes = readFileSync(file);
   const ext = extname(file).toLowerCase();
-  let mesh: TriangleMesh;
+  let poly: PolyDataFile;
+  let declared: PatientFrame | null;
+  let unitsInFile: Units | null = null;
   try {
-    if (ext === '.json') mesh = parseSurfaceJson(bytes.toString('utf8'));
-    else if (ext === '.stl') mesh = parseStl(bytes);
-    else if (ext === '.vtk') mesh = parseVtk(bytes);
-    else throw new Error(`unknown surface format '${ext}' (use .json, .stl or .vtk)`);
+    declared = declaredFrame(bytes);
+    if (ext === '.json') {
+      const json = parseSurfaceJson(bytes.toString('utf8'));
+      poly = json.poly;
+      unitsInFile = json.units;
+      declared = json.frame ?? declared;
+    } else if (ext === '.stl') poly = parseStl(bytes);
+    else if (ext === '.vtk') poly = parseVtk(bytes);
+    else if (ext === '.vtp') poly = parseVtp(bytes);
+    else if (ext === '.obj') poly = parseObj(bytes.toString('latin1'));
+    else if (ext === '.ply') poly = parsePly(bytes);
+    else throw new Error(`unknown surface format '${ext}' (use ${SURFACE_EXTENSIONS.join(', ')})`);
   } catch (cause) {
     if (cause instanceof TwinguideError) throw cause;
     throw new TwinguideError('TG_ERR_SURFACE', `${file}: ${(cause as Error).message}`, { cause });
   }
-  return checkMesh(mesh, file);
+  const frame = declared ?? options.frame ?? 'LPS';
+  const scale = MM_PER[unitsInFile ?? options.units ?? 'mm'];
+  const points = poly.points;
+  for (let i = 0; i < points.length; i += 3) {
+    const sx = frame === 'RAS' ? -scale : scale; // RAS → LPS flips x and y (a rotation: winding kept)
+    points[i] = points[i]! * sx;
+    points[i + 1] = points[i + 1]! * sx;
+    points[i + 2] = points[i + 2]! * scale;
+  }
+  const triangles = [...cellsToTriangles(poly.polys, false), ...cellsToTriangles(poly.strips, true)];
+  const mesh = checkMesh(makeMesh(Array.from(points), triangles), file);
+  return { mesh, pointData: poly.pointData, frame, frameFrom: declared ? 'file' : options.frame ? 'option' : 'default' };
+}
+
+export function readSurfaceFile(file: string, options: SurfaceReadOptions = {}): TriangleMesh {
+  return readSurface(file, options).mesh;
+}
+
+/** 3D Slicer writes SPACE=RAS or SPACE=LPS in a header comment (STL, PLY, OBJ) or as field data (VTK). */
+function declaredFrame(bytes: Buffer): PatientFrame | null {
+  const head = bytes.subarray(0, 4096).toString('latin1');
+  const m = /SPACE\s*=\s*(RAS|LPS)\b/.exec(head);
+  return m ? (m[1] as PatientFrame) : null;
+}
+
+/** Triangulate polygons (fan) and strips from cell lists. */
+function cellsToTriangles(cells: number[][], strips: boolean): number[] {
+  const out: number[] = [];
+  for (const c of cells) {
+    if (strips) {
+      for (let i = 2; i < c.length; i++) {
+        if (i % 2 === 0) out.push(c[i - 2]!, c[i - 1]!, c[i]!);
+        else out.push(c[i - 1]!, c[i - 2]!, c[i]!);
+      }
+    } else {
+      for (let i = 2; i < c.length; i++) out.push(c[0]!, c[i - 1]!, c[i]!);
+    }
+  }
+  return out;
 }
 
 function checkMesh(mesh: TriangleMesh, file: string): TriangleMesh {
-  if (mesh.triangleCount === 0) throw new TwinguideError('TG_ERR_SURFACE', `${file}: no triangles`);
-  for (const v of mesh.positions) if (!Number.isFinite(v)) throw new TwinguideError('TG_ERR_SURFACE', `${file}: non-finite coordinate`);
+  if (mesh.vertexCount === 0 || mesh.triangleCount === 0) throw new TwinguideError('TG_ERR_SURFACE', `${file}: empty (no triangles)`);
+  for (let i = 0; i < mesh.positions.length; i++) {
+    if (!Number.isFinite(mesh.positions[i]!)) throw new TwinguideError('TG_ERR_SURFACE', `${file}: vertex ${Math.floor(i / 3)} has a non-finite coordinate (NaN or infinity)`);
+  }
   for (const i of mesh.triangles) if (i >= mesh.vertexCount) throw new TwinguideError('TG_ERR_SURFACE', `${file}: triangle index ${i} out of range (${mesh.vertexCount} vertices)`);
+  // Edge-manifold: an edge shared by three or more triangles has no inside and outside.
+  const edges = new Map<number, number>();
+  const n = mesh.vertexCount;
+  let worst = 0;
+  for (let f = 0; f < mesh.triangleCount; f++) {
+    for (let k = 0; k < 3; k++) {
+      const a = mesh.triangles[3 * f + k]!, b = mesh.triangles[3 * f + ((k + 1) % 3)]!;
+      const key = Math.min(a, b) * n + Math.max(a, b);
+      const c = (edges.get(key) ?? 0) + 1;
+      edges.set(key, c);
+      if (c > 2) worst++;
+    }
+  }
+  if (worst > 0) throw new TwinguideError('TG_ERR_SURFACE', `${file}: not a manifold surface (${worst} edge use(s) beyond two triangles per edge); clean it (e.g. vtkCleanPolyData, Meshlab) first`);
   return mesh;
 }
 
-export function parseSurfaceJson(text: string): TriangleMesh {
-  const json = JSON.parse(text) as { vertices?: unknown; triangles?: unknown; units?: unknown };
+export function parseSurfaceJson(text: string): { poly: PolyDataFile; units: Units | null; frame: PatientFrame | null } {
+  const json = JSON.parse(text) as { vertices?: unknown; triangles?: unknown; units?: unknown; frame?: unknown; pointData?: unknown };
   if (!Array.isArray(json.vertices) || !Array.isArray(json.triangles)) throw new Error('expected {"vertices": [...], "triangles": [...]}');
-  if (json.units !== undefined && json.units !== 'mm') throw new Error(`units must be mm, found ${String(json.units)}`);
+  if (json.units !== undefined && json.units !== 'mm' && json.units !== 'm') throw new Error(`units must be mm or m, found ${String(json.units)}`);
   if (json.vertices.length % 3 !== 0 || json.triangles.length % 3 !== 0) throw new Error('vertices and triangles must come in triples');
   if (!json.vertices.every((v) => typeof v === 'number') || !json.triangles.every((v) => Number.isInteger(v) && (v as number) >= 0)) {
     throw new Error('vertices must be numbers and triangles non-negative integers');
   }
-  return makeMesh(json.vertices as number[], json.triangles as number[]);
+  const polys: number[][] = [];
+  for (let i = 0; i < json.triangles.length; i += 3) polys.push(json.triangles.slice(i, i + 3) as number[]);
+  // "frame" is a short code ("LPS", "RAS") or a sentence that starts by naming one.
+  const frame = typeof json.frame === 'string' ? (/\b(LPS|RAS)\b/.exec(json.frame)?.[1] as PatientFrame | undefined) ?? null : null;
+  const pointData = new Map<string, PointArray>();
+  if (json.pointData && typeof json.pointData === 'object') {
+    for (const [name, values] of Object.entries(json.pointData as Record<string, unknown>)) {
+      if (Array.isArray(values) && values.length === json.vertices.length / 3 && values.every((v) => typeof v === 'number')) pointData.set(name, { components: 1, values: Float64Array.from(values as number[]) });
+    }
+  }
+  return { poly: { points: Float64Array.from(json.vertices as number[]), polys, strips: [], lines: [], pointData }, units: (json.units as Units | undefined) ?? null, frame };
 }
 
 /** Weld identical positions (STL repeats every vertex per triangle). */
-function weld(soup: number[]): TriangleMesh {
+function weld(soup: number[]): PolyDataFile {
   const index = new Map<string, number>();
   const positions: number[] = [];
   const triangles: number[] = [];
@@ -61,15 +170,15 @@ function weld(soup: number[]): TriangleMesh {
     triangles.push(v);
   }
   // Drop triangles that welding made degenerate.
-  const kept: number[] = [];
+  const kept: number[][] = [];
   for (let f = 0; f < triangles.length; f += 3) {
     const a = triangles[f]!, b = triangles[f + 1]!, c = triangles[f + 2]!;
-    if (a !== b && b !== c && a !== c) kept.push(a, b, c);
+    if (a !== b && b !== c && a !== c) kept.push([a, b, c]);
   }
-  return makeMesh(positions, kept);
+  return { points: Float64Array.from(positions), polys: kept, strips: [], lines: [], pointData: new Map() };
 }
 
-export function parseStl(bytes: Buffer): TriangleMesh {
+export function parseStl(bytes: Buffer): PolyDataFile {
   // Binary STL: 80-byte header, u32 count, 50 bytes per triangle. Some binary files start with
   // "solid" too, so decide by the size the count implies.
   if (bytes.length >= 84) {
@@ -92,179 +201,3 @@ export function parseStl(bytes: Buffer): TriangleMesh {
   return weld(soup);
 }
 
-/** Triangulate polygons (fan) and strips from flat cell lists. */
-function cellsToTriangles(cells: number[][], strips: boolean): number[] {
-  const out: number[] = [];
-  for (const c of cells) {
-    if (strips) {
-      for (let i = 2; i < c.length; i++) {
-        if (i % 2 === 0) out.push(c[i - 2]!, c[i - 1]!, c[i]!);
-        else out.push(c[i - 1]!, c[i - 2]!, c[i]!);
-      }
-    } else {
-      for (let i = 2; i < c.length; i++) out.push(c[0]!, c[i - 1]!, c[i]!);
-    }
-  }
-  return out;
-}
-
-export function parseVtk(bytes: Buffer): TriangleMesh {
-  const head = bytes.subarray(0, 1024).toString('latin1');
-  if (!head.startsWith('# vtk DataFile')) throw new Error('not a legacy VTK file');
-  const lines = head.split('\n');
-  const format = (lines[2] ?? '').trim().toUpperCase();
-  if (!/DATASET\s+POLYDATA/i.test(head)) throw new Error('only POLYDATA datasets are read');
-  const reader = format === 'BINARY' ? new BinaryVtkReader(bytes) : new AsciiVtkReader(bytes.toString('latin1'));
-  reader.skipHeader();
-  let positions: number[] | null = null;
-  const triangles: number[] = [];
-  for (let keyword = reader.keyword(); keyword !== null; keyword = reader.keyword()) {
-    const kw = keyword.toUpperCase();
-    if (kw === 'POINTS') {
-      const n = reader.int();
-      const type = reader.word();
-      positions = reader.numbers(3 * n, type);
-    } else if (kw === 'POLYGONS' || kw === 'TRIANGLE_STRIPS' || kw === 'VERTICES' || kw === 'LINES') {
-      const cells = reader.cells();
-      if (kw === 'POLYGONS' || kw === 'TRIANGLE_STRIPS') triangles.push(...cellsToTriangles(cells, kw === 'TRIANGLE_STRIPS'));
-    } else if (kw === 'POINT_DATA' || kw === 'CELL_DATA' || kw === 'METADATA' || kw === 'FIELD') {
-      break; // attributes follow the geometry; nothing there is needed
-    } else {
-      throw new Error(`unexpected VTK keyword '${keyword}'`);
-    }
-  }
-  if (!positions) throw new Error('no POINTS');
-  return makeMesh(positions, triangles);
-}
-
-/** VTK 9 layout: cell i is connectivity[offsets[i] .. offsets[i+1]). */
-function cellsFromOffsets(offsets: number[], connectivity: number[]): number[][] {
-  return offsets.slice(1).map((end, i) => connectivity.slice(offsets[i]!, end));
-}
-
-/** Classic layout: each cell is its point count followed by its point indices. */
-function cellsFromCounts(flat: number[], cellCount: number): number[][] {
-  const cells: number[][] = [];
-  for (let i = 0, c = 0; c < cellCount; c++) {
-    const k = flat[i];
-    if (k === undefined || i + 1 + k > flat.length) throw new Error('cell list shorter than its count says');
-    cells.push(flat.slice(i + 1, i + 1 + k));
-    i += k + 1;
-  }
-  return cells;
-}
-
-interface VtkReader {
-  skipHeader(): void;
-  keyword(): string | null;
-  word(): string;
-  int(): number;
-  numbers(count: number, type: string): number[];
-  cells(): number[][];
-}
-
-class AsciiVtkReader implements VtkReader {
-  private tokens: string[];
-  private at = 0;
-  constructor(text: string) {
-    const lines = text.split('\n');
-    this.tokens = lines.slice(3).join('\n').split(/\s+/).filter((t) => t.length > 0);
-  }
-  skipHeader(): void {
-    while (this.at < this.tokens.length && this.tokens[this.at]!.toUpperCase() !== 'POINTS') this.at++;
-  }
-  keyword(): string | null {
-    return this.at < this.tokens.length ? this.tokens[this.at++]! : null;
-  }
-  word(): string {
-    const w = this.tokens[this.at++];
-    if (w === undefined) throw new Error('unexpected end of file');
-    return w;
-  }
-  int(): number {
-    const v = Number(this.word());
-    if (!Number.isInteger(v) || v < 0) throw new Error('expected a count');
-    return v;
-  }
-  numbers(count: number, _type: string): number[] {
-    if (this.at + count > this.tokens.length) throw new Error('unexpected end of file');
-    const out = this.tokens.slice(this.at, this.at + count).map(Number);
-    this.at += count;
-    return out;
-  }
-  cells(): number[][] {
-    const n = this.int();
-    const size = this.int();
-    if (this.tokens[this.at]?.toUpperCase() === 'OFFSETS') {
-      // VTK 9 layout: n = offsets count, size = connectivity count.
-      this.at += 2;
-      const offsets = this.numbers(n, 'int');
-      if (this.word().toUpperCase() !== 'CONNECTIVITY') throw new Error('expected CONNECTIVITY');
-      this.word();
-      return cellsFromOffsets(offsets, this.numbers(size, 'int'));
-    }
-    return cellsFromCounts(this.numbers(size, 'int'), n);
-  }
-}
-
-class BinaryVtkReader implements VtkReader {
-  private at = 0;
-  constructor(private readonly bytes: Buffer) {}
-  private line(): string {
-    const end = this.bytes.indexOf(0x0a, this.at);
-    const stop = end < 0 ? this.bytes.length : end;
-    const text = this.bytes.subarray(this.at, stop).toString('latin1');
-    this.at = stop + 1;
-    return text;
-  }
-  private pending: string[] = [];
-  skipHeader(): void {
-    for (let i = 0; i < 4; i++) this.line();
-  }
-  keyword(): string | null {
-    while (this.pending.length === 0) {
-      if (this.at >= this.bytes.length) return null;
-      this.pending = this.line().trim().split(/\s+/).filter((t) => t.length > 0);
-    }
-    return this.pending.shift()!;
-  }
-  word(): string {
-    const w = this.keyword();
-    if (w === null) throw new Error('unexpected end of file');
-    return w;
-  }
-  int(): number {
-    const v = Number(this.word());
-    if (!Number.isInteger(v) || v < 0) throw new Error('expected a count');
-    return v;
-  }
-  numbers(count: number, type: string): number[] {
-    const t = type.toLowerCase();
-    const width = t === 'double' || t.includes('64') ? 8 : 4;
-    if (this.at + count * width > this.bytes.length) throw new Error('unexpected end of file');
-    const out: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const o = this.at + i * width;
-      if (t === 'float') out.push(this.bytes.readFloatBE(o));
-      else if (t === 'double') out.push(this.bytes.readDoubleBE(o));
-      else if (width === 8) out.push(Number(this.bytes.readBigInt64BE(o)));
-      else out.push(this.bytes.readInt32BE(o));
-    }
-    this.at += count * width;
-    if (this.bytes[this.at] === 0x0a) this.at++;
-    return out;
-  }
-  cells(): number[][] {
-    const n = this.int();
-    const size = this.int();
-    // VTK 9 writes an ASCII "OFFSETS type" line before binary offsets; the classic layout starts
-    // the binary cell list straight away.
-    if (this.pending.length === 0 && this.bytes.subarray(this.at, this.at + 7).toString('latin1') === 'OFFSETS') {
-      this.word();
-      const offsets = this.numbers(n, this.word());
-      if (this.word().toUpperCase() !== 'CONNECTIVITY') throw new Error('expected CONNECTIVITY');
-      return cellsFromOffsets(offsets, this.numbers(size, this.word()));
-    }
-    return cellsFromCounts(this.numbers(size, 'int'), n);
-  }
-}

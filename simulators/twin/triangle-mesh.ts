@@ -193,3 +193,50 @@ export function transformMesh(mesh: TriangleMesh, r: readonly number[], t: Reado
   }
   return { ...mesh, positions: out };
 }
+
+/** The open rims of a mesh: each loop of boundary edges as its vertices, longest perimeter first. */
+export function boundaryLoops(mesh: TriangleMesh): { vertices: number[]; perimeterMm: number; centre: Vec }[] {
+  const n = mesh.vertexCount;
+  const t = mesh.triangles;
+  const count = new Map<number, number>();
+  for (let f = 0; f < mesh.triangleCount; f++) {
+    for (let e = 0; e < 3; e++) {
+      const a = t[3 * f + e]!, b = t[3 * f + ((e + 1) % 3)]!;
+      const key = a < b ? a * n + b : b * n + a;
+      count.set(key, (count.get(key) ?? 0) + 1);
+    }
+  }
+  const parent = new Map<number, number>();
+  const find = (v: number): number => {
+    let r = v;
+    while (parent.get(r)! !== r) r = parent.get(r)!;
+    parent.set(v, r);
+    return r;
+  };
+  const edges: [number, number][] = [];
+  for (const [key, c] of count) {
+    if (c !== 1) continue;
+    const a = Math.floor(key / n), b = key % n;
+    edges.push([a, b]);
+    if (!parent.has(a)) parent.set(a, a);
+    if (!parent.has(b)) parent.set(b, b);
+    const ra = find(a), rb = find(b);
+    if (ra !== rb) parent.set(ra, rb);
+  }
+  const loops = new Map<number, { vertices: Set<number>; perimeterMm: number }>();
+  for (const [a, b] of edges) {
+    const r = find(a);
+    const loop = loops.get(r) ?? { vertices: new Set<number>(), perimeterMm: 0 };
+    loop.vertices.add(a).add(b);
+    loop.perimeterMm += norm(sub(vertex(mesh, a), vertex(mesh, b)));
+    loops.set(r, loop);
+  }
+  return [...loops.values()]
+    .map((l) => {
+      const vertices = [...l.vertices].sort((x, y) => x - y);
+      let centre: Vec = [0, 0, 0];
+      for (const v of vertices) centre = add(centre, scale(vertex(mesh, v), 1 / vertices.length));
+      return { vertices, perimeterMm: l.perimeterMm, centre };
+    })
+    .sort((x, y) => y.perimeterMm - x.perimeterMm || x.vertices[0]! - y.vertices[0]!);
+}

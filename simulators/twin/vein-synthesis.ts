@@ -17,6 +17,8 @@ export interface VeinOptions {
   lateralVeinScale: number;
   /** Node spacing along the centrelines, mm. */
   nodeSpacingMm: number;
+  /** The CS ostium as height and angle in the heart's frame, when a landmark gives it. */
+  ostium?: { h: number; phi: number };
 }
 
 export interface SynthesisedVeins {
@@ -231,8 +233,10 @@ export function synthesiseVeins(epi: TriangleMesh, frame: AnatomicalFrame, rando
 
   // Trunk along the AV groove, in unwrapped angle: from just septal of the posterior crux, down
   // through inferior (−90°), lateral (−180°), round to the anterior groove (anterior − 360°).
-  const hg = GROOVE_HEIGHT + random.range(-0.015, 0.015);
-  const ostiumAngle = groove(hg, 'posterior') + 12 * DEG;
+  const drawnHeight = GROOVE_HEIGHT + random.range(-0.015, 0.015);
+  const hg = options.ostium ? Math.min(0.97, Math.max(0.75, options.ostium.h)) : drawnHeight;
+  // A given ostium keeps its angle on the posterior side (the CS runs from it toward lateral).
+  const ostiumAngle = options.ostium ? ((options.ostium.phi > 0 ? options.ostium.phi - 2 * Math.PI : options.ostium.phi)) : groove(hg, 'posterior') + 12 * DEG;
   const csEnd = -125 * DEG + random.range(-8, 8) * DEG;
   const gcvEnd = groove(hg, 'anterior') - 2 * Math.PI;
   const cs = buildPath(projector, { at: (u) => [hg, ostiumAngle + u * (csEnd - ostiumAngle)], radius: (f) => 4.0 - 1.0 * f }, spacing);
