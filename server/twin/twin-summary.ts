@@ -12,6 +12,8 @@ export interface TwinSummary {
   source: string;
   /** When the images were taken (the phase the live tip is reported at), said in words. */
   acquisition: string;
+  /** How the twin was made, from meta.builder ("not recorded" for bundles that do not say). */
+  provenance: { orientation: string; veins: string; response: string; activation: string };
   fileBytes: number;
   counts: {
     epiVertices: number;
@@ -60,6 +62,7 @@ export function summariseTwin(twin: Twin): TwinSummary {
     label: twin.meta.label,
     created: twin.meta.created,
     source: twin.meta.source,
+    provenance: provenanceOf(twin.meta as unknown as Record<string, unknown>),
     acquisition: `${describeAcquisition(twin.meta.acquisition ?? DEFAULT_ACQUISITION)}${twin.meta.acquisition ? '' : ' (the default: the bundle does not say)'}`,
     fileBytes: twin.fileBytes,
     counts: {
@@ -121,5 +124,24 @@ export function summariseTwin(twin: Twin): TwinSummary {
         }
       : null,
     featureNames: [...twin.featureNames],
+  };
+}
+
+/** meta.builder is an open object: read what the builder recorded, say "not recorded" otherwise. */
+function provenanceOf(meta: Record<string, unknown>): TwinSummary['provenance'] {
+  const builder = (meta['builder'] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const said = (x: unknown): string | null => (typeof x === 'string' && x.length > 0 ? x : null);
+  const o = builder['orientation'];
+  const orientationFrom = said(o?.['from']);
+  const orientation = orientationFrom
+    ? `${orientationFrom === 'geometry' ? 'from the geometry' : orientationFrom === 'user' ? 'from the user (--septum / landmarks)' : 'from the PATIENT FRAME (the geometry could not tell)'}: ${said(o?.['method']) ?? ''}`
+    : said(builder['anatomicalFrame'] as unknown) ?? 'not recorded';
+  const v = builder['veins'];
+  const veins = v ? `${said(v['from']) ?? 'a centreline file'}${v['placement'] && v['placement'] !== 'synthesised' ? `, ${String(v['placement'])}` : ''}${typeof v['rmsToSurfaceMm'] === 'number' ? ` (RMS ${v['rmsToSurfaceMm']} mm to the epicardium before setting on it)` : ''}` : 'not recorded';
+  return {
+    orientation,
+    veins,
+    response: said(builder['response']?.['from']) ?? 'not recorded',
+    activation: said(builder['activation']?.['from']) ?? 'not recorded',
   };
 }

@@ -176,10 +176,11 @@ function findSeptal(
     const d = across(sub(rims.aortic, rims.mitral));
     if (norm(d) >= 5) {
       // Turn the mitral→aortic direction back by its angle from the septum.
-      const u = unit(d), w = cross(longAxis, u);
-      const c = Math.cos(-AORTIC_FROM_MITRAL), s = Math.sin(-AORTIC_FROM_MITRAL);
+      // w is u turned a quarter toward anterior (anterior = septal × long axis); turn u back by the angle.
+      const u = unit(d), w = cross(u, longAxis);
+      const c = Math.cos(AORTIC_FROM_MITRAL), s = Math.sin(AORTIC_FROM_MITRAL);
       notes.push('septum from the valve rims (the aortic rim lies anterior and septal of the mitral)');
-      return { direction: unit(add(scale(u, c), scale(w, s))), orientation: 'geometry' };
+      return { direction: unit(sub(scale(u, c), scale(w, s))), orientation: 'geometry' };
     }
   }
   if (!surfaces.lvEndo) {

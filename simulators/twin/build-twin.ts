@@ -16,7 +16,7 @@ import { DEFAULT_SITE_OPTIONS, sampleSites } from './site-sampling.ts';
 import { readSurface, SURFACE_EXTENSIONS, type SurfaceFile, type SurfaceReadOptions } from './surface-files.ts';
 import { fitRealVeinTree, type CentrelineFile, type VeinFitReport } from './real-vein-tree.ts';
 import { EpicardialProjector, synthesiseVeins, type SynthesisedVeins } from './vein-synthesis.ts';
-import { vertex, type TriangleMesh } from './triangle-mesh.ts';
+import { vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
 
 export interface BuildOptions {
   seed: number;
@@ -168,7 +168,7 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
     veins = synthesiseVeins(epi, frame, random, {
       lateralVeinScale: options.lateralVeinScale ?? 1,
       nodeSpacingMm: 1.5,
-      ...(ostium ? { ostium: { h: heightOf(frame, ostium), phi: angleOf(frame, ostium) } } : {}),
+      ...(ostium ? { ostium: surfaceCoordinates(new EpicardialProjector(epi, frame), frame, ostium) } : {}),
     });
   }
 
@@ -218,6 +218,8 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
         activation: { from: options.activation ? options.activation.source : 'illustrative LBBB-like map (builder)' },
         response: { from: options.response ? `${options.response.source} (sampled at each site; no model in the twin)` : 'illustrative logistic model (ONNX, in the twin)' },
         ...(landmarks.csOstium || landmarks.lvApex || landmarks.septum ? { landmarks: Object.keys(landmarks) } : {}),
+        // How near the tree's root came to a given ostium (the synthesised tree starts on the epicardium).
+        ...(ostium ? { ostiumOffsetMm: r2(Math.hypot(root[0] - ostium[0], root[1] - ostium[1], root[2] - ostium[2])) } : {}),
         scarSegments: [...scarSegments].sort((a, b) => a - b),
         leadDiameterMm,
         lateralVeinScale: options.lateralVeinScale ?? 1,
@@ -278,6 +280,21 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
     },
   };
   return { bundle, frame };
+}
+
+/** Height and angle whose epicardial point lies nearest p (the base is oblique: p's own height and angle may land elsewhere). */
+function surfaceCoordinates(projector: EpicardialProjector, frame: AnatomicalFrame, p: Vec): { h: number; phi: number } {
+  const h0 = heightOf(frame, p), phi0 = angleOf(frame, p);
+  let best = { h: h0, phi: phi0 }, bestD = Infinity;
+  for (let h = Math.max(0.6, h0 - 0.25); h <= Math.min(0.995, h0 + 0.1) + 1e-9; h += 0.005) {
+    for (let dphi = -15; dphi <= 15; dphi += 1) {
+      const phi = phi0 + (dphi * Math.PI) / 180;
+      const q = projector.project(h, phi).point;
+      const d = Math.hypot(q[0] - p[0], q[1] - p[1], q[2] - p[2]);
+      if (d < bestD) { bestD = d; best = { h, phi }; }
+    }
+  }
+  return best;
 }
 
 function deepest(mesh: TriangleMesh, frame: AnatomicalFrame): number[] {

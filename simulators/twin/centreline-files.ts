@@ -128,25 +128,31 @@ function markupCurves(markups: unknown[], frame: PatientFrame | undefined, scale
 
 const dist = (a: readonly number[], b: readonly number[]): number => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
 
+/** The CS ends at the trunk's first junction, or this far (mm) from the ostium when the first junction is further. */
+const CS_MAX_MM = 60;
+
 /**
- * One tree from lines that may repeat each other's proximal stretch. The root is the end the
- * lines share (VMTK's source seed); the longest line is the trunk, split at its first junction
- * into the coronary sinus and the vein it continues as.
+ * One tree from lines that may repeat each other's proximal stretch (VMTK: every line from the
+ * ostium) or that are split at the bifurcations (3D Slicer: each curve from a junction or the
+ * ostium to the next). The root is the end the lines share, or the first line's start; the longest
+ * line from the root is the trunk; a line that starts where a branch ends continues that branch.
+ * The trunk is split into the coronary sinus (to its first junction, at most CS_MAX_MM) and the
+ * vein it continues as.
  */
 export function mergeLines(input: Line[]): CentrelineFile {
   let lines = input;
-  // Root: the end the lines have in common. VMTK runs source → targets; other tools may not.
+  const length = (l: Line): number => l.points.reduce((a, p, k) => a + (k > 0 ? dist(p, l.points[k - 1]!) : 0), 0);
   if (lines.length > 1) {
+    // VMTK runs source → targets; lines that share their ends instead are reversed.
     const spread = (pick: (l: Line) => [number, number, number]): number => Math.max(...lines.map((l) => dist(pick(l), pick(lines[0]!))));
-    const starts = spread((l) => l.points[0]!);
-    const ends = spread((l) => l.points[l.points.length - 1]!);
-    if (ends < starts) lines = lines.map((l) => ({ points: [...l.points].reverse(), radii: [...l.radii].reverse(), name: l.name }));
+    if (spread((l) => l.points[l.points.length - 1]!) < Math.min(2, spread((l) => l.points[0]!))) {
+      lines = lines.map((l) => ({ points: [...l.points].reverse(), radii: [...l.radii].reverse(), name: l.name }));
+    }
   }
-  const order = lines.map((l, i) => ({ i, length: l.points.reduce((a, p, k) => a + (k > 0 ? dist(p, l.points[k - 1]!) : 0), 0) })).sort((a, b) => b.length - a.length || a.i - b.i);
+  const root = lines[0]!.points[0]!;
 
   const nodes: [number, number, number, number][] = [];
   const edges: [number, number][] = [];
-  const branches: CentrelineFile['branches'] = [];
   const nearestNode = (p: readonly number[]): { index: number; d: number } => {
     let index = -1, d = Infinity;
     for (let i = 0; i < nodes.length; i++) {
@@ -155,61 +161,91 @@ export function mergeLines(input: Line[]): CentrelineFile {
     }
     return { index, d };
   };
+  /** Distance to the tree's centreline (its segments: nodes may be mm apart), and the nearer node of that segment. */
+  const nearestOnTree = (p: readonly number[]): { index: number; d: number } => {
+    let best = nearestNode(p);
+    for (const [a, b] of edges) {
+      const A = nodes[a]!, B = nodes[b]!;
+      const ab = [B[0] - A[0], B[1] - A[1], B[2] - A[2]];
+      const len2 = ab[0]! ** 2 + ab[1]! ** 2 + ab[2]! ** 2;
+      if (len2 === 0) continue;
+      const t = Math.min(1, Math.max(0, ((p[0]! - A[0]) * ab[0]! + (p[1]! - A[1]) * ab[1]! + (p[2]! - A[2]) * ab[2]!) / len2));
+      const d = Math.hypot(A[0] + t * ab[0]! - p[0]!, A[1] + t * ab[1]! - p[1]!, A[2] + t * ab[2]! - p[2]!);
+      if (d < best.d) best = { index: t < 0.5 ? a : b, d };
+    }
+    return best;
+  };
   /** Append a resampled polyline after `from` (a node index, or null for the root). */
   const chain = (points: [number, number, number][], radii: number[], from: number | null): number[] => {
     const ids: number[] = from === null ? [] : [from];
-    let last = from === null ? null : nodes[from]!;
+    let last: readonly number[] | null = from === null ? null : nodes[from]!;
     let travelled = 0;
     for (let k = 0; k < points.length; k++) {
       const p = points[k]!;
-      if (last) travelled += dist(p, last.slice(0, 3));
+      if (last) travelled += dist(p, last);
       const isEnd = k === points.length - 1;
-      if (last && travelled < NODE_SPACING_MM && !isEnd) { last = [...p, radii[k]!] as [number, number, number, number]; continue; }
+      last = p;
+      if (ids.length > 0 && travelled < NODE_SPACING_MM && !isEnd) continue;
       const index = nodes.length;
       nodes.push([p[0], p[1], p[2], radii[k]!]);
       const parent = ids[ids.length - 1];
       if (parent !== undefined) edges.push([parent, index]);
       ids.push(index);
-      last = nodes[index]!;
       travelled = 0;
     }
     return ids;
   };
 
-  const trunkLine = lines[order[0]!.i]!;
-  const trunk = chain(trunkLine.points, trunkLine.radii, null);
-  const trunkBranch = { name: trunkLine.name ?? '', nodes: trunk, lineIndex: order[0]!.i };
-  const sideBranches: { name: string; nodes: number[]; junction: number; lineIndex: number }[] = [];
-  for (const { i } of order.slice(1)) {
-    const line = lines[i]!;
+  const fromRoot = lines.map((l, i) => ({ i, l })).filter(({ l }) => dist(l.points[0]!, root) < 2);
+  const trunkIndex = fromRoot.sort((a, b) => length(b.l) - length(a.l) || a.i - b.i)[0]!.i;
+  const trunkLine = lines[trunkIndex]!;
+  const branchNodes: { name: string; nodes: number[] }[] = [{ name: trunkLine.name ?? '', nodes: chain(trunkLine.points, trunkLine.radii, null) }];
+  const remaining = new Set(lines.map((_, i) => i).filter((i) => i !== trunkIndex));
+  while (remaining.size > 0) {
+    // Next: the line that starts nearest the tree (longest first among equals), so split curves join in order.
+    let pick = -1, best = Infinity, longest = -1;
+    for (const i of remaining) {
+      const d = Math.round(nearestNode(lines[i]!.points[0]!).d / SHARED_TOLERANCE_MM); // starts within a tolerance count as equal
+      const len = length(lines[i]!);
+      if (d < best || (d === best && len > longest)) { best = d; longest = len; pick = i; }
+    }
+    remaining.delete(pick);
+    const line = lines[pick]!;
     let k = 0;
     let junction = -1;
     for (; k < line.points.length; k++) {
-      const near = nearestNode(line.points[k]!);
+      const near = nearestOnTree(line.points[k]!);
       if (near.d > Math.max(SHARED_TOLERANCE_MM, 0.5 * line.radii[k]!, NODE_SPACING_MM)) break;
       junction = near.index;
     }
-    if (k >= line.points.length - 1) continue; // the line adds nothing the tree does not have
-    if (junction < 0) junction = nearestNode(line.points[0]!).index; // starts off the tree (Slicer's split curves): join the nearest node
+    if (k >= line.points.length - 1) continue; // nothing the tree does not have
+    if (junction < 0) junction = nearestNode(line.points[0]!).index;
+    const continued = branchNodes.find((b) => b.nodes[b.nodes.length - 1] === junction && !edges.some(([a]) => a === junction));
     const ids = chain(line.points.slice(k), line.radii.slice(k), junction);
-    if (ids.length >= 2) sideBranches.push({ name: line.name ?? '', nodes: ids, junction, lineIndex: i });
+    if (ids.length < 2) continue;
+    if (continued) continued.nodes.push(...ids.slice(1));
+    else branchNodes.push({ name: line.name ?? '', nodes: ids });
   }
+  if (nodes.length < 2) throw new Error('the centrelines hold fewer than two points');
 
-  // The CS runs from the ostium to the trunk's first junction; the trunk continues beyond it.
-  const position = new Map(trunk.map((n, k) => [n, k]));
-  const junctions = sideBranches.map((b) => position.get(b.junction)).filter((k): k is number => k !== undefined && k > 0 && k < trunk.length - 1);
-  const split = junctions.length > 0 ? Math.min(...junctions) : -1;
+  // Split the trunk into the CS and the vein it continues as.
+  const trunk = branchNodes[0]!.nodes;
+  const arc = [0];
+  for (let k = 1; k < trunk.length; k++) arc.push(arc[k - 1]! + dist(nodes[trunk[k]!]!, nodes[trunk[k - 1]!]!));
+  const isJunction = (n: number): boolean => edges.filter(([a]) => a === n).length > 1;
+  let split = trunk.findIndex((n, k) => k > 0 && k < trunk.length - 1 && isJunction(n));
+  if (split < 0 || arc[split]! > CS_MAX_MM) split = arc.findIndex((a, k) => a >= CS_MAX_MM && k < trunk.length - 1);
+  const branches: CentrelineFile['branches'] = [];
   if (split > 0) {
     branches.push({ name: 'coronary sinus', nodes: trunk.slice(0, split + 1), parentBranch: null });
-    branches.push({ name: trunkBranch.name, nodes: trunk.slice(split), parentBranch: 0 });
+    branches.push({ name: branchNodes[0]!.name, nodes: trunk.slice(split), parentBranch: 0 });
   } else {
-    branches.push({ name: trunkBranch.name || 'coronary sinus', nodes: trunk, parentBranch: null });
+    branches.push({ name: branchNodes[0]!.name || 'coronary sinus', nodes: trunk, parentBranch: null });
   }
-  const branchOf = (node: number): number => {
-    for (let b = branches.length - 1; b >= 0; b--) if (branches[b]!.nodes.indexOf(node) > 0 || (b === 0 && branches[0]!.nodes.includes(node))) return b;
+  const owner = (node: number): number => {
+    for (let b = branches.length - 1; b >= 0; b--) if (branches[b]!.nodes.includes(node)) return b;
     return 0;
   };
-  for (const side of sideBranches) branches.push({ name: side.name, nodes: side.nodes, parentBranch: branchOf(side.junction) });
-  if (nodes.length < 2) throw new Error('the centrelines hold fewer than two points');
+  for (const side of branchNodes.slice(1)) branches.push({ name: side.name, nodes: side.nodes, parentBranch: owner(side.nodes[0]!) });
   return { nodes, edges, root: 0, branches };
 }

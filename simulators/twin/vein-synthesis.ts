@@ -234,7 +234,7 @@ export function synthesiseVeins(epi: TriangleMesh, frame: AnatomicalFrame, rando
   // Trunk along the AV groove, in unwrapped angle: from just septal of the posterior crux, down
   // through inferior (−90°), lateral (−180°), round to the anterior groove (anterior − 360°).
   const drawnHeight = GROOVE_HEIGHT + random.range(-0.015, 0.015);
-  const hg = options.ostium ? Math.min(0.97, Math.max(0.75, options.ostium.h)) : drawnHeight;
+  const hg = options.ostium ? Math.min(0.995, Math.max(0.75, options.ostium.h)) : drawnHeight;
   // A given ostium keeps its angle on the posterior side (the CS runs from it toward lateral).
   const ostiumAngle = options.ostium ? ((options.ostium.phi > 0 ? options.ostium.phi - 2 * Math.PI : options.ostium.phi)) : groove(hg, 'posterior') + 12 * DEG;
   const csEnd = -125 * DEG + random.range(-8, 8) * DEG;

@@ -143,7 +143,9 @@ function readArray(tag: Tag, codec: Codec, appended: { raw: Buffer; base64: bool
   const format = tag.attrs['format'] ?? 'ascii';
   let data: Buffer;
   if (format === 'ascii') {
-    const words = tag.body.trim().split(/\s+/).filter((w) => w.length > 0);
+    // VTK 9 puts <InformationKey> elements (with numbers of their own) inside ascii arrays.
+    const body = tag.body.replace(/<InformationKey\b[\s\S]*?(<\/InformationKey>|\/>)/g, ' ').replace(/<[^>]*>/g, ' ');
+    const words = body.trim().split(/\s+/).filter((w) => w.length > 0);
     const out = new Float64Array(words.length);
     for (let i = 0; i < words.length; i++) {
       const v = Number(words[i]);
@@ -152,7 +154,7 @@ function readArray(tag: Tag, codec: Codec, appended: { raw: Buffer; base64: bool
     }
     return out;
   } else if (format === 'binary') {
-    data = decodeBase64Block(tag.body.replace(/\s+/g, ''), codec);
+    data = decodeBase64Block(tag.body.replace(/<InformationKey\b[\s\S]*?(<\/InformationKey>|\/>)/g, '').replace(/\s+/g, ''), codec);
   } else if (format === 'appended') {
     if (!appended) throw new Error('an appended DataArray but no <AppendedData>');
     const offset = Number(tag.attrs['offset']);
@@ -188,16 +190,19 @@ function decodeRawBlock(raw: Buffer, codec: Codec): Buffer {
   return inflateBlocks(raw.subarray((3 + blocks!) * w), header);
 }
 
-/** Inline or appended base64: the header is encoded on its own, then the data (VTK's layout). */
+/**
+ * Inline or appended base64. Uncompressed, header and data are one base64 stream; compressed,
+ * the header is encoded on its own and the blocks after it (VTK's layout).
+ */
 function decodeBase64Block(text: string, codec: Codec): Buffer {
   const w = codec.headerWidth;
   const chars = (bytes: number): number => 4 * Math.ceil(bytes / 3);
   if (!codec.zlib) {
     const [size] = headerInts(Buffer.from(text.slice(0, chars(w)), 'base64'), 1, codec);
     if (size! > MAX_ARRAY_BYTES) throw new Error('an array larger than the limit');
-    const data = Buffer.from(text.slice(chars(w), chars(w) + chars(size!)), 'base64');
-    if (data.length < size!) throw new Error('base64 data shorter than its header says');
-    return data.subarray(0, size!);
+    const data = Buffer.from(text.slice(0, chars(w + size!)), 'base64');
+    if (data.length < w + size!) throw new Error('base64 data shorter than its header says');
+    return data.subarray(w, w + size!);
   }
   const [blocks] = headerInts(Buffer.from(text.slice(0, chars(3 * w)), 'base64'), 1, codec);
   if (blocks! > 1_000_000) throw new Error('implausible compressed block count');
