@@ -26,8 +26,13 @@ export function parseVtk(bytes: Buffer): PolyDataFile {
       else if (kw === 'TRIANGLE_STRIPS') out.strips.push(...cells);
       else if (kw === 'LINES') out.lines.push(...cells);
     } else if (kw === 'POINT_DATA' || kw === 'CELL_DATA') {
-      const n = reader.int();
-      const arrays = readAttributes(reader, n);
+      // Attributes are optional to a surface: an unreadable or cut-off section keeps the geometry.
+      let arrays: ReturnType<typeof readAttributes>;
+      try {
+        arrays = readAttributes(reader, reader.int());
+      } catch {
+        break;
+      }
       if (kw === 'POINT_DATA') for (const [name, a] of arrays) out.pointData.set(name, a);
       if (arrays.stopped) break;
     } else if (kw === 'METADATA' || kw === 'FIELD') {

@@ -109,7 +109,7 @@ describe('twinguide twin build', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('TG_ERR_SURFACE');
     expect((await inProcess('twin', 'build', '--surfaces', empty, '--seed', 'x', '--out', 'y')).code).toBe(2);
-    expect((await inProcess('twin', 'build', '--seed', '1', '--out', 'y')).err).toContain('--surfaces is required');
+    expect((await inProcess('twin', 'build', '--seed', '1', '--out', 'y')).err).toContain('give --surfaces DIR or --epi FILE');
   });
 });
 

@@ -226,6 +226,12 @@ describe('the committed demo twins', () => {
       label: 'Demo twin: biv-me patient1 ventricles, synthetic CS tree (seed 7), no scar',
       created: '2026-11-25T00:00:00.000Z',
       source: 'twinguide twin build --seed 7 from the surfaces in data/anatomy/bivme-patient1',
+      // What the CLI records of how it read the files.
+      input: {
+        units: 'mm',
+        files: { epi: 'epi.json', lvEndo: 'lv_endo.json', rvEndo: 'rv_endo.json' },
+        frames: { epi: 'LPS (as the file says)', lvEndo: 'LPS (as the file says)', rvEndo: 'LPS (as the file says)' },
+      },
     }).bundle;
     expect(serialiseTwin(fresh)).toBe(readFileSync(demo, 'utf8'));
   });
