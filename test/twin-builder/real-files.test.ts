@@ -74,14 +74,17 @@ describe('surface files in the formats of the field', () => {
     }
   });
 
-  it('reads OBJ exactly and binary PLY to float32 precision (VTK writes PLY points as float32)', () => {
+  it('reads OBJ and double-precision PLY exactly, float32 PLY (as VTK writes it) to its precision', () => {
     const obj = readSurface(join(FIX, 'demo-obj', 'epi.obj')).mesh;
     expect(maxDifference(Array.from(obj.positions), Array.from(json.positions))).toBeLessThan(1e-9);
-    const ply = readSurface(join(FIX, 'demo-ply', 'epi.ply'));
-    expect(ply.frame).toBe('LPS');
-    expect(ply.frameFrom).toBe('file'); // the SPACE=LPS comment
-    expect(maxDifference(Array.from(ply.mesh.positions), Array.from(json.positions))).toBeLessThan(1e-4);
-    expect(Array.from(ply.mesh.triangles)).toEqual(Array.from(json.triangles));
+    const ply = readSurface(join(FIX, 'demo-ply', 'epi.ply')).mesh;
+    expect(maxDifference(Array.from(ply.positions), Array.from(json.positions))).toBeLessThan(1e-9);
+    expect(Array.from(ply.triangles)).toEqual(Array.from(json.triangles));
+    const float32 = readSurface(join(FIX, 'demo-ply-float32', 'epi.ply'));
+    expect(float32.frame).toBe('LPS');
+    expect(float32.frameFrom).toBe('file'); // the SPACE=LPS comment
+    expect(maxDifference(Array.from(float32.mesh.positions), Array.from(json.positions))).toBeLessThan(1e-4);
+    expect(Array.from(float32.mesh.triangles)).toEqual(Array.from(json.triangles));
   });
 
   it('keeps point data: the response and activation arrays of a .vtp epicardium', () => {
@@ -129,13 +132,13 @@ describe('surface files in the formats of the field', () => {
 
 describe('twins from those files', () => {
   let reference: Built;
-  it('the demo heart as OBJ and compressed VTP gives the JSON twin within 1e-6 mm; PLY within its float32 points', async () => {
+  it('the demo heart as OBJ, PLY and compressed VTP gives the JSON twin within 1e-6 mm; float32 PLY within its precision', async () => {
     reference = await build(BIVME);
-    for (const dir of ['demo-obj', 'demo-vtp-zlib']) {
+    for (const dir of ['demo-obj', 'demo-ply', 'demo-vtp-zlib']) {
       const other = await build(join(FIX, dir));
       expect(maxDifference(reference.bundle, other.bundle), dir).toBeLessThanOrEqual(1e-6);
     }
-    const ply = await build(join(FIX, 'demo-ply'));
+    const ply = await build(join(FIX, 'demo-ply-float32'));
     // float32 moves a point by ≤ 4e-6 mm; the bundle's 0.001 mm rounding may then flip a last digit.
     expect(maxDifference(reference.bundle.veins, ply.bundle.veins)).toBeLessThanOrEqual(0.0011);
     expect(ply.twin.zones.map((z) => z.id)).toEqual(reference.twin.zones.map((z) => z.id));
