@@ -30,9 +30,9 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-export async function startLiveServer(limits: Partial<Limits> = {}): Promise<LiveServer> {
+export async function startLiveServer(limits: Partial<Limits> = {}, options: { twinsDir?: string } = {}): Promise<LiveServer> {
   const recordings = mkdtempSync(join(tmpdir(), 'twinguide-live-'));
-  const server = await buildServer(resolveConfig({ port: 0, recordingsDir: recordings, twinsDir: fileURLToPath(new URL('../../data/twins', import.meta.url)), logLevel: 'silent', limits: { maxFeedRateHz: 100_000, ...limits } }), 'test');
+  const server = await buildServer(resolveConfig({ port: 0, recordingsDir: recordings, twinsDir: options.twinsDir ?? fileURLToPath(new URL('../../data/twins', import.meta.url)), logLevel: 'silent', limits: { maxFeedRateHz: 100_000, ...limits } }), 'test');
   const ws = (await server.app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws');
   const igtlPort = await server.igtl.listen('127.0.0.1', 0);
   const leftovers: (() => void)[] = [];

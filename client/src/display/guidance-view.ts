@@ -32,8 +32,8 @@ export class GuidanceView {
   private userChoseView = false;
   private lastMessageAt = 0;
   private loadingTwin = '';
-  /** How the response map was computed, and how long it took (ms). */
-  field: { backend: FieldBackend; ms: number } | null = null;
+  /** How the response map was computed ('twin': the twin carries its own per-vertex field), and how long it took (ms). */
+  field: { backend: FieldBackend | 'twin'; ms: number } | null = null;
   lastMessage: DisplayMessage | null = null;
   private twinView: TwinView | null = null;
   /** The newest C-arm view of a fluoro feed (null: none yet). */
@@ -132,16 +132,23 @@ export class GuidanceView {
     const view = twinView(bundle);
     this.twinView = view;
     this.state.branchNames = Object.fromEntries(view.branches.map((b) => [b.id, b.name]));
-    const input = fieldInputFor(view.epi.positions, view.sites);
     const t0 = performance.now();
-    let backend = this.options.field;
+    let backend: FieldBackend | 'twin' = this.options.field;
     let values: Float32Array;
-    try {
-      values = backend === 'gpu' ? responseFieldGpu(await loadGpu(), input) : responseFieldTs(input);
-    } catch (e) {
-      console.warn(`gpu.js response map failed (${(e as Error).message}); using the TypeScript path`);
-      backend = 'ts';
-      values = responseFieldTs(input);
+    const own = bundle.surfaces.epi.response;
+    if (own && own.length === view.epi.positions.length / 3) {
+      // A study's response field, carried by the twin: shown as it is, not re-derived from the sites.
+      backend = 'twin';
+      values = Float32Array.from(own);
+    } else {
+      const input = fieldInputFor(view.epi.positions, view.sites);
+      try {
+        values = backend === 'gpu' ? responseFieldGpu(await loadGpu(), input) : responseFieldTs(input);
+      } catch (e) {
+        console.warn(`gpu.js response map failed (${(e as Error).message}); using the TypeScript path`);
+        backend = 'ts';
+        values = responseFieldTs(input);
+      }
     }
     this.field = { backend, ms: performance.now() - t0 };
     this.scene.setTwin(view, values);
