@@ -2,7 +2,7 @@
 // Debian's Chromium driven by playwright-core. CI installs Chromium and sets TG_REQUIRE_BROWSER=1,
 // so there this test cannot be skipped; elsewhere it is skipped, visibly, when Chromium is absent.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +27,16 @@ let server: ServerChild;
 let base = '';
 let browser: Browser;
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-e2e-'));
+/** The demo twins and one built here from real files with its own per-vertex response field. */
+const twins = mkdtempSync(join(tmpdir(), 'twinguide-e2e-twins-'));
 
 beforeAll(async () => {
   if (!available) return;
   // A finished recording for the replay page: the simulator's reach scenario through a fresh pipeline.
   execFileSync(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'simulate', '--twin', join(ROOT, 'data/twins/demo.twin.json'), '--scenario', 'reach-lateral-zone', '--seed', '3', '--to', join(recordings, 'sim-reach.mcap')], { stdio: 'pipe' });
-  server = await startServerChild(recordings);
+  for (const f of readdirSync(join(ROOT, 'data/twins'))) if (f.endsWith('.twin.json')) copyFileSync(join(ROOT, 'data/twins', f), join(twins, f));
+  execFileSync(process.execPath, [join(ROOT, 'bin/twinguide.js'), 'twin', 'build', '--surfaces', join(ROOT, 'test/fixtures/real-files/lv-only-vtp'), '--response', 'CRTResponse', '--seed', '7', '--id', 'lv-only', '--quiet', '--out', join(twins, 'lv-only.twin.json')], { stdio: 'pipe' });
+  server = await startServerChild(recordings, ['--twins', twins]);
   base = server.base;
   browser = await launchChromium();
 }, 60_000);
@@ -41,6 +45,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   rmSync(recordings, { recursive: true, force: true });
+  rmSync(twins, { recursive: true, force: true });
 });
 
 const post = async (url: string, body: unknown): Promise<{ id: string }> => (await (await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { id: string };
@@ -157,6 +162,16 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     const lao = await direction();
     expect(lao[0]).toBeCloseTo(-0.5, 3);
     expect(lao[1]).toBeCloseTo(Math.cos(Math.PI / 6), 3);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("shows a twin's own response field (a study's, carried per vertex) instead of deriving one from the sites", async () => {
+    const { id } = await post('/api/procedures', { twinId: 'lv-only', source: 'eam' });
+    const { page, errors } = await openPage(`/?procedure=${id}`);
+    await page.waitForFunction(() => (window as any).twinguideDisplay?.view.field !== null, undefined, { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as any).twinguideDisplay.view.field.backend as string)).toBe('twin');
+    expect(await page.evaluate(() => (window as any).twinguideDisplay.view.scene.drawnPixels() as number)).toBeGreaterThan(4096 / 10);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
