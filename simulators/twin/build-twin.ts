@@ -243,7 +243,7 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
         ...surfaceJson(epi),
         activationMs: Array.from(activationMs, r2),
         scar: Array.from(scar),
-        uvc: { z: Array.from(heights, r6), rho: Array.from({ length: n }, () => 1), phi: Array.from(angles, r6) },
+        uvc: { z: Array.from(heights, r6), rho: Array.from({ length: n }, () => 1), phi: Array.from(angles, (a) => Math.max(-Math.PI, Math.min(Math.PI, r6(a)))) }, // rounding must not step past ±π
         aha,
         ...(options.response ? { response: Array.from(options.response.values, r6) } : {}),
       },
