@@ -153,7 +153,8 @@ describe('twins from those files', () => {
       expect(frame.orientation, dir).toBe('geometry');
       expect(frame.method, dir).toMatch(/valve rims/);
       expect(deg(frame.septal, full.septal), dir).toBeLessThan(20);
-      expect(deg(frame.longAxis, full.longAxis), dir).toBeLessThan(5);
+      // The epicardium alone has no cavity to take the principal axis of: base → farthest point instead.
+      expect(deg(frame.longAxis, full.longAxis), dir).toBeLessThan(dir.endsWith('.json') ? 10 : 5);
       expect((bundle.meta as unknown as { builder: { orientation: { from: string } } }).builder.orientation.from).toBe('geometry');
       const twin = await buildTwin(JSON.parse(JSON.stringify(bundle)));
       opened.push(twin);
