@@ -22,6 +22,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
     ...(typeof values['recordings'] === 'string' ? { recordingsDir: values['recordings'] } : {}),
     ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
     ...(values['quiet'] === true ? { logLevel: 'warn' as const } : {}),
+    ...(values['no-resume'] === true ? { resume: false } : {}),
     demo,
   });
   // The display's bundles: built on a fresh clone, rebuilt when a client source changed.
@@ -63,6 +64,7 @@ const OPTIONS = {
   config: { type: 'string' },
   demo: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  'no-resume': { type: 'boolean' },
 } as const;
 
 const OPTION_HELP = `Options:
@@ -73,8 +75,12 @@ const OPTION_HELP = `Options:
   --recordings DIR    where procedures are recorded (default recordings/)
   --config FILE       a JSON file with any of host, port, twinsDir, recordingsDir, limits
   --quiet             warnings only in the log
+  --no-resume         do not bring back procedures the server was running when it died
+                      (default: those whose recordings have no clean end and were written
+                      within resumeWithinS, 12 h, come back under their ids)
   -h, --help          this help
-Environment: TWINGUIDE_HOST, TWINGUIDE_PORT, TWINGUIDE_IGTL_PORT, TWINGUIDE_TWINS, TWINGUIDE_RECORDINGS.
+Environment: TWINGUIDE_HOST, TWINGUIDE_PORT, TWINGUIDE_IGTL_PORT, TWINGUIDE_TWINS, TWINGUIDE_RECORDINGS,
+TWINGUIDE_RESUME=0 (as --no-resume).
 Stops on SIGINT/SIGTERM: procedures end, recordings are finalised, sockets close.`;
 
 export const serve: Command = {

@@ -2,7 +2,7 @@
 // and metrics, and the display page. Built by buildServer() so tests run it through inject() or
 // on a real socket; closed gracefully (procedures ended, recordings finalised, sockets closed).
 
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import websocket from '@fastify/websocket';
 import { isTwinguideError, type ErrorCode } from '../protocol/index.ts';
 import { Authoriser, rolesFor, tokenFrom } from './auth.ts';
@@ -16,6 +16,7 @@ import { IgtlIngest } from './plugins/igtl-ingest.ts';
 import { ServerMetrics, healthRoutes } from './plugins/metrics.ts';
 import { restRoutes } from './plugins/rest.ts';
 import { ProcedureRegistry } from './procedures/procedure-registry.ts';
+import { findUnfinished } from './recording/unfinished-recordings.ts';
 import { TwinStore } from './procedures/twin-store.ts';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -96,6 +97,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     app.log.error({ where, err: error }, 'OpenIGTLink connection fault (that connection is closed)');
   });
   const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics, auth);
+  if (config.resume) await resumeUnfinished(config, procedures, app.log);
 
   return {
     app,
@@ -112,4 +114,22 @@ export async function buildServer(config: ServerConfig, version: string): Promis
       await twins.close();
     },
   };
+}
+
+/**
+ * Procedures the server was running when it died come back under their ids before it listens,
+ * so a reconnecting feed or display finds them. One that cannot come back (its twin is gone, its
+ * file unreadable) is logged and left; the others and the server carry on.
+ */
+async function resumeUnfinished(config: ServerConfig, procedures: ProcedureRegistry, log: FastifyBaseLogger): Promise<void> {
+  const scan = findUnfinished(config.recordingsDir, config.resumeWithinS);
+  for (const s of scan.skipped) log.warn({ recording: s.path }, `not resumed: ${s.reason}`);
+  for (const unfinished of scan.resumable) {
+    try {
+      const p = await procedures.resume(unfinished);
+      log.info({ procedureId: p.id, ...p.resumed }, `resumed procedure ${p.id} from ${unfinished.path}`);
+    } catch (e) {
+      log.error({ recording: unfinished.path, err: e }, `cannot resume procedure '${unfinished.meta.procedureId}': ${(e as Error).message}`);
+    }
+  }
 }

@@ -15,6 +15,10 @@ export interface ServerConfig {
   recordingsDir: string;
   /** Run the demo: a procedure on the demo twin fed by the simulator's loop scenario. */
   demo: boolean;
+  /** On start, bring back procedures whose recordings have no clean end (the server died). */
+  resume: boolean;
+  /** …when their recording was written within this many seconds. */
+  resumeWithinS: number;
   limits: Limits;
   /** Role tokens; required (for all three roles) when listening beyond loopback. */
   tokens?: Tokens;
@@ -31,6 +35,8 @@ export function defaultConfig(): ServerConfig {
     twinsDir: fileURLToPath(new URL('../data/twins', import.meta.url)),
     recordingsDir: fileURLToPath(new URL('../recordings', import.meta.url)),
     demo: false,
+    resume: true,
+    resumeWithinS: 12 * 3600,
     limits: withLimits(),
     logLevel: 'info',
   };
@@ -54,9 +60,11 @@ export function resolveConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
     ...(env['TWINGUIDE_IGTL_PORT'] ? { igtlPort: Number(env['TWINGUIDE_IGTL_PORT']) } : {}),
     ...(env['TWINGUIDE_TWINS'] ? { twinsDir: env['TWINGUIDE_TWINS'] } : {}),
     ...(env['TWINGUIDE_RECORDINGS'] ? { recordingsDir: env['TWINGUIDE_RECORDINGS'] } : {}),
+    ...(env['TWINGUIDE_RESUME'] === '0' ? { resume: false } : {}),
   };
   const { configFile: _ignored, limits, ...rest } = overrides;
   const config: ServerConfig = { ...base, ...file, ...fromEnv, ...rest, limits: withLimits({ ...file.limits, ...limits }) };
+  if (!(Number.isFinite(config.resumeWithinS) && config.resumeWithinS >= 0 && config.resumeWithinS <= 30 * 86400)) throw new TwinguideError('TG_ERR_CONFIG', `resumeWithinS ${config.resumeWithinS} must be 0 … 2592000 s`);
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new TwinguideError('TG_ERR_CONFIG', `port ${config.port} is not a TCP port`);
   if (config.igtlPort !== null && (!Number.isInteger(config.igtlPort) || config.igtlPort < 0 || config.igtlPort > 65535)) throw new TwinguideError('TG_ERR_CONFIG', `OpenIGTLink port ${config.igtlPort} is not a TCP port`);
   try {

@@ -11,6 +11,8 @@ export interface ServerChild {
   child: ChildProcess;
   /** SIGTERM, then wait for it to exit (recordings finalised). */
   stop(): Promise<void>;
+  /** SIGKILL (kill -9: nothing finalised), then wait for it to exit. */
+  kill(): Promise<void>;
 }
 
 export async function startServerChild(recordingsDir: string, extraArgs: readonly string[] = []): Promise<ServerChild> {
@@ -28,9 +30,15 @@ export async function startServerChild(recordingsDir: string, extraArgs: readonl
     base,
     child,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
       await exited;
     },
   };

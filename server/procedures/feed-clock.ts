@@ -60,6 +60,11 @@ export class FeedClock {
   admit(sample: FeedSample, nowS: number): { samples: FeedSample[]; reanchored: boolean } {
     if (!this.anchored) {
       this.anchor(sample.t, sample.seq, nowS, 0);
+      if (this.resumed) {
+        if (sample.t <= this.procedureT) this.tOffset = this.procedureT + Math.max(0.001, nowS - this.resumed.atS) * this.speed - sample.t;
+        if (sample.seq <= this.procedureSeq) this.seqOffset = this.procedureSeq + 1 - sample.seq;
+        this.resumed = null;
+      }
       return { samples: [this.accept(sample, nowS)], reanchored: false };
     }
     const out: FeedSample[] = [];
@@ -170,6 +175,20 @@ export class FeedClock {
     const agrees = s !== null && sample.t > s.t && this.implausible(sample, s.t, s.seq, s.atS, nowS) === null && sample.seq > s.seq;
     this.streak = { t: sample.t, seq: sample.seq, atS: nowS, count: agrees ? s!.count + 1 : 1 };
     return this.streak.count >= REANCHOR_AFTER;
+  }
+
+  /** Set when the procedure was resumed after a crash: its newest time and seq before it. */
+  private resumed: { atS: number } | null = null;
+
+  /**
+   * The procedure was rebuilt after a crash with its time at `t` and seq at `seq`. The feed that
+   * reconnects either kept its clock running (its samples come later than `t`: taken as they are)
+   * or restarted it (they come earlier: re-anchored so the procedure's time runs on).
+   */
+  resumeAt(t: number, seq: number, nowS: number): void {
+    this.procedureT = t;
+    this.procedureSeq = seq;
+    this.resumed = { atS: nowS };
   }
 
   private anchor(t: number, seq: number, nowS: number, gapS: number): void {

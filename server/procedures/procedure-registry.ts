@@ -1,10 +1,11 @@
 // The live procedures: creation (with its recording), lookup, end, and the configured limit.
 
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
-import { ProcedureRecorder } from '../recording/procedure-recording.ts';
+import { ProcedureRecorder, loadRecording } from '../recording/procedure-recording.ts';
+import type { UnfinishedRecording } from '../recording/unfinished-recordings.ts';
 import { Procedure, type ProcedureHooks } from './procedure.ts';
 import type { TwinStore } from './twin-store.ts';
 
@@ -28,14 +29,53 @@ export class ProcedureRegistry {
     const twin = this.twins.get(request.twinId);
     const procedureId = id ?? `p${Date.now().toString(36)}${(++this.counter).toString(36)}`;
     if (this.procedures.has(procedureId)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${procedureId}' exists`);
+    const startedAt = new Date().toISOString();
     // At the recordings count limit the procedure still runs (guidance matters more), unrecorded.
     const full = this.recordingsDir !== null && readdirSync(this.recordingsDir).filter((f) => f.endsWith('.mcap')).length >= this.limits.maxRecordings;
     const recorder = this.recordingsDir && !full
-      ? new ProcedureRecorder(freshRecordingPath(this.recordingsDir, procedureId), { procedureId, twinId: twin.meta.id, source: request.source, startedAt: new Date().toISOString(), twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
+      ? new ProcedureRecorder(
+          freshRecordingPath(this.recordingsDir, procedureId),
+          { procedureId, twinId: twin.meta.id, source: request.source, startedAt, twinguideVersion: this.version, ...(request.igtlDevice ? { igtlDevice: request.igtlDevice } : {}), segment: 1 },
+          { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes },
+        )
       : null;
     const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice, this.limits, this.hooks);
+    procedure.createdAt = startedAt;
     if (full) procedure.unrecordedBecause = `the recordings directory holds ${this.limits.maxRecordings} recordings (the limit); this procedure is not recorded`;
     this.procedures.set(procedureId, procedure);
+    return procedure;
+  }
+
+  /**
+   * Bring back a procedure whose recording has no clean end (the server died): the same id, twin,
+   * source and OpenIGTLink device, its state rebuilt by running every recorded input (all its
+   * segments) through a fresh pipeline. It records on in a new segment that names the one before.
+   */
+  async resume(unfinished: UnfinishedRecording): Promise<Procedure> {
+    const started = performance.now();
+    const recording = await loadRecording(unfinished.path);
+    const meta = recording.meta;
+    if (this.procedures.has(meta.procedureId)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${meta.procedureId}' exists`);
+    const twin = this.twins.get(meta.twinId);
+    if (meta.source !== 'eam' && meta.source !== 'fluoro') throw new TwinguideError('TG_ERR_RECORDING', `'${unfinished.path}': unknown source '${meta.source}'`);
+    const segment = (meta.segment ?? 1) + 1;
+    const recorder = this.recordingsDir
+      ? new ProcedureRecorder(
+          freshRecordingPath(this.recordingsDir, meta.procedureId),
+          { ...meta, twinguideVersion: this.version, segment, previousSegment: basename(unfinished.path), resumedAt: new Date().toISOString() },
+          { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes },
+        )
+      : null;
+    const procedure = new Procedure(meta.procedureId, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
+    procedure.createdAt = meta.startedAt;
+    try {
+      procedure.restore(recording.inputs, recording.outputs.length);
+    } catch (e) {
+      procedure.end();
+      throw e;
+    }
+    this.procedures.set(meta.procedureId, procedure);
+    procedure.announceResumed({ at: new Date().toISOString(), segments: recording.segments?.length ?? 1, inputs: recording.inputs.length, ms: performance.now() - started });
     return procedure;
   }
 

@@ -41,6 +41,7 @@ export interface ProcedureInfo {
   source: FeedKind;
   igtlDevice?: string;
   createdAt: string;
+  resumed?: ResumeInfo;
   recording: string | null;
   recordingStopped?: string;
   feed: FeedStatus;
@@ -55,8 +56,20 @@ export interface ProcedureInfo {
   failed?: string;
 }
 
+/** A procedure brought back after a crash: what its recording held and how long the rebuild took. */
+export interface ResumeInfo {
+  at: string;
+  segments: number;
+  inputs: number;
+  ms: number;
+}
+
 export class Procedure {
-  readonly createdAt = new Date().toISOString();
+  createdAt = new Date().toISOString();
+  /** Set when this procedure was rebuilt from its recording after the server died. */
+  resumed: ResumeInfo | null = null;
+  /** While the recorded inputs are run through the fresh pipeline: nothing is recorded or sent. */
+  private restoring: { recordedOutputs: number; produced: number } | null = null;
   readonly counters = new PipelineCounters();
   readonly trail = new TipTrail();
   registration: Registration = NO_REGISTRATION;
@@ -145,6 +158,17 @@ export class Procedure {
   }
 
   private deliver(message: DisplayMessage): void {
+    if (this.restoring) {
+      // Rebuilding after a crash: the state is what matters. Messages the old process computed but
+      // did not get onto disk before it died go into the new segment, so the segments replay as one.
+      if (message.type === 'guidance') this.lastGuidance = message;
+      if (message.type === 'status') {
+        this.feed = message.feed;
+        if (this.lastGuidance) this.lastGuidance = { ...this.lastGuidance, feed: message.feed };
+      }
+      if (this.restoring.produced++ >= this.restoring.recordedOutputs) this.recorder?.output(message, this.now());
+      return;
+    }
     if (message.type === 'guidance') {
       this.lastGuidance = message;
       const received = this.arrivals.get(message.seq);
@@ -164,6 +188,40 @@ export class Procedure {
     if (confirmed) this.accept(confirmed);
     if (!this.lastSample) return;
     this.push({ kind: 'tick', t: this.lastSample.t + (Date.now() - this.lastSample.wallMs) / 1000 });
+  }
+
+  /**
+   * Rebuild after a crash: the recorded inputs through this procedure's fresh pipeline (it is
+   * deterministic, so its state ends where the old process's was), nothing sent to displays.
+   * `recordedOutputs`: how many of the messages they produce the recording already holds.
+   */
+  restore(inputs: readonly PipelineInput[], recordedOutputs: number): void {
+    let lastT = -Infinity;
+    let lastSeq = -1;
+    this.restoring = { recordedOutputs, produced: 0 };
+    try {
+      for (const input of inputs) {
+        if (input.kind === 'registration') this.registration = input.registration;
+        else if (input.kind === 'sample') { lastT = Math.max(lastT, input.sample.t); lastSeq = Math.max(lastSeq, input.sample.seq); }
+        else if (input.kind === 'tick' || input.kind === 'closed') lastT = Math.max(lastT, input.t);
+        this.inputs$.next(input);
+      }
+    } finally {
+      this.restoring = null;
+    }
+    if (Number.isFinite(lastT)) {
+      // Ticks run on from the newest recorded time: the feed is stale, then lost, until it reconnects.
+      this.lastSample = { t: lastT, wallMs: Date.now() };
+      this.clock.resumeAt(lastT, lastSeq, performance.now() / 1000);
+    }
+  }
+
+  /** Say it on the displays and in the recording: the procedure is back. */
+  announceResumed(info: ResumeInfo): void {
+    this.resumed = info;
+    const message = `resumed after the server restarted: ${info.inputs} recorded inputs from ${info.segments} segment(s) rebuilt in ${info.ms.toFixed(0)} ms`;
+    this.recorder?.event('procedure.resumed', message, this.now());
+    this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'procedure.resumed', message });
   }
 
   /** A recorded registration change replayed into this procedure. */
@@ -278,6 +336,7 @@ export class Procedure {
       source: this.source,
       ...(this.igtlDevice ? { igtlDevice: this.igtlDevice } : {}),
       createdAt: this.createdAt,
+      ...(this.resumed ? { resumed: this.resumed } : {}),
       recording: this.recorder?.path ?? null,
       ...(this.unrecordedBecause || (this.recorder?.stopped && this.recorder.stopped !== 'closed') ? { recordingStopped: this.unrecordedBecause ?? this.recorder!.stopped! } : {}),
       feed: this.feed,

@@ -10,8 +10,17 @@ export interface RecordingMeta {
   procedureId: string;
   twinId: string;
   source: string;
+  /** When the procedure started (every segment of it says the same). */
   startedAt: string;
   twinguideVersion: string;
+  igtlDevice?: string;
+  /**
+   * A procedure resumed after a crash records on in a new segment: its number (1 = the first) and
+   * the file name of the one before, in the same directory; replay reads the chain as one.
+   */
+  segment?: number;
+  previousSegment?: string;
+  resumedAt?: string;
 }
 
 export interface RecordedMessage {

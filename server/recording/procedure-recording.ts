@@ -4,6 +4,7 @@
 // so after a crash everything older than that reads back. A size limit or a write error (a full
 // disk) stops the recording, never the procedure: `stopped` says why.
 
+import { basename, dirname, join } from 'node:path';
 import { TwinguideError, type DisplayMessage } from '../../protocol/index.ts';
 import { DISPLAY_MESSAGES, FEED_MESSAGES } from '../../protocol/messages.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
@@ -142,10 +143,42 @@ export interface Recording {
   outputs: DisplayMessage[];
   /** Receive time of each input (ns), for replay at the recorded pace. */
   inputTimesNs: bigint[];
+  /** The (last) file was finalised: summary and index written. */
   indexed: boolean;
+  /** When the recording is several segments (resumed after crashes): what each held. */
+  segments?: { inputs: number; outputs: number; indexed: boolean }[];
 }
 
+/** The most segments one procedure's recording may chain (each is a resume after a crash). */
+export const MAX_SEGMENTS = 64;
+
+/**
+ * A procedure's recording, read as one: when this file is a later segment (a resume after a
+ * crash), the segments before it (named in each meta, same directory) come first.
+ */
 export async function loadRecording(path: string): Promise<Recording> {
+  const chain: Recording[] = [await loadSegment(path)];
+  const seen = new Set([basename(path)]);
+  for (let previous = chain[0]!.meta.previousSegment; previous; previous = chain[0]!.meta.previousSegment) {
+    if (previous.includes('/') || previous.includes('\\') || seen.has(previous) || chain.length >= MAX_SEGMENTS) {
+      throw new TwinguideError('TG_ERR_RECORDING', `'${path}': segment chain broken at '${previous}' (a loop, a path, or more than ${MAX_SEGMENTS} segments)`);
+    }
+    seen.add(previous);
+    chain.unshift(await loadSegment(join(dirname(path), previous)));
+  }
+  if (chain.length === 1) return chain[0]!;
+  return {
+    meta: { ...chain[chain.length - 1]!.meta },
+    inputs: chain.flatMap((c) => c.inputs),
+    inputTimesNs: chain.flatMap((c) => c.inputTimesNs),
+    outputs: chain.flatMap((c) => c.outputs),
+    indexed: chain[chain.length - 1]!.indexed,
+    segments: chain.map((c) => ({ inputs: c.inputs.length, outputs: c.outputs.length, indexed: c.indexed })),
+  };
+}
+
+/** One file of a recording. */
+export async function loadSegment(path: string): Promise<Recording> {
   let read;
   try {
     read = await readRecordingFile(path);
