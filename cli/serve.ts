@@ -4,7 +4,7 @@ import { ensureClientBuilt } from '../tools/build-client.ts';
 import { TwinguideError } from '../protocol/index.ts';
 import { buildServer } from '../server/app.ts';
 import { resolveConfig } from '../server/config.ts';
-import { startDemo } from '../server/demo-feed.ts';
+import { startDemo } from './demo-feed.ts';
 import { installLastResort } from '../server/last-resort.ts';
 import { EXIT_OK, parseCommandArgs, type Command, type Io } from './command.ts';
 import { packageVersion } from './simulate.ts';
@@ -36,7 +36,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
   const address = await server.app.listen({ host: config.host, port: config.port });
   const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);
   let stopDemo: (() => void) | null = null;
-  if (config.demo) stopDemo = await startDemo(server, address, (m) => io.out(m), config.tokens?.feed?.[0]);
+  if (config.demo) stopDemo = await startDemo(address, (m) => io.out(m), { feed: config.tokens?.feed?.[0], operator: config.tokens?.operator?.[0] });
   io.out(`twinguide ${packageVersion()} listening on ${address}${igtlPort !== null ? `, OpenIGTLink on ${config.host}:${igtlPort}` : ''} (${server.twins.list().length} twin(s) from ${config.twinsDir}; recordings in ${config.recordingsDir})`);
   if (config.demo) io.out(`display: ${address}/?procedure=demo`);
   await new Promise<void>((resolve) => {

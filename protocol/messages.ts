@@ -302,6 +302,8 @@ export type FeedKind = Static<typeof FeedKind>;
 
 export const CreateProcedureRequest = Type.Object(
   {
+    /** The procedure's id, when the caller names it (a case number); else the server makes one. */
+    id: Type.Optional(Id),
     twinId: Id,
     source: FeedKind,
     igtlDevice: Type.Optional(Type.String({ minLength: 1, maxLength: 20, pattern: '^[\\x20-\\x7e]+$' })),

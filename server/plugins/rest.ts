@@ -33,7 +33,8 @@ export function restRoutes(app: FastifyInstance, twins: TwinStore, procedures: P
   });
 
   app.post<{ Body: CreateBody }>('/api/procedures', { schema: { body: CreateProcedureRequest } }, async (request, reply) => {
-    const procedure = procedures.create(request.body);
+    const { id, ...body } = request.body;
+    const procedure = procedures.create(body, id);
     return reply.code(201).send(procedure.info());
   });
 
