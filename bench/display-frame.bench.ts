@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHROMIUM, chromiumAvailable, launchChromium } from '../tools/headless-chromium.ts';
+import { WebSocket } from 'ws';
+import { DEFAULT_LIMITS, encodeMessage } from '../protocol/index.ts';
 import { printJson } from './harness.ts';
 import { startServerChild } from '../tools/server-child.ts';
 
@@ -97,6 +99,30 @@ try {
     return info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
   });
 
+  // The stale banner: from the last sample a feed sends to the banner on a display, 5 times; the
+  // baseline is the configured feedStaleAfterS (what the banner cannot beat). A test only asserts
+  // that the banner comes; how fast is this figure.
+  const staleMs: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const created = (await (await fetch(`${base}/api/procedures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ twinId: 'demo', source: 'eam' }) })).json()) as { id: string };
+    await fetch(`${base}/api/procedures/${created.id}/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'identity' }) });
+    const stalePage = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await stalePage.goto(`${base}/?procedure=${created.id}`);
+    await stalePage.waitForFunction(() => (window as any).twinguideDisplay?.view.field !== null, undefined, { timeout: 30_000 });
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/ws/feed?procedure=${created.id}`);
+    await new Promise((r) => socket.once('open', r));
+    for (let i = 0; i < 150; i++) {
+      socket.send(encodeMessage({ type: 'tip', seq: i, t: i * 0.01, p: [0, 0, 0], quality: 'ok' }));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const lastAt = Date.now();
+    await stalePage.waitForFunction(() => document.getElementById('banner')!.className === 'stale', undefined, { timeout: 10_000, polling: 10 });
+    staleMs.push(Date.now() - lastAt);
+    socket.close();
+    await stalePage.close();
+  }
+  const staleStats = stats(staleMs);
+
   const f = (x: number): string => x.toFixed(2).padStart(7);
   console.log(`\nDisplay in headless Chromium (${renderer}), 1920×1080, demo twin, ${FRAMES} frames each`);
   console.log(`  frame, twin scene   p50 ${f(twinFrames.p50)} ms  p99 ${f(twinFrames.p99)} ms  mean ${f(twinFrames.mean)} ms`);
@@ -104,6 +130,7 @@ try {
   console.log(`  twin / empty        ×${(twinFrames.p50 / emptyFrames.p50).toFixed(2)} at p50`);
   const perS = (n: number): string => (n / redraws.seconds).toFixed(0);
   console.log(`  while the demo runs: ${perS(redraws.messages)} messages/s in, ${perS(redraws.frames)} redraws/s, ${perS(redraws.animationFrames)} animation frames/s offered`);
+  console.log(`  stale banner after the last sample: p50 ${staleStats.p50.toFixed(0)} ms, worst ${Math.max(...staleMs).toFixed(0)} ms of 5 (threshold feedStaleAfterS ${(DEFAULT_LIMITS.feedStaleAfterS * 1000).toFixed(0)} ms; ×${(staleStats.p50 / (DEFAULT_LIMITS.feedStaleAfterS * 1000)).toFixed(2)})`);
   for (const r of fieldRows) console.log(`  response map ${String(r.vertices).padStart(6)} vertices × ${r.sites} sites: TypeScript ${f(r.tsMs)} ms, gpu.js (WebGL) ${f(r.gpuMs)} ms, ×${(r.gpuMs / r.tsMs).toFixed(2)}`);
   printJson('display-frame', {
     renderer,
@@ -119,6 +146,9 @@ try {
     fieldDenseVertices: fieldRows[1]!.vertices,
     fieldDenseTsMs: +fieldRows[1]!.tsMs.toFixed(2),
     fieldDenseGpuMs: +fieldRows[1]!.gpuMs.toFixed(2),
+    staleBannerP50Ms: Math.round(staleStats.p50),
+    staleBannerWorstMs: Math.round(Math.max(...staleMs)),
+    staleThresholdMs: DEFAULT_LIMITS.feedStaleAfterS * 1000,
   });
 } finally {
   await browser.close();
