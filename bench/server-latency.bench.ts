@@ -17,6 +17,7 @@ import { defaultDeviceOptions, simulateDevice } from '../simulators/device/devic
 import { scenarioPlan } from '../simulators/device/scenarios.ts';
 import type { ClientsReply, ClientsRequest } from './support/display-clients.ts';
 import type { HostReady, HostUsage } from './support/server-host.ts';
+import { printJson } from './harness.ts';
 
 const secondsArg = process.argv.indexOf('--seconds');
 const warmArg = process.argv.indexOf('--warm-up');
@@ -116,18 +117,24 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 };
 
-async function relayRun(displaysPer: number): Promise<number[]> {
+async function relayRun(procedures: number, displaysPer: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage }> {
   const host = await startHost(['relay']);
-  const clients = await startClients(1);
-  await clients.open(Array.from({ length: displaysPer }, () => [0, `ws://127.0.0.1:${host.port}/?role=display`] as [number, string]), true);
-  const feed = await open(`ws://127.0.0.1:${host.port}/?role=feed`);
-  const channels = [{ feed, sentAt: new Map<number, number>() }];
-  await drive(channels);
+  const clients = await startClients(procedures > 1 ? 2 : 1);
+  const urls: [number, string][] = [];
+  const channels: Channel[] = [];
+  for (let p = 0; p < procedures; p++) {
+    for (let d = 0; d < displaysPer; d++) urls.push([p, `ws://127.0.0.1:${host.port}/?role=display&procedure=${p}`]);
+  }
+  await clients.open(urls, true);
+  for (let p = 0; p < procedures; p++) channels.push({ feed: await open(`ws://127.0.0.1:${host.port}/?role=feed&procedure=${p}`), sentAt: new Map() });
+  host.mark();
+  await drive(channels, staggered);
+  const usage = await host.usage();
   const { times } = await clients.collect();
   clients.close();
-  feed.close();
+  for (const c of channels) c.feed.close();
   await host.stop();
-  return latenciesOf(channels, times);
+  return { latencies: latenciesOf(channels, times), usage };
 }
 
 async function twinguideRun(procedures: number, displaysPer: number, displayHz: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage; guidancePerDisplay: number }> {
@@ -167,7 +174,7 @@ let serverSide = '';
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 0.5).toFixed(3)} ms, p99 ${percentile(xs, 0.99).toFixed(3)} ms, max ${percentile(xs, 1).toFixed(2)} ms (n=${xs.length})`;
 
 console.log(`feed → display latency, ${RATE_HZ} Hz for ${SECONDS} s, 4 displays, server in a child process on 127.0.0.1`);
-const relay = await relayRun(4);
+const relay = (await relayRun(1, 4)).latencies;
 console.log(`  bare ws relay (baseline)         ${fmt(relay)}`);
 const unthrottled = await twinguideRun(1, 4, 120);
 console.log(`  twinguide, display cap 120 Hz    ${fmt(unthrottled.latencies)}; inside the server p99 ${serverSide}`);
@@ -175,11 +182,20 @@ console.log(`    ratio to baseline: p50 ${(percentile(unthrottled.latencies, 0.5
 const throttled = await twinguideRun(1, 4, 60);
 console.log(`  twinguide, default 60 Hz cap     ${fmt(throttled.latencies)} — includes latest-wins holds of up to 16.7 ms; ${throttled.guidancePerDisplay.toFixed(0)} guidance frames per display`);
 
+const scaleFigures: Record<string, number> = {};
 for (const staggered of [false, true]) {
   console.log(`\nscale: 16 procedures × ${RATE_HZ} Hz × 8 displays (display cap 120 Hz; display clients in 2 processes, feeder, clients and server on the same 2 cores), ${staggered ? 'feeds staggered over the period (independent device clocks)' : 'feeds phase-locked (all 16 samples in the same instant: worst case)'}`);
+  // The baseline under the same load: a bare relay with the same 16 feeds and 128 displays.
+  const bare = await relayRun(16, 8, staggered);
   const scale = await twinguideRun(16, 8, 120, staggered);
   const cpu = (scale.usage.cpuMs / scale.usage.wallMs) * 100;
-  console.log(`  latency ${fmt(scale.latencies)}`);
+  const ratio = percentile(scale.latencies, 0.99) / percentile(bare.latencies, 0.99);
+  console.log(`  bare relay, same load (baseline) ${fmt(bare.latencies)}; relay CPU ${((bare.usage.cpuMs / bare.usage.wallMs) * 100).toFixed(0)}%`);
+  console.log(`  twinguide                        ${fmt(scale.latencies)}`);
+  console.log(`    p99 ratio to the bare relay: ${ratio.toFixed(2)}× (target ≤ 2×); p50 ${(percentile(scale.latencies, 0.5) / percentile(bare.latencies, 0.5)).toFixed(2)}×`);
+  const key = staggered ? 'staggered' : 'phaseLocked';
+  Object.assign(scaleFigures, { [`${key}P99Ms`]: +percentile(scale.latencies, 0.99).toFixed(2), [`${key}RelayP99Ms`]: +percentile(bare.latencies, 0.99).toFixed(2), [`${key}P99Ratio`]: +ratio.toFixed(2), [`${key}CpuPercent`]: Math.round(cpu) });
   console.log(`  inside the server (sample received → frame handed to the socket, its own histogram): p99 ${serverSide}`);
   console.log(`  server CPU ${cpu.toFixed(0)}% of one core over ${(scale.usage.wallMs / 1000).toFixed(1)} s, RSS ${scale.usage.rssMb.toFixed(0)} MB (peak ${scale.usage.maxRssMb.toFixed(0)} MB)`);
 }
+printJson('server-scale', scaleFigures);

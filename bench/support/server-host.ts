@@ -22,13 +22,21 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
   if (mode === 'relay') {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
-    const displays = new Set<WebSocket>();
+    // Frames go from a feed to the displays of the same ?procedure= (none given: one channel).
+    const displays = new Map<string, Set<WebSocket>>();
+    const channel = (url: string | undefined): Set<WebSocket> => {
+      const key = new URL(url ?? '/', 'http://x').searchParams.get('procedure') ?? '';
+      let set = displays.get(key);
+      if (!set) displays.set(key, (set = new Set()));
+      return set;
+    };
     wss.on('connection', (ws, request) => {
+      const set = channel(request.url);
       if (request.url?.includes('role=display')) {
-        displays.add(ws);
-        ws.on('close', () => displays.delete(ws));
+        set.add(ws);
+        ws.on('close', () => set.delete(ws));
       } else {
-        ws.on('message', (data: Buffer) => { for (const d of displays) d.send(data); });
+        ws.on('message', (data: Buffer) => { for (const d of set) d.send(data); });
       }
     });
     return { port: (wss.address() as { port: number }).port, close: () => new Promise((r) => wss.close(() => r())) };
