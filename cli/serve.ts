@@ -35,6 +35,8 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
   const removeLastResort = installLastResort(server.metrics, (m) => io.err(`twinguide: ${m}`));
   const address = await server.app.listen({ host: config.host, port: config.port });
   const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);
+  // Procedures the server was running when it died come back now, while it already serves.
+  await server.resume();
   let stopDemo: (() => void) | null = null;
   if (config.demo) stopDemo = await startDemo(address, (m) => io.out(m), { feed: config.tokens?.feed?.[0], operator: config.tokens?.operator?.[0] });
   io.out(`twinguide ${packageVersion()} listening on ${address}${igtlPort !== null ? `, OpenIGTLink on ${config.host}:${igtlPort}` : ''} (${server.twins.list().length} twin(s) from ${config.twinsDir}; recordings in ${config.recordingsDir})`);

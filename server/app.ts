@@ -35,6 +35,11 @@ export interface TwinguideServer {
   procedures: ProcedureRegistry;
   broadcaster: InProcessBroadcaster;
   metrics: ServerMetrics;
+  /**
+   * Bring back the procedures the server was running when it died (config.resume), one after the
+   * other, while it serves: call it once it listens. Resolves when all are back (or given up).
+   */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,7 +102,6 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     app.log.error({ where, err: error }, 'OpenIGTLink connection fault (that connection is closed)');
   });
   const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics, auth);
-  if (config.resume) await resumeUnfinished(config, procedures, app.log);
 
   return {
     app,
@@ -106,6 +110,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     procedures,
     broadcaster,
     metrics,
+    resume: () => (config.resume ? resumeUnfinished(config, procedures, app.log) : Promise.resolve()),
     async close() {
       procedures.endAll();
       await igtl.close();
@@ -117,9 +122,10 @@ export async function buildServer(config: ServerConfig, version: string): Promis
 }
 
 /**
- * Procedures the server was running when it died come back under their ids before it listens,
- * so a reconnecting feed or display finds them. One that cannot come back (its twin is gone, its
- * file unreadable) is logged and left; the others and the server carry on.
+ * Procedures the server was running when it died come back under their ids, rebuilt in slices so
+ * the server and the other procedures are served meanwhile (a procedure appears once it is whole:
+ * never half-rebuilt state on a display). One that cannot come back (its twin is gone, its file
+ * unreadable) is logged and left; the others and the server carry on.
  */
 async function resumeUnfinished(config: ServerConfig, procedures: ProcedureRegistry, log: FastifyBaseLogger): Promise<void> {
   const scan = findUnfinished(config.recordingsDir, config.resumeWithinS);

@@ -69,10 +69,15 @@ export class ProcedureRegistry {
     const procedure = new Procedure(meta.procedureId, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
     procedure.createdAt = meta.startedAt;
     try {
-      procedure.restore(recording.inputs, recording.outputs.length);
+      await procedure.restore(recording.inputs, recording.outputs.length);
     } catch (e) {
       procedure.end();
       throw e;
+    }
+    // Created meanwhile under the same id (a client did not wait): that one stays, this one ends.
+    if (this.procedures.has(meta.procedureId)) {
+      procedure.end();
+      throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${meta.procedureId}' was created again while it was being resumed`);
     }
     this.procedures.set(meta.procedureId, procedure);
     procedure.announceResumed({ at: new Date().toISOString(), segments: recording.segments?.length ?? 1, inputs: recording.inputs.length, ms: performance.now() - started });

@@ -195,16 +195,19 @@ export class Procedure {
    * deterministic, so its state ends where the old process's was), nothing sent to displays.
    * `recordedOutputs`: how many of the messages they produce the recording already holds.
    */
-  restore(inputs: readonly PipelineInput[], recordedOutputs: number): void {
+  async restore(inputs: readonly PipelineInput[], recordedOutputs: number, sliceInputs = 4000): Promise<void> {
     let lastT = -Infinity;
     let lastSeq = -1;
     this.restoring = { recordedOutputs, produced: 0 };
     try {
-      for (const input of inputs) {
+      for (let k = 0; k < inputs.length; k++) {
+        const input = inputs[k]!;
         if (input.kind === 'registration') this.registration = input.registration;
         else if (input.kind === 'sample') { lastT = Math.max(lastT, input.sample.t); lastSeq = Math.max(lastSeq, input.sample.seq); }
         else if (input.kind === 'tick' || input.kind === 'closed') lastT = Math.max(lastT, input.t);
         this.inputs$.next(input);
+        // Let the server breathe between slices: other procedures' samples are not held up.
+        if (k % sliceInputs === sliceInputs - 1) await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.restoring = null;
