@@ -35,7 +35,7 @@ const samples: FeedSample[] = [...simulateDevice(twin, scenarioPlan(twin, 'loop'
 interface Host { child: ChildProcess; port: number; usage: () => Promise<HostUsage>; mark: () => void; stop: () => Promise<HostUsage> }
 
 async function startHost(args: string[]): Promise<Host> {
-  const child = fork(fileURLToPath(new URL('./support/server-host.ts', import.meta.url)), args, { execArgv: ['--import', 'tsx'] });
+  const child = fork(fileURLToPath(new URL('./support/server-host.ts', import.meta.url)), args, { execArgv: ['--import', 'tsx', ...(process.env['TG_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['TG_PROFILE_DIR']}`] : [])] });
   const ready = await new Promise<HostReady>((resolve) => child.once('message', (m: HostReady) => resolve(m)));
   const ask = (what: string) => new Promise<HostUsage>((resolve) => { child.once('message', (m: HostUsage) => resolve(m)); child.send(what); });
   return { child, port: ready.port, usage: () => ask('usage'), mark: () => child.send('mark'), stop: () => ask('stop') };
