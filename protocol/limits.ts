@@ -35,6 +35,8 @@ export interface Limits {
   readonly maxDisplaysPerProcedure: number;
   /** Recording limits per procedure and for the recordings directory. */
   readonly maxRecordingBytes: number;
+  /** A recorded procedure writes a checkpoint of its pipeline's state every this many inputs (resume replays at most that many). */
+  readonly checkpointEveryInputs: number;
   readonly maxRecordings: number;
   /**
    * From one sample to the next, a feed's time may run ahead of the time that passed on the
@@ -66,6 +68,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxProcedures: 64,
   maxDisplaysPerProcedure: 32,
   maxRecordingBytes: 2 * 1024 * 1024 * 1024,
+  checkpointEveryInputs: 3000,
   maxRecordings: 10_000,
   maxFeedClockJumpS: 60,
   maxFeedClockStepBackS: 10,
@@ -96,6 +99,7 @@ export const LIMIT_RANGES: { readonly [K in keyof Limits]: readonly [min: number
   maxProcedures: [1, 100_000],
   maxDisplaysPerProcedure: [1, 100_000],
   maxRecordingBytes: [1024, 1024 ** 4],
+  checkpointEveryInputs: [100, 10_000_000],
   maxRecordings: [1, 10_000_000],
   maxFeedClockJumpS: [1, 24 * 3600],
   maxFeedClockStepBackS: [0.1, 3600],

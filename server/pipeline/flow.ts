@@ -91,3 +91,29 @@ export function stage<I, O>(create: (emit: (item: O) => void) => { next: (item: 
       return () => subscription.unsubscribe();
     });
 }
+
+/**
+ * Where a pipeline's stages put the objects that hold their state (state-capture.ts checkpoints
+ * them by these names), and what must be true for a checkpoint (no work in flight).
+ */
+export class PipelineState {
+  readonly roots = new Map<string, object>();
+  private readonly idle: (() => boolean)[] = [];
+  keep<T extends object>(name: string, value: T): T {
+    if (this.roots.has(name)) throw new Error(`pipeline state '${name}' kept twice`);
+    this.roots.set(name, value);
+    return value;
+  }
+  /** A stage with asynchronous work says when it has none in flight. */
+  whenIdle(check: () => boolean): void {
+    this.idle.push(check);
+  }
+  get quiescent(): boolean {
+    return this.idle.every((check) => check());
+  }
+}
+
+/** Keep a stage's state in `state` when given (a checkpointed pipeline), else just use it. */
+export function kept<T extends object>(state: PipelineState | undefined, name: string, value: T): T {
+  return state ? state.keep(name, value) : value;
+}

@@ -7,7 +7,7 @@
 import { defer, filter, map, type Observable } from 'rxjs';
 import { DEFAULT_LIMITS, type DisplayMessage, type Limits } from '../../protocol/index.ts';
 import type { Twin } from '../twin/twin.ts';
-import { PipelineCounters, type Flow, type PipelineInput } from './flow.ts';
+import { kept, PipelineCounters, type Flow, type PipelineInput, type PipelineState } from './flow.ts';
 import { NO_REGISTRATION, type Registration } from './registration.ts';
 import { assessResponse } from './stages/assess-response.ts';
 import { DEFAULT_COMPENSATION, compensateMotion, type CompensationOptions } from './stages/compensate-motion.ts';
@@ -31,6 +31,8 @@ export interface PipelineOptions {
   counters?: PipelineCounters;
   /** Receives the motion-compensated tip positions (source frame) for registration refinement. */
   trail?: TipTrail;
+  /** Collects every stage's state for checkpoints (one pipeline subscription per state). */
+  state?: PipelineState;
 }
 
 export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: Observable<PipelineInput>) => Observable<DisplayMessage> {
@@ -39,15 +41,16 @@ export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: 
   const registration = options.registration ?? NO_REGISTRATION;
   return (input) =>
     defer(() => {
-      const feedback = new TrackFeedback(twin); // one per subscription: each run starts afresh
+      const state = options.state;
+      const feedback = kept(state, 'feedback', new TrackFeedback(twin)); // one per subscription: each run starts afresh
       return (input as Observable<Flow>).pipe(
-        orderSamples(limits, counters),
-        trackFeedState(limits),
-        compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail, feedback),
-        localise(counters, registration),
-        trackOnTree(twin, options.tracker, feedback),
-        assessResponse(twin),
-        guide(twin, options.procedureId, counters, options.guidance, registration),
+        orderSamples(limits, counters, state),
+        trackFeedState(limits, state),
+        compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail, feedback, state),
+        localise(counters, registration, state),
+        trackOnTree(twin, options.tracker, feedback, state),
+        assessResponse(twin, state),
+        guide(twin, options.procedureId, counters, options.guidance, registration, state),
         filter((item): item is Extract<Flow, { kind: 'message' }> => item.kind === 'message'),
         map((item) => item.message),
       );

@@ -1,11 +1,15 @@
 // The live procedures: creation (with its recording), lookup, end, and the configured limit.
 
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
-import { ProcedureRecorder, loadRecording } from '../recording/procedure-recording.ts';
-import type { UnfinishedRecording } from '../recording/unfinished-recordings.ts';
+import { readFileSync } from 'node:fs';
+import type { PipelineInput } from '../pipeline/flow.ts';
+import { readCheckpoint, readSegmentTail, type Checkpoint } from '../recording/checkpoints.ts';
+import { streamMessages, TOPICS } from '../recording/mcap-records.ts';
+import { MAX_SEGMENTS, ProcedureRecorder, loadRecording } from '../recording/procedure-recording.ts';
+import { metaOf, type UnfinishedRecording } from '../recording/unfinished-recordings.ts';
 import { Procedure, type ProcedureHooks } from './procedure.ts';
 import type { TwinStore } from './twin-store.ts';
 
@@ -53,26 +57,50 @@ export class ProcedureRegistry {
    */
   async resume(unfinished: UnfinishedRecording): Promise<Procedure> {
     const started = performance.now();
-    const recording = await loadRecording(unfinished.path);
-    const meta = recording.meta;
+    const meta = unfinished.meta;
     if (this.procedures.has(meta.procedureId)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${meta.procedureId}' exists`);
     const twin = this.twins.get(meta.twinId);
     if (meta.source !== 'eam' && meta.source !== 'fluoro') throw new TwinguideError('TG_ERR_RECORDING', `'${unfinished.path}': unknown source '${meta.source}'`);
-    const segment = (meta.segment ?? 1) + 1;
-    const recorder = this.recordingsDir
-      ? new ProcedureRecorder(
-          freshRecordingPath(this.recordingsDir, meta.procedureId),
-          { ...meta, twinguideVersion: this.version, segment, previousSegment: basename(unfinished.path), resumedAt: new Date().toISOString() },
-          { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes },
-        )
-      : null;
-    const procedure = new Procedure(meta.procedureId, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
-    procedure.createdAt = meta.startedAt;
+    const build = (): Procedure => {
+      const recorder = this.recordingsDir
+        ? new ProcedureRecorder(
+            freshRecordingPath(this.recordingsDir, meta.procedureId),
+            { ...meta, twinguideVersion: this.version, segment: (meta.segment ?? 1) + 1, previousSegment: basename(unfinished.path), resumedAt: new Date().toISOString() },
+            { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes },
+          )
+        : null;
+      const p = new Procedure(meta.procedureId, twin, meta.source as 'eam' | 'fluoro', this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
+      p.createdAt = meta.startedAt;
+      return p;
+    };
+    // From the newest checkpoint and the inputs after it; from every recorded input when there is
+    // none or it cannot be used (the result is the same, only slower).
+    let procedure: Procedure | null = null;
+    let info: { segments: number; inputs: number; fromCheckpoint: boolean } | null = null;
     try {
-      await procedure.restore(recording.inputs, recording.outputs.length);
+      const fast = this.checkpointedInputs(unfinished.path);
+      if (fast) {
+        procedure = build();
+        procedure.restoreCheckpoint(fast.checkpoint);
+        await procedure.restore(fast.inputs, fast.recordedOutputs);
+        info = { segments: fast.segments, inputs: fast.inputs.length, fromCheckpoint: true };
+      }
     } catch (e) {
-      procedure.end();
-      throw e;
+      procedure?.recorder?.discard();
+      procedure?.end();
+      procedure = null;
+      this.hooks.onFault?.(meta.procedureId, 'resume.checkpoint', e);
+    }
+    if (!procedure) {
+      const recording = await loadRecording(unfinished.path);
+      procedure = build();
+      try {
+        await procedure.restore(recording.inputs, recording.outputs.length);
+      } catch (e) {
+        procedure.end();
+        throw e;
+      }
+      info = { segments: recording.segments?.length ?? 1, inputs: recording.inputs.length, fromCheckpoint: false };
     }
     // Created meanwhile under the same id (a client did not wait): that one stays, this one ends.
     if (this.procedures.has(meta.procedureId)) {
@@ -80,8 +108,38 @@ export class ProcedureRegistry {
       throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${meta.procedureId}' was created again while it was being resumed`);
     }
     this.procedures.set(meta.procedureId, procedure);
-    procedure.announceResumed({ at: new Date().toISOString(), segments: recording.segments?.length ?? 1, inputs: recording.inputs.length, ms: performance.now() - started });
+    procedure.announceResumed({ at: new Date().toISOString(), ...info!, ms: performance.now() - started });
     return procedure;
+  }
+
+  /**
+   * The newest checkpoint in the procedure's segment chain (newest segment first), with the inputs
+   * recorded after it (the rest of its segment, then every later segment) and how many display
+   * messages were recorded after it. Null when no segment has a checkpoint.
+   */
+  private checkpointedInputs(newest: string): { checkpoint: Checkpoint; inputs: PipelineInput[]; recordedOutputs: number; segments: number } | null {
+    const chain: string[] = [newest];
+    for (let meta = metaOf(newest); meta?.previousSegment && chain.length < MAX_SEGMENTS; ) {
+      const previous = join(dirname(newest), basename(meta.previousSegment));
+      chain.unshift(previous);
+      meta = metaOf(previous);
+    }
+    for (let j = chain.length - 1; j >= 0; j--) {
+      const checkpoint = readCheckpoint(chain[j]!);
+      if (!checkpoint) continue;
+      const tail = readSegmentTail(chain[j]!, checkpoint.headBytes, checkpoint.segmentBytes);
+      const inputs = [...tail.inputs];
+      let recordedOutputs = tail.outputs.length;
+      for (const later of chain.slice(j + 1)) {
+        const { messages } = streamMessages(readFileSync(later));
+        for (const m of messages) {
+          if (m.topic === TOPICS.input) inputs.push((JSON.parse(new TextDecoder().decode(m.data)) as { input: PipelineInput }).input);
+          else if (m.topic === TOPICS.output) recordedOutputs++;
+        }
+      }
+      return { checkpoint, inputs, recordedOutputs, segments: chain.length };
+    }
+    return null;
   }
 
   get(id: string): Procedure {

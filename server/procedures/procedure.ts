@@ -8,7 +8,10 @@ import type { DisplayMessage, FeedKind, FeedMessage, FeedSample, FeedStatus, Gui
 import { DEFAULT_LIMITS, TwinguideError } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import { describeFault, guarded } from '../faults.ts';
-import { PipelineCounters, type PipelineInput } from '../pipeline/flow.ts';
+import { PipelineCounters, PipelineState, type PipelineInput } from '../pipeline/flow.ts';
+import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
+import { applyState, captureState, sharedObjects } from '../pipeline/state-capture.ts';
+import { writeCheckpoint, type Checkpoint } from '../recording/checkpoints.ts';
 import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
 import { TipTrail } from '../pipeline/tip-trail.ts';
@@ -60,12 +63,29 @@ export interface ProcedureInfo {
 export interface ResumeInfo {
   at: string;
   segments: number;
+  /** Inputs run through the fresh pipeline: those after the checkpoint, or all of them. */
   inputs: number;
+  fromCheckpoint: boolean;
   ms: number;
+}
+
+/** What a checkpoint may refer to without copying it: the twin (immutable), per twin. */
+const sharedByTwin = new WeakMap<Twin, Map<object, string>>();
+function sharedOf(twin: Twin): Map<object, string> {
+  let shared = sharedByTwin.get(twin);
+  if (!shared) sharedByTwin.set(twin, (shared = sharedObjects({ twin })));
+  return shared;
 }
 
 export class Procedure {
   createdAt = new Date().toISOString();
+  /** Every stage's state, for checkpoints. */
+  private readonly pipelineState = new PipelineState();
+  private sinceCheckpoint = 0;
+  private checkpointEvery: number;
+  /** The newest sample (or tick) time and sample seq pushed: a checkpoint carries them. */
+  private newestT = -Infinity;
+  private newestSeq = -1;
   /** Set when this procedure was rebuilt from its recording after the server died. */
   resumed: ResumeInfo | null = null;
   /** While the recorded inputs are run through the fresh pipeline: nothing is recorded or sent. */
@@ -96,13 +116,16 @@ export class Procedure {
     private readonly broadcaster: Broadcaster,
     readonly recorder: ProcedureRecorder | null,
     readonly igtlDevice?: string,
-    limits: Pick<Limits, 'maxFeedClockJumpS' | 'maxFeedClockStepBackS' | 'maxFeedRateHz'> = DEFAULT_LIMITS,
+    limits: Pick<Limits, 'maxFeedClockJumpS' | 'maxFeedClockStepBackS' | 'maxFeedRateHz'> & Partial<Pick<Limits, 'checkpointEveryInputs'>> = DEFAULT_LIMITS,
     private readonly hooks: ProcedureHooks = {},
   ) {
     this.clock = new FeedClock(limits);
+    this.checkpointEvery = limits.checkpointEveryInputs ?? DEFAULT_LIMITS.checkpointEveryInputs;
+    this.pipelineState.keep('counters', this.counters);
+    this.pipelineState.keep('trail', this.trail);
     this.onLatency = hooks.onLatency ?? null;
     const report = (where: string, e: unknown): void => this.fault(where, e);
-    this.subscription = this.inputs$.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail })).subscribe({
+    this.subscription = this.inputs$.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail, state: this.pipelineState })).subscribe({
       // A throw inside an RxJS next handler would be rethrown from a timer (process-wide): keep it here.
       next: guarded('deliver', report, (message: DisplayMessage) => this.deliver(message)),
       // The pipeline does not throw by design; if it ever does, this procedure fails, visibly, alone.
@@ -142,7 +165,57 @@ export class Procedure {
     if (this.ended) return;
     this.recorder?.input(input, this.now());
     this.noticeRecordingStop();
+    this.noteNewest(input);
     this.inputs$.next(input);
+    if (this.recorder && ++this.sinceCheckpoint >= this.checkpointEvery) this.checkpoint();
+  }
+
+  private noteNewest(input: PipelineInput): void {
+    if (input.kind === 'sample') { this.newestT = Math.max(this.newestT, input.sample.t); this.newestSeq = Math.max(this.newestSeq, input.sample.seq); }
+    else if (input.kind === 'tick' || input.kind === 'closed') this.newestT = Math.max(this.newestT, input.t);
+  }
+
+  /**
+   * The pipeline's state beside the recording, with where in the file the inputs it reflects
+   * end: a resume after a crash starts there. Skipped while a model run is in flight (tried again
+   * at the next input); a failure is a fault of this procedure and stops its checkpoints.
+   */
+  private checkpoint(): void {
+    const recorder = this.recorder;
+    if (!recorder || recorder.stopped || !this.pipelineState.quiescent) return;
+    try {
+      recorder.flush();
+      if (recorder.stopped) return;
+      const checkpoint: Checkpoint = {
+        version: 1,
+        procedureId: this.id,
+        segmentInputs: recorder.inputCount,
+        segmentOutputs: recorder.outputCount,
+        segmentBytes: recorder.bytes,
+        headBytes: recorder.headBytes,
+        registration: this.registration,
+        lastGuidance: this.lastGuidance,
+        feed: this.feed,
+        lastT: this.newestT,
+        lastSeq: this.newestSeq,
+        state: captureState(this.pipelineState.roots, sharedOf(this.twin), CHECKPOINT_CLASSES),
+      };
+      writeCheckpoint(recorder.path, checkpoint);
+      this.sinceCheckpoint = 0;
+    } catch (e) {
+      this.checkpointEvery = Infinity;
+      this.fault('checkpoint', e);
+    }
+  }
+
+  /** Start a resume from a checkpoint: the pipeline's state and what the procedure showed then. */
+  restoreCheckpoint(checkpoint: Checkpoint): void {
+    applyState(this.pipelineState.roots, checkpoint.state, sharedOf(this.twin), CHECKPOINT_CLASSES);
+    this.registration = checkpoint.registration;
+    this.lastGuidance = checkpoint.lastGuidance;
+    this.feed = checkpoint.feed;
+    this.newestT = checkpoint.lastT;
+    this.newestSeq = checkpoint.lastSeq;
   }
 
   private recordingStopNoticed = false;
@@ -196,15 +269,12 @@ export class Procedure {
    * `recordedOutputs`: how many of the messages they produce the recording already holds.
    */
   async restore(inputs: readonly PipelineInput[], recordedOutputs: number, sliceInputs = 4000): Promise<void> {
-    let lastT = -Infinity;
-    let lastSeq = -1;
     this.restoring = { recordedOutputs, produced: 0 };
     try {
       for (let k = 0; k < inputs.length; k++) {
         const input = inputs[k]!;
         if (input.kind === 'registration') this.registration = input.registration;
-        else if (input.kind === 'sample') { lastT = Math.max(lastT, input.sample.t); lastSeq = Math.max(lastSeq, input.sample.seq); }
-        else if (input.kind === 'tick' || input.kind === 'closed') lastT = Math.max(lastT, input.t);
+        this.noteNewest(input);
         this.inputs$.next(input);
         // Let the server breathe between slices: other procedures' samples are not held up.
         if (k % sliceInputs === sliceInputs - 1) await new Promise((r) => setImmediate(r));
@@ -212,17 +282,17 @@ export class Procedure {
     } finally {
       this.restoring = null;
     }
-    if (Number.isFinite(lastT)) {
+    if (Number.isFinite(this.newestT)) {
       // Ticks run on from the newest recorded time: the feed is stale, then lost, until it reconnects.
-      this.lastSample = { t: lastT, wallMs: Date.now() };
-      this.clock.resumeAt(lastT, lastSeq, performance.now() / 1000);
+      this.lastSample = { t: this.newestT, wallMs: Date.now() };
+      this.clock.resumeAt(this.newestT, this.newestSeq, performance.now() / 1000);
     }
   }
 
   /** Say it on the displays and in the recording: the procedure is back. */
   announceResumed(info: ResumeInfo): void {
     this.resumed = info;
-    const message = `resumed after the server restarted: ${info.inputs} recorded inputs from ${info.segments} segment(s) rebuilt in ${info.ms.toFixed(0)} ms`;
+    const message = `resumed after the server restarted: ${info.fromCheckpoint ? `from a checkpoint and the ${info.inputs} inputs after it` : `${info.inputs} recorded inputs`} (${info.segments} segment(s)) in ${info.ms.toFixed(0)} ms`;
     this.recorder?.event('procedure.resumed', message, this.now());
     this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'procedure.resumed', message });
   }

@@ -4,6 +4,7 @@
 // so after a crash everything older than that reads back. A size limit or a write error (a full
 // disk) stops the recording, never the procedure: `stopped` says why.
 
+import { unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TwinguideError, type DisplayMessage } from '../../protocol/index.ts';
 import { DISPLAY_MESSAGES, FEED_MESSAGES } from '../../protocol/messages.ts';
@@ -69,10 +70,13 @@ export class ProcedureRecorder {
   private inputs = 0;
   private outputs = 0;
   stopped: string | null = null;
+  /** Bytes of the file's head (magic, header, schemas, channels): with them, any later flushed stretch reads on its own. */
+  readonly headBytes: number;
 
   constructor(readonly path: string, meta: RecordingMeta, private readonly options: RecorderOptions = { flushEveryMs: 50, maxBytes: 2 * 1024 ** 3 }) {
     this.writer = new McapFileWriter(path, 64 * 1024);
     this.ids = this.writer.start(RECORDING_PROFILE, `twinguide ${meta.twinguideVersion}`, CHANNELS);
+    this.headBytes = this.writer.bytesWritten;
     this.put(TOPICS.meta, 0n, 0n, meta);
     this.writer.flush();
     this.timer = options.flushEveryMs > 0 ? setInterval(() => this.flush(), options.flushEveryMs) : null;
@@ -81,6 +85,14 @@ export class ProcedureRecorder {
 
   get bytes(): number {
     return this.writer.bytesWritten;
+  }
+
+  /** Inputs and display messages recorded so far in this file. */
+  get inputCount(): number {
+    return this.inputs;
+  }
+  get outputCount(): number {
+    return this.outputs;
   }
 
   private put(topic: string, logTimeNs: bigint, publishTimeNs: bigint, value: unknown): void {
@@ -125,6 +137,14 @@ export class ProcedureRecorder {
     } catch {
       this.writer.abandon();
     }
+  }
+
+  /** Give up a segment that must not exist (a resume that failed half way): closed and deleted. */
+  discard(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.stopped = 'discarded';
+    this.writer.abandon();
+    try { unlinkSync(this.path); } catch { /* already gone */ }
   }
 
   /** Finalise: summary and index written; the file opens with the indexed reader. */

@@ -36,7 +36,8 @@ function readRange(path: string, position: number, length: number): Buffer {
   }
 }
 
-function metaOf(path: string): RecordingMeta | null {
+/** The recording's /meta message, from the head of the file only. */
+export function metaOf(path: string): RecordingMeta | null {
   const { messages } = streamMessages(readRange(path, 0, HEAD_BYTES));
   const meta = messages.find((m) => m.topic === TOPICS.meta);
   return meta ? (JSON.parse(new TextDecoder().decode(meta.data)) as RecordingMeta) : null;

@@ -2,7 +2,7 @@
 // recordings directory, and the procedure is back under its id with its registration; the feed
 // reconnects; the first guidance after the restart equals a replay of the same inputs; and the
 // recording's segments replay, as one, byte for byte. Real processes, sockets and files.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,7 @@ async function feed(base: string, id: string, samples: readonly { sample: FeedSa
 }
 
 describe('a procedure survives kill -9', () => {
-  it('comes back under its id with its registration, takes the reconnecting feed, and its first guidance is what a replay of the same inputs gives', async () => {
+  it('comes back under its id with its registration (from its newest checkpoint), takes the reconnecting feed, and its first guidance is what a replay of the same inputs gives', async () => {
     const twin = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'), { loadModel: false });
     const pairs = twin.landmarks.slice(0, 4).map((l) => ({ name: l.name, source: l.positionMm.map((v, k) => v + OFFSET[k]!) }));
     await twin.close();
@@ -63,7 +63,11 @@ describe('a procedure survives kill -9', () => {
     const samples = await simulated(16);
     const cut = Math.floor(samples.length / 2);
 
-    let server = await start(recordings);
+    // Checkpoints often, so the crash falls between two and the resume replays only what followed.
+    const config = join(recordings, '..', `${recordings.split('/').pop()}.config.json`);
+    writeFileSync(config, JSON.stringify({ limits: { checkpointEveryInputs: 150 } }));
+    dirs.push(config);
+    let server = await start(recordings, '--config', config);
     const created = await json(server.base, '/api/procedures', { method: 'POST', body: { twinId: 'demo', source: 'eam', igtlDevice: 'TIP' } });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
@@ -75,14 +79,15 @@ describe('a procedure survives kill -9', () => {
     expect(before.samplesIn).toBeGreaterThan(cut * 0.9);
     await server.kill();
 
-    server = await start(recordings);
+    server = await start(recordings, '--config', config);
     const listed = (await json(server.base, '/api/procedures')).body as { id: string }[];
     expect(listed.map((p) => p.id)).toEqual([id]);
     const after = (await json(server.base, `/api/procedures/${id}`)).body;
     expect(after.registration).toEqual(before.registration);
     expect(after.igtlDevice).toBe('TIP');
     expect(after.resumed.segments).toBe(1);
-    expect(after.resumed.inputs).toBeGreaterThan(cut * 0.9);
+    expect(after.resumed.fromCheckpoint).toBe(true);
+    expect(after.resumed.inputs).toBeLessThan(300); // the inputs after the newest checkpoint, not the whole procedure
     expect(after.createdAt).toBe(before.createdAt);
 
     // A display joins: the snapshot carries the last guidance from before the crash.
@@ -100,7 +105,7 @@ describe('a procedure survives kill -9', () => {
     expect(live.length).toBeGreaterThan(50);
     await server.stop(); // finalises the second segment
 
-    const files = readdirSync(recordings).filter((f) => f.startsWith(id)).sort();
+    const files = readdirSync(recordings).filter((f) => f.startsWith(id) && f.endsWith('.mcap')).sort();
     expect(files).toEqual([`${id}-2.mcap`, `${id}.mcap`]);
     const recording = await loadRecording(join(recordings, `${id}-2.mcap`));
     expect(recording.segments?.length).toBe(2);

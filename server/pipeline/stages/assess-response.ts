@@ -3,14 +3,16 @@
 // synchronous path (at a site, or no model) allocates nothing beyond the outgoing item.
 
 import type { Twin } from '../../twin/twin.ts';
-import { stage, type Flow } from '../flow.ts';
+import { kept, stage, type Flow, type PipelineState } from '../flow.ts';
 import { ResponseEvaluator, type ResponseValue } from '../response-evaluator.ts';
 
-export function assessResponse(twin: Twin) {
+export function assessResponse(twin: Twin, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
-    const evaluator = new ResponseEvaluator(twin);
+    const evaluator = kept(state, 'assess.evaluator', new ResponseEvaluator(twin));
     const queue: Flow[] = [];
     let busy = false;
+    // A model run in flight is not state a checkpoint can hold: checkpoints wait for none.
+    state?.whenIdle(() => !busy && queue.length === 0);
     let completeWhenIdle: (() => void) | null = null;
     const process = (item: Flow): boolean => {
       if (item.kind !== 'track') {

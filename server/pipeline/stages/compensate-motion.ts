@@ -9,7 +9,7 @@ import { DEFAULT_ACQUISITION, type CArmGeometry } from '../../../protocol/index.
 import { CRANIAL, heartAxes } from '../../twin/heart-axes.ts';
 import type { Twin } from '../../twin/twin.ts';
 import { carmFrame, projectPoint, type CArmFrame } from '../carm-geometry.ts';
-import { stage, type Flow } from '../flow.ts';
+import { kept, stage, type Flow, type PipelineState } from '../flow.ts';
 import { MotionFilter, type MotionFilterOptions, type VesselConstraint } from '../motion-filter.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
 import type { TipTrail } from '../tip-trail.ts';
@@ -62,18 +62,17 @@ export function referencePhases(twin: Twin): { cardiac: [number, number, number]
   return { cardiac, respiratory, cardiacOffsetCycles, respiratoryMode: acquisition.respiratory };
 }
 
-export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail, feedback?: TrackFeedback) {
+export function compensateMotion(twin: Twin, options: CompensationOptions = DEFAULT_COMPENSATION, initial: Registration = NO_REGISTRATION, trail?: TipTrail, feedback?: TrackFeedback, state?: PipelineState) {
   const reference = referencePhases(twin);
   return stage<Flow, Flow>((emit) => {
-    let registration = initial;
-    let eam: MotionFilter | null = null;
+    const st = kept(state, 'compensate', { registration: initial, eam: null as MotionFilter | null });
     // The ECG and respiratory signals, when the feed carries them: shared by every filter.
-    const physio = new PhysioPhase();
-    const views: ViewSlot[] = [];
+    const physio = kept(state, 'compensate.physio', new PhysioPhase());
+    const views: ViewSlot[] = kept(state, 'compensate.views', []);
     const c = [0, 0, 0];
     /** A twin-frame point in a view's pixels: twin → C-arm is the inverse of the (rigid) registration. */
     const toPixels = (slot: ViewSlot, x: number, y: number, z: number): [number, number] | null => {
-      const m = registration.matrix;
+      const m = st.registration.matrix;
       const dx = x - m[3]!, dy = y - m[7]!, dz = z - m[11]!;
       c[0] = m[0]! * dx + m[4]! * dy + m[8]! * dz;
       c[1] = m[1]! * dx + m[5]! * dy + m[9]! * dz;
@@ -104,7 +103,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
     /** A twin-frame direction as seen in a view: its image (u, v) components, unnormalised. */
     const inView = (g: CArmGeometry, dir: readonly number[]): [number, number] => {
       // twin → C-arm is the inverse rotation of the registration (C-arm → twin).
-      const m = registration.matrix;
+      const m = st.registration.matrix;
       const c = [m[0]! * dir[0]! + m[4]! * dir[1]! + m[8]! * dir[2]!, m[1]! * dir[0]! + m[5]! * dir[1]! + m[9]! * dir[2]!, m[2]! * dir[0]! + m[6]! * dir[1]! + m[10]! * dir[2]!];
       const f = carmFrame(g);
       return [c[0]! * f.uAxis[0] + c[1]! * f.uAxis[1] + c[2]! * f.uAxis[2], c[0]! * f.vAxis[0] + c[1]! * f.vAxis[1] + c[2]! * f.vAxis[2]];
@@ -112,10 +111,10 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
     return {
       next(item) {
         if (item.kind === 'registration') {
-          registration = item.registration;
+          st.registration = item.registration;
           // The filter's state is in the twin frame through the old registration; the trail is
           // in the source frame and stays valid.
-          eam = null;
+          st.eam = null;
           views.length = 0;
           return emit(item);
         }
@@ -127,17 +126,18 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         if (item.kind !== 'sample') return emit(item);
         const s = item.sample;
         if (s.type === 'tip') {
-          transformPoint(registration.matrix, s.p[0], s.p[1], s.p[2], p);
+          transformPoint(st.registration.matrix, s.p[0], s.p[1], s.p[2], p);
           if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [], settled: true });
-          if (!eam) {
-            eam = new MotionFilter(3, options.eam);
-            eam.setReferences(reference.cardiac, reference.respiratory, reference.cardiacOffsetCycles);
-            eam.setRespiratoryMode(reference.respiratoryMode);
+          if (!st.eam) {
+            st.eam = new MotionFilter(3, options.eam);
+            st.eam.setReferences(reference.cardiac, reference.respiratory, reference.cardiacOffsetCycles);
+            st.eam.setRespiratoryMode(reference.respiratoryMode);
           }
+          const eam = st.eam;
           eam.update(s.t, p, out3, options.trackerVessel ? (feedback?.at(s.t) ?? null) : null, physio);
           if (trail) {
             // Back to the source frame (the trail refines the registration itself).
-            const m = registration.matrix;
+            const m = st.registration.matrix;
             const dx = out3[0]! - m[3]!, dy = out3[1]! - m[7]!, dz = out3[2]! - m[11]!;
             trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
           }

@@ -4,7 +4,7 @@
 
 import type { FeedState, FeedStatus, Guidance, RegistrationStatus, StatusMessage } from '../../../protocol/index.ts';
 import type { Twin } from '../../twin/twin.ts';
-import { stage, type Flow, type PipelineCounters } from '../flow.ts';
+import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 import { NO_REGISTRATION, type Registration } from '../registration.ts';
 import { ZoneGuide, type GuidanceOptions } from '../zone-guidance.ts';
 
@@ -19,37 +19,40 @@ export function registrationConfidence(r: Registration): number {
   return Math.max(0.25, Math.min(1, 1 - (rms - 2) / 8));
 }
 
-export function guide(twin: Twin, procedureId: string, counters: PipelineCounters, options: Partial<GuidanceOptions> = {}, initial: Registration = NO_REGISTRATION) {
+export function guide(twin: Twin, procedureId: string, counters: PipelineCounters, options: Partial<GuidanceOptions> = {}, initial: Registration = NO_REGISTRATION, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
-    const zones = new ZoneGuide(twin, options);
-    let registration = initial;
-    let feed: { state: FeedState; rateHz: number } = { state: 'lost', rateHz: 0 };
-    let view: { alpha: number; beta: number } | null = null;
-    const registrationStatus = (): RegistrationStatus => (registration.rmsMm === undefined ? { state: registration.state } : { state: registration.state, rmsMm: r2(registration.rmsMm) });
+    const zones = kept(state, 'guide.zones', new ZoneGuide(twin, options));
+    const st = kept(state, 'guide', {
+      registration: initial,
+      feed: { state: 'lost', rateHz: 0 } as { state: FeedState; rateHz: number },
+      view: null as { alpha: number; beta: number } | null,
+    });
+    const registrationStatus = (): RegistrationStatus => (st.registration.rmsMm === undefined ? { state: st.registration.state } : { state: st.registration.state, rmsMm: r2(st.registration.rmsMm) });
     const status = (t: number | undefined): StatusMessage => {
-      const message: StatusMessage = { type: 'status', procedureId, feed: { ...feed }, registration: registrationStatus() };
+      const message: StatusMessage = { type: 'status', procedureId, feed: { ...st.feed }, registration: registrationStatus() };
       if (t !== undefined) message.t = t;
       return message;
     };
     return {
       next(item) {
         if (item.kind === 'feed') {
-          feed = { state: item.state, rateHz: item.rateHz };
+          st.feed = { state: item.state, rateHz: item.rateHz };
           emit({ kind: 'message', message: status(item.t) });
           return;
         }
         if (item.kind === 'registration') {
-          registration = item.registration;
+          st.registration = item.registration;
           zones.reset();
           emit({ kind: 'message', message: status(undefined) });
           return;
         }
         if (item.kind === 'carm') {
-          view = { alpha: item.alpha, beta: item.beta };
+          st.view = { alpha: item.alpha, beta: item.beta };
           return;
         }
         if (item.kind !== 'assessed') return emit(item);
         const { track, response } = item;
+        const registration = st.registration;
         const fromRegistration = registrationConfidence(registration);
         const confidence = Math.min(1, track.confidence * fromRegistration * item.quality);
         // Which lowered it: no or a poor registration (that first: nothing else can be right without
@@ -61,7 +64,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
         if (decision.distanceMm !== undefined) zone.distanceMm = decision.distanceMm;
         if (decision.dwellS !== undefined) zone.dwellS = r2(decision.dwellS);
         if (decision.targetBranch !== undefined) zone.targetBranch = decision.targetBranch;
-        const feedStatus: FeedStatus = { state: feed.state, rateHz: feed.rateHz };
+        const feedStatus: FeedStatus = { state: st.feed.state, rateHz: st.feed.rateHz };
         const message: Guidance = {
           type: 'guidance',
           seq: item.seq,
@@ -78,7 +81,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
           feed: feedStatus,
           registration: registrationStatus(),
         };
-        if (view) message.view = { ...view };
+        if (st.view) message.view = { ...st.view };
         counters.guidanceOut++;
         emit({ kind: 'message', message });
       },

@@ -2,26 +2,25 @@
 // registered by the compensation stage); a fluoro view back-projected to a ray (C-arm frame → twin through the registration);
 // two views triangulated to a point (views whose rays pass far apart are dropped and counted).
 
-import { stage, type Flow, type PipelineCounters } from '../flow.ts';
+import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 import { backProject, triangulate } from '../carm-geometry.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
 
 /** Biplane rays that miss each other by more than this are not one tip. */
 export const MAX_TRIANGULATION_GAP_MM = 8;
 
-export function localise(counters: PipelineCounters, initial: Registration = NO_REGISTRATION) {
+export function localise(counters: PipelineCounters, initial: Registration = NO_REGISTRATION, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
-    let registration = initial;
+    const st = kept(state, 'localise', { registration: initial, carm: { alpha: NaN, beta: NaN } });
     const o = [0, 0, 0];
     const rotate = (d: readonly number[]): [number, number, number] => {
-      const m = registration.matrix;
+      const m = st.registration.matrix;
       return [m[0]! * d[0]! + m[1]! * d[1]! + m[2]! * d[2]!, m[4]! * d[0]! + m[5]! * d[1]! + m[6]! * d[2]!, m[8]! * d[0]! + m[9]! * d[1]! + m[10]! * d[2]!];
     };
-    let carm = { alpha: NaN, beta: NaN };
     return {
       next(item) {
         if (item.kind === 'registration') {
-          registration = item.registration;
+          st.registration = item.registration;
           return emit(item);
         }
         if (item.kind !== 'compensated') return emit(item);
@@ -33,14 +32,14 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         }
         if (s.type !== 'fluoro') return;
         const active = s.views[0]!.geometry;
-        if (active.alpha !== carm.alpha || active.beta !== carm.beta) {
-          carm = { alpha: active.alpha, beta: active.beta };
-          emit({ kind: 'carm', ...carm });
+        if (active.alpha !== st.carm.alpha || active.beta !== st.carm.beta) {
+          st.carm = { alpha: active.alpha, beta: active.beta };
+          emit({ kind: 'carm', ...st.carm });
         }
         const rays = s.views.map((view, k) => {
           const c = item.views[k]!;
           const ray = backProject(view.geometry, c.u, c.v);
-          transformPoint(registration.matrix, ray.origin[0], ray.origin[1], ray.origin[2], o);
+          transformPoint(st.registration.matrix, ray.origin[0], ray.origin[1], ray.origin[2], o);
           return { origin: [o[0]!, o[1]!, o[2]!] as [number, number, number], direction: rotate(ray.direction) };
         });
         if (rays.length === 1) {

@@ -7,26 +7,25 @@
 // dropped and counted by reason.
 
 import type { FeedSample, Limits } from '../../../protocol/index.ts';
-import { stage, type Flow, type PipelineCounters } from '../flow.ts';
+import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 
-export function orderSamples(limits: Pick<Limits, 'reorderWindowSamples' | 'reorderWindowS'>, counters: PipelineCounters) {
+export function orderSamples(limits: Pick<Limits, 'reorderWindowSamples' | 'reorderWindowS'>, counters: PipelineCounters, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
-    let lastSeq = -1;
-    let lastT = -Infinity;
-    let reorders = false; // this feed has delivered out of order: hold early samples from now on
-    const held: FeedSample[] = [];
+    // reorders: this feed has delivered out of order: hold early samples from now on.
+    const st = kept(state, 'order', { lastSeq: -1, lastT: -Infinity, reorders: false });
+    const held: FeedSample[] = kept(state, 'order.held', []);
     const release = (sample: FeedSample): void => {
-      if (sample.t < lastT) {
+      if (sample.t < st.lastT) {
         counters.drop('time-reversed');
         return;
       }
-      lastSeq = sample.seq;
-      lastT = sample.t;
+      st.lastSeq = sample.seq;
+      st.lastT = sample.t;
       emit({ kind: 'sample', sample });
     };
     const drain = (): void => {
       // Pass on the held samples that now follow without a gap.
-      while (held.length > 0 && held[0]!.seq === lastSeq + 1) release(held.shift()!);
+      while (held.length > 0 && held[0]!.seq === st.lastSeq + 1) release(held.shift()!);
     };
     const expire = (now: number, force: boolean): void => {
       while (held.length > 0 && (force || held.length > limits.reorderWindowSamples || now - held[0]!.t > limits.reorderWindowS)) {
@@ -54,13 +53,13 @@ export function orderSamples(limits: Pick<Limits, 'reorderWindowSamples' | 'reor
         counters.samplesIn++;
         if (s.quality === 'missing') return counters.drop('quality-missing');
         if (s.quality === 'out-of-view') return counters.drop('quality-out-of-view');
-        if (s.seq === lastSeq) return counters.drop('duplicate');
-        if (s.seq < lastSeq) {
-          reorders = true;
+        if (s.seq === st.lastSeq) return counters.drop('duplicate');
+        if (s.seq < st.lastSeq) {
+          st.reorders = true;
           return counters.drop('late');
         }
         if (held.some((h) => h.seq === s.seq)) return counters.drop('duplicate');
-        if (lastSeq < 0 || s.seq === lastSeq + 1 || (!reorders && held.length === 0)) {
+        if (st.lastSeq < 0 || s.seq === st.lastSeq + 1 || (!st.reorders && held.length === 0)) {
           release(s);
           drain();
           return;

@@ -3,17 +3,17 @@
 // starts afresh then.
 
 import type { Twin } from '../../twin/twin.ts';
-import { stage, type Flow } from '../flow.ts';
+import { kept, stage, type Flow, type PipelineState } from '../flow.ts';
 import type { TrackFeedback } from '../track-feedback.ts';
 import { TreeTracker, newTrackEstimate, type TrackerOptions } from '../tree-tracker.ts';
 
 /** A ray may pass this far outside a vein tube and still be taken as crossing it (mm). */
 export const RAY_TOLERANCE_MM = 3;
 
-export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, feedback?: TrackFeedback) {
+export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, feedback?: TrackFeedback, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
-    const tracker = new TreeTracker(twin, options);
-    const estimate = newTrackEstimate();
+    const tracker = kept(state, 'track.tracker', new TreeTracker(twin, options));
+    const estimate = kept(state, 'track.estimate', newTrackEstimate());
     return {
       next(item) {
         if (item.kind === 'registration') {

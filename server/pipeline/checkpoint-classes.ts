@@ -1,0 +1,13 @@
+// The classes a pipeline checkpoint may hold, by name (state-capture.ts refuses any other).
+import type { ClassTable } from './state-capture.ts';
+import { PipelineCounters } from './flow.ts';
+import { MotionFilter } from './motion-filter.ts';
+import { MotionSpectrum } from './motion-spectrum.ts';
+import { PhysioPhase } from './physio-phase.ts';
+import { ResponseEvaluator } from './response-evaluator.ts';
+import { TipTrail } from './tip-trail.ts';
+import { TrackFeedback } from './track-feedback.ts';
+import { TreeTracker } from './tree-tracker.ts';
+import { ZoneGuide, ZoneRouter } from './zone-guidance.ts';
+
+export const CHECKPOINT_CLASSES: ClassTable = { PipelineCounters, MotionFilter, MotionSpectrum, PhysioPhase, ResponseEvaluator, TipTrail, TrackFeedback, TreeTracker, ZoneGuide, ZoneRouter };

@@ -1,0 +1,80 @@
+// Checkpoints beside a recording segment (`<segment>.mcap.ckpt`): the procedure's pipeline state
+// after a known number of the segment's inputs, with where in the file those inputs end, so a
+// resume reads the checkpoint and the few inputs after it instead of the whole procedure. Written
+// atomically (a temporary file, then a rename): a crash leaves the previous checkpoint or the new
+// one, never half of one. Plain data only (v8's serializer): it never runs code when read.
+
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
+import type { DisplayMessage, FeedStatus, Guidance } from '../../protocol/index.ts';
+import type { PipelineInput } from '../pipeline/flow.ts';
+import type { Registration } from '../pipeline/registration.ts';
+import { streamMessages, TOPICS } from './mcap-records.ts';
+
+export const CHECKPOINT_VERSION = 1;
+/** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
+const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+
+export interface Checkpoint {
+  version: number;
+  procedureId: string;
+  /** Inputs and messages the segment held when the checkpoint was taken, and its size then. */
+  segmentInputs: number;
+  segmentOutputs: number;
+  segmentBytes: number;
+  /** The segment's head (magic, header, schemas, channels), which makes any later stretch readable. */
+  headBytes: number;
+  registration: Registration;
+  lastGuidance: Guidance | null;
+  feed: FeedStatus;
+  /** The newest sample time (or tick) and seq the procedure had seen. */
+  lastT: number;
+  lastSeq: number;
+  /** The pipeline's state (state-capture.ts). */
+  state: Buffer;
+}
+
+export const checkpointPath = (segmentPath: string): string => `${segmentPath}.ckpt`;
+
+export function writeCheckpoint(segmentPath: string, checkpoint: Checkpoint): void {
+  const path = checkpointPath(segmentPath);
+  writeFileSync(`${path}.tmp`, serialize(checkpoint));
+  renameSync(`${path}.tmp`, path);
+}
+
+/** The segment's checkpoint, or null when it has none; throws when it is unreadable or of another version. */
+export function readCheckpoint(segmentPath: string): Checkpoint | null {
+  const path = checkpointPath(segmentPath);
+  if (!existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  if (bytes.length > MAX_CHECKPOINT_BYTES) throw new Error(`${path}: larger than ${MAX_CHECKPOINT_BYTES} bytes`);
+  const c = deserialize(bytes) as Checkpoint;
+  if (!c || c.version !== CHECKPOINT_VERSION || (!Buffer.isBuffer(c.state) && !((c.state as unknown) instanceof Uint8Array))) throw new Error(`${path}: not a version ${CHECKPOINT_VERSION} checkpoint`);
+  return { ...c, state: Buffer.from(c.state) };
+}
+
+/** The inputs and display messages a segment holds after `fromBytes` (its head is read to make the stretch parseable). */
+export function readSegmentTail(segmentPath: string, headBytes: number, fromBytes: number): { inputs: PipelineInput[]; outputs: DisplayMessage[] } {
+  const fd = openSync(segmentPath, 'r');
+  let bytes: Buffer;
+  try {
+    const size = fstatSync(fd).size;
+    if (!(headBytes > 0 && headBytes <= fromBytes && fromBytes <= size)) throw new Error(`${segmentPath}: the checkpoint's offsets (${headBytes}, ${fromBytes}) do not fit the file (${size} bytes)`);
+    bytes = Buffer.alloc(headBytes + (size - fromBytes));
+    readSync(fd, bytes, 0, headBytes, 0);
+    readSync(fd, bytes, headBytes, size - fromBytes, fromBytes);
+  } finally {
+    closeSync(fd);
+  }
+  const { messages } = streamMessages(bytes);
+  const decode = (data: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(data));
+  const inputs: { n: number; input: PipelineInput }[] = [];
+  const outputs: { n: number; message: DisplayMessage }[] = [];
+  for (const m of messages) {
+    if (m.topic === TOPICS.input) inputs.push(decode(m.data) as { n: number; input: PipelineInput });
+    else if (m.topic === TOPICS.output) outputs.push(decode(m.data) as { n: number; message: DisplayMessage });
+  }
+  inputs.sort((a, b) => a.n - b.n);
+  outputs.sort((a, b) => a.n - b.n);
+  return { inputs: inputs.map((i) => i.input), outputs: outputs.map((o) => o.message) };
+}
