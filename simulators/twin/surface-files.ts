@@ -61,7 +61,10 @@ export function readSurface(file: string, options: SurfaceReadOptions = {}): Sur
       declared = json.frame ?? declared;
     } else if (ext === '.stl') poly = parseStl(bytes);
     else if (ext === '.vtk') poly = parseVtk(bytes);
-    else if (ext === '.vtp') poly = parseVtp(bytes);
+    else if (ext === '.vtp') {
+      poly = parseVtp(bytes);
+      declared = poly.space ?? declared;
+    }
     else if (ext === '.obj') poly = parseObj(bytes.toString('latin1'));
     else if (ext === '.ply') poly = parsePly(bytes);
     else throw new Error(`unknown surface format '${ext}' (use ${SURFACE_EXTENSIONS.join(', ')})`);
@@ -87,10 +90,14 @@ export function readSurfaceFile(file: string, options: SurfaceReadOptions = {}):
   return readSurface(file, options).mesh;
 }
 
-/** 3D Slicer writes SPACE=RAS or SPACE=LPS in a header comment (STL, PLY, OBJ) or as field data (VTK). */
+/**
+ * 3D Slicer writes SPACE=RAS or SPACE=LPS in a header comment (STL, PLY, OBJ, the legacy VTK
+ * title) or as a field-data string array named SPACE (legacy VTK: "SPACE 1 1 string" then the
+ * value; VTK XML: read by the .vtp parser).
+ */
 function declaredFrame(bytes: Buffer): PatientFrame | null {
   const head = bytes.subarray(0, 4096).toString('latin1');
-  const m = /SPACE\s*=\s*(RAS|LPS)\b/.exec(head);
+  const m = /SPACE\s*=\s*(RAS|LPS)\b/.exec(head) ?? /\bSPACE\s+1\s+1\s+string\s*\n[^A-Za-z\n]?(RAS|LPS)\b/.exec(head);
   return m ? (m[1] as PatientFrame) : null;
 }
 

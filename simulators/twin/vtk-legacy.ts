@@ -35,7 +35,13 @@ export function parseVtk(bytes: Buffer): PolyDataFile {
       }
       if (kw === 'POINT_DATA') for (const [name, a] of arrays) out.pointData.set(name, a);
       if (arrays.stopped) break;
-    } else if (kw === 'METADATA' || kw === 'FIELD') {
+    } else if ((kw === 'FIELD' || kw === 'METADATA') && !positions) {
+      // Dataset-level field data before the geometry (3D Slicer's SPACE): skip to the points.
+      if (!reader.skipTo(['POINTS'])) throw new Error('no POINTS');
+    } else if (kw === 'METADATA') {
+      // VTK 9 writes a METADATA block (array information keys) after an array: skip it.
+      if (!reader.skipTo(['POLYGONS', 'TRIANGLE_STRIPS', 'VERTICES', 'LINES', 'POINT_DATA', 'CELL_DATA'])) break;
+    } else if (kw === 'FIELD') {
       break; // dataset-level metadata after the geometry: nothing there is needed
     } else {
       throw new Error(`unexpected VTK keyword '${keyword}'`);
@@ -109,6 +115,8 @@ interface VtkReader {
   skipHeader(): void;
   keyword(): string | null;
   peek(): string | undefined;
+  /** Move to the next of these keywords (at a line's start); false when there is none. */
+  skipTo(keywords: readonly string[]): boolean;
   word(): string;
   int(): number;
   numbers(count: number, type: string): number[];
@@ -130,6 +138,10 @@ class AsciiVtkReader implements VtkReader {
   }
   peek(): string | undefined {
     return this.tokens[this.at];
+  }
+  skipTo(keywords: readonly string[]): boolean {
+    while (this.at < this.tokens.length && !keywords.includes(this.tokens[this.at]!.toUpperCase())) this.at++;
+    return this.at < this.tokens.length;
   }
   word(): string {
     const w = this.tokens[this.at++];
@@ -182,6 +194,17 @@ class BinaryVtkReader implements VtkReader {
       this.pending = this.line().trim().split(/\s+/).filter((t) => t.length > 0);
     }
     return this.pending.shift()!;
+  }
+  skipTo(keywords: readonly string[]): boolean {
+    let best = -1;
+    for (const k of keywords) {
+      const at = this.bytes.indexOf(`\n${k} `, Math.max(0, this.at - 1));
+      if (at >= 0 && (best < 0 || at < best)) best = at;
+    }
+    if (best < 0) return false;
+    this.at = best + 1;
+    this.pending = [];
+    return true;
   }
   peek(): string | undefined {
     while (this.pending.length === 0) {

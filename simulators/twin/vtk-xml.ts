@@ -20,6 +20,8 @@ export interface PolyDataFile {
   strips: number[][];
   lines: number[][];
   pointData: Map<string, PointArray>;
+  /** 3D Slicer's coordinate system, from a field-data string array named SPACE. */
+  space?: 'RAS' | 'LPS';
 }
 
 interface Tag {
@@ -56,9 +58,17 @@ export function parseVtp(bytes: Buffer): PolyDataFile {
     appended = { raw: bytes.subarray(underscore + 1), base64: encoding === 'base64' };
   }
 
+  // 3D Slicer names the coordinate system in a field-data string array SPACE ("RAS" or "LPS").
+  let space: 'RAS' | 'LPS' | undefined;
+  const spaceTag = /<Array\b([^>]*\bName="SPACE"[^>]*?)(\/>|>([\s\S]*?)<\/Array>)/.exec(text);
+  if (spaceTag) {
+    const tag: Tag = { name: 'Array', attrs: { ...attributes(spaceTag[1]!), type: 'UInt8' }, body: spaceTag[3] ?? '' };
+    const value = String.fromCharCode(...Array.from(readArray(tag, codec, appended)).filter((c) => c > 0 && c < 128)).trim();
+    if (value === 'RAS' || value === 'LPS') space = value;
+  }
   const pieces = [...text.matchAll(/<Piece\b([^>]*)>([\s\S]*?)<\/Piece>/g)];
   if (pieces.length === 0) throw new Error('no <Piece> in the PolyData');
-  const out: PolyDataFile = { points: new Float64Array(0), polys: [], strips: [], lines: [], pointData: new Map() };
+  const out: PolyDataFile = { points: new Float64Array(0), polys: [], strips: [], lines: [], pointData: new Map(), ...(space ? { space } : {}) };
   const allPoints: number[] = [];
   for (const piece of pieces) {
     const attrs = attributes(piece[1]!);

@@ -101,6 +101,15 @@ describe('surface files in the formats of the field', () => {
     expect(maxDifference(Array.from(readSurface(join(tmp, 'ras-unsaid.obj'), { frame: 'RAS' }).mesh.positions), Array.from(json.positions))).toBeLessThan(1e-9);
   });
 
+  it("reads 3D Slicer's SPACE=RAS field data (legacy VTK with VTK 9 METADATA blocks, and VTK XML) into LPS", () => {
+    for (const file of ['epi.vtk', 'epi-field-data.vtp']) {
+      const surface = readSurface(join(FIX, 'slicer-ras-vtk', file));
+      expect(surface.frame, file).toBe('RAS');
+      expect(surface.frameFrom, file).toBe('file');
+      expect(maxDifference(Array.from(surface.mesh.positions), Array.from(json.positions)), file).toBeLessThan(1e-9);
+    }
+  });
+
   it('refuses what it cannot use, naming the file and the reason', () => {
     const bad = (name: string, content: string | Buffer, pattern: RegExp, options: SurfaceReadOptions = {}): void => {
       const file = join(tmp, name);
@@ -134,7 +143,7 @@ describe('twins from those files', () => {
   let reference: Built;
   it('the demo heart as OBJ, PLY and compressed VTP gives the JSON twin within 1e-6 mm; float32 PLY within its precision', async () => {
     reference = await build(BIVME);
-    for (const dir of ['demo-obj', 'demo-ply', 'demo-vtp-zlib']) {
+    for (const dir of ['demo-obj', 'demo-ply', 'demo-vtp-zlib', 'slicer-ras-vtk']) {
       const other = await build(join(FIX, dir));
       expect(maxDifference(reference.bundle, other.bundle), dir).toBeLessThanOrEqual(1e-6);
     }
