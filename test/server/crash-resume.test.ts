@@ -2,7 +2,8 @@
 // recordings directory, and the procedure is back under its id with its registration; the feed
 // reconnects; the first guidance after the restart equals a replay of the same inputs; and the
 // recording's segments replay, as one, byte for byte. Real processes, sockets and files.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readTimeline } from '../../client/src/replay/recording-timeline.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +111,10 @@ describe('a procedure survives kill -9', () => {
     const recording = await loadRecording(join(recordings, `${id}-2.mcap`));
     expect(recording.segments?.length).toBe(2);
     expect(recording.segments![0]!.indexed).toBe(false); // the crashed one
+    // The replay page reads the segments as one too.
+    const timeline = readTimeline([new Uint8Array(readFileSync(join(recordings, `${id}.mcap`))), new Uint8Array(readFileSync(join(recordings, `${id}-2.mcap`)))]);
+    expect(timeline.messages.length).toBe(recording.outputs.length);
+    expect(timeline.complete).toBe(true);
     const demo = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'));
     const replay = await replayRecording(demo, recording);
     await demo.close();

@@ -58,9 +58,16 @@ async function listRecordings(): Promise<void> {
 
 async function open(id: string): Promise<void> {
   pause();
-  const response = await fetch(`/api/recordings/${encodeURIComponent(id)}`, { headers });
-  if (!response.ok) throw new Error(`recording ${id}: HTTP ${response.status}`);
-  timeline = readTimeline(new Uint8Array(await response.arrayBuffer()));
+  // A resumed procedure's recording is several segments, each naming the one before: read them all.
+  const segments: Uint8Array[] = [];
+  for (let name: string | undefined = id; name && segments.length < 64; ) {
+    const response: Response = await fetch(`/api/recordings/${encodeURIComponent(name)}`, { headers });
+    if (!response.ok) throw new Error(`recording ${name}: HTTP ${response.status}`);
+    const bytes: Uint8Array = new Uint8Array(await response.arrayBuffer());
+    segments.unshift(bytes);
+    name = readTimeline(bytes).meta.previousSegment?.replace(/\.mcap$/, '');
+  }
+  timeline = readTimeline(segments);
   const twin = await json<{ targetZones: { id: string; branch: string; startArcMm: number; endArcMm: number; peakP: number; sites: string[] }[] }>(`/api/twins/${encodeURIComponent(timeline.meta.twinId)}`);
   const zones: TargetZoneInfo[] = twin.targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites }));
   // The recording holds what the displays were sent after joining; the snapshot they got on joining is rebuilt here.

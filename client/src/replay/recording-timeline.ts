@@ -31,18 +31,33 @@ export interface RecordingTimeline {
   complete: boolean;
 }
 
-export function readTimeline(bytes: Uint8Array): RecordingTimeline {
+/**
+ * A recording's display messages on its time axis. Several segments (a procedure resumed after the
+ * server died) are read as one, oldest first: the time the server was down shows as a gap.
+ */
+export function readTimeline(bytes: Uint8Array | readonly Uint8Array[]): RecordingTimeline {
+  const segments = bytes instanceof Uint8Array ? [bytes] : bytes;
   const decoder = new TextDecoder();
   let meta: RecordingMeta | null = null;
   const outputs: { n: number; logTimeNs: bigint; message: DisplayMessage }[] = [];
   const views: { logTimeNs: bigint; alpha: number; beta: number }[] = [];
   let transform: number[] | null = null;
-  const { messages: records, complete } = streamMessages(bytes);
+  let complete = true;
+  const records = segments.flatMap((segment, k) => {
+    const read = streamMessages(segment);
+    if (k === segments.length - 1) complete = read.complete;
+    return read.messages;
+  });
+  // Output numbers restart in each segment: keep them apart when times tie.
+  let base = 0;
+  let lastN = -1;
   for (const record of records) {
     if (record.topic === TOPICS.meta) meta = JSON.parse(decoder.decode(record.data)) as RecordingMeta;
     else if (record.topic === TOPICS.output) {
       const v = JSON.parse(decoder.decode(record.data)) as { n: number; message: DisplayMessage };
-      outputs.push({ n: v.n, logTimeNs: record.logTimeNs, message: v.message });
+      if (v.n < lastN) base += lastN + 1;
+      lastN = v.n;
+      outputs.push({ n: base + v.n, logTimeNs: record.logTimeNs, message: v.message });
     } else if (record.topic === TOPICS.input) {
       const v = JSON.parse(decoder.decode(record.data)) as { input: { kind: string; sample?: { type: string }; registration?: { matrix?: number[] } } };
       if (v.input.kind === 'sample' && v.input.sample?.type === 'fluoro') {
