@@ -102,7 +102,8 @@ const SPIKE_SPEED_MM_S = 60;
 /** Time constant of the along-vein smoother, s. */
 const ALONG_TAU_S = 0.7;
 
-const nearestFirst = (a: Candidate, b: Candidate): number => a.distance - b.distance || a.segment - b.segment;
+// -1, 0 or 1 (small integers): a comparator returning a double difference allocates on every compare.
+const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0);
 
 export class TreeTracker {
   private readonly o: TrackerOptions;
@@ -282,7 +283,14 @@ export class TreeTracker {
       } else {
         transition = -Infinity;
         for (const p of this.previous) {
-          const d = this.treeDistance(p, c);
+          // On one branch the distance is the difference in arc length (inline: a double returned
+          // from a call that is not inlined is a heap allocation, and this runs for every pair).
+          let d: number;
+          if (p.segment === c.segment || p.branch === c.branch) d = Math.abs(p.arc - c.arc);
+          else {
+            this.treeDistance(p, c);
+            d = this.distanceOut[0]!;
+          }
           if (!Number.isFinite(d)) continue;
           reachable = true;
           const score = p.score - Math.abs(d - moved) / beta - (p.branch !== c.branch ? branchPenalty : 0);
@@ -415,21 +423,26 @@ export class TreeTracker {
   }
 
   /** Along-tree distance between two points on the centreline (Infinity if far apart). */
-  private treeDistance(a: Candidate, b: Candidate): number {
+  /** Where treeDistance puts its result (a typed slot: no boxed double per call). */
+  private readonly distanceOut = new Float64Array(1);
+
+  /** The along-tree distance between two states, into distanceOut[0] (Infinity: too far apart to walk). */
+  private treeDistance(a: Candidate, b: Candidate): void {
+    const out = this.distanceOut;
     // A branch is a path: on one branch the along-tree distance is the difference in arc length.
-    if (a.segment === b.segment || a.branch === b.branch) return Math.abs(a.arc - b.arc);
+    if (a.segment === b.segment || a.branch === b.branch) { out[0] = Math.abs(a.arc - b.arc); return; }
     const v = this.twin.veins;
     let na = a.segment, nb = b.segment;
     for (let steps = 0; na !== nb; steps++) {
-      if (steps > MAX_WALK) return Infinity;
+      if (steps > MAX_WALK) { out[0] = Infinity; return; }
       if (v.arcLengthMm[na]! >= v.arcLengthMm[nb]!) na = v.parent[na]!;
       else nb = v.parent[nb]!;
-      if (na < 0 || nb < 0) return Infinity;
+      if (na < 0 || nb < 0) { out[0] = Infinity; return; }
     }
     const lca = na;
-    if (lca === a.segment || lca === b.segment) return Math.abs(a.arc - b.arc);
+    if (lca === a.segment || lca === b.segment) { out[0] = Math.abs(a.arc - b.arc); return; }
     const base = v.arcLengthMm[lca]!;
-    return a.arc - base + (b.arc - base);
+    out[0] = a.arc - base + (b.arc - base);
   }
 }
 

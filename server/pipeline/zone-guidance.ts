@@ -106,6 +106,8 @@ export class ZoneRouter {
 }
 
 const upper = (s: string): string => s.toUpperCase();
+const STATE_CODE: Record<ZoneState, number> = { in: 0, approaching: 1, outside: 2, 'none-accessible': 3 };
+const INSTRUCTION_CODE: Record<Instruction, number> = { none: 0, hold: 1, advance: 2, withdraw: 3, 'switch-branch': 4 };
 /** The receding speed is a moving average over this long (s): half a heartbeat or so. */
 const RECEDING_AVERAGE_S = 0.5;
 
@@ -120,8 +122,12 @@ export class ZoneGuide {
   /** The instruction on screen, and a different one waiting to have held for instructionHoldS. */
   private held: ZoneDecision | null = null;
   private approaching = false;
-  private heldKey = '';
-  private pendingKey = '';
+  private heldKey = -1;
+  private pendingKey = -1;
+  /** The last instruction text and what it said, reused while it says the same (no new string per sample). */
+  private lastText = '';
+  private lastTextKey = -1;
+  private readonly upperNames: string[];
   private pendingSince = 0;
   private shownMm = -1;
   private shownKey = '';
@@ -129,6 +135,7 @@ export class ZoneGuide {
   constructor(private readonly twin: Twin, options: Partial<GuidanceOptions> = {}) {
     this.o = { ...DEFAULT_GUIDANCE_OPTIONS, ...options };
     this.router = new ZoneRouter(twin);
+    this.upperNames = twin.veins.branches.map((b) => upper(b.name));
   }
 
   reset(): void {
@@ -223,15 +230,12 @@ export class ZoneGuide {
       return decision;
     }
     const mm = this.shown(route);
-    const name = upper(zoneBranch.name);
-    if (route.instruction === 'advance') decision.text = zoneBranch.index === branch ? `ADVANCE ${mm} mm` : `ADVANCE ${mm} mm INTO ${name}`;
-    else if (route.instruction === 'withdraw') decision.text = `WITHDRAW ${mm} mm`;
-    else if (route.instruction === 'switch-branch') decision.text = `WITHDRAW ${Math.max(1, Math.round(route.withdrawMm))} mm, THEN ${name}`;
-    else decision.text = 'IN TARGET ZONE';
+    decision.text = this.textFor(route, zoneBranch.index === branch, route.instruction === 'switch-branch' ? Math.max(1, Math.round(route.withdrawMm)) : mm);
     // At a junction the tracked tip can sit a millimetre either side of it from one sample to the
     // next ("ADVANCE 2 mm INTO …" ↔ "WITHDRAW 1 mm, THEN …"), and at the approach distance the
-    // heartbeat swings it across: a changed state or instruction waits until it held.
-    const key = `${decision.state}/${decision.zoneId}/${decision.instruction}/${decision.targetBranch}`;
+    // heartbeat swings it across: a changed state or instruction waits until it held. (A number,
+    // not a string: this runs for every sample.)
+    const key = ((STATE_CODE[state] * 1024 + zones.indexOf(route.zone)) * 8 + INSTRUCTION_CODE[route.instruction]) * 65536 + zoneBranch.index;
     if (this.held && key !== this.heldKey) {
       if (key !== this.pendingKey) {
         this.pendingKey = key;
@@ -243,6 +247,21 @@ export class ZoneGuide {
     this.heldKey = key;
     this.pendingKey = key;
     return decision;
+  }
+
+  private textFor(route: ZoneRoute, onZoneBranch: boolean, mm: number): string {
+    const branch = route.zone.branch;
+    const key = ((INSTRUCTION_CODE[route.instruction] * 2 + (onZoneBranch ? 1 : 0)) * 65536 + branch) * 100000 + mm;
+    if (key === this.lastTextKey) return this.lastText;
+    const name = this.upperNames[branch]!;
+    let text: string;
+    if (route.instruction === 'advance') text = onZoneBranch ? `ADVANCE ${mm} mm` : `ADVANCE ${mm} mm INTO ${name}`;
+    else if (route.instruction === 'withdraw') text = `WITHDRAW ${mm} mm`;
+    else if (route.instruction === 'switch-branch') text = `WITHDRAW ${mm} mm, THEN ${name}`;
+    else text = 'IN TARGET ZONE';
+    this.lastTextKey = key;
+    this.lastText = text;
+    return text;
   }
 
   private lastDistanceMm = Number.NaN;
