@@ -16,6 +16,8 @@ export { TOPICS, type RecordingMeta };
 import { McapFileWriter, type ChannelSpec } from './mcap-file-writer.ts';
 
 export const RECORDING_PROFILE = 'twinguide.recording/1';
+/** One encoder for every message (not one per message). */
+const ENCODER = new TextEncoder();
 
 
 
@@ -98,7 +100,7 @@ export class ProcedureRecorder {
   private put(topic: string, logTimeNs: bigint, publishTimeNs: bigint, value: unknown): void {
     if (this.stopped) return;
     try {
-      this.writer.add(this.ids.get(topic)!, logTimeNs, publishTimeNs, new TextEncoder().encode(JSON.stringify(value)));
+      this.writer.add(this.ids.get(topic)!, logTimeNs, publishTimeNs, ENCODER.encode(JSON.stringify(value)));
       if (this.writer.bytesWritten > this.options.maxBytes) this.stop(`recording reached its ${this.options.maxBytes}-byte limit`);
     } catch (e) {
       this.stop(`recording failed: ${(e as Error).message}`);
