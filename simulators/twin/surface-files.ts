@@ -82,8 +82,48 @@ export function readSurface(file: string, options: SurfaceReadOptions = {}): Sur
     points[i + 2] = points[i + 2]! * scale;
   }
   const triangles = [...cellsToTriangles(poly.polys, false), ...cellsToTriangles(poly.strips, true)];
-  const mesh = checkMesh(makeMesh(Array.from(points), triangles), file);
-  return { mesh, pointData: poly.pointData, frame, frameFrom: declared ? 'file' : options.frame ? 'option' : 'default' };
+  const welded = weldShared(points, triangles, poly.pointData);
+  const mesh = checkMesh(makeMesh(welded.points, welded.triangles), file);
+  return { mesh, pointData: welded.pointData, frame, frameFrom: declared ? 'file' : options.frame ? 'option' : 'default' };
+}
+
+/**
+ * A triangle soup (each triangle with vertices of its own, as some exporters write OBJ, PLY or
+ * VTP) has no edges in common: no rims, no geodesics. Identical positions are merged into one
+ * vertex (fields keep the first occurrence's value); a mesh that shares its vertices already is
+ * returned as it is.
+ */
+function weldShared(points: Float64Array, triangles: number[], pointData: Map<string, PointArray>): { points: Float64Array; triangles: number[]; pointData: Map<string, PointArray> } {
+  const n = points.length / 3;
+  const index = new Map<string, number>();
+  const remap = new Int32Array(n);
+  let unique = 0;
+  for (let i = 0; i < n; i++) {
+    const key = `${points[3 * i]},${points[3 * i + 1]},${points[3 * i + 2]}`;
+    const seen = index.get(key);
+    if (seen === undefined) { index.set(key, unique); remap[i] = unique++; } else remap[i] = seen;
+  }
+  if (unique === n) return { points, triangles, pointData };
+  const out = new Float64Array(3 * unique);
+  const first = new Int32Array(unique).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const j = remap[i]!;
+    if (first[j] !== -1) continue;
+    first[j] = i;
+    out[3 * j] = points[3 * i]!; out[3 * j + 1] = points[3 * i + 1]!; out[3 * j + 2] = points[3 * i + 2]!;
+  }
+  const kept: number[] = [];
+  for (let f = 0; f < triangles.length; f += 3) {
+    const a = remap[triangles[f]!]!, b = remap[triangles[f + 1]!]!, c = remap[triangles[f + 2]!]!;
+    if (a !== b && b !== c && a !== c) kept.push(a, b, c);
+  }
+  const fields = new Map<string, PointArray>();
+  for (const [name, array] of pointData) {
+    const values = new Float64Array(unique * array.components);
+    for (let j = 0; j < unique; j++) for (let k = 0; k < array.components; k++) values[j * array.components + k] = array.values[first[j]! * array.components + k]!;
+    fields.set(name, { components: array.components, values });
+  }
+  return { points: out, triangles: kept, pointData: fields };
 }
 
 export function readSurfaceFile(file: string, options: SurfaceReadOptions = {}): TriangleMesh {

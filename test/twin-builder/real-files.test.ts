@@ -171,6 +171,19 @@ describe('twins from those files', () => {
     }
   });
 
+  it('a triangle soup (every triangle with vertices of its own) is welded: the same LV-only twin, its field carried along', async () => {
+    const soup = readSurface(join(FIX, 'lv-only-soup', 'epi.vtp'));
+    const shared = readSurface(join(FIX, 'lv-only-vtp', 'epi.vtp'));
+    expect(soup.mesh.vertexCount).toBe(shared.mesh.vertexCount);
+    expect(soup.pointData.get('CRTResponse')!.values.length).toBe(soup.mesh.vertexCount);
+    const a = await build(join(FIX, 'lv-only-vtp'), { response: 'CRTResponse' });
+    const b = await build(join(FIX, 'lv-only-soup'), { response: 'CRTResponse' });
+    expect((b.bundle.meta as unknown as { builder: { orientation: { method: string } } }).builder.orientation.method).toMatch(/valve rims/);
+    expect(b.bundle.sites.length).toBe(a.bundle.sites.length);
+    expect(maxDifference(b.bundle.sites.map((x) => x.p), a.bundle.sites.map((x) => x.p))).toBeLessThan(1e-3);
+    expect(b.twin.zones.map((z) => z.id)).toEqual(a.twin.zones.map((z) => z.id));
+  });
+
   it('a rotated and shifted copy of the LV-only pair gives the same twin, rotated and shifted', async () => {
     const a = await build(join(FIX, 'lv-only-json'));
     const b = await build(join(FIX, 'lv-only-moved'));
