@@ -28,7 +28,8 @@ Surfaces: DIR holds epi.* (required), lv_endo.* and rv_endo.* (optional), each .
 .vtp, .obj or .ply. JSON surfaces are {"vertices": [...], "triangles": [...]}; STL (ASCII or
 binary), legacy VTK and VTK XML PolyData (ascii, binary, appended raw or zlib-compressed), OBJ and
 PLY (ASCII or binary) are read as VTK, pyvista, 3D Slicer and Meshlab write them. Slicer's
-SPACE=RAS|LPS header comment is honoured; --frame says it for files without one.
+SPACE=RAS|LPS (a header comment, or field data in VTK files) is honoured; --frame says it for
+files without one. Triangle soups are welded.
 
 Orientation (said in meta.builder and by twin info): the septum from the RV endocardium, else the
 RV's bulk on a biventricular epicardium, else the valve rims of an LV-only surface (the aortic rim
