@@ -90,7 +90,9 @@ export function findAnatomicalFrame(surfaces: HeartSurfaces, hints: FrameHints =
   const lv = surfaces.lvEndo ?? surfaces.epi;
   const notes: string[] = [];
   // Base: the rims of an open surface are the valve orifices. A closed surface: the blunt end.
-  const rim = boundaryVertices(lv);
+  // The base is where the valve rims are; a hole a segmentation left in the wall is not a rim.
+  const holes = wallHoles(lv);
+  const rim = holes.size === 0 ? boundaryVertices(lv) : boundaryVertices(lv).filter((v) => !holes.has(v));
   let baseCentre: Vec;
   let longAxis: Vec;
   const { centre, axes } = pca(lv.positions, lv.vertexCount);
@@ -196,12 +198,16 @@ function findSeptal(
   return { direction: unit(fallback), orientation: 'patient-frame' };
 }
 
-/** The mitral (largest) and aortic (second) rims of an LV surface open at both valves, or null. */
+/**
+ * The mitral (largest) and aortic (second) rims of an LV surface open at both valves, or null.
+ * Holes a segmentation left in the wall do not count (wallHoles); a third rim of valve size
+ * means a biventricular shell.
+ */
 function valveRims(mesh: TriangleMesh): { mitral: Vec; aortic: Vec } | null {
-  const loops = boundaryLoops(mesh).filter((l) => l.vertices.length >= 6);
+  const holes = wallHoles(mesh);
+  const loops = boundaryLoops(mesh).filter((l) => l.vertices.length >= 6 && !holes.has(l.vertices[0]!));
   if (loops.length < 2) return null;
-  // An LV-only epicardium or endocardium has exactly these two; more rims are a biventricular shell.
-  if (loops.length > 2) return null;
+  if (loops.length > 2 && loops[2]!.perimeterMm >= loops[1]!.perimeterMm / 3) return null;
   return { mitral: loops[0]!.centre, aortic: loops[1]!.centre };
 }
 
@@ -269,4 +275,23 @@ export function ahaSegment(h: number, phi: number): number {
   else if (deg >= -180 && deg < -120) seg = 5; // inferolateral
   else seg = 6; // anterolateral (120 … 180)
   return seg + ring;
+}
+
+/**
+ * Vertices of holes a segmentation left in the wall: open loops away from the largest rim (centre
+ * further than 2.5 of its radii; the aortic rim lies about 1.7 mitral radii from the mitral on the
+ * biv-me heart) and smaller than a third of it (a valve is larger: the aortic rim is 0.58 of the
+ * mitral, the smallest biventricular rim half the largest). Only on a surface with more than two
+ * rims, so an LV surface open at its valves, or a biventricular one, is read as before.
+ */
+function wallHoles(mesh: TriangleMesh): Set<number> {
+  const loops = boundaryLoops(mesh);
+  const out = new Set<number>();
+  if (loops.length <= 2) return out;
+  const main = loops[0]!;
+  const radius = main.perimeterMm / (2 * Math.PI);
+  for (const l of loops.slice(1)) {
+    if (norm(sub(l.centre, main.centre)) > 2.5 * radius && l.perimeterMm < main.perimeterMm / 3) for (const v of l.vertices) out.add(v);
+  }
+  return out;
 }

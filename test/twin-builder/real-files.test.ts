@@ -153,10 +153,10 @@ describe('twins from those files', () => {
     expect(ply.twin.zones.map((z) => z.id)).toEqual(reference.twin.zones.map((z) => z.id));
   });
 
-  it('an LV-only pair (JSON and VTP), or its epicardium alone, builds, oriented from its valve rims as the full heart is from its RV', async () => {
+  it('an LV-only pair (JSON and VTP, or with a hole in its wall), or its epicardium alone, builds, oriented from its valve rims as the full heart is from its RV', async () => {
     const full = buildTwinFromSurfaces(readHeart(findSurfaceFiles(BIVME)).surfaces, { seed: 7 }).frame;
-    for (const dir of ['lv-only-json', 'lv-only-vtp', 'lv-only-json/epi.json']) {
-      // The last: the LV epicardium alone, no endocardium.
+    for (const dir of ['lv-only-json', 'lv-only-vtp', 'lv-only-holed', 'lv-only-json/epi.json']) {
+      // lv-only-holed: a small hole in the endocardial wall (not a valve); the last: the LV epicardium alone.
       const files = dir.endsWith('.json') ? { epi: join(FIX, dir) } : findSurfaceFiles(join(FIX, dir));
       const { frame, bundle } = buildTwinFromSurfaces(readHeart(files).surfaces, { seed: 7 });
       expect(frame.orientation, dir).toBe('geometry');
