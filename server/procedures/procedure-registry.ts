@@ -4,11 +4,9 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
-import { readFileSync } from 'node:fs';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { readCheckpoint, readSegmentTail, type Checkpoint } from '../recording/checkpoints.ts';
-import { streamMessages, TOPICS } from '../recording/mcap-records.ts';
-import { MAX_SEGMENTS, ProcedureRecorder, loadRecording } from '../recording/procedure-recording.ts';
+import { MAX_SEGMENTS, ProcedureRecorder, loadRecording, loadSegment } from '../recording/procedure-recording.ts';
 import { metaOf, type UnfinishedRecording } from '../recording/unfinished-recordings.ts';
 import { Procedure, type ProcedureHooks } from './procedure.ts';
 import type { TwinStore } from './twin-store.ts';
@@ -78,7 +76,7 @@ export class ProcedureRegistry {
     let procedure: Procedure | null = null;
     let info: { segments: number; inputs: number; fromCheckpoint: boolean } | null = null;
     try {
-      const fast = this.checkpointedInputs(unfinished.path);
+      const fast = await this.checkpointedInputs(unfinished.path);
       if (fast) {
         procedure = build();
         procedure.restoreCheckpoint(fast.checkpoint);
@@ -117,7 +115,7 @@ export class ProcedureRegistry {
    * recorded after it (the rest of its segment, then every later segment) and how many display
    * messages were recorded after it. Null when no segment has a checkpoint.
    */
-  private checkpointedInputs(newest: string): { checkpoint: Checkpoint; inputs: PipelineInput[]; recordedOutputs: number; segments: number } | null {
+  private async checkpointedInputs(newest: string): Promise<{ checkpoint: Checkpoint; inputs: PipelineInput[]; recordedOutputs: number; segments: number } | null> {
     const chain: string[] = [newest];
     for (let meta = metaOf(newest); meta?.previousSegment && chain.length < MAX_SEGMENTS; ) {
       const previous = join(dirname(newest), basename(meta.previousSegment));
@@ -131,11 +129,9 @@ export class ProcedureRegistry {
       const inputs = [...tail.inputs];
       let recordedOutputs = tail.outputs.length;
       for (const later of chain.slice(j + 1)) {
-        const { messages } = streamMessages(readFileSync(later));
-        for (const m of messages) {
-          if (m.topic === TOPICS.input) inputs.push((JSON.parse(new TextDecoder().decode(m.data)) as { input: PipelineInput }).input);
-          else if (m.topic === TOPICS.output) recordedOutputs++;
-        }
+        const segment = await loadSegment(later);
+        inputs.push(...segment.inputs);
+        recordedOutputs += segment.outputs.length;
       }
       return { checkpoint, inputs, recordedOutputs, segments: chain.length };
     }

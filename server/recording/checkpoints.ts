@@ -9,7 +9,8 @@ import { deserialize, serialize } from 'node:v8';
 import type { DisplayMessage, FeedStatus, Guidance } from '../../protocol/index.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import type { Registration } from '../pipeline/registration.ts';
-import { streamMessages, TOPICS } from './mcap-records.ts';
+import { streamMessages } from './mcap-records.ts';
+import { decodeRecordingMessages } from './procedure-recording.ts';
 
 export const CHECKPOINT_VERSION = 1;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
@@ -66,15 +67,6 @@ export function readSegmentTail(segmentPath: string, headBytes: number, fromByte
   } finally {
     closeSync(fd);
   }
-  const { messages } = streamMessages(bytes);
-  const decode = (data: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(data));
-  const inputs: { n: number; input: PipelineInput }[] = [];
-  const outputs: { n: number; message: DisplayMessage }[] = [];
-  for (const m of messages) {
-    if (m.topic === TOPICS.input) inputs.push(decode(m.data) as { n: number; input: PipelineInput });
-    else if (m.topic === TOPICS.output) outputs.push(decode(m.data) as { n: number; message: DisplayMessage });
-  }
-  inputs.sort((a, b) => a.n - b.n);
-  outputs.sort((a, b) => a.n - b.n);
-  return { inputs: inputs.map((i) => i.input), outputs: outputs.map((o) => o.message) };
+  const { inputs, outputs } = decodeRecordingMessages(streamMessages(bytes).messages);
+  return { inputs, outputs };
 }

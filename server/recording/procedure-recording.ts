@@ -18,6 +18,7 @@ import { McapFileWriter, type ChannelSpec } from './mcap-file-writer.ts';
 export const RECORDING_PROFILE = 'twinguide.recording/1';
 /** One encoder for every message (not one per message). */
 const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
 
 
 
@@ -207,19 +208,25 @@ export async function loadSegment(path: string): Promise<Recording> {
   } catch (cause) {
     throw new TwinguideError('TG_ERR_RECORDING', `cannot read recording '${path}': ${(cause as Error).message}`, { cause });
   }
-  const decode = (data: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(data));
+  const { meta, inputs, inputTimesNs, outputs } = decodeRecordingMessages(read.messages);
+  if (!meta) throw new TwinguideError('TG_ERR_RECORDING', `'${path}' is not a twinguide recording (no ${TOPICS.meta} message)`);
+  return { meta, inputs, inputTimesNs, outputs, indexed: read.indexed };
+}
+
+/** A recording's messages as its meta, inputs (with receive times) and display messages, each in recorded order. */
+export function decodeRecordingMessages(messages: readonly { topic: string; logTimeNs: bigint; data: Uint8Array }[]): { meta: RecordingMeta | null; inputs: PipelineInput[]; inputTimesNs: bigint[]; outputs: DisplayMessage[] } {
+  const decode = (data: Uint8Array): unknown => JSON.parse(DECODER.decode(data));
   let meta: RecordingMeta | null = null;
   const inputs: { n: number; input: PipelineInput; at: bigint }[] = [];
   const outputs: { n: number; message: DisplayMessage }[] = [];
-  for (const m of read.messages) {
+  for (const m of messages) {
     if (m.topic === TOPICS.meta) meta = decode(m.data) as RecordingMeta;
     else if (m.topic === TOPICS.input) {
       const v = decode(m.data) as { n: number; input: PipelineInput };
       inputs.push({ ...v, at: m.logTimeNs });
     } else if (m.topic === TOPICS.output) outputs.push(decode(m.data) as { n: number; message: DisplayMessage });
   }
-  if (!meta) throw new TwinguideError('TG_ERR_RECORDING', `'${path}' is not a twinguide recording (no ${TOPICS.meta} message)`);
   inputs.sort((a, b) => a.n - b.n);
   outputs.sort((a, b) => a.n - b.n);
-  return { meta, inputs: inputs.map((i) => i.input), inputTimesNs: inputs.map((i) => i.at), outputs: outputs.map((o) => o.message), indexed: read.indexed };
+  return { meta, inputs: inputs.map((i) => i.input), inputTimesNs: inputs.map((i) => i.at), outputs: outputs.map((o) => o.message) };
 }

@@ -5,7 +5,7 @@
 
 import { TwinguideError } from '../../protocol/index.ts';
 import { symmetricEigen } from '../../server/geometry/symmetric-eigen.ts';
-import { add, boundaryLoops, boundaryVertices, centroid, cross, dot, norm, scale, sub, unit, vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
+import { add, boundaryLoops, centroid, cross, dot, norm, scale, sub, unit, vertex, type TriangleMesh, type Vec } from './triangle-mesh.ts';
 
 export interface AnatomicalFrame {
   /** Centre of the LV base (valve plane). */
@@ -49,6 +49,8 @@ const RV_BULK_FRACTION = 0.08;
 /** Patient frame (LPS): the RV lies to the right (−x) and anterior (−y) of the LV. */
 const PATIENT_FRAME_SEPTAL: Vec = [-Math.SQRT1_2, -Math.SQRT1_2, 0];
 
+type Loop = ReturnType<typeof boundaryLoops>[number];
+
 export interface HeartSurfaces {
   epi: TriangleMesh;
   lvEndo?: TriangleMesh;
@@ -91,8 +93,9 @@ export function findAnatomicalFrame(surfaces: HeartSurfaces, hints: FrameHints =
   const notes: string[] = [];
   // Base: the rims of an open surface are the valve orifices. A closed surface: the blunt end.
   // The base is where the valve rims are; a hole a segmentation left in the wall is not a rim.
-  const holes = wallHoles(lv);
-  const rim = holes.size === 0 ? boundaryVertices(lv) : boundaryVertices(lv).filter((v) => !holes.has(v));
+  const lvLoops = boundaryLoops(lv);
+  const holes = wallHoles(lvLoops);
+  const rim = lvLoops.filter((l) => !holes.has(l)).flatMap((l) => l.vertices).sort((x, y) => x - y);
   let baseCentre: Vec;
   let longAxis: Vec;
   const { centre, axes } = pca(lv.positions, lv.vertexCount);
@@ -173,7 +176,7 @@ function findSeptal(
       return { direction: unit(across(toward)), orientation: 'geometry' };
     }
   }
-  const rims = valveRims(surfaces.lvEndo ?? epi);
+  const rims = valveRims(surfaces.lvEndo ? boundaryLoops(surfaces.lvEndo) : boundaryLoops(epi));
   if (rims) {
     const d = across(sub(rims.aortic, rims.mitral));
     if (norm(d) >= 5) {
@@ -203,9 +206,9 @@ function findSeptal(
  * Holes a segmentation left in the wall do not count (wallHoles); a third rim of valve size
  * means a biventricular shell.
  */
-function valveRims(mesh: TriangleMesh): { mitral: Vec; aortic: Vec } | null {
-  const holes = wallHoles(mesh);
-  const loops = boundaryLoops(mesh).filter((l) => l.vertices.length >= 6 && !holes.has(l.vertices[0]!));
+function valveRims(all: Loop[]): { mitral: Vec; aortic: Vec } | null {
+  const holes = wallHoles(all);
+  const loops = all.filter((l) => l.vertices.length >= 6 && !holes.has(l));
   if (loops.length < 2) return null;
   if (loops.length > 2 && loops[2]!.perimeterMm >= loops[1]!.perimeterMm / 3) return null;
   return { mitral: loops[0]!.centre, aortic: loops[1]!.centre };
@@ -284,14 +287,13 @@ export function ahaSegment(h: number, phi: number): number {
  * mitral, the smallest biventricular rim half the largest). Only on a surface with more than two
  * rims, so an LV surface open at its valves, or a biventricular one, is read as before.
  */
-function wallHoles(mesh: TriangleMesh): Set<number> {
-  const loops = boundaryLoops(mesh);
-  const out = new Set<number>();
+function wallHoles(loops: Loop[]): Set<Loop> {
+  const out = new Set<Loop>();
   if (loops.length <= 2) return out;
   const main = loops[0]!;
   const radius = main.perimeterMm / (2 * Math.PI);
   for (const l of loops.slice(1)) {
-    if (norm(sub(l.centre, main.centre)) > 2.5 * radius && l.perimeterMm < main.perimeterMm / 3) for (const v of l.vertices) out.add(v);
+    if (norm(sub(l.centre, main.centre)) > 2.5 * radius && l.perimeterMm < main.perimeterMm / 3) out.add(l);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TwinguideError } from '../../protocol/index.ts';
 import { parseCentrelineFile, type CentrelineFile } from './real-vein-tree.ts';
-import type { PatientFrame, Units } from './surface-files.ts';
+import { declaredFrame, type PatientFrame, type Units } from './surface-files.ts';
 import { parseVtk } from './vtk-legacy.ts';
 import { parseVtp, type PolyDataFile } from './vtk-xml.ts';
 
@@ -57,8 +57,7 @@ export function readCentrelines(file: string, options: CentrelineReadOptions = {
     const ext = extname(file).toLowerCase();
     if (ext === '.vtp' || ext === '.vtk') {
       const poly = ext === '.vtp' ? parseVtp(bytes) : parseVtk(bytes);
-      const declared = /SPACE\s*=\s*(RAS|LPS)\b/.exec(bytes.subarray(0, 4096).toString('latin1'))?.[1] as PatientFrame | undefined;
-      const lines = polylines(poly, declared ?? options.frame ?? 'LPS', scale);
+      const lines = polylines(poly, poly.space ?? declaredFrame(bytes) ?? options.frame ?? 'LPS', scale);
       return { tree: mergeLines(withNames(lines, names)), format: 'vmtk-polylines', lines: lines.length, sameFrame: true };
     }
     const json = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;

@@ -2,8 +2,9 @@
 // binary), legacy VTK, VTK XML PolyData (.vtp), Wavefront OBJ and PLY. Every surface comes out in
 // millimetres and LPS: `units` scales metres, and 3D Slicer's SPACE=RAS|LPS header comment (or the
 // caller's frame for files without one) says whether x and y are flipped. Point data on the
-// vertices (a simulation's activation or response) comes along. STL's per-triangle vertices are
-// welded so the mesh has a usable edge graph.
+// vertices (a simulation's activation or response) comes along. Identical positions are welded
+// (STL repeats every vertex per triangle; some exporters write other formats that way too), so the
+// mesh has a usable edge graph.
 
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -135,7 +136,7 @@ export function readSurfaceFile(file: string, options: SurfaceReadOptions = {}):
  * title) or as a field-data string array named SPACE (legacy VTK: "SPACE 1 1 string" then the
  * value; VTK XML: read by the .vtp parser).
  */
-function declaredFrame(bytes: Buffer): PatientFrame | null {
+export function declaredFrame(bytes: Buffer): PatientFrame | null {
   const head = bytes.subarray(0, 4096).toString('latin1');
   const m = /SPACE\s*=\s*(RAS|LPS)\b/.exec(head) ?? /\bSPACE\s+1\s+1\s+string\s*\n[^A-Za-z\n]?(RAS|LPS)\b/.exec(head);
   return m ? (m[1] as PatientFrame) : null;
@@ -201,28 +202,11 @@ export function parseSurfaceJson(text: string): { poly: PolyDataFile; units: Uni
   return { poly: { points: Float64Array.from(json.vertices as number[]), polys, strips: [], lines: [], pointData }, units: (json.units as Units | undefined) ?? null, frame };
 }
 
-/** Weld identical positions (STL repeats every vertex per triangle). */
-function weld(soup: number[]): PolyDataFile {
-  const index = new Map<string, number>();
-  const positions: number[] = [];
-  const triangles: number[] = [];
-  for (let i = 0; i < soup.length; i += 3) {
-    const key = `${soup[i]},${soup[i + 1]},${soup[i + 2]}`;
-    let v = index.get(key);
-    if (v === undefined) {
-      v = positions.length / 3;
-      index.set(key, v);
-      positions.push(soup[i]!, soup[i + 1]!, soup[i + 2]!);
-    }
-    triangles.push(v);
-  }
-  // Drop triangles that welding made degenerate.
-  const kept: number[][] = [];
-  for (let f = 0; f < triangles.length; f += 3) {
-    const a = triangles[f]!, b = triangles[f + 1]!, c = triangles[f + 2]!;
-    if (a !== b && b !== c && a !== c) kept.push([a, b, c]);
-  }
-  return { points: Float64Array.from(positions), polys: kept, strips: [], lines: [], pointData: new Map() };
+/** A triangle soup as a PolyDataFile: every triangle with vertices of its own (readSurface welds them). */
+function soupOf(soup: number[]): PolyDataFile {
+  const polys: number[][] = [];
+  for (let i = 0; i < soup.length / 3; i += 3) polys.push([i, i + 1, i + 2]);
+  return { points: Float64Array.from(soup), polys, strips: [], lines: [], pointData: new Map() };
 }
 
 export function parseStl(bytes: Buffer): PolyDataFile {
@@ -236,7 +220,7 @@ export function parseStl(bytes: Buffer): PolyDataFile {
         const o = 84 + 50 * f + 12;
         for (let k = 0; k < 9; k++) soup.push(bytes.readFloatLE(o + 4 * k));
       }
-      return weld(soup);
+      return soupOf(soup);
     }
   }
   const text = bytes.toString('latin1');
@@ -245,6 +229,6 @@ export function parseStl(bytes: Buffer): PolyDataFile {
   const re = /vertex\s+(\S+)\s+(\S+)\s+(\S+)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) soup.push(Number(m[1]), Number(m[2]), Number(m[3]));
   if (soup.length % 9 !== 0) throw new Error('ASCII STL facets must have three vertices');
-  return weld(soup);
+  return soupOf(soup);
 }
 
