@@ -3,6 +3,7 @@
 
 import { Packr } from 'msgpackr';
 import { TwinguideError } from './errors.ts';
+import { checkMeasurementValues } from './lead.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { DisplayMessage, FeedMessage, WireMessage } from './messages.ts';
 import { displayValidators, feedValidators, validateMessage } from './validate.ts';
@@ -58,6 +59,7 @@ export function decodeFeedFrame(frame: Uint8Array, options?: DecodeOptions): Fee
  * two views of a biplane frame are different projections.
  */
 export function checkFeedMessage<T extends FeedMessage>(message: T): T {
+  if (message.type === 'measurement') return checkMeasurementValues(message) as T;
   if (message.type !== 'fluoro') return message;
   message.views.forEach((view, k) => {
     const g = view.geometry;

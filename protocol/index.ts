@@ -7,3 +7,4 @@ export * from './messages.ts';
 export * from './codec.ts';
 export * from './validate.ts';
 export * from './twin-schema.ts';
+export * from './lead.ts';

@@ -3,6 +3,7 @@
 // routes' schemas, and the TypeScript types used across the code base.
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { LeadInfo, LeadSpec, MAX_ELECTRODES, Measurement } from './lead.ts';
 import { ID_PATTERN, PHYSICAL_BOUNDS as B } from './limits.ts';
 
 /** A finite float64 (NaN and ±Infinity are rejected by the validator's strictNumbers). */
@@ -129,7 +130,7 @@ export type Respiration = Static<typeof Respiration>;
 export type PhysioSignal = RWave | Respiration;
 
 /** Anything a feed may send. */
-export type FeedMessage = FeedSample | ClockReset | PhysioSignal;
+export type FeedMessage = FeedSample | ClockReset | PhysioSignal | Measurement;
 
 // ---------------------------------------------------------------------------------------------
 // Server → any client
@@ -185,6 +186,34 @@ export const RegistrationStatus = Type.Object(
 );
 export type RegistrationStatus = Static<typeof RegistrationStatus>;
 
+/** Where an electrode is against the target zones: in one, outside, in a stretch a measurement excluded, or proximal to the ostium (not in the veins yet). */
+export const ElectrodeZone = Type.Union([Type.Literal('in'), Type.Literal('outside'), Type.Literal('excluded'), Type.Literal('proximal')]);
+export type ElectrodeZone = Static<typeof ElectrodeZone>;
+
+export const ElectrodeGuidance = Type.Object(
+  {
+    n: Type.Integer({ minimum: 1, maximum: MAX_ELECTRODES, description: 'electrode 1 is the distal (tip) electrode' }),
+    p: Vec3,
+    branch: Type.Optional(Type.String({ description: 'absent while the electrode is proximal to the ostium' })),
+    arcLengthMm: Finite({ minimum: 0 }),
+    response: Finite({ minimum: 0, maximum: 1, description: "the twin's p where the electrode is" }),
+    zone: ElectrodeZone,
+    zoneId: Type.Optional(Type.String()),
+    accessible: Type.Boolean({ description: "the twin's accessibility there, and the vein wide enough for the lead's body" }),
+  },
+  { additionalProperties: false },
+);
+export type ElectrodeGuidance = Static<typeof ElectrodeGuidance>;
+
+export const LeadGuidance = Type.Object(
+  {
+    electrodes: Type.Array(ElectrodeGuidance, { minItems: 1, maxItems: MAX_ELECTRODES }),
+    best: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ELECTRODES, description: 'the electrode to pace from: in a zone and usable, highest p' })),
+  },
+  { additionalProperties: false },
+);
+export type LeadGuidance = Static<typeof LeadGuidance>;
+
 export const Guidance = Type.Object(
   {
     type: Type.Literal('guidance'),
@@ -213,6 +242,7 @@ export const Guidance = Type.Object(
         instruction: Instruction,
         targetBranch: Type.Optional(Type.String()),
         text: Type.String({ maxLength: 200 }),
+        note: Type.Optional(Type.String({ maxLength: 200, description: 'why the zone is what it is when a measurement changed it (a phrenic capture here)' })),
       },
       { additionalProperties: false },
     ),
@@ -224,6 +254,7 @@ export const Guidance = Type.Object(
         { additionalProperties: false, description: 'the active C-arm view (fluoro feeds), degrees, +LAO/+CRAN: displays follow it' },
       ),
     ),
+    lead: Type.Optional(LeadGuidance),
   },
   { additionalProperties: false, description: 'live guidance; seq and t are those of the newest sample it reflects' },
 );
@@ -241,6 +272,54 @@ export const TargetZoneInfo = Type.Object(
   { additionalProperties: false },
 );
 export type TargetZoneInfo = Static<typeof TargetZoneInfo>;
+
+/** A stretch of vein a measurement made unusable for this procedure (a phrenic capture there). */
+export const Exclusion = Type.Object(
+  {
+    branch: Type.String(),
+    startArcMm: Finite({ minimum: 0 }),
+    endArcMm: Finite({ minimum: 0 }),
+    reason: Type.Literal('phrenic'),
+    electrode: Type.Integer({ minimum: 1, maximum: MAX_ELECTRODES }),
+    volts: Finite({ minimum: 0 }),
+    t: ProcedureTime,
+  },
+  { additionalProperties: false },
+);
+export type Exclusion = Static<typeof Exclusion>;
+
+/** A measurement as the procedure keeps it: where it was taken on the twin, and the twin's own prediction there. */
+export const MeasurementRecord = Type.Object(
+  {
+    measurement: Measurement,
+    /** The procedure's time when it was taken. */
+    t: ProcedureTime,
+    at: Type.Optional(Type.Object({ p: Vec3, branch: Type.String(), arcLengthMm: Finite({ minimum: 0 }) }, { additionalProperties: false })),
+    twinP: Type.Optional(Finite({ minimum: 0, maximum: 1 })),
+    twinQlvMs: Type.Optional(Finite({ minimum: 0 })),
+    pWithMeasuredQlv: Type.Optional(Finite({ minimum: 0, maximum: 1, description: "the twin's model re-run with the measured QLV: shown beside the twin's p, never instead of it" })),
+  },
+  { additionalProperties: false },
+);
+export type MeasurementRecord = Static<typeof MeasurementRecord>;
+
+export const MeasurementMessage = Type.Object(
+  { type: Type.Literal('measurement'), procedureId: Id, record: MeasurementRecord },
+  { additionalProperties: false, description: 'a measurement was taken (sent once, and kept in the snapshot)' },
+);
+export type MeasurementMessage = Static<typeof MeasurementMessage>;
+
+export const ZonesMessage = Type.Object(
+  { type: Type.Literal('zones'), procedureId: Id, t: Type.Optional(ProcedureTime), zones: Type.Array(TargetZoneInfo), exclusions: Type.Array(Exclusion) },
+  { additionalProperties: false, description: "the procedure's usable target zones changed (a measurement excluded a stretch)" },
+);
+export type ZonesMessage = Static<typeof ZonesMessage>;
+
+export const LeadMessage = Type.Object(
+  { type: Type.Literal('lead'), procedureId: Id, lead: LeadInfo },
+  { additionalProperties: false, description: "the procedure's lead (at the start, and when it is changed)" },
+);
+export type LeadMessage = Static<typeof LeadMessage>;
 
 export const RegistrationInfo = Type.Object(
   {
@@ -264,6 +343,9 @@ export const Snapshot = Type.Object(
     guidance: Type.Union([Guidance, Type.Null()]),
     feed: FeedStatus,
     failed: Type.Optional(Type.String({ maxLength: 2000, description: "why this procedure's guidance failed, when it did (it then guides no more)" })),
+    lead: Type.Optional(LeadInfo),
+    measurements: Type.Optional(Type.Array(MeasurementRecord, { maxItems: 1000 })),
+    exclusions: Type.Optional(Type.Array(Exclusion)),
   },
   { additionalProperties: false, description: 'sent first to every display, so late joiners see the current state at once' },
 );
@@ -307,6 +389,8 @@ export const CreateProcedureRequest = Type.Object(
     twinId: Id,
     source: FeedKind,
     igtlDevice: Type.Optional(Type.String({ minLength: 1, maxLength: 20, pattern: '^[\\x20-\\x7e]+$' })),
+    /** The LV lead (default: a generic quadripolar); PUT /api/procedures/:id/lead changes it. */
+    lead: Type.Optional(LeadSpec),
   },
   { additionalProperties: false },
 );
@@ -332,7 +416,7 @@ export const RegistrationRequest = Type.Union([
 export type RegistrationRequest = Static<typeof RegistrationRequest>;
 
 /** Messages a feed may send, keyed by `type`. */
-export const FEED_MESSAGES = { tip: TipSample, fluoro: FluoroSample, reset: ClockReset, rwave: RWave, respiration: Respiration } as const satisfies Record<string, TSchema>;
+export const FEED_MESSAGES = { tip: TipSample, fluoro: FluoroSample, reset: ClockReset, rwave: RWave, respiration: Respiration, measurement: Measurement } as const satisfies Record<string, TSchema>;
 /** Messages a display receives, keyed by `type`. */
 export const DISPLAY_MESSAGES = {
   snapshot: Snapshot,
@@ -340,9 +424,12 @@ export const DISPLAY_MESSAGES = {
   status: StatusMessage,
   event: EventMessage,
   error: ErrorMessage,
+  measurement: MeasurementMessage,
+  zones: ZonesMessage,
+  lead: LeadMessage,
 } as const satisfies Record<string, TSchema>;
 /** Messages the server sends back to a feed. */
 export const FEED_REPLY_MESSAGES = { error: ErrorMessage } as const satisfies Record<string, TSchema>;
 
-export type DisplayMessage = Snapshot | Guidance | StatusMessage | EventMessage | ErrorMessage;
+export type DisplayMessage = Snapshot | Guidance | StatusMessage | EventMessage | ErrorMessage | MeasurementMessage | ZonesMessage | LeadMessage;
 export type WireMessage = FeedMessage | DisplayMessage;

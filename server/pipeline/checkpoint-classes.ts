@@ -1,6 +1,7 @@
 // The classes a pipeline checkpoint may hold, by name (state-capture.ts refuses any other).
 import type { ClassTable } from './state-capture.ts';
 import { PipelineCounters } from './flow.ts';
+import { LeadPlacer } from './lead-placement.ts';
 import { MotionFilter } from './motion-filter.ts';
 import { MotionSpectrum } from './motion-spectrum.ts';
 import { PhysioPhase } from './physio-phase.ts';
@@ -10,4 +11,4 @@ import { TrackFeedback } from './track-feedback.ts';
 import { TreeTracker } from './tree-tracker.ts';
 import { ZoneGuide, ZoneRouter } from './zone-guidance.ts';
 
-export const CHECKPOINT_CLASSES: ClassTable = { PipelineCounters, MotionFilter, MotionSpectrum, PhysioPhase, ResponseEvaluator, TipTrail, TrackFeedback, TreeTracker, ZoneGuide, ZoneRouter };
+export const CHECKPOINT_CLASSES: ClassTable = { PipelineCounters, LeadPlacer, MotionFilter, MotionSpectrum, PhysioPhase, ResponseEvaluator, TipTrail, TrackFeedback, TreeTracker, ZoneGuide, ZoneRouter };

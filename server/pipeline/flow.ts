@@ -4,7 +4,8 @@
 // and passes everything else through, in order.
 
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { DisplayMessage, FeedSample, FeedState, PhysioSignal } from '../../protocol/index.ts';
+import type { DisplayMessage, FeedSample, FeedState, LeadInfo, Measurement, PhysioSignal } from '../../protocol/index.ts';
+import type { LeadPlaces } from './lead-placement.ts';
 import type { Registration } from './registration.ts';
 import type { ResponseValue } from './response-evaluator.ts';
 import type { TrackEstimate } from './tree-tracker.ts';
@@ -15,7 +16,11 @@ export type PipelineInput =
   | { kind: 'closed'; t: number }
   /** ECG R waves and the respiratory signal, when the lab's systems send them (feed clock). */
   | { kind: 'signal'; signal: PhysioSignal }
-  | { kind: 'registration'; registration: Registration };
+  | { kind: 'registration'; registration: Registration }
+  /** The procedure's lead (at its start, and when it is changed). */
+  | { kind: 'lead'; lead: LeadInfo }
+  /** A measurement at an electrode; t is in the procedure's time. */
+  | { kind: 'measurement'; measurement: Measurement };
 
 export type Observation =
   | { type: 'point'; p: [number, number, number] }
@@ -29,8 +34,10 @@ export type Flow =
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }
-  | { kind: 'track'; seq: number; t: number; track: TrackEstimate; quality: number }
-  | { kind: 'assessed'; seq: number; t: number; track: TrackEstimate; quality: number; response: ResponseValue }
+  | { kind: 'track'; seq: number; t: number; track: TrackEstimate; quality: number; lead?: LeadPlaces | null }
+  | { kind: 'assessed'; seq: number; t: number; track: TrackEstimate; quality: number; response: ResponseValue; lead?: LeadPlaces | null }
+  /** A measurement placed on the twin: where its electrode was (null: no track yet), and the twin's prediction there. */
+  | { kind: 'measured'; measurement: Measurement; place: LeadPlaces | null; electrode: number; twinQlvMs?: number; pWithMeasuredQlv?: number }
   | { kind: 'message'; message: DisplayMessage };
 
 /** Why samples were dropped; counted, never thrown. */

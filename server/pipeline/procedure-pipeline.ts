@@ -1,6 +1,6 @@
 // One procedure's live pipeline, assembled from the stages:
 //   order → feed state → motion compensation → localise (register / back-project) → track on the
-//   tree → responder probability → guidance.
+//   tree → the lead's electrodes → responder probability → guidance.
 // Pure: no sockets, no clocks; the same inputs give the same messages, byte for byte, whether they
 // come from a live feed, a recording or a test.
 
@@ -15,6 +15,7 @@ import { trackFeedState } from './stages/feed-state.ts';
 import { guide } from './stages/guide.ts';
 import { localise } from './stages/localise.ts';
 import { orderSamples } from './stages/order-samples.ts';
+import { placeLead } from './stages/place-lead.ts';
 import { trackOnTree } from './stages/track-on-tree.ts';
 import type { TrackerOptions } from './tree-tracker.ts';
 import type { TipTrail } from './tip-trail.ts';
@@ -49,6 +50,8 @@ export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: 
         compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail, feedback, state),
         localise(counters, registration, state),
         trackOnTree(twin, options.tracker, feedback, state),
+      ).pipe(
+        placeLead(twin, state),
         assessResponse(twin, state),
         guide(twin, options.procedureId, counters, options.guidance, registration, state),
         filter((item): item is Extract<Flow, { kind: 'message' }> => item.kind === 'message'),

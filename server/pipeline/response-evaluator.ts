@@ -93,6 +93,59 @@ export class ResponseEvaluator {
     return this.refineWithModel(out);
   }
 
+  /** The twin's sites' QLV interpolated along the branch (NaN where the sites carry none or beyond them). */
+  qlvAt(branch: number, arcMm: number): number {
+    const s = this.twin.sites;
+    const b = this.bracket(branch, arcMm);
+    if (!b) return Number.NaN;
+    const [i, j, f] = b;
+    return s.qlvMs[i]! + f * (s.qlvMs[j]! - s.qlvMs[i]!);
+  }
+
+  /**
+   * The twin's model re-run at a place with its electrical-delay feature set from a measured QLV
+   * (ms): null when the twin has no model or no such feature. Never stored as the twin's p.
+   */
+  async withMeasuredQlv(branch: number, arcMm: number, qlvMs: number): Promise<number | null> {
+    const feature = this.qlvFeature;
+    if (!this.runModel || !feature) return null;
+    const b = this.bracket(branch, arcMm);
+    if (!b) return null;
+    const [i, j, f] = b;
+    const s = this.twin.sites, n = s.featureCount;
+    for (let k = 0; k < n; k++) this.features[k] = s.features[i * n + k]! + f * (s.features[j * n + k]! - s.features[i * n + k]!);
+    this.features[feature.index] = qlvMs * feature.scale;
+    const p = await this.runModel();
+    return Math.min(1, Math.max(0, p));
+  }
+
+  /**
+   * Which feature is the electrical delay at the site, and its scale from ms: 'qlvMs' as it is;
+   * 'qlvNorm' (QLV over the QRS duration) with the QRS taken from the sites that carry both.
+   */
+  private get qlvFeature(): { index: number; scale: number } | null {
+    if (this.qlvFeatureCache !== undefined) return this.qlvFeatureCache;
+    const names = this.twin.featureNames, s = this.twin.sites;
+    let found: { index: number; scale: number } | null = null;
+    const raw = names.indexOf('qlvMs');
+    const norm = names.indexOf('qlvNorm');
+    if (raw >= 0) found = { index: raw, scale: 1 };
+    else if (norm >= 0) {
+      const ratios: number[] = [];
+      for (let i = 0; i < s.count; i++) {
+        const q = s.qlvMs[i]!, v = s.features[i * s.featureCount + norm]!;
+        if (Number.isFinite(q) && v > 1e-6) ratios.push(q / v);
+      }
+      ratios.sort((a, b) => a - b);
+      const qrs = ratios[Math.floor(ratios.length / 2)];
+      if (qrs !== undefined && qrs > 0) found = { index: norm, scale: 1 / qrs };
+    }
+    this.qlvFeatureCache = found;
+    return found;
+  }
+
+  private qlvFeatureCache: { index: number; scale: number } | null | undefined = undefined;
+
   /** After evaluateSync returned true: run the model on the features it interpolated. */
   async refineWithModel(out: ResponseValue): Promise<ResponseValue> {
     const p = await this.runModel!();

@@ -7,6 +7,8 @@
 import type { Instruction, ZoneState } from '../../protocol/index.ts';
 import type { TargetZone } from '../twin/target-zones.ts';
 import type { Twin } from '../twin/twin.ts';
+import { ARC, BRANCH, FIELDS, IN_TREE, RESPONSE, SEGMENT, type LeadPlaces } from './lead-placement.ts';
+import type { ExcludedSpan } from './zone-exclusions.ts';
 
 export interface GuidanceOptions {
   /** Leave a zone only after being beyond the exit margin this long (residual cardiac motion along the vein), s. */
@@ -28,6 +30,8 @@ export interface GuidanceOptions {
   minConfidence: number;
   /** The distance shown in the text moves in whole mm and only when it changed by at least this. */
   textHysteresisMm: number;
+  /** A phrenic capture rules out the vein this far either side of the electrode that captured, mm. */
+  phrenicExclusionHalfMm: number;
 }
 
 export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
@@ -41,6 +45,7 @@ export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,
   textHysteresisMm: 2,
+  phrenicExclusionHalfMm: 5,
 };
 
 export interface ZoneRoute {
@@ -50,6 +55,8 @@ export interface ZoneRoute {
   /** Withdrawal to the junction (for switch-branch), then the advance into the zone's branch. */
   withdrawMm: number;
   advanceMm: number;
+  /** The electrode (0-based) this route brings into the zone; 0 for the tip. */
+  electrode: number;
 }
 
 export interface ZoneDecision {
@@ -60,6 +67,10 @@ export interface ZoneDecision {
   instruction: Instruction;
   targetBranch?: string;
   text: string;
+  /** Why the zone is what it is, when a measurement changed it (e.g. a phrenic capture here). */
+  note?: string;
+  /** The electrode (0-based) in the zone or being brought to it; 0 for the tip. */
+  electrode?: number;
 }
 
 /**
@@ -71,9 +82,9 @@ export class ZoneRouter {
   /** Per zone: nodes on the root path to the zone branch's last node. */
   private readonly onPath: Uint8Array[];
 
-  constructor(private readonly twin: Twin) {
+  constructor(private readonly twin: Twin, private readonly zones: readonly TargetZone[] = twin.zones) {
     const v = twin.veins;
-    this.onPath = twin.zones.map((z) => {
+    this.onPath = zones.map((z) => {
       const mark = new Uint8Array(v.nodeCount);
       const nodes = v.branches[z.branch]!.nodes;
       for (let n = nodes[nodes.length - 1]!; n >= 0; n = v.parent[n]!) mark[n] = 1;
@@ -83,7 +94,7 @@ export class ZoneRouter {
 
   route(zoneIndex: number, segment: number, arcMm: number): ZoneRoute {
     const v = this.twin.veins;
-    const zone = this.twin.zones[zoneIndex]!;
+    const zone = this.zones[zoneIndex]!;
     const mark = this.onPath[zoneIndex]!;
     // The segment's child on the path means the tip itself is on the zone branch's root path.
     let m = arcMm;
@@ -97,11 +108,11 @@ export class ZoneRouter {
     const along = q - m;
     if (up <= 1e-9) {
       return along >= 0
-        ? { zone, distanceMm: along, instruction: along > 0 ? 'advance' : 'hold', withdrawMm: 0, advanceMm: along }
-        : { zone, distanceMm: -along, instruction: 'withdraw', withdrawMm: -along, advanceMm: 0 };
+        ? { zone, distanceMm: along, instruction: along > 0 ? 'advance' : 'hold', withdrawMm: 0, advanceMm: along, electrode: 0 }
+        : { zone, distanceMm: -along, instruction: 'withdraw', withdrawMm: -along, advanceMm: 0, electrode: 0 };
     }
-    if (along > 1e-9) return { zone, distanceMm: up + along, instruction: 'switch-branch', withdrawMm: up, advanceMm: along };
-    return { zone, distanceMm: up - along, instruction: 'withdraw', withdrawMm: up - along, advanceMm: 0 };
+    if (along > 1e-9) return { zone, distanceMm: up + along, instruction: 'switch-branch', withdrawMm: up, advanceMm: along, electrode: 0 };
+    return { zone, distanceMm: up - along, instruction: 'withdraw', withdrawMm: up - along, advanceMm: 0, electrode: 0 };
   }
 }
 
@@ -114,8 +125,13 @@ const RECEDING_AVERAGE_S = 0.5;
 /** Per-procedure guidance state: zone membership with hysteresis, dwell, the shown distance. */
 export class ZoneGuide {
   private readonly o: GuidanceOptions;
-  private readonly router: ZoneRouter;
+  private router: ZoneRouter;
+  /** The zones this procedure can use: the twin's, less what measurements ruled out. */
+  private zones: readonly TargetZone[];
+  private excluded: readonly ExcludedSpan[] = [];
   private inZone = -1;
+  /** Which electrode (0: the tip) holds the zone the lead is in. */
+  private inElectrode = 0;
   private enteredAt = 0;
   /** When the tip was first seen beyond the exit margin of the zone it is in (NaN: it is not). */
   private outsideSince = NaN;
@@ -134,14 +150,32 @@ export class ZoneGuide {
 
   constructor(private readonly twin: Twin, options: Partial<GuidanceOptions> = {}) {
     this.o = { ...DEFAULT_GUIDANCE_OPTIONS, ...options };
-    this.router = new ZoneRouter(twin);
+    this.zones = twin.zones;
+    this.router = new ZoneRouter(twin, this.zones);
     this.upperNames = twin.veins.branches.map((b) => upper(b.name));
+  }
+
+  get options(): Readonly<GuidanceOptions> {
+    return this.o;
+  }
+
+  get usableZones(): readonly TargetZone[] {
+    return this.zones;
+  }
+
+  /** The zones changed (a measurement ruled a stretch out): membership starts afresh. */
+  setZones(zones: readonly TargetZone[], excluded: readonly ExcludedSpan[]): void {
+    this.zones = zones;
+    this.excluded = excluded;
+    this.router = new ZoneRouter(this.twin, zones);
+    this.reset();
   }
 
   reset(): void {
     this.lastDistanceT = Number.NaN;
     this.recedingMmS = 0;
     this.inZone = -1;
+    this.inElectrode = 0;
     this.outsideSince = NaN;
     this.held = null;
     this.approaching = false;
@@ -155,63 +189,112 @@ export class ZoneGuide {
     return arc >= zone.startArcMm - half - margin && arc <= zone.endArcMm + half + margin;
   }
 
+  /** The zone (index) an electrode's place is in, -1 for none (entering: no margin). */
+  zoneAt(branch: number, arc: number, margin = 0): number {
+    for (let k = 0; k < this.zones.length; k++) if (this.contains(this.zones[k]!, branch, arc, margin)) return k;
+    return -1;
+  }
+
+  /** Is this place in a stretch a measurement ruled out? */
+  isExcluded(branch: number, arc: number): boolean {
+    for (const s of this.excluded) if (s.branch === branch && arc >= s.startArcMm && arc <= s.endArcMm) return true;
+    return false;
+  }
+
   /** Along-tree distance from the tip to a zone (a single-site zone counts its half width). */
   private alongTreeMm(zone: number, segment: number, arcMm: number): number {
-    const z = this.twin.zones[zone]!;
+    const z = this.zones[zone]!;
     const half = z.endArcMm - z.startArcMm < 1e-9 ? this.o.pointZoneHalfWidthMm : 0;
     return Math.max(0, this.router.route(zone, segment, arcMm).distanceMm - half);
+  }
+
+  /** Where electrode e is (the tip itself when there is no lead, or for e = 0 without one). */
+  private at(e: number, lead: LeadPlaces | null, branch: number, segment: number, arcMm: number): [inTree: boolean, branch: number, segment: number, arc: number] {
+    if (!lead || e >= lead.count) return [true, branch, segment, arcMm];
+    const d = lead.data, o = e * FIELDS;
+    return [d[o + IN_TREE] === 1, d[o + BRANCH]!, d[o + SEGMENT]!, d[o + IN_TREE] === 1 ? d[o + ARC]! : -0];
   }
 
   /**
    * `lowBecause`: what lowered the confidence when it is low: a poor registration (the twin and
    * the feed do not line up) or the tracking itself (the tip's place is uncertain: motion not yet
    * learnt, beside a fork, a spike): the physician's remedy differs.
+   * `lead`: where the lead's electrodes are; any of them in a zone holds the lead there, and a
+   * zone the lead has passed is reached by the electrode that needs the least movement.
    */
-  decide(t: number, branch: number, segment: number, arcMm: number, confidence: number, lowBecause: 'registration' | 'tracking' = 'tracking'): ZoneDecision {
+  decide(t: number, branch: number, segment: number, arcMm: number, confidence: number, lowBecause: 'registration' | 'tracking' = 'tracking', lead: LeadPlaces | null = null): ZoneDecision {
     const lowText = lowBecause === 'registration' ? 'LOW CONFIDENCE: CHECK REGISTRATION' : 'LOW CONFIDENCE: TIP POSITION UNCERTAIN';
-    const zones = this.twin.zones;
+    const zones = this.zones;
     if (zones.length === 0) {
+      if (this.twin.zones.length > 0) return { state: 'none-accessible', instruction: 'none', text: 'NO USABLE TARGET ZONE LEFT', note: 'PHRENIC CAPTURE RULED OUT EVERY TARGET ZONE' };
       return { state: 'none-accessible', instruction: 'none', text: 'NO ACCESSIBLE RESPONDER SITE IN THIS TWIN' };
     }
+    const electrodes = lead ? lead.count : 1;
     // Membership with hysteresis in space and time: enter when inside; leave only after staying
     // beyond the exit margin for exitHoldS (a heartbeat's residual swing along the vein is not an exit).
     if (this.inZone >= 0) {
+      const [inTree, b, seg, arc] = this.at(this.inElectrode, lead, branch, segment, arcMm);
       // Near: within the exit margin along the tree, so a tip the tracker puts a millimetre up the
       // parent branch at the zone's junction has not left the zone.
-      if (this.contains(zones[this.inZone]!, branch, arcMm, this.o.exitMarginMm) || this.alongTreeMm(this.inZone, segment, arcMm) <= this.o.exitMarginMm) this.outsideSince = NaN;
+      if (inTree && (this.contains(zones[this.inZone]!, b, arc, this.o.exitMarginMm) || this.alongTreeMm(this.inZone, seg, arc) <= this.o.exitMarginMm)) this.outsideSince = NaN;
       else if (Number.isNaN(this.outsideSince)) this.outsideSince = t;
       if (!Number.isNaN(this.outsideSince) && t - this.outsideSince >= this.o.exitHoldS) {
         this.inZone = -1;
         this.outsideSince = NaN;
       }
     }
-    if (this.inZone < 0) {
-      const k = zones.findIndex((z) => this.contains(z, branch, arcMm, 0));
-      if (k >= 0) {
+    if (this.inZone < 0 || this.inElectrode !== 0) {
+      // The tip first (it is what the physician steers); else the electrode in a zone with the highest p.
+      let k = this.zoneAt(branch, arcMm);
+      let e = 0;
+      if (k < 0 && lead) {
+        let bestP = -1;
+        for (let i = 0; i < lead.count; i++) {
+          const o = i * FIELDS;
+          if (lead.data[o + IN_TREE] !== 1) continue;
+          const z = this.zoneAt(lead.data[o + BRANCH]!, lead.data[o + ARC]!);
+          if (z >= 0 && lead.data[o + RESPONSE]! > bestP) { bestP = lead.data[o + RESPONSE]!; k = z; e = i; }
+        }
+      }
+      // An electrode already holding a zone keeps it until it leaves (no flicker between electrodes); the tip takes over.
+      if (k >= 0 && (this.inZone < 0 || e === 0)) {
+        if (this.inZone !== k) this.enteredAt = t;
         this.inZone = k;
-        this.enteredAt = t;
+        this.inElectrode = e;
         this.outsideSince = NaN;
       }
     }
     const low = confidence < this.o.minConfidence;
+    const note = this.isExcluded(branch, arcMm) ? 'PHRENIC CAPTURE HERE: THIS STRETCH IS RULED OUT' : undefined;
     if (this.inZone >= 0) {
       this.held = null;
       this.approaching = true; // leaving a zone, the tip is next to it
       const zone = zones[this.inZone]!;
       const dwellS = Math.max(0, t - this.enteredAt);
+      const e = this.inElectrode;
       return {
         state: 'in',
         zoneId: zone.id,
         distanceMm: 0,
         dwellS,
         instruction: low ? 'none' : 'hold',
-        text: low ? lowText : 'IN TARGET ZONE',
+        text: low ? lowText : e === 0 ? 'IN TARGET ZONE' : this.holdText(e),
+        electrode: e,
+        ...(note ? { note } : {}),
       };
     }
     let best: ZoneRoute | null = null;
     for (let k = 0; k < zones.length; k++) {
       const r = this.router.route(k, segment, arcMm);
       if (!best || r.distanceMm < best.distanceMm - 1e-9) best = r;
+      // A zone the tip has passed on its own path: an electrode behind the tip may reach it with less movement.
+      if (r.instruction !== 'withdraw' || !lead) continue;
+      for (let e = 1; e < electrodes; e++) {
+        const [inTree, , seg, arc] = this.at(e, lead, branch, segment, arcMm);
+        const re = inTree ? this.router.route(k, seg, arc) : this.router.route(k, this.twin.veins.root, arc);
+        if (re.instruction === 'switch-branch') continue;
+        if (re.distanceMm < best.distanceMm - 1e-9) best = { ...re, electrode: e };
+      }
     }
     const route = best!;
     const zoneBranch = this.twin.veins.branches[route.zone.branch]!;
@@ -221,7 +304,8 @@ export class ZoneGuide {
     const margin = receding ? this.o.recedingMarginMm : this.o.approachMarginMm;
     this.approaching = route.distanceMm <= this.o.approachMm + (this.approaching ? margin : 0);
     const state: ZoneState = this.approaching ? 'approaching' : 'outside';
-    const decision: ZoneDecision = { state, zoneId: route.zone.id, distanceMm: Math.round(route.distanceMm * 10) / 10, instruction: route.instruction, targetBranch: zoneBranch.id, text: '' };
+    const decision: ZoneDecision = { state, zoneId: route.zone.id, distanceMm: Math.round(route.distanceMm * 10) / 10, instruction: route.instruction, targetBranch: zoneBranch.id, text: '', electrode: route.electrode };
+    if (note) decision.note = note;
     if (low) {
       // Saying that confidence is low is never delayed.
       this.held = null;
@@ -235,7 +319,7 @@ export class ZoneGuide {
     // next ("ADVANCE 2 mm INTO …" ↔ "WITHDRAW 1 mm, THEN …"), and at the approach distance the
     // heartbeat swings it across: a changed state or instruction waits until it held. (A number,
     // not a string: this runs for every sample.)
-    const key = ((STATE_CODE[state] * 1024 + zones.indexOf(route.zone)) * 8 + INSTRUCTION_CODE[route.instruction]) * 65536 + zoneBranch.index;
+    const key = (((STATE_CODE[state] * 1024 + zones.indexOf(route.zone)) * 8 + INSTRUCTION_CODE[route.instruction]) * 65536 + zoneBranch.index) * 16 + route.electrode;
     if (this.held && key !== this.heldKey) {
       if (key !== this.pendingKey) {
         this.pendingKey = key;
@@ -249,13 +333,19 @@ export class ZoneGuide {
     return decision;
   }
 
+  private readonly holdTexts: string[] = [];
+  private holdText(e: number): string {
+    return (this.holdTexts[e] ??= `HOLD: ELECTRODE ${e + 1} IN TARGET ZONE`);
+  }
+
   private textFor(route: ZoneRoute, onZoneBranch: boolean, mm: number): string {
     const branch = route.zone.branch;
-    const key = ((INSTRUCTION_CODE[route.instruction] * 2 + (onZoneBranch ? 1 : 0)) * 65536 + branch) * 100000 + mm;
+    const key = (((INSTRUCTION_CODE[route.instruction] * 2 + (onZoneBranch ? 1 : 0)) * 65536 + branch) * 100000 + mm) * 16 + route.electrode;
     if (key === this.lastTextKey) return this.lastText;
     const name = this.upperNames[branch]!;
     let text: string;
-    if (route.instruction === 'advance') text = onZoneBranch ? `ADVANCE ${mm} mm` : `ADVANCE ${mm} mm INTO ${name}`;
+    if (route.electrode > 0) text = `${route.instruction === 'advance' ? 'ADVANCE' : 'WITHDRAW'} ${mm} mm: ELECTRODE ${route.electrode + 1} TO ZONE`;
+    else if (route.instruction === 'advance') text = onZoneBranch ? `ADVANCE ${mm} mm` : `ADVANCE ${mm} mm INTO ${name}`;
     else if (route.instruction === 'withdraw') text = `WITHDRAW ${mm} mm`;
     else if (route.instruction === 'switch-branch') text = `WITHDRAW ${mm} mm, THEN ${name}`;
     else text = 'IN TARGET ZONE';
@@ -263,7 +353,6 @@ export class ZoneGuide {
     this.lastText = text;
     return text;
   }
-
   private lastDistanceMm = Number.NaN;
   private lastDistanceT = Number.NaN;
   private recedingMmS = 0;
@@ -280,7 +369,7 @@ export class ZoneGuide {
 
   /** The distance in the text: whole mm, changing only by at least the text hysteresis. */
   private shown(route: ZoneRoute): number {
-    const key = `${route.zone.id}/${route.instruction}`;
+    const key = `${route.zone.id}/${route.instruction}/${route.electrode}`;
     const d = route.distanceMm;
     if (key !== this.shownKey || Math.abs(d - this.shownMm) >= this.o.textHysteresisMm) {
       this.shownKey = key;

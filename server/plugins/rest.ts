@@ -5,7 +5,8 @@ import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { CreateProcedureRequest, ID_PATTERN, RegistrationRequest, TwinguideError, type CreateProcedureRequest as CreateBody, type RegistrationRequest as RegistrationBody } from '../../protocol/index.ts';
+import { CreateProcedureRequest, ID_PATTERN, LeadSpec, MeasurementRequest, RegistrationRequest, TwinguideError, type CreateProcedureRequest as CreateBody, type LeadSpec as LeadBody, type MeasurementRequest as MeasurementBody, type RegistrationRequest as RegistrationBody } from '../../protocol/index.ts';
+import { LEAD_CATALOGUE } from '../lead/lead-catalogue.ts';
 import { registrationInfo } from '../pipeline/registration.ts';
 import { ReplaySource } from '../procedures/feed-source.ts';
 import { loadRecording } from '../recording/procedure-recording.ts';
@@ -51,6 +52,25 @@ export function restRoutes(app: FastifyInstance, twins: TwinStore, procedures: P
     const registration = procedures.get(request.params.id).register(request.body);
     const info = registrationInfo(registration);
     return { state: info.state, transform: info.transform ?? null, rmsMm: info.rmsMm ?? null, treMm: info.treMm ?? null };
+  });
+
+  app.get('/api/leads', async () => LEAD_CATALOGUE);
+
+  /** Change the procedure's lead (a different lead taken from the shelf). */
+  app.put<{ Params: IdParams; Body: LeadBody }>('/api/procedures/:id/lead', { schema: { params: IdParams, body: LeadSpec } }, async (request) => procedures.get(request.params.id).setLead(request.body));
+
+  /** A measurement entered at a console (QLV, threshold, phrenic capture, impedance) at an electrode. */
+  app.post<{ Params: IdParams; Body: MeasurementBody }>('/api/procedures/:id/measurements', { schema: { params: IdParams, body: MeasurementRequest } }, async (request, reply) => {
+    const procedure = procedures.get(request.params.id);
+    const before = procedure.measurements.length;
+    procedure.measure(request.body);
+    // The pipeline places it at once unless a model run is in flight; then it follows in order.
+    return reply.code(202).send({ accepted: true, measurements: before + 1 });
+  });
+
+  app.get<{ Params: IdParams }>('/api/procedures/:id/measurements', { schema: { params: IdParams } }, async (request) => {
+    const p = procedures.get(request.params.id);
+    return { lead: p.lead, measurements: p.measurements, exclusions: p.snapshot().exclusions ?? [] };
   });
 
   /** Replay a recording into a fresh procedure (on the twin it ran on), at a speed, for the displays. */

@@ -24,7 +24,7 @@ const CONFIRM_WAIT_S = 0.25;
 export type ClockLimits = Pick<Limits, 'maxFeedClockJumpS' | 'maxFeedClockStepBackS' | 'maxFeedRateHz'>;
 
 export class FeedClock {
-  private anchored = false;
+  anchored = false;
   /** Newest sample time and seq admitted, in the feed's own clock, and when (server clock, s). */
   private newestT = 0;
   private newestSeq = 0;

@@ -96,7 +96,7 @@ export class ReplaySource implements FeedSource {
         // Ticks and the close come from the live procedure's own clock and transport.
         if (input.kind === 'sample') sink.ingest(input.sample);
         else if (input.kind === 'signal') sink.ingest(input.signal);
-        else if (input.kind === 'registration') sink.input?.(input);
+        else if (input.kind === 'registration' || input.kind === 'lead' || input.kind === 'measurement') sink.input?.(input);
       },
       () => sink.feedClosed(),
       sink,

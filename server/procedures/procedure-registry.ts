@@ -8,6 +8,7 @@ import type { PipelineInput } from '../pipeline/flow.ts';
 import { readCheckpoint, readSegmentTail, type Checkpoint } from '../recording/checkpoints.ts';
 import { MAX_SEGMENTS, ProcedureRecorder, loadRecording, loadSegment } from '../recording/procedure-recording.ts';
 import { metaOf, type UnfinishedRecording } from '../recording/unfinished-recordings.ts';
+import { resolveLead } from '../lead/lead-catalogue.ts';
 import { Procedure, type ProcedureHooks } from './procedure.ts';
 import type { TwinStore } from './twin-store.ts';
 
@@ -29,6 +30,7 @@ export class ProcedureRegistry {
   create(request: CreateProcedureRequest, id?: string): Procedure {
     if (this.procedures.size >= this.limits.maxProcedures) throw new TwinguideError('TG_ERR_LIMIT', `${this.limits.maxProcedures} procedures are running (the limit)`);
     const twin = this.twins.get(request.twinId);
+    const lead = resolveLead(request.lead); // refused (TG_ERR_LEAD) before anything is created
     const procedureId = id ?? `p${Date.now().toString(36)}${(++this.counter).toString(36)}`;
     if (this.procedures.has(procedureId)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${procedureId}' exists`);
     const startedAt = new Date().toISOString();
@@ -45,6 +47,7 @@ export class ProcedureRegistry {
     procedure.createdAt = startedAt;
     if (full) procedure.unrecordedBecause = `the recordings directory holds ${this.limits.maxRecordings} recordings (the limit); this procedure is not recorded`;
     this.procedures.set(procedureId, procedure);
+    procedure.setLead(lead.model === 'custom' ? request.lead : { model: lead.model, ...(request.lead?.name ? { name: request.lead.name } : {}) });
     return procedure;
   }
 

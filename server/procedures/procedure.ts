@@ -4,8 +4,9 @@
 // that falls silent becomes stale and lost.
 
 import { Subject, type Subscription } from 'rxjs';
-import type { DisplayMessage, FeedKind, FeedMessage, FeedSample, FeedStatus, Guidance, Limits, RegistrationRequest, Snapshot } from '../../protocol/index.ts';
-import { DEFAULT_LIMITS, TwinguideError } from '../../protocol/index.ts';
+import type { DisplayMessage, Exclusion, FeedKind, FeedMessage, FeedSample, FeedStatus, Guidance, LeadInfo, LeadSpec, Limits, Measurement, MeasurementRecord, RegistrationRequest, Snapshot, TargetZoneInfo } from '../../protocol/index.ts';
+import { DEFAULT_LIMITS, TwinguideError, checkMeasurementValues } from '../../protocol/index.ts';
+import { resolveLead } from '../lead/lead-catalogue.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import { describeFault, guarded } from '../faults.ts';
 import { PipelineCounters, PipelineState, type PipelineInput } from '../pipeline/flow.ts';
@@ -37,6 +38,8 @@ export interface ProcedureSeams {
 }
 
 export const TICK_MS = 50;
+/** Measurements a procedure keeps (a lab takes tens; this bounds a console gone wrong). */
+export const MAX_MEASUREMENTS = 1000;
 
 export interface ProcedureInfo {
   id: string;
@@ -108,6 +111,12 @@ export class Procedure {
   failedBecause: string | null = null;
   /** Feed messages refused at the edge (implausible clock), by code. */
   readonly refused: Record<string, number> = {};
+  /** The lead (null: none named, as in recordings made before leads). */
+  lead: LeadInfo | null = null;
+  /** Every measurement taken, in order, as the displays got them (at most MAX_MEASUREMENTS). */
+  readonly measurements: MeasurementRecord[] = [];
+  /** The usable zones and the stretches measurements ruled out (null: the twin's zones, nothing ruled out). */
+  private zonesNow: { zones: TargetZoneInfo[]; exclusions: Exclusion[] } | null = null;
 
   constructor(
     readonly id: string,
@@ -164,7 +173,8 @@ export class Procedure {
   private push(input: PipelineInput): void {
     if (this.ended) return;
     this.recorder?.input(input, this.now());
-    this.noticeRecordingStop();
+    // (Not for the lead named at creation: no display has joined yet to be told.)
+    if (input.kind !== 'lead') this.noticeRecordingStop();
     this.noteNewest(input);
     this.inputs$.next(input);
     if (this.recorder && ++this.sinceCheckpoint >= this.checkpointEvery) this.checkpoint();
@@ -230,7 +240,15 @@ export class Procedure {
     this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'recording.stopped', message: `${reason}; guidance continues unrecorded`, code: 'TG_ERR_RECORDING' });
   }
 
+  /** What the snapshot keeps of the lead, the measurements and the zones (live and while restoring alike). */
+  private keep(message: DisplayMessage): void {
+    if (message.type === 'lead') this.lead = message.lead;
+    else if (message.type === 'measurement') { if (this.measurements.length < MAX_MEASUREMENTS) this.measurements.push(message.record); }
+    else if (message.type === 'zones') this.zonesNow = { zones: message.zones, exclusions: message.exclusions };
+  }
+
   private deliver(message: DisplayMessage): void {
+    this.keep(message);
     if (this.restoring) {
       // Rebuilding after a crash: the state is what matters. Messages the old process computed but
       // did not get onto disk before it died go into the new segment, so the segments replay as one.
@@ -297,9 +315,39 @@ export class Procedure {
     this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'procedure.resumed', message });
   }
 
-  /** A recorded registration change replayed into this procedure. */
+  /** A recorded registration change, lead or measurement replayed into this procedure. */
   input(input: PipelineInput): void {
     if (input.kind === 'registration') this.setRegistration(input.registration);
+    else if (input.kind === 'lead') this.push(input);
+    else if (input.kind === 'measurement') this.push(input);
+  }
+
+  /** Name (or change) the lead: TG_ERR_LEAD for an unknown model or bad custom figures. */
+  setLead(spec: LeadSpec | undefined): LeadInfo {
+    const lead = resolveLead(spec);
+    this.push({ kind: 'lead', lead });
+    return lead;
+  }
+
+  /**
+   * A measurement at an electrode, from the feed or a console: checked (TG_ERR_MEASUREMENT), its
+   * time put in the procedure's clock (absent: the newest), then into the pipeline, which places it.
+   */
+  measure(m: Omit<Measurement, 't'> & { t?: number }, fromFeed = false): void {
+    if (this.ended) throw new TwinguideError('TG_ERR_NOT_FOUND', `procedure '${this.id}' has ended`);
+    if (this.measurements.length >= MAX_MEASUREMENTS) throw new TwinguideError('TG_ERR_LIMIT', `procedure '${this.id}' holds ${MAX_MEASUREMENTS} measurements (the limit)`);
+    try {
+      checkMeasurementValues({ ...m, t: 0 } as Measurement, this.lead?.electrodeOffsetsMm.length);
+      let t: number;
+      if (m.t === undefined) t = Number.isFinite(this.newestT) ? this.newestT : 0;
+      else if (fromFeed && this.clock.anchored) t = this.clock.admitSignal(m.t, performance.now() / 1000);
+      else t = m.t;
+      this.push({ kind: 'measurement', measurement: { ...m, t } as Measurement });
+    } catch (e) {
+      const code = (e as TwinguideError).code ?? 'TG_ERR_INTERNAL';
+      this.refused[code] = (this.refused[code] ?? 0) + 1;
+      throw e;
+    }
   }
 
   /** When each recent sample arrived (performance.now()), by seq, for latency metrics. */
@@ -322,6 +370,7 @@ export class Procedure {
       this.broadcaster.publish(this.id, { type: 'event', procedureId: this.id, kind: 'feed.reset', message: `the feed restarted its clock (t ${message.t} s, seq ${message.seq})` });
       return;
     }
+    if (message.type === 'measurement') return this.measure(message, true);
     if (message.type === 'rwave' || message.type === 'respiration') {
       let t;
       try {
@@ -395,10 +444,13 @@ export class Procedure {
       twinId: this.twin.meta.id,
       source: this.source,
       registration: registrationInfo(this.registration),
-      zones: summariseTwin(this.twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites })),
+      zones: this.zonesNow?.zones ?? summariseTwin(this.twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites })),
       guidance: this.lastGuidance,
       feed: this.feed,
       ...(this.failedBecause ? { failed: this.failedBecause.slice(0, 2000) } : {}),
+      ...(this.lead ? { lead: this.lead } : {}),
+      ...(this.measurements.length > 0 ? { measurements: [...this.measurements] } : {}),
+      ...(this.zonesNow ? { exclusions: this.zonesNow.exclusions } : {}),
     };
   }
 

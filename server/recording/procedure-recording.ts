@@ -109,7 +109,7 @@ export class ProcedureRecorder {
   }
 
   input(input: PipelineInput, receivedAtNs: bigint): void {
-    const t = input.kind === 'sample' ? input.sample.t : input.kind === 'signal' ? input.signal.t : input.kind === 'registration' ? 0 : input.t;
+    const t = input.kind === 'sample' ? input.sample.t : input.kind === 'signal' ? input.signal.t : input.kind === 'measurement' ? input.measurement.t : input.kind === 'registration' || input.kind === 'lead' ? 0 : input.t;
     this.put(TOPICS.input, receivedAtNs, sourceTimeNs(t), { n: this.inputs++, input });
   }
 

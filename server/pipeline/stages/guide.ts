@@ -2,10 +2,12 @@
 // registration changes. Confidence combines tracking, registration quality and (for fluoro) how
 // well the two views agreed; with poor confidence the instruction says so instead of guessing.
 
-import type { FeedState, FeedStatus, Guidance, RegistrationStatus, StatusMessage } from '../../../protocol/index.ts';
+import type { ElectrodeGuidance, Exclusion, FeedState, FeedStatus, Guidance, LeadGuidance, MeasurementRecord, RegistrationStatus, StatusMessage } from '../../../protocol/index.ts';
 import type { Twin } from '../../twin/twin.ts';
 import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 import { NO_REGISTRATION, type Registration } from '../registration.ts';
+import { ACCESSIBLE, ARC, BRANCH, FIELDS, IN_TREE, RESPONSE, X, Y, Z, type LeadPlaces } from '../lead-placement.ts';
+import { usableZones, zoneInfo, type ExcludedSpan } from '../zone-exclusions.ts';
 import { ZoneGuide, type GuidanceOptions } from '../zone-guidance.ts';
 
 const r1 = (x: number): number => Math.round(x * 10) / 10 + 0;
@@ -26,7 +28,56 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
       registration: initial,
       feed: { state: 'lost', rateHz: 0 } as { state: FeedState; rateHz: number },
       view: null as { alpha: number; beta: number } | null,
+      /** Stretches measurements ruled out, as displays get them and as the zone guide uses them. */
+      exclusions: [] as Exclusion[],
+      spans: [] as ExcludedSpan[],
     });
+    /** The electrodes for a guidance message: place, p, zone, accessibility; and the one to pace from. */
+    const leadGuidance = (lead: LeadPlaces): LeadGuidance => {
+      const d = lead.data;
+      const electrodes: ElectrodeGuidance[] = [];
+      let best = -1, bestP = -1;
+      for (let e = 0; e < lead.count; e++) {
+        const o = e * FIELDS;
+        const inTree = d[o + IN_TREE] === 1;
+        const branch = d[o + BRANCH]!, arc = d[o + ARC]!;
+        const electrode: ElectrodeGuidance = { n: e + 1, p: [r1(d[o + X]!), r1(d[o + Y]!), r1(d[o + Z]!)], arcLengthMm: inTree ? r1(arc) : 0, response: inTree ? r3(d[o + RESPONSE]!) : 0, zone: 'proximal', accessible: d[o + ACCESSIBLE] === 1 };
+        if (inTree) {
+          electrode.branch = twin.veins.branches[branch]!.id;
+          const k = zones.zoneAt(branch, arc, zones.options.exitMarginMm);
+          if (k >= 0) {
+            electrode.zone = 'in';
+            electrode.zoneId = zones.usableZones[k]!.id;
+            if (electrode.accessible && d[o + RESPONSE]! > bestP) { bestP = d[o + RESPONSE]!; best = e; }
+          } else electrode.zone = zones.isExcluded(branch, arc) ? 'excluded' : 'outside';
+        }
+        electrodes.push(electrode);
+      }
+      return best >= 0 ? { electrodes, best: best + 1 } : { electrodes };
+    };
+    /** A measurement placed on the twin; a phrenic capture rules its stretch out and the zones change. */
+    const measured = (item: Extract<Flow, { kind: 'measured' }>): void => {
+      const m = item.measurement;
+      const record: MeasurementRecord = { measurement: m, t: m.t };
+      const place = item.place, o = item.electrode * FIELDS;
+      const inTree = place !== null && item.electrode < place.count && place.data[o + IN_TREE] === 1;
+      if (inTree) {
+        const d = place.data;
+        record.at = { p: [r1(d[o + X]!), r1(d[o + Y]!), r1(d[o + Z]!)], branch: twin.veins.branches[d[o + BRANCH]!]!.id, arcLengthMm: r1(d[o + ARC]!) };
+        record.twinP = r3(d[o + RESPONSE]!);
+        if (item.twinQlvMs !== undefined) record.twinQlvMs = r1(item.twinQlvMs);
+        if (item.pWithMeasuredQlv !== undefined) record.pWithMeasuredQlv = r3(item.pWithMeasuredQlv);
+      }
+      emit({ kind: 'message', message: { type: 'measurement', procedureId, record } });
+      if (m.kind !== 'phrenic' || !m.captured || !inTree) return;
+      const d = place.data, branch = d[o + BRANCH]!, arc = d[o + ARC]!, half = zones.options.phrenicExclusionHalfMm;
+      const span = { branch, startArcMm: Math.max(0, arc - half), endArcMm: arc + half };
+      st.spans.push(span);
+      st.exclusions.push({ branch: twin.veins.branches[branch]!.id, startArcMm: r1(span.startArcMm), endArcMm: r1(span.endArcMm), reason: 'phrenic', electrode: m.electrode, volts: m.volts, t: m.t });
+      const usable = usableZones(twin, st.spans);
+      zones.setZones(usable, st.spans);
+      emit({ kind: 'message', message: { type: 'zones', procedureId, t: m.t, zones: usable.map((z) => zoneInfo(twin, z)), exclusions: st.exclusions.map((x) => ({ ...x })) } });
+    };
     const registrationStatus = (): RegistrationStatus => (st.registration.rmsMm === undefined ? { state: st.registration.state } : { state: st.registration.state, rmsMm: r2(st.registration.rmsMm) });
     const status = (t: number | undefined): StatusMessage => {
       const message: StatusMessage = { type: 'status', procedureId, feed: { ...st.feed }, registration: registrationStatus() };
@@ -46,6 +97,11 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
           emit({ kind: 'message', message: status(undefined) });
           return;
         }
+        if (item.kind === 'lead') {
+          emit({ kind: 'message', message: { type: 'lead', procedureId, lead: item.lead } });
+          return;
+        }
+        if (item.kind === 'measured') return measured(item);
         if (item.kind === 'carm') {
           st.view = { alpha: item.alpha, beta: item.beta };
           return;
@@ -58,8 +114,10 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
         // Which lowered it: no or a poor registration (that first: nothing else can be right without
         // it), else whichever of the registration and the tracking lowered it more.
         const blame = registration.state === 'none' || fromRegistration < 0.5 || fromRegistration < track.confidence * item.quality ? 'registration' : 'tracking';
-        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence, blame);
+        const lead = item.lead ?? null;
+        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence, blame, lead);
         const zone: Guidance['zone'] = { state: decision.state, instruction: decision.instruction, text: decision.text };
+        if (decision.note !== undefined) zone.note = decision.note;
         if (decision.zoneId !== undefined) zone.zoneId = decision.zoneId;
         if (decision.distanceMm !== undefined) zone.distanceMm = decision.distanceMm;
         if (decision.dwellS !== undefined) zone.dwellS = r2(decision.dwellS);
@@ -82,6 +140,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
           registration: registrationStatus(),
         };
         if (st.view) message.view = { ...st.view };
+        if (lead) message.lead = leadGuidance(lead);
         counters.guidanceOut++;
         emit({ kind: 'message', message });
       },
