@@ -25,6 +25,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   TG_ERR_NOT_FOUND: 404,
   TG_ERR_LIMIT: 429,
   TG_ERR_REGISTRATION: 422,
+  TG_ERR_LEAD: 422,
+  TG_ERR_MEASUREMENT: 422,
   TG_ERR_BAD_REQUEST: 400,
 };
 
