@@ -4,7 +4,7 @@
 // that falls silent becomes stale and lost.
 
 import { Subject, type Subscription } from 'rxjs';
-import type { DisplayMessage, Exclusion, FeedKind, FeedMessage, FeedSample, FeedStatus, Guidance, LeadInfo, LeadSpec, Limits, Measurement, MeasurementRecord, RegistrationRequest, Snapshot, TargetZoneInfo } from '../../protocol/index.ts';
+import type { DisplayMessage, Exclusion, FeedKind, FeedMessage, FeedSample, FeedStatus, Guidance, LeadInfo, LeadSpec, Limits, Measurement, MeasurementRecord, MeasurementRequest, RegistrationRequest, Snapshot, TargetZoneInfo } from '../../protocol/index.ts';
 import { DEFAULT_LIMITS, TwinguideError, checkMeasurementValues } from '../../protocol/index.ts';
 import { resolveLead } from '../lead/lead-catalogue.ts';
 import type { Broadcaster } from '../broadcast.ts';
@@ -333,7 +333,7 @@ export class Procedure {
    * A measurement at an electrode, from the feed or a console: checked (TG_ERR_MEASUREMENT), its
    * time put in the procedure's clock (absent: the newest), then into the pipeline, which places it.
    */
-  measure(m: Omit<Measurement, 't'> & { t?: number }, fromFeed = false): void {
+  measure(m: MeasurementRequest, fromFeed = false): void {
     if (this.ended) throw new TwinguideError('TG_ERR_NOT_FOUND', `procedure '${this.id}' has ended`);
     if (this.measurements.length >= MAX_MEASUREMENTS) throw new TwinguideError('TG_ERR_LIMIT', `procedure '${this.id}' holds ${MAX_MEASUREMENTS} measurements (the limit)`);
     try {

@@ -154,7 +154,7 @@ describe('the replay page’s recording reader', () => {
 describe('the banner', () => {
   it('a procedure whose guidance failed dominates, even over a feed the last status called live', async () => {
     const { banner, isLive } = await import('../../client/src/display/guidance-panel.ts');
-    const state = { link: 'open' as const, feed: 'live' as const, rateHz: 100, registration: { state: 'landmarks' as const }, guidance: null, silent: false, branchNames: {}, procedure: 'p', twinId: 'demo', linkMs: 1, failed: null as string | null };
+    const state = { link: 'open' as const, feed: 'live' as const, rateHz: 100, registration: { state: 'landmarks' as const }, guidance: null, silent: false, branchNames: {}, procedure: 'p', twinId: 'demo', linkMs: 1, failed: null as string | null, measurements: [] };
     expect(banner(state).kind).toBe('');
     state.failed = 'guidance pipeline failed: Error: boom';
     expect(banner(state)).toEqual({ kind: 'lost', text: 'GUIDANCE FAILED FOR THIS PROCEDURE — NO LIVE GUIDANCE' });

@@ -165,6 +165,39 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('draws the lead: electrodes on the vein, the per-electrode strip, measurements where they were taken and a ruled-out stretch', async () => {
+    const id = await procedure();
+    const { page, errors } = await openPage(`/?procedure=${id}`);
+    await page.waitForFunction(() => (window as any).twinguideDisplay?.view.field !== null, undefined, { timeout: 15_000 });
+    const socket = await feed(id, 6, true);
+    await page.waitForFunction(() => document.querySelectorAll('#electrodes li').length === 4, undefined, { timeout: 5000 });
+    const strip = await page.$$eval('#electrodes li b', (cells) => cells.map((c) => c.textContent));
+    expect(strip.map((t) => t!.slice(0, 2))).toEqual(['E1', 'E2', 'E3', 'E4']);
+    const beads = await page.evaluate(() => (window as any).twinguideDisplay.view.scene.beads.filter((b: any) => b.visible).length as number);
+    expect(beads).toBe(4);
+    // Electrode 1 is drawn where the guidance puts it.
+    const placed = await page.evaluate(() => {
+      const v = (window as any).twinguideDisplay.view;
+      const e = v.state.guidance.lead.electrodes[0];
+      const bead = v.scene.beads[0].position;
+      return Math.hypot(bead.x - e.p[0], bead.y - e.p[1], bead.z - e.p[2]);
+    });
+    expect(placed).toBeLessThan(0.01);
+    // A phrenic capture entered at the console: listed, marked on the twin, its stretch drawn as ruled out.
+    const r = await fetch(`${base}/api/procedures/${id}/measurements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'measurement', electrode: 2, kind: 'phrenic', captured: true, volts: 3 }) });
+    expect(r.status).toBe(202);
+    await page.waitForFunction(() => document.querySelector('#measurements li')?.textContent?.includes('PHRENIC CAPTURE') === true, undefined, { timeout: 5000 });
+    const marks = await page.evaluate(() => (window as any).twinguideDisplay.view.scene.markGroup.children.length as number);
+    expect(marks).toBe(1);
+    const excluded = await page.evaluate(() => (window as any).twinguideDisplay.view.scene.zoneGroup.children.filter((c: any) => c.name.startsWith('excluded:')).length as number);
+    expect(excluded).toBe(1);
+    mkdirSync(ARTEFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTEFACTS, 'display-lead.png') });
+    socket.close();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it("shows a twin's own response field (a study's, carried per vertex) instead of deriving one from the sites", async () => {
     const { id } = await post('/api/procedures', { twinId: 'lv-only', source: 'eam' });
     const { page, errors } = await openPage(`/?procedure=${id}`);

@@ -4,7 +4,7 @@
 // the demo twin's veins (clean EAM samples, identity registration).
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DisplayMessage, Guidance, LeadSpec, Measurement, MeasurementMessage, ZonesMessage } from '../../protocol/index.ts';
+import type { DisplayMessage, Guidance, LeadSpec, Measurement, MeasurementMessage, MeasurementRequest, ZonesMessage } from '../../protocol/index.ts';
 import { TwinguideError, checkMeasurementValues } from '../../protocol/index.ts';
 import { resolveLead } from '../../server/lead/lead-catalogue.ts';
 import type { PipelineInput } from '../../server/pipeline/flow.ts';
@@ -23,7 +23,7 @@ afterAll(() => twin.close());
 interface Drive {
   lead?: LeadSpec;
   /** Measurements taken this long (s) after the lead reached its place. */
-  measurements?: { afterS: number; m: Omit<Measurement, 't'> }[];
+  measurements?: { afterS: number; m: MeasurementRequest }[];
   holdS?: number;
 }
 

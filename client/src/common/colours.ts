@@ -35,4 +35,7 @@ export const MARK = {
   zone: 0xe69f00, // orange sleeve around target-zone stretches
   inaccessible: 0x5a5e66, // grey
   neutral: 0x3a3d44, // epicardium where no site is within reach
+  electrode: 0xcc79a7, // reddish purple: the lead's electrodes
+  excluded: 0xd55e00, // vermillion: a stretch a measurement ruled out (phrenic capture)
+  measurement: 0x009e73, // bluish green: where a measurement was taken
 } as const;

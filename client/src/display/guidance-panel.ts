@@ -2,8 +2,9 @@
 // last guidance stays visible but greyed, under a dominant banner, whenever the feed is not live,
 // the link to the server is down, updates stopped arriving, or registration/tracking is poor.
 
-import type { FeedState, Guidance, RegistrationStatus } from '../../../protocol/messages.ts';
+import type { FeedState, Guidance, MeasurementRecord, RegistrationStatus } from '../../../protocol/messages.ts';
 import { cividisCss } from '../common/colours.ts';
+import { measurementText } from '../common/measurement-text.ts';
 import type { Layout } from './layout.ts';
 
 export interface DisplayState {
@@ -21,7 +22,13 @@ export interface DisplayState {
   linkMs: number | null;
   /** The server said this procedure's guidance failed (why), or null. */
   failed: string | null;
+  /** Measurements taken in this procedure, oldest first. */
+  measurements: MeasurementRecord[];
 }
+
+/** The newest measurements the panel lists. */
+const SHOWN_MEASUREMENTS = 4;
+const ELECTRODE_ZONE: Record<string, string> = { in: 'in zone', outside: 'outside', excluded: 'ruled out', proximal: 'in RA' };
 
 export const ZONE_TEXT: Record<string, string> = { in: 'IN ZONE', approaching: 'APPROACHING', outside: 'OUTSIDE', 'none-accessible': 'NONE ACCESSIBLE' };
 
@@ -57,6 +64,9 @@ export function renderPanel(ui: Layout, s: DisplayState): void {
     ui.pSwatch.style.background = cividisCss(g.response.p);
     ui.branch.textContent = s.branchNames[g.tip.branch] ?? g.tip.branch;
     ui.dwell.textContent = g.zone.dwellS !== undefined ? `${g.zone.dwellS.toFixed(1)} s` : '—';
+    ui.note.hidden = !g.zone.note;
+    ui.note.textContent = g.zone.note ?? '';
+    renderElectrodes(ui.electrodes, g);
   } else if (s.link === 'open') {
     ui.instruction.textContent = 'WAITING FOR THE LEAD';
     ui.instruction.className = '';
@@ -67,4 +77,39 @@ export function renderPanel(ui: Layout, s: DisplayState): void {
   const link = s.linkMs !== null ? ` · latency ${s.linkMs.toFixed(0)} ms` : '';
   ui.corner.textContent = `feed ${s.feed}${rate}${link} · registration ${reg ? reg.state + rms : '—'}`;
   ui.procedure.textContent = `procedure ${s.procedure}${s.twinId ? ` · twin ${s.twinId}` : ''}`;
+  renderMeasurements(ui.measurements, s.measurements);
+}
+
+/** One cell per electrode, distal first: its p, where it is, and the one to pace from outlined. */
+function renderElectrodes(list: HTMLElement, g: Guidance): void {
+  const electrodes = g.lead?.electrodes;
+  list.hidden = !electrodes;
+  if (!electrodes) return;
+  while (list.children.length > electrodes.length) list.lastElementChild!.remove();
+  while (list.children.length < electrodes.length) list.appendChild(document.createElement('li')).innerHTML = '<b></b><span></span><i></i>';
+  electrodes.forEach((e, k) => {
+    const li = list.children[k] as HTMLElement;
+    li.className = `${e.zone}${g.lead!.best === e.n ? ' best' : ''}`;
+    (li.children[0] as HTMLElement).textContent = g.lead!.best === e.n ? `E${e.n} PACE` : `E${e.n}`;
+    (li.children[1] as HTMLElement).textContent = e.zone === 'proximal' ? '—' : e.response.toFixed(2);
+    (li.children[2] as HTMLElement).textContent = `${ELECTRODE_ZONE[e.zone] ?? e.zone}${e.zone !== 'proximal' && !e.accessible ? ' · no access' : ''}`;
+  });
+}
+
+function renderMeasurements(list: HTMLElement, records: readonly MeasurementRecord[]): void {
+  if (list.dataset['count'] === String(records.length)) return; // they only ever grow, or a snapshot replaces them
+  list.dataset['count'] = String(records.length);
+  list.hidden = records.length === 0;
+  list.replaceChildren(
+    ...records.slice(-SHOWN_MEASUREMENTS).reverse().map((r) => {
+      const { text, detail, kind } = measurementText(r);
+      const li = document.createElement('li');
+      li.className = kind;
+      li.append(text, ' ');
+      const em = document.createElement('em');
+      em.textContent = detail;
+      li.append(em);
+      return li;
+    }),
+  );
 }

@@ -2,7 +2,7 @@
 // recording on the replay page), the panel and the three.js scene out. Loads the twin bundle when
 // the procedure's twin changes and computes the surface response map once for it.
 
-import type { DisplayMessage, TargetZoneInfo } from '../../../protocol/messages.ts';
+import type { DisplayMessage, Exclusion, TargetZoneInfo } from '../../../protocol/messages.ts';
 import type { TwinBundle } from '../../../protocol/twin-schema.ts';
 import { fieldInputFor, responseFieldGpu, responseFieldTs, type GpuLike } from '../common/response-field.ts';
 import { twinView, type TwinView } from '../common/twin-view.ts';
@@ -26,6 +26,7 @@ export class GuidanceView {
   readonly state: DisplayState;
   readonly scene: TwinScene;
   private zones: readonly TargetZoneInfo[] = [];
+  private exclusions: readonly Exclusion[] = [];
   private transform: number[] | undefined;
   private follow = false;
   /** Once the user picks a view, snapshots no longer choose one for them. */
@@ -40,7 +41,7 @@ export class GuidanceView {
   private carm: CarmAngles | null = null;
 
   constructor(private readonly ui: Layout, private readonly options: ViewOptions) {
-    this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null, failed: null };
+    this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null, failed: null, measurements: [] };
     this.scene = new TwinScene(ui.stage);
     ui.views.addEventListener('click', (e) => {
       const name = (e.target as HTMLElement).dataset['view'];
@@ -69,12 +70,15 @@ export class GuidanceView {
       s.rateHz = m.feed.rateHz;
       const zonesChanged = m.zones !== this.zones;
       this.zones = m.zones;
+      this.exclusions = m.exclusions ?? [];
+      s.measurements = [...(m.measurements ?? [])];
       this.transform = m.registration.transform;
       if (!this.userChoseView) this.markView(m.source === 'fluoro' ? 'follow' : 'lao30');
       this.scene.clearTrail();
       // The panel guides without the scene: a twin that cannot be drawn is said, not thrown.
       if (m.twinId !== s.twinId) this.loadTwin(m.twinId).catch((e: unknown) => this.twinUnavailable(m.twinId, e));
-      else if (zonesChanged) this.scene.setZones(this.zones);
+      else if (zonesChanged) this.scene.setZones(this.zones, this.exclusions);
+      this.scene.setMeasurements(s.measurements);
       s.twinId = m.twinId;
     } else if (m.type === 'guidance') {
       s.guidance = m;
@@ -86,6 +90,13 @@ export class GuidanceView {
       s.feed = m.feed.state;
       s.rateHz = m.feed.rateHz;
       s.registration = m.registration;
+    } else if (m.type === 'measurement') {
+      s.measurements.push(m.record);
+      this.scene.setMeasurements(s.measurements);
+    } else if (m.type === 'zones') {
+      this.zones = m.zones;
+      this.exclusions = m.exclusions;
+      this.scene.setZones(this.zones, this.exclusions);
     } else if (m.type === 'event' && m.kind === 'pipeline.failed') {
       // The server says this procedure can no longer guide: that must dominate, not a stale "live".
       s.failed = m.message;
@@ -120,6 +131,7 @@ export class GuidanceView {
     const g = this.state.guidance;
     // Only a new guidance moves the tip along its trail; a status may only grey it.
     this.scene.setTip(g ? g.tip.p : null, isLive(this.state), this.lastMessage?.type === 'guidance');
+    this.scene.setElectrodes(g?.lead ?? null, isLive(this.state));
   }
 
   private async loadTwin(id: string): Promise<void> {
@@ -152,7 +164,8 @@ export class GuidanceView {
     }
     this.field = { backend, ms: performance.now() - t0 };
     this.scene.setTwin(view, values);
-    this.scene.setZones(this.zones);
+    this.scene.setZones(this.zones, this.exclusions);
+    this.scene.setMeasurements(this.state.measurements);
     this.applyFollow();
     this.render();
   }

@@ -19,6 +19,9 @@ export interface Layout {
   procedure: HTMLElement;
   corner: HTMLElement;
   footer: HTMLElement;
+  note: HTMLElement;
+  electrodes: HTMLElement;
+  measurements: HTMLElement;
 }
 
 export function mountLayout(root: HTMLElement): Layout {
@@ -32,18 +35,21 @@ export function mountLayout(root: HTMLElement): Layout {
     </nav>
     <div id="legend" aria-label="legend">
       <div class="ramp"><span>p(response) 0</span><i></i><span>1</span></div>
-      <div><b class="key zone"></b>target zone <b class="key grey"></b>not accessible <b class="key tip"></b>lead tip</div>
+      <div><b class="key zone"></b>target zone <b class="key grey"></b>not accessible <b class="key tip"></b>lead tip <b class="key electrode"></b>electrode <b class="key excluded"></b>ruled out</div>
     </div>
     <div id="tooltip" hidden></div>
   </section>
   <section id="panel" aria-live="polite">
     <div id="instruction">CONNECTING…</div>
+    <div id="note" hidden></div>
+    <ol id="electrodes" aria-label="electrodes" hidden></ol>
     <dl id="details">
       <div><dt>zone</dt><dd id="zone">—</dd></div>
       <div><dt>p at tip</dt><dd><span id="p-swatch"></span><span id="p">—</span></dd></div>
       <div><dt>branch</dt><dd id="branch">—</dd></div>
       <div><dt>dwell</dt><dd id="dwell">—</dd></div>
     </dl>
+    <ul id="measurements" aria-label="measurements" hidden></ul>
   </section>
   <footer id="footer"><span id="procedure"></span><span id="corner">feed — · registration —</span></footer>
 </main>`;
@@ -63,5 +69,8 @@ export function mountLayout(root: HTMLElement): Layout {
     procedure: $('procedure'),
     corner: $('corner'),
     footer: $('footer'),
+    note: $('note'),
+    electrodes: $('electrodes'),
+    measurements: $('measurements'),
   };
 }

@@ -104,6 +104,11 @@ function seek(atMs: number): void {
   nowMs = Math.min(Math.max(0, atMs), timeline.durationMs);
   const upto = indexAt(timeline.messages, nowMs);
   view.apply(snapshot);
+  // What stays once said: the measurements taken so far and the zones they left.
+  for (let i = 0; i <= upto; i++) {
+    const t = timeline.messages[i]!.message.type;
+    if (t === 'measurement' || t === 'zones' || t === 'lead') view.apply(timeline.messages[i]!.message);
+  }
   let lastGuidance = -1;
   let lastStatus = -1;
   for (let i = upto; i >= 0 && (lastGuidance < 0 || lastStatus < 0); i--) {

@@ -5,7 +5,7 @@
 
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import type { TargetZoneInfo } from '../../../protocol/messages.ts';
+import type { Exclusion, LeadGuidance, MeasurementRecord, TargetZoneInfo } from '../../../protocol/messages.ts';
 import { cividis, MARK } from '../common/colours.ts';
 import { NO_VALUE } from '../common/response-field.ts';
 import { branchValueAt, type TwinView } from '../common/twin-view.ts';
@@ -37,6 +37,12 @@ export class TwinScene {
   private readonly controls: OrbitControls;
   private readonly twinGroup = new THREE.Group();
   private readonly zoneGroup = new THREE.Group();
+  /** The lead's electrodes (numbered beads on the vein, the body as a line through them) and the measurement marks. */
+  private readonly leadGroup = new THREE.Group();
+  private readonly markGroup = new THREE.Group();
+  private leadBody: THREE.Line | null = null;
+  private readonly beads: THREE.Mesh[] = [];
+  private leadKey = '';
   private readonly tip: THREE.Mesh;
   private readonly tipHalo: THREE.Mesh;
   private readonly trail: THREE.Line;
@@ -68,7 +74,7 @@ export class TwinScene {
     const key = new THREE.DirectionalLight(0xffffff, 1.6);
     key.position.set(0, -1, 1);
     this.camera.add(key); // the light follows the camera: the side you look at is always lit
-    this.scene.add(this.camera, this.twinGroup, this.zoneGroup);
+    this.scene.add(this.camera, this.twinGroup, this.zoneGroup, this.leadGroup, this.markGroup);
 
     this.tip = new THREE.Mesh(new THREE.SphereGeometry(2.2, 24, 16), new THREE.MeshBasicMaterial({ color: MARK.tip }));
     this.tipHalo = new THREE.Mesh(new THREE.SphereGeometry(3.4, 24, 16), new THREE.MeshBasicMaterial({ color: MARK.tipRing, side: THREE.BackSide }));
@@ -116,7 +122,8 @@ export class TwinScene {
     this.setView({ alpha: 30, beta: 0 }, null);
   }
 
-  setZones(zones: readonly TargetZoneInfo[]): void {
+  /** Target-zone sleeves, and over them the stretches a measurement ruled out (vermillion, a little wider). */
+  setZones(zones: readonly TargetZoneInfo[], exclusions: readonly Exclusion[] = []): void {
     this.zoneGroup.clear();
     const twin = this.twin;
     if (!twin) return;
@@ -124,6 +131,70 @@ export class TwinScene {
       const branch = twin.branches.find((b) => b.id === z.branch);
       const sleeve = branch ? zoneSleeve(twin, branch, z.startArcMm, z.endArcMm) : null;
       if (sleeve) this.zoneGroup.add(sleeve);
+    }
+    for (const x of exclusions) {
+      const branch = twin.branches.find((b) => b.id === x.branch);
+      const sleeve = branch ? zoneSleeve(twin, branch, x.startArcMm, x.endArcMm, MARK.excluded, 2) : null;
+      if (sleeve) {
+        sleeve.name = `excluded:${x.branch}`;
+        this.zoneGroup.add(sleeve);
+      }
+    }
+    this.dirty = true;
+  }
+
+  /** The electrodes where the guidance puts them: numbered beads, the one to pace from ringed; greyed when not live. */
+  setElectrodes(lead: LeadGuidance | null, live: boolean): void {
+    const electrodes = lead?.electrodes ?? [];
+    const key = `${live}|${lead?.best ?? 0}|${electrodes.map((e) => `${e.p.join(',')}:${e.zone}`).join(';')}`;
+    if (key === this.leadKey) return;
+    this.leadKey = key;
+    while (this.beads.length < electrodes.length) {
+      const bead = new THREE.Mesh(new THREE.CylinderGeometry(1.6, 1.6, 2.4, 16), new THREE.MeshBasicMaterial({ color: MARK.electrode }));
+      bead.add(numberSprite(this.beads.length + 1));
+      bead.renderOrder = 3;
+      this.beads.push(bead);
+      this.leadGroup.add(bead);
+    }
+    if (!this.leadBody) {
+      const geometry = new THREE.BufferGeometry();
+      geometry.setAttribute('position', new THREE.BufferAttribute(new Float32Array(3 * 9), 3));
+      this.leadBody = new THREE.Line(geometry, new THREE.LineBasicMaterial({ color: MARK.electrode, transparent: true, opacity: 0.8 }));
+      this.leadBody.frustumCulled = false;
+      this.leadGroup.add(this.leadBody);
+    }
+    const body = this.leadBody.geometry.getAttribute('position') as THREE.BufferAttribute;
+    this.beads.forEach((bead, k) => {
+      const e = electrodes[k];
+      bead.visible = e !== undefined;
+      if (!e) return;
+      bead.position.set(e.p[0], e.p[1], e.p[2]);
+      // Along the lead: toward the next electrode (or from the previous one).
+      const other = electrodes[k + 1] ?? electrodes[k - 1];
+      if (other) {
+        const dir = new THREE.Vector3(other.p[0] - e.p[0], other.p[1] - e.p[1], other.p[2] - e.p[2]);
+        if (dir.lengthSq() > 1e-9) bead.quaternion.setFromUnitVectors(new THREE.Vector3(0, 1, 0), dir.normalize());
+      }
+      const colour = !live ? 0x777777 : e.zone === 'excluded' ? MARK.excluded : lead?.best === e.n ? MARK.zone : MARK.electrode;
+      (bead.material as THREE.MeshBasicMaterial).color.set(colour);
+      body.setXYZ(k, e.p[0], e.p[1], e.p[2]);
+    });
+    body.needsUpdate = true;
+    this.leadBody.geometry.setDrawRange(0, electrodes.length);
+    this.leadBody.visible = electrodes.length > 1;
+    this.dirty = true;
+  }
+
+  /** Where measurements were taken: a small marker each (vermillion for a phrenic capture). */
+  setMeasurements(records: readonly MeasurementRecord[]): void {
+    this.markGroup.clear();
+    for (const r of records) {
+      if (!r.at) continue;
+      const captured = r.measurement.kind === 'phrenic' && r.measurement.captured;
+      const mark = new THREE.Mesh(new THREE.OctahedronGeometry(2.2), new THREE.MeshBasicMaterial({ color: captured ? MARK.excluded : MARK.measurement, transparent: true, opacity: 0.9 }));
+      mark.position.set(r.at.p[0], r.at.p[1], r.at.p[2] + 4);
+      mark.name = `measurement:${r.measurement.kind}`;
+      this.markGroup.add(mark);
     }
     this.dirty = true;
   }
@@ -247,6 +318,28 @@ export class TwinScene {
     this.controls.dispose();
     this.renderer.dispose();
   }
+}
+
+/** A small always-facing label with an electrode's number. */
+function numberSprite(n: number): THREE.Sprite {
+  const canvas = document.createElement('canvas');
+  canvas.width = 64;
+  canvas.height = 64;
+  const g = canvas.getContext('2d')!;
+  g.fillStyle = 'rgba(13, 15, 19, 0.8)';
+  g.beginPath();
+  g.arc(32, 32, 28, 0, 2 * Math.PI);
+  g.fill();
+  g.fillStyle = '#ffffff';
+  g.font = 'bold 40px system-ui, sans-serif';
+  g.textAlign = 'center';
+  g.textBaseline = 'middle';
+  g.fillText(String(n), 32, 34);
+  const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: new THREE.CanvasTexture(canvas), depthTest: false, transparent: true }));
+  sprite.scale.set(4.5, 4.5, 1);
+  sprite.position.set(4, 0, 0);
+  sprite.renderOrder = 4;
+  return sprite;
 }
 
 /** Whether WebGL here is a software rasteriser (its renderer string names SwiftShader or llvmpipe). */

@@ -91,17 +91,17 @@ export function veinMeshes(twin: TwinView): THREE.Mesh[] {
 }
 
 /** A translucent sleeve around a branch between two arc lengths: a target zone. */
-export function zoneSleeve(twin: TwinView, branch: BranchView, startArcMm: number, endArcMm: number): THREE.Mesh | null {
+export function zoneSleeve(twin: TwinView, branch: BranchView, startArcMm: number, endArcMm: number, colour: number = MARK.zone, extraRadiusMm = 1.5): THREE.Mesh | null {
   const points: THREE.Vector3[] = [];
   const radii: number[] = [];
   branch.arcMm.forEach((arc, k) => {
     if (arc < startArcMm - 1 || arc > endArcMm + 1) return;
     const i = branch.nodes[k]!;
     points.push(nodePoint(twin, i));
-    radii.push(twin.radii[i]! + 1.5);
+    radii.push(twin.radii[i]! + extraRadiusMm);
   });
   if (points.length < 2) return null;
-  const material = new THREE.MeshBasicMaterial({ color: MARK.zone, transparent: true, opacity: 0.45, depthWrite: false });
+  const material = new THREE.MeshBasicMaterial({ color: colour, transparent: true, opacity: 0.45, depthWrite: false });
   const mesh = new THREE.Mesh(tubeGeometry(points, radii, null), material);
   mesh.name = `zone:${branch.id}`;
   mesh.renderOrder = 2;
