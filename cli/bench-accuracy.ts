@@ -5,7 +5,21 @@ import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { TwinguideError } from '../protocol/index.ts';
 import { accuracyReport, formatAccuracy } from '../simulators/device/accuracy.ts';
 import { CONDITION_NAMES, HELD_OUT_SEEDS, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
+import { loadRecording } from '../server/recording/procedure-recording.ts';
+import { scoreRecording } from '../simulators/device/score-recording.ts';
+import type { AccuracyFigures } from '../simulators/device/score.ts';
 import { EXIT_OK, parseCommandArgs, type Command } from './command.ts';
+
+function formatFigures(file: string, f: AccuracyFigures): string {
+  const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+  return [
+    `${file}: ${f.samples} samples scored against the simulator's ground truth`,
+    `  branch ${f.branchAccuracy.toFixed(3)} (strict ${f.branchAccuracyStrict.toFixed(3)})`,
+    `  tip error median ${f.tipErrorMedianMm.toFixed(2)} mm, p95 ${f.tipErrorP95Mm.toFixed(2)} mm`,
+    `  zone ${f.zoneAgreement.toFixed(3)} (strict ${f.zoneAgreementStrict.toFixed(3)}), instruction ${f.instructionAgreement.toFixed(3)}`,
+    `  confidently wrong ${pct(f.confidentlyWrongRate)}`,
+  ].join('\n');
+}
 
 export const benchAccuracy: Command = {
   name: 'bench accuracy',
@@ -27,10 +41,18 @@ Options:
   --twin FILE       a twin with at least one target zone (default data/twins/demo.twin.json)
   --seeds SET       held-out (default) or training
   --conditions LIST only these conditions (comma-separated)
+  --recording FILE  instead: score one recording made by 'twinguide simulate --to FILE.mcap' (its
+                    guidance against the ground truth it carries); --json gives the figures alone
   -h, --help        this help`,
   async run(args, io) {
-    const { help, values } = parseCommandArgs(this, args, { json: { type: 'boolean' }, twin: { type: 'string' }, seeds: { type: 'string' }, conditions: { type: 'string' } }, { min: 0, max: 0 });
+    const { help, values } = parseCommandArgs(this, args, { json: { type: 'boolean' }, twin: { type: 'string' }, seeds: { type: 'string' }, conditions: { type: 'string' }, recording: { type: 'string' } }, { min: 0, max: 0 });
     if (help) { io.out(this.help); return EXIT_OK; }
+    if (values.recording !== undefined) {
+      const figures = scoreRecording(await loadRecording(values.recording));
+      if (!figures) throw new TwinguideError('TG_ERR_RECORDING', `'${values.recording}' carries no ground truth (only recordings made by 'twinguide simulate --to FILE.mcap' do)`);
+      io.out(values.json ? JSON.stringify(figures, null, 2) : formatFigures(values.recording, figures));
+      return EXIT_OK;
+    }
     if (values.seeds !== undefined && values.seeds !== 'held-out' && values.seeds !== 'training') throw new TwinguideError('TG_ERR_USAGE', '--seeds takes held-out or training');
     const conditions = values.conditions?.split(',').map((c) => c.trim());
     for (const c of conditions ?? []) if (!(CONDITION_NAMES as readonly string[]).includes(c)) throw new TwinguideError('TG_ERR_USAGE', `unknown condition '${c}'; there are ${CONDITION_NAMES.join(', ')}`);

@@ -5,13 +5,14 @@ import { TwinguideError } from '../protocol/index.ts';
 import { EXIT_OK, EXIT_USAGE, processIo, reportError, type Command, type Io } from './command.ts';
 import { benchAccuracy } from './bench-accuracy.ts';
 import { replay } from './replay.ts';
+import { report } from './report.ts';
 import { simulate } from './simulate.ts';
 import { serve, start } from './serve.ts';
 import { twinBuild } from './twin-build.ts';
 import { twinInfo } from './twin-info.ts';
 import { twinValidate } from './twin-validate.ts';
 
-export const COMMANDS: readonly Command[] = [serve, start, twinInfo, twinValidate, twinBuild, simulate, replay, benchAccuracy];
+export const COMMANDS: readonly Command[] = [serve, start, twinInfo, twinValidate, twinBuild, simulate, replay, report, benchAccuracy];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -8,7 +8,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
-import { TwinguideError, decodeDisplayFrame, encodeMessage } from '../protocol/index.ts';
+import { TwinguideError, type LeadInfo, decodeDisplayFrame, encodeMessage } from '../protocol/index.ts';
 import { encodeIgtl } from '../protocol/openigtlink/igtl-codec.ts';
 import { IgtlStreamDecoder } from '../protocol/openigtlink/igtl-stream.ts';
 import { guidancePipeline } from '../server/pipeline/procedure-pipeline.ts';
@@ -18,6 +18,7 @@ import { applyMatrix, defaultDeviceOptions, gaussian, invertRigid, rigidMatrix, 
 import { Random } from '../simulators/twin/random.ts';
 import type { Twin } from '../server/twin/twin.ts';
 import { inputsFromSamples, simulateLandmarkRegistration } from '../simulators/device/run-scenario.ts';
+import { resolveLead } from '../server/lead/lead-catalogue.ts';
 import { SCENARIO_NAMES, scenarioPlan, type ScenarioName } from '../simulators/device/scenarios.ts';
 import { EXIT_OK, parseCommandArgs, type Command, type Io } from './command.ts';
 
@@ -135,12 +136,16 @@ Options:
   --dropouts F       fraction of samples lost at random (default 0.02)
   --cardiac-mm MM    cardiac motion, peak-to-peak at the base (default 8)
   --respiratory-mm MM  respiratory motion, peak-to-peak (default 5)
+  --lead MODEL       the lead (default generic-quadripolar, as the server's procedures; 'none': the
+                     tip alone): its electrodes decide the ground truth's zone state as they decide
+                     the guidance's. A recording carries the lead and the ground truth.
+  --electrodes MM,…  a custom lead: electrode offsets from the tip, distal first (e.g. 0,21,31,47)
   -h, --help         this help`,
   async run(args, io) {
     const { help, values } = parseCommandArgs(
       this,
       args,
-      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' }, noise: { type: 'string' }, dropouts: { type: 'string' }, 'cardiac-mm': { type: 'string' }, 'respiratory-mm': { type: 'string' } },
+      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' }, noise: { type: 'string' }, dropouts: { type: 'string' }, 'cardiac-mm': { type: 'string' }, 'respiratory-mm': { type: 'string' }, lead: { type: 'string' }, electrodes: { type: 'string' } },
       { min: 0, max: 0 },
     );
     if (help) { io.out(this.help); return EXIT_OK; }
@@ -169,6 +174,13 @@ Options:
     const dropoutFraction = number(values.dropouts, '--dropouts', 0, 0.9);
     const cardiacMm = number(values['cardiac-mm'], '--cardiac-mm', 0, 30);
     const respiratoryMm = number(values['respiratory-mm'], '--respiratory-mm', 0, 30);
+    let lead: LeadInfo | null;
+    try {
+      if (values.electrodes !== undefined) lead = resolveLead({ model: 'custom', electrodeOffsetsMm: values.electrodes.split(',').map(Number) });
+      else lead = values.lead === 'none' ? null : resolveLead(values.lead ? { model: values.lead } : undefined);
+    } catch (e) {
+      throw new TwinguideError('TG_ERR_USAGE', `${(e as Error).message}\nSee: twinguide simulate --help`);
+    }
     const twin = await loadTwinFile(need(values.twin, '--twin'));
     try {
       const plan = scenarioPlan(twin, scenario);
@@ -182,6 +194,7 @@ Options:
         ...(noiseMm !== undefined ? { noiseMm } : {}),
         ...(dropoutFraction !== undefined ? { dropoutFraction } : {}),
       });
+      if (lead) device.lead = lead;
       if (cardiacMm !== undefined) device.motion = { ...device.motion, cardiacMm };
       if (respiratoryMm !== undefined) device.motion = { ...device.motion, respiratoryMm };
       if (kind !== 'eam') {
@@ -197,7 +210,7 @@ Options:
       }
       const arrivals: number[] = [];
       const samples = [...simulateDevice(twin, plan, device)];
-      const { inputs, truths } = inputsFromSamples(samples, registration);
+      const { inputs, truths } = inputsFromSamples(samples, registration, true, [], lead);
       for (const s of samples) arrivals[s.sample.seq] = s.arrivalS;
       const procedureId = `sim-${scenario}-${seed}`;
       const recorder = new ProcedureRecorder(to, { procedureId, twinId: twin.meta.id, source: kind === 'eam' ? 'eam' : 'fluoro', startedAt: new Date(0).toISOString(), twinguideVersion: packageVersion() }, { flushEveryMs: 0, maxBytes: 2 * 1024 ** 3 });
@@ -214,6 +227,8 @@ Options:
           toArray(),
         ),
       );
+      // The ground truth beside the guidance, so the recording can be scored (bench accuracy --recording, report).
+      for (const truth of truths.values()) recorder.truth(truth, BigInt(Math.round((arrivals[truth.seq] ?? truth.t) * 1e9)));
       recorder.close();
       if (values.truth) {
         const out = createWriteStream(values.truth);

@@ -51,6 +51,8 @@ export const ERRORS = {
   // Recordings
   TG_ERR_RECORDING: 'A recording cannot be read (not MCAP, not a twinguide recording, or unreadable).',
 
+  TG_ERR_REPORT: 'A procedure report cannot be written: a PDF needs Chromium (the HTML report does not), or the procedure has no recording.',
+
   // Twin builder
   TG_ERR_SURFACE: 'A surface file cannot be read: unknown format, malformed, non-finite or out-of-range data.',
   TG_ERR_ANATOMY: 'The surfaces cannot be oriented as a heart (no long axis, base, apex or septum found).',

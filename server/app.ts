@@ -27,6 +27,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   TG_ERR_REGISTRATION: 422,
   TG_ERR_LEAD: 422,
   TG_ERR_MEASUREMENT: 422,
+  TG_ERR_REPORT: 409,
   TG_ERR_BAD_REQUEST: 400,
 };
 

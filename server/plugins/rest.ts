@@ -3,13 +3,14 @@
 
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { CreateProcedureRequest, ID_PATTERN, LeadSpec, MeasurementRequest, RegistrationRequest, TwinguideError, type CreateProcedureRequest as CreateBody, type LeadSpec as LeadBody, type MeasurementRequest as MeasurementBody, type RegistrationRequest as RegistrationBody } from '../../protocol/index.ts';
 import { LEAD_CATALOGUE } from '../lead/lead-catalogue.ts';
 import { registrationInfo } from '../pipeline/registration.ts';
 import { ReplaySource } from '../procedures/feed-source.ts';
 import { loadRecording } from '../recording/procedure-recording.ts';
+import { writeReport } from '../report/procedure-report.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import type { TwinStore } from '../procedures/twin-store.ts';
 import { summariseTwin } from '../twin/twin-summary.ts';
@@ -71,6 +72,26 @@ export function restRoutes(app: FastifyInstance, twins: TwinStore, procedures: P
   app.get<{ Params: IdParams }>('/api/procedures/:id/measurements', { schema: { params: IdParams } }, async (request) => {
     const p = procedures.get(request.params.id);
     return { lead: p.lead, measurements: p.measurements, exclusions: p.snapshot().exclusions ?? [] };
+  });
+
+  /** The procedure report (HTML, or ?format=pdf printed by headless Chromium), from what its recording holds so far. */
+  const ReportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('pdf')])) }, { additionalProperties: false });
+  const sendReport = async (reply: FastifyReply, file: string, format: 'html' | 'pdf' = 'html') => {
+    const recording = await loadRecording(file);
+    const { body, contentType } = await writeReport(recording, twins.get(recording.meta.twinId), format);
+    return reply.type(contentType).header('content-disposition', `inline; filename="${recording.meta.procedureId}-report.${format}"`).send(body);
+  };
+  app.get<{ Params: IdParams; Querystring: { format?: 'html' | 'pdf' } }>('/api/procedures/:id/report', { schema: { params: IdParams, querystring: ReportQuery } }, async (request, reply) => {
+    const procedure = procedures.get(request.params.id);
+    const recorder = procedure.recorder;
+    if (!recorder) throw new TwinguideError('TG_ERR_REPORT', `procedure '${procedure.id}' is not recorded (${procedure.unrecordedBecause ?? 'no recordings directory'}): there is nothing to report from`);
+    recorder.flush(); // everything so far onto disk, then read as a replay would
+    return sendReport(reply, recorder.path, request.query.format);
+  });
+  app.get<{ Params: IdParams; Querystring: { format?: 'html' | 'pdf' } }>('/api/recordings/:id/report', { schema: { params: IdParams, querystring: ReportQuery } }, async (request, reply) => {
+    const file = recordingsDir ? join(recordingsDir, `${request.params.id}.mcap`) : null;
+    if (!file || !existsSync(file)) throw new TwinguideError('TG_ERR_NOT_FOUND', `no recording '${request.params.id}'`);
+    return sendReport(reply, file, request.query.format);
   });
 
   /** Replay a recording into a fresh procedure (on the twin it ran on), at a speed, for the displays. */

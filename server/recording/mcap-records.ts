@@ -3,7 +3,8 @@
 
 import { McapStreamReader, type McapTypes } from '@mcap/core';
 
-export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages', events: '/procedure/events' } as const;
+/** truth: what a simulator knew of each sample (its recordings only), for scoring the guidance against it. */
+export const TOPICS = { meta: '/meta', input: '/pipeline/input', output: '/display/messages', events: '/procedure/events', truth: '/simulator/truth' } as const;
 
 /** The /meta message: what the recording is of. */
 export interface RecordingMeta {

@@ -50,6 +50,11 @@ const CHANNELS: ChannelSpec[] = [
     schemaName: 'twinguide.DisplayMessage',
     schema: { type: 'object', required: ['n', 'message'], properties: { n: { type: 'integer' }, message: { type: 'object' } }, definitions: JSON.parse(JSON.stringify(DISPLAY_MESSAGES)) as object },
   },
+  {
+    topic: TOPICS.truth,
+    schemaName: 'twinguide.SimulatorTruth',
+    schema: { type: 'object', description: "the device simulator's ground truth of one sample (seq, t, p, branch, arcLengthMm, zoneState, instruction, borderMm, junctionMm)", required: ['seq', 'p', 'branch'] },
+  },
 ];
 
 export interface RecorderOptions {
@@ -118,6 +123,11 @@ export class ProcedureRecorder {
     this.put(TOPICS.output, atNs, sourceTimeNs(t), { n: this.outputs++, message });
   }
 
+  /** A simulator's ground truth of one sample (simulated recordings only; never an input). */
+  truth(value: { seq: number; t: number }, atNs: bigint): void {
+    this.put(TOPICS.truth, atNs, sourceTimeNs(value.t), value);
+  }
+
   /** Something that happened to the procedure outside its pipeline (not replayed, only told). */
   event(kind: string, message: string, atNs: bigint): void {
     this.put(TOPICS.events, atNs, atNs, { kind, message });
@@ -170,6 +180,8 @@ export interface Recording {
   indexed: boolean;
   /** When the recording is several segments (resumed after crashes): what each held. */
   segments?: { inputs: number; outputs: number; indexed: boolean }[];
+  /** A simulator's ground truth per sample, in seq order (empty for a real procedure). */
+  truths: unknown[];
 }
 
 /** The most segments one procedure's recording may chain (each is a resume after a crash). */
@@ -195,6 +207,7 @@ export async function loadRecording(path: string): Promise<Recording> {
     inputs: chain.flatMap((c) => c.inputs),
     inputTimesNs: chain.flatMap((c) => c.inputTimesNs),
     outputs: chain.flatMap((c) => c.outputs),
+    truths: chain.flatMap((c) => c.truths),
     indexed: chain[chain.length - 1]!.indexed,
     segments: chain.map((c) => ({ inputs: c.inputs.length, outputs: c.outputs.length, indexed: c.indexed })),
   };
@@ -208,25 +221,28 @@ export async function loadSegment(path: string): Promise<Recording> {
   } catch (cause) {
     throw new TwinguideError('TG_ERR_RECORDING', `cannot read recording '${path}': ${(cause as Error).message}`, { cause });
   }
-  const { meta, inputs, inputTimesNs, outputs } = decodeRecordingMessages(read.messages);
+  const { meta, inputs, inputTimesNs, outputs, truths } = decodeRecordingMessages(read.messages);
   if (!meta) throw new TwinguideError('TG_ERR_RECORDING', `'${path}' is not a twinguide recording (no ${TOPICS.meta} message)`);
-  return { meta, inputs, inputTimesNs, outputs, indexed: read.indexed };
+  return { meta, inputs, inputTimesNs, outputs, truths, indexed: read.indexed };
 }
 
 /** A recording's messages as its meta, inputs (with receive times) and display messages, each in recorded order. */
-export function decodeRecordingMessages(messages: readonly { topic: string; logTimeNs: bigint; data: Uint8Array }[]): { meta: RecordingMeta | null; inputs: PipelineInput[]; inputTimesNs: bigint[]; outputs: DisplayMessage[] } {
+export function decodeRecordingMessages(messages: readonly { topic: string; logTimeNs: bigint; data: Uint8Array }[]): { meta: RecordingMeta | null; inputs: PipelineInput[]; inputTimesNs: bigint[]; outputs: DisplayMessage[]; truths: unknown[] } {
   const decode = (data: Uint8Array): unknown => JSON.parse(DECODER.decode(data));
   let meta: RecordingMeta | null = null;
   const inputs: { n: number; input: PipelineInput; at: bigint }[] = [];
   const outputs: { n: number; message: DisplayMessage }[] = [];
+  const truths: { seq: number }[] = [];
   for (const m of messages) {
     if (m.topic === TOPICS.meta) meta = decode(m.data) as RecordingMeta;
     else if (m.topic === TOPICS.input) {
       const v = decode(m.data) as { n: number; input: PipelineInput };
       inputs.push({ ...v, at: m.logTimeNs });
     } else if (m.topic === TOPICS.output) outputs.push(decode(m.data) as { n: number; message: DisplayMessage });
+    else if (m.topic === TOPICS.truth) truths.push(decode(m.data) as { seq: number });
   }
+  truths.sort((a, b) => a.seq - b.seq);
   inputs.sort((a, b) => a.n - b.n);
   outputs.sort((a, b) => a.n - b.n);
-  return { meta, inputs: inputs.map((i) => i.input), inputTimesNs: inputs.map((i) => i.at), outputs: outputs.map((o) => o.message) };
+  return { meta, inputs: inputs.map((i) => i.input), inputTimesNs: inputs.map((i) => i.at), outputs: outputs.map((o) => o.message), truths };
 }

@@ -5,6 +5,8 @@
 
 import type { CArmGeometry, FeedSample, Instruction, PhysioSignal, ZoneState } from '../../protocol/index.ts';
 import { projectPoint } from '../../server/pipeline/carm-geometry.ts';
+import type { LeadInfo } from '../../protocol/index.ts';
+import { ARC, BRANCH, FIELDS, IN_TREE, LeadPlacer, SEGMENT } from '../../server/pipeline/lead-placement.ts';
 import { ZoneRouter } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { forksAt, nearestJunctionMm, renamesAt } from '../../server/twin/vein-tree.ts';
@@ -42,6 +44,8 @@ export interface DeviceOptions {
   /** Sensor spikes: this fraction of samples is off by spikeMm (uniform in the range, random direction). */
   spikeFraction?: number;
   spikeMm?: [number, number];
+  /** The lead's electrode offsets from the tip (mm): the truth then holds when any electrode is in a zone, as the guidance does. */
+  lead?: LeadInfo;
 }
 
 export interface GroundTruth {
@@ -100,11 +104,18 @@ export function gaussian(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
 }
 
-/** What a correct system would say at the true place: zone state and instruction, no hysteresis. */
+/**
+ * What a correct system would say at the true place: zone state and instruction, no hysteresis.
+ * With a lead, the lead is in a zone when any electrode is (electrodes placed back along the true
+ * path), and a zone the tip has passed is reached by whichever electrode needs the least movement.
+ */
 export class TruthOracle {
   private readonly router: ZoneRouter;
-  constructor(private readonly twin: Twin, private readonly approachMm = 10, private readonly pointZoneHalfWidthMm = 2) {
+  private readonly placer: LeadPlacer;
+  constructor(private readonly twin: Twin, private readonly approachMm = 10, private readonly pointZoneHalfWidthMm = 2, lead: LeadInfo | null = null) {
     this.router = new ZoneRouter(twin);
+    this.placer = new LeadPlacer(twin);
+    this.placer.lead = lead;
   }
   judge(point: RoutePoint): { zoneState: ZoneState; instruction: Instruction; borderMm: number; junctionMm: number } {
     const v = this.twin.veins;
@@ -128,7 +139,29 @@ export class TruthOracle {
       borderMm = Math.min(borderMm, Math.abs(r.distanceMm - this.approachMm));
     });
     if (inside) return { zoneState: 'in', instruction: 'hold', borderMm, junctionMm };
-    const route = best!;
+    let route = best!;
+    const lead = this.placer.place(point.segment, point.arcLengthMm);
+    if (lead) {
+      const d = lead.data;
+      for (let e = 1; e < lead.count; e++) {
+        const o = e * FIELDS;
+        const inTree = d[o + IN_TREE] === 1;
+        const branch = d[o + BRANCH]!, arc = inTree ? d[o + ARC]! : 0;
+        this.twin.zones.forEach((z, k) => {
+          const half = z.endArcMm - z.startArcMm < 1e-9 ? this.pointZoneHalfWidthMm : 0;
+          if (inTree && z.branch === branch) {
+            borderMm = Math.min(borderMm, Math.abs(arc - (z.startArcMm - half)), Math.abs(arc - (z.endArcMm + half)));
+            if (arc >= z.startArcMm - half && arc <= z.endArcMm + half) inside = true;
+          }
+          // Only a zone the tip has passed on its own path can be reached by an electrode behind it.
+          if (this.router.route(k, point.segment, point.arcLengthMm).instruction !== 'withdraw') return;
+          // Behind the ostium: its arc along the path is negative (the tip's arc less the electrode's offset).
+          const r = inTree ? this.router.route(k, d[o + SEGMENT]!, arc) : this.router.route(k, this.twin.veins.root, point.arcLengthMm - this.placer.lead!.electrodeOffsetsMm[e]!);
+          if (r.instruction !== 'switch-branch' && r.distanceMm < route.distanceMm - 1e-9) route = r;
+        });
+      }
+      if (inside) return { zoneState: 'in', instruction: 'hold', borderMm, junctionMm };
+    }
     return { zoneState: route.distanceMm <= this.approachMm ? 'approaching' : 'outside', instruction: route.instruction, borderMm, junctionMm };
   }
 }
@@ -138,7 +171,7 @@ export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceO
   const random = new Random(options.seed);
   const trajectory = new Trajectory(twin, plan);
   const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
-  const oracle = new TruthOracle(twin);
+  const oracle = new TruthOracle(twin, 10, 2, options.lead ?? null);
   const hand = options.hand && !plan.loop ? new HandWarp(options.hand, options.seed, trajectory.durationS) : null;
   const duration = options.durationS ?? (plan.loop ? Infinity : hand ? hand.durationS : trajectory.durationS);
   const spikes = new Random(options.seed * 31337 + 5);

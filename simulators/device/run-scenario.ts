@@ -1,6 +1,7 @@
 // Run a scenario through a fresh guidance pipeline, as the server would feed it (samples in
 // arrival order, ticks in the silences), and keep the ground truth beside the guidance for scoring.
 
+import type { LeadInfo } from '../../protocol/index.ts';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import type { DisplayMessage, Guidance } from '../../protocol/index.ts';
 import { PipelineCounters, type PipelineInput } from '../../server/pipeline/flow.ts';
@@ -27,10 +28,11 @@ export interface ScenarioRun {
 /** Ticks every 50 ms of arrival time while no sample arrives (what the server's clock mapping does). */
 export const TICK_S = 0.05;
 
-export function inputsFromSamples(samples: Iterable<SimulatedSample>, registration: Registration | null, closeAtEnd = true, signals: readonly SimulatedSignal[] = []): { inputs: PipelineInput[]; truths: Map<number, GroundTruth> } {
+export function inputsFromSamples(samples: Iterable<SimulatedSample>, registration: Registration | null, closeAtEnd = true, signals: readonly SimulatedSignal[] = [], lead: LeadInfo | null = null): { inputs: PipelineInput[]; truths: Map<number, GroundTruth> } {
   const inputs: PipelineInput[] = [];
   const truths = new Map<number, GroundTruth>();
   if (registration) inputs.push({ kind: 'registration', registration });
+  if (lead) inputs.push({ kind: 'lead', lead });
   let lastArrival = -Infinity;
   let lastT = 0;
   let nextSignal = 0;
@@ -104,7 +106,7 @@ export async function runScenario(twin: Twin, name: ScenarioName, feed?: FeedKin
         { state: 'landmarks', matrix: multiply(rigidMatrix([1, 1, 0], 0.5, [0.6, -0.5, 0.6]), invertRigid(device.twinToSource)), rmsMm: 1 };
   const samples = [...simulateDevice(twin, plan, device)];
   const signals = device.signals ? simulatePhysio(twin, device, (samples[samples.length - 1]?.arrivalS ?? 0) + 1) : [];
-  const { inputs, truths } = inputsFromSamples(samples, registration, true, signals);
+  const { inputs, truths } = inputsFromSamples(samples, registration, true, signals, device.lead ?? null);
   const counters = new PipelineCounters();
   const messages = await lastValueFrom(from(inputs).pipe(guidancePipeline(twin, { procedureId: 'sim', counters, ...options.pipeline }), toArray()));
   return {
