@@ -132,6 +132,19 @@ export function applyState(roots: ReadonlyMap<string, object>, bytes: Buffer, sh
     if (node === undefined) throw new Error(`checkpoint has no state for ${name}`);
     memo.set(node, root);
   }
+  // A root's typed array is restored into the fresh root's own (same kind and length): a closure the
+  // fresh root made may hold it (a model runner reads the features its evaluator writes).
+  for (const [name, root] of roots) {
+    const node = data[name] as Tagged | unknown[];
+    if (Array.isArray(root) || Array.isArray(node)) continue;
+    for (const [k, x] of Object.entries(node.f)) {
+      const own = (root as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object' && ArrayBuffer.isView(x) && ArrayBuffer.isView(own) && own.constructor === x.constructor && own.byteLength === x.byteLength) {
+        new Uint8Array(own.buffer, own.byteOffset, own.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+        memo.set(x, own);
+      }
+    }
+  }
   for (const [name, root] of roots) {
     const node = data[name]!;
     if (Array.isArray(root)) {
@@ -146,6 +159,7 @@ export function applyState(roots: ReadonlyMap<string, object>, bytes: Buffer, sh
     if ((expected ?? Object) !== (proto === null ? Object : proto.constructor)) throw new Error(`checkpoint's ${name} is a ${t.$c ?? 'plain object'}, the pipeline's is not`);
     for (const [k, x] of Object.entries(t.f)) {
       if (x !== null && typeof x === 'object' && '$fn' in x) continue; // the fresh root's own function stays
+      if (memo.get(x as object) === (root as Record<string, unknown>)[k]) continue; // restored in place above
       (root as Record<string, unknown>)[k] = revive(x);
     }
   }

@@ -311,6 +311,9 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     await page.evaluate(() => (window as any).twinguideReplay.seek((window as any).twinguideReplay.timeline.zoneEntriesMs[0] + 1));
     expect(await page.textContent('#instruction')).toBe('IN TARGET ZONE');
     expect(await page.textContent('#zone')).toBe('IN ZONE');
+    // The simulated recording carries its lead: the replay draws the electrodes too.
+    expect(await page.locator('#electrodes li').count()).toBe(4);
+    expect(await page.evaluate(() => (window as any).twinguideReplay.view.scene.beads.filter((b: any) => b.visible).length as number)).toBe(4);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
