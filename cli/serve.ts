@@ -23,6 +23,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
     ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
     ...(values['quiet'] === true ? { logLevel: 'warn' as const } : {}),
     ...(values['no-resume'] === true ? { resume: false } : {}),
+    ...(typeof values['redis'] === 'string' ? { redis: values['redis'] } : {}),
     demo,
   });
   // The display's bundles: built on a fresh clone, rebuilt when a client source changed.
@@ -67,6 +68,7 @@ const OPTIONS = {
   demo: { type: 'boolean' },
   quiet: { type: 'boolean' },
   'no-resume': { type: 'boolean' },
+  redis: { type: 'string' },
 } as const;
 
 const OPTION_HELP = `Options:
@@ -80,9 +82,13 @@ const OPTION_HELP = `Options:
   --no-resume         do not bring back procedures the server was running when it died
                       (default: those whose recordings have no clean end and were written
                       within resumeWithinS, 12 h, come back under their ids)
+  --redis URL         one of several instances on this Redis (redis://HOST:PORT): every instance
+                      takes feeds, displays and REST calls for every procedure; one owns each
+                      procedure's pipeline and another takes it over within a second when it dies
+                      (procedures then live in Redis: the recordings' resume is off)
   -h, --help          this help
 Environment: TWINGUIDE_HOST, TWINGUIDE_PORT, TWINGUIDE_IGTL_PORT, TWINGUIDE_TWINS, TWINGUIDE_RECORDINGS,
-TWINGUIDE_RESUME=0 (as --no-resume).
+TWINGUIDE_RESUME=0 (as --no-resume), TWINGUIDE_REDIS (as --redis).
 Stops on SIGINT/SIGTERM: procedures end, recordings are finalised, sockets close.`;
 
 export const serve: Command = {

@@ -40,6 +40,7 @@ export const ERRORS = {
   TG_ERR_AUTH: 'A role token is required and was missing or not recognised (Authorization: Bearer, or ?token=).',
   TG_ERR_FORBIDDEN: 'The token\'s role may not do this (e.g. a display token cannot send samples).',
   TG_ERR_CONFIG: 'The server configuration is invalid or unsafe (e.g. listening beyond loopback without tokens).',
+  TG_ERR_CLUSTER: 'One of several instances could not reach the instance owning a procedure (Redis away, or it did not answer in time); try again.',
   TG_ERR_INTERNAL: 'An unexpected server error; it is logged, and the request had no effect beyond what it reports.',
 
   // Procedures and the pipeline

@@ -6,7 +6,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import websocket from '@fastify/websocket';
 import { isTwinguideError, type ErrorCode } from '../protocol/index.ts';
 import { Authoriser, rolesFor, tokenFrom } from './auth.ts';
-import { InProcessBroadcaster } from './broadcast.ts';
+import { Cluster } from './cluster/cluster.ts';
+import { InProcessBroadcaster, type Broadcaster } from './broadcast.ts';
 import type { ServerConfig } from './config.ts';
 import { displayPage } from './plugins/display-page.ts';
 import { displaySocket } from './plugins/display-socket.ts';
@@ -28,6 +29,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   TG_ERR_LEAD: 422,
   TG_ERR_MEASUREMENT: 422,
   TG_ERR_REPORT: 409,
+  TG_ERR_CLUSTER: 503,
   TG_ERR_BAD_REQUEST: 400,
 };
 
@@ -38,6 +40,8 @@ export interface TwinguideServer {
   procedures: ProcedureRegistry;
   broadcaster: InProcessBroadcaster;
   metrics: ServerMetrics;
+  /** One of several instances on Redis (null: alone). */
+  cluster: Cluster | null;
   /**
    * Bring back the procedures the server was running when it died (config.resume), one after the
    * other, while it serves: call it once it listens. Resolves when all are back (or given up).
@@ -65,7 +69,13 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     app.log.error({ procedureId, err: error }, 'display listener fault (that display is dropped)');
   });
   let metrics: ServerMetrics | null = null;
-  const procedures = new ProcedureRegistry(twins, broadcaster, config.limits, config.recordingsDir, version, {
+  let cluster: Cluster | null = null;
+  // One of several instances: procedures publish to this instance's displays and to the others'.
+  const procedureBroadcaster: Broadcaster = {
+    publish: (id, m) => (cluster ? cluster.broadcaster().publish(id, m) : broadcaster.publish(id, m)),
+    subscribe: (id, l) => broadcaster.subscribe(id, l),
+  };
+  const procedures = new ProcedureRegistry(twins, procedureBroadcaster, config.limits, config.recordingsDir, version, {
     onLatency: (s) => metrics?.guidanceLatency(s),
     onFault: (procedureId, where, error) => {
       metrics?.fault(`procedure.${where}`);
@@ -73,6 +83,24 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     },
   });
   metrics = new ServerMetrics(() => procedures);
+  if (config.redis) {
+    cluster = new Cluster(config.redis, procedures, broadcaster, (m) => app.log.warn(m));
+    procedures.cluster = cluster;
+    // A REST call for a procedure another instance owns is answered by that instance.
+    app.addHook('preHandler', async (request, reply) => {
+      const m = /^\/api\/procedures\/([^/?]+)/.exec(request.url);
+      if (!m || request.headers['x-twinguide-forwarded'] || procedures.has(decodeURIComponent(m[1]!))) return;
+      const headers: Record<string, string> = {};
+      for (const h of ['authorization', 'content-type', 'accept']) if (typeof request.headers[h] === 'string') headers[h] = request.headers[h] as string;
+      let answer;
+      try {
+        answer = await cluster!.forward(decodeURIComponent(m[1]!), { method: request.method, url: request.url, headers, body: request.body === undefined ? null : JSON.stringify(request.body) });
+      } catch (e) {
+        return reply.code(503).send({ code: 'TG_ERR_CLUSTER', message: (e as Error).message });
+      }
+      if (answer) return reply.code(answer.status).type(answer.type).send(answer.payload);
+    });
+  }
 
   const auth = new Authoriser(config.tokens);
   app.addHook('onRequest', async (request) => {
@@ -95,7 +123,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ code: 'TG_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
-  healthRoutes(app, metrics, procedures, () => twins.list().length);
+  healthRoutes(app, metrics, procedures, () => twins.list().length, () => cluster?.status() ?? null);
   restRoutes(app, twins, procedures, config.recordingsDir);
   feedSocket(app, procedures, config.limits, metrics);
   displaySocket(app, procedures, broadcaster, config.limits, metrics);
@@ -113,9 +141,16 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     procedures,
     broadcaster,
     metrics,
-    resume: () => (config.resume ? resumeUnfinished(config, procedures, app.log) : Promise.resolve()),
+    cluster,
+    // With Redis, procedures live there: a takeover brings them back, not the recordings.
+    resume: async () => {
+      if (cluster) return cluster.start(app);
+      if (config.resume) await resumeUnfinished(config, procedures, app.log);
+    },
     async close() {
-      procedures.endAll();
+      cluster?.stopTakingOver();
+      await procedures.endAll();
+      await cluster?.close();
       await igtl.close();
       await socketIo.close();
       await app.close();

@@ -19,6 +19,8 @@ export interface ServerConfig {
   resume: boolean;
   /** …when their recording was written within this many seconds. */
   resumeWithinS: number;
+  /** Redis URL: one of several instances sharing the procedures (null: this process alone). */
+  redis: string | null;
   limits: Limits;
   /** Role tokens; required (for all three roles) when listening beyond loopback. */
   tokens?: Tokens;
@@ -37,6 +39,7 @@ export function defaultConfig(): ServerConfig {
     demo: false,
     resume: true,
     resumeWithinS: 12 * 3600,
+    redis: null,
     limits: withLimits(),
     logLevel: 'info',
   };
@@ -61,6 +64,7 @@ export function resolveConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
     ...(env['TWINGUIDE_TWINS'] ? { twinsDir: env['TWINGUIDE_TWINS'] } : {}),
     ...(env['TWINGUIDE_RECORDINGS'] ? { recordingsDir: env['TWINGUIDE_RECORDINGS'] } : {}),
     ...(env['TWINGUIDE_RESUME'] === '0' ? { resume: false } : {}),
+    ...(env['TWINGUIDE_REDIS'] ? { redis: env['TWINGUIDE_REDIS'] } : {}),
   };
   const { configFile: _ignored, limits, ...rest } = overrides;
   const config: ServerConfig = { ...base, ...file, ...fromEnv, ...rest, limits: withLimits({ ...file.limits, ...limits }) };

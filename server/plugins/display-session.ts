@@ -6,9 +6,9 @@
 // but not left behind: the newest guidance and status are held and sent once it drains, so a
 // display that was slow for a moment never keeps showing "live" after the feed was lost.
 
-import type { DisplayMessage, Guidance, Limits } from '../../protocol/index.ts';
+import type { DisplayMessage, Guidance, Limits, Snapshot } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
-import type { Procedure } from '../procedures/procedure.ts';
+
 import { guarded } from '../faults.ts';
 import type { ServerMetrics } from './metrics.ts';
 
@@ -37,7 +37,7 @@ export class DisplaySession {
   private held: DisplayMessage[] = [];
   private drainTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly procedure: Procedure, broadcaster: Broadcaster, limits: Limits, private readonly transport: DisplayTransport, private readonly metrics: ServerMetrics) {
+  constructor(private readonly procedure: { readonly id: string; snapshot(): Snapshot; receivedAt?(seq: number): number | undefined }, broadcaster: Broadcaster, limits: Limits, private readonly transport: DisplayTransport, private readonly metrics: ServerMetrics) {
     this.intervalMs = 1000 / limits.displayMaxHz;
     metrics.displays(+1);
     transport.send(procedure.snapshot());
@@ -102,7 +102,7 @@ export class DisplaySession {
   private send(message: DisplayMessage): void {
     this.transport.send(message);
     if (message.type === 'guidance') {
-      const received = this.procedure.receivedAt(message.seq);
+      const received = this.procedure.receivedAt?.(message.seq);
       if (received !== undefined) this.metrics.displayLatency((performance.now() - received) / 1000);
     }
   }

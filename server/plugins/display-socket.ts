@@ -23,10 +23,11 @@ export const SLOW_DISPLAY_BYTES = 256 * 1024;
 export const PING_MS = 10_000;
 
 export function displaySocket(app: FastifyInstance, procedures: ProcedureRegistry, broadcaster: Broadcaster, limits: Limits, metrics: ServerMetrics): void {
-  app.get<{ Querystring: { procedure?: string } }>('/ws/display', { websocket: true }, (socket: WebSocket, request) => {
+  app.get<{ Querystring: { procedure?: string } }>('/ws/display', { websocket: true }, async (socket: WebSocket, request) => {
     let procedure;
     try {
-      procedure = procedures.get(request.query.procedure ?? '');
+      // This instance's procedure, or (one of several instances) another's, relayed here.
+      procedure = await procedures.endpoint(request.query.procedure ?? '');
     } catch (e) {
       socket.send(encodeMessage({ type: 'error', code: 'TG_ERR_NOT_FOUND', message: (e as Error).message }));
       socket.close(1008, 'unknown procedure');

@@ -36,11 +36,11 @@ export function displaySocketIo(httpServer: HttpServer, procedures: ProcedureReg
       next(e as Error);
     }
   });
-  io.of('/display').on('connection', (socket) => {
+  io.of('/display').on('connection', async (socket) => {
     const id = typeof socket.handshake.query['procedure'] === 'string' ? socket.handshake.query['procedure'] : '';
     let procedure;
     try {
-      procedure = procedures.get(id);
+      procedure = await procedures.endpoint(id);
     } catch (e) {
       socket.emit('error', { type: 'error', code: 'TG_ERR_NOT_FOUND', message: (e as Error).message });
       socket.disconnect(true);

@@ -11,14 +11,18 @@ import { guarded } from '../faults.ts';
 import type { ServerMetrics } from './metrics.ts';
 
 export function feedSocket(app: FastifyInstance, procedures: ProcedureRegistry, limits: Limits, metrics: ServerMetrics): void {
-  app.get<{ Querystring: { procedure?: string } }>('/ws/feed', { websocket: true }, (socket: WebSocket, request) => {
+  app.get<{ Querystring: { procedure?: string } }>('/ws/feed', { websocket: true }, async (socket: WebSocket, request) => {
     const sendError = (code: ErrorCode, message: string, seq?: number): void => {
       metrics.rejected(code);
       if (socket.readyState === socket.OPEN) socket.send(encodeMessage({ type: 'error', code, message: message.slice(0, 2000), ...(seq !== undefined ? { seq } : {}) }));
     };
+    // Frames that arrive while the procedure is looked up (another instance's, over Redis) wait.
+    const early: [Buffer | ArrayBuffer | Buffer[], boolean][] = [];
+    const hold = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => { early.push([data, isBinary]); };
+    socket.on('message', hold);
     let procedure;
     try {
-      procedure = procedures.get(request.query.procedure ?? '');
+      procedure = await procedures.endpoint(request.query.procedure ?? '');
     } catch (e) {
       sendError('TG_ERR_NOT_FOUND', (e as Error).message);
       socket.close(1008, 'unknown procedure');
@@ -52,7 +56,10 @@ export function feedSocket(app: FastifyInstance, procedures: ProcedureRegistry, 
     };
     // Nothing a feed sends may throw out of a socket handler (that would end the process).
     const report = (where: string, e: unknown): void => { metrics.fault(where); p.fault(where, e); };
-    socket.on('message', guarded('feed.message', report, onMessage));
+    socket.off('message', hold);
+    const handle = guarded('feed.message', report, onMessage);
+    for (const [data, isBinary] of early) handle(data, isBinary);
+    socket.on('message', handle);
     socket.on('close', guarded('feed.close', report, () => p.feedClosed()));
   });
 }

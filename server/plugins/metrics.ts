@@ -4,6 +4,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ClusterStatus } from '../cluster/cluster.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 
 export class ServerMetrics {
@@ -52,7 +53,11 @@ export class ServerMetrics {
   uncaughtError(kind: 'exception' | 'rejection'): void { this.uncaught.inc({ kind }); }
 }
 
-export function healthRoutes(app: FastifyInstance, metrics: ServerMetrics, procedures: ProcedureRegistry, twins: () => number): void {
-  app.get('/health', async () => ({ status: 'ok', procedures: procedures.list().length, twins: twins() }));
+export function healthRoutes(app: FastifyInstance, metrics: ServerMetrics, procedures: ProcedureRegistry, twins: () => number, cluster: () => ClusterStatus | null = () => null): void {
+  app.get('/health', async () => {
+    const c = cluster();
+    // One of several instances: whether Redis answers, and what this one owns and relays.
+    return c ? { status: c.redis === 'up' ? 'ok' : 'degraded', procedures: procedures.list().length, twins: twins(), cluster: c } : { status: 'ok', procedures: procedures.list().length, twins: twins() };
+  });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 }

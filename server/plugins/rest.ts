@@ -36,11 +36,17 @@ export function restRoutes(app: FastifyInstance, twins: TwinStore, procedures: P
 
   app.post<{ Body: CreateBody }>('/api/procedures', { schema: { body: CreateProcedureRequest } }, async (request, reply) => {
     const { id, ...body } = request.body;
+    if (id && procedures.cluster && (await procedures.cluster.directory()).some((d) => d.id === id)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${id}' exists`);
     const procedure = procedures.create(body, id);
     return reply.code(201).send(procedure.info());
   });
 
-  app.get('/api/procedures', async () => procedures.list().map((p) => p.info()));
+  app.get('/api/procedures', async () => {
+    const here = procedures.list().map((p) => p.info());
+    // One of several instances: the others' procedures too (GET /api/procedures/:id is answered by their owner).
+    const elsewhere = procedures.cluster ? (await procedures.cluster.directory()).filter((d) => !procedures.has(d.id)).map((d) => ({ ...d, remote: true })) : [];
+    return [...here, ...elsewhere];
+  });
 
   app.get<{ Params: IdParams }>('/api/procedures/:id', { schema: { params: IdParams } }, async (request) => {
     const p = procedures.get(request.params.id);

@@ -10,11 +10,15 @@ import { MAX_SEGMENTS, ProcedureRecorder, loadRecording, loadSegment } from '../
 import { metaOf, type UnfinishedRecording } from '../recording/unfinished-recordings.ts';
 import { resolveLead } from '../lead/lead-catalogue.ts';
 import { Procedure, type ProcedureHooks } from './procedure.ts';
+import { metaOf as clusterMeta, type Cluster, type ProcedureMeta } from '../cluster/cluster.ts';
+import type { RemoteProcedure } from '../cluster/remote-procedure.ts';
 import type { TwinStore } from './twin-store.ts';
 
 export class ProcedureRegistry {
   private readonly procedures = new Map<string, Procedure>();
   private counter = 0;
+  /** Set when this instance is one of several on Redis. */
+  cluster: Cluster | null = null;
 
   constructor(
     private readonly twins: TwinStore,
@@ -47,8 +51,44 @@ export class ProcedureRegistry {
     procedure.createdAt = startedAt;
     if (full) procedure.unrecordedBecause = `the recordings directory holds ${this.limits.maxRecordings} recordings (the limit); this procedure is not recorded`;
     this.procedures.set(procedureId, procedure);
+    if (this.cluster) void this.cluster.adopt(procedure, clusterMeta(procedure));
     procedure.setLead(lead.model === 'custom' ? request.lead : { model: lead.model, ...(request.lead?.name ? { name: request.lead.name } : {}) });
     return procedure;
+  }
+
+  /**
+   * Another instance's procedure, taken over (cluster): rebuilt from its durable log through a
+   * fresh pipeline, recorded here from its first input (this instance's recording holds all of it).
+   */
+  async rebuild(meta: ProcedureMeta, inputs: readonly PipelineInput[]): Promise<Procedure> {
+    const existing = this.procedures.get(meta.id);
+    if (existing) { existing.onInput = null; this.procedures.delete(meta.id); existing.end(); }
+    const twin = this.twins.get(meta.twinId);
+    const recorder = this.recordingsDir
+      ? new ProcedureRecorder(freshRecordingPath(this.recordingsDir, meta.id), { procedureId: meta.id, twinId: twin.meta.id, source: meta.source, startedAt: meta.createdAt, twinguideVersion: this.version, ...(meta.igtlDevice ? { igtlDevice: meta.igtlDevice } : {}), segment: 1, resumedAt: new Date().toISOString() }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
+      : null;
+    const procedure = new Procedure(meta.id, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
+    procedure.createdAt = meta.createdAt;
+    await procedure.restore(inputs, 0, 4000, true);
+    this.procedures.set(meta.id, procedure);
+    return procedure;
+  }
+
+  /** For a display or a feed: this instance's procedure, or (cluster) another instance's as seen from here. */
+  async endpoint(id: string): Promise<Procedure | RemoteProcedure> {
+    const p = this.procedures.get(id);
+    if (p) return p;
+    const remote = await this.cluster?.remoteProcedure(id);
+    if (remote) return remote;
+    throw new TwinguideError('TG_ERR_NOT_FOUND', `no procedure '${id}'`);
+  }
+
+  /** Let go of a procedure another instance now owns (its lease moved on): ended here, nothing released. */
+  drop(id: string): void {
+    const p = this.procedures.get(id);
+    if (!p) return;
+    this.procedures.delete(id);
+    p.end();
   }
 
   /**
@@ -141,6 +181,11 @@ export class ProcedureRegistry {
     return null;
   }
 
+  /** This instance runs it. */
+  has(id: string): boolean {
+    return this.procedures.has(id);
+  }
+
   get(id: string): Procedure {
     const p = this.procedures.get(id);
     if (!p) throw new TwinguideError('TG_ERR_NOT_FOUND', `no procedure '${id}'`);
@@ -154,6 +199,7 @@ export class ProcedureRegistry {
   end(id: string): Procedure {
     const p = this.get(id);
     this.procedures.delete(id);
+    if (this.cluster) void this.cluster.release(id);
     try {
       p.end();
     } catch (e) {
@@ -162,8 +208,17 @@ export class ProcedureRegistry {
     return p;
   }
 
-  endAll(): void {
-    for (const id of [...this.procedures.keys()]) this.end(id);
+  /** Shutdown. One of several instances hands its procedures over instead: another takes them at once. */
+  async endAll(): Promise<void> {
+    for (const id of [...this.procedures.keys()]) {
+      if (this.cluster?.owns(id)) {
+        const p = this.procedures.get(id)!;
+        p.onInput = null;
+        await this.cluster.handOver(id);
+        this.procedures.delete(id);
+        try { p.end(); } catch (e) { p.fault('end', e); }
+      } else this.end(id);
+    }
   }
 }
 

@@ -170,9 +170,13 @@ export class Procedure {
     return BigInt(Date.now()) * 1_000_000n;
   }
 
+  /** Told every input as it enters the pipeline (a cluster appends it to the procedure's durable log). */
+  onInput: ((input: PipelineInput) => void) | null = null;
+
   private push(input: PipelineInput): void {
     if (this.ended) return;
     this.recorder?.input(input, this.now());
+    this.onInput?.(input);
     // (Not for the lead named at creation: no display has joined yet to be told.)
     if (input.kind !== 'lead') this.noticeRecordingStop();
     this.noteNewest(input);
@@ -286,11 +290,13 @@ export class Procedure {
    * deterministic, so its state ends where the old process's was), nothing sent to displays.
    * `recordedOutputs`: how many of the messages they produce the recording already holds.
    */
-  async restore(inputs: readonly PipelineInput[], recordedOutputs: number, sliceInputs = 4000): Promise<void> {
+  async restore(inputs: readonly PipelineInput[], recordedOutputs: number, sliceInputs = 4000, recordInputs = false): Promise<void> {
     this.restoring = { recordedOutputs, produced: 0 };
     try {
       for (let k = 0; k < inputs.length; k++) {
         const input = inputs[k]!;
+        // Taken over from another instance: this instance's recording holds the whole procedure.
+        if (recordInputs) this.recorder?.input(input, this.now());
         if (input.kind === 'registration') this.registration = input.registration;
         this.noteNewest(input);
         this.inputs$.next(input);

@@ -24,6 +24,8 @@ export interface DisplayState {
   failed: string | null;
   /** Measurements taken in this procedure, oldest first. */
   measurements: MeasurementRecord[];
+  /** One of several servers: this one lost the link to the one guiding this procedure. */
+  clusterDown?: boolean;
 }
 
 /** The newest measurements the panel lists. */
@@ -37,6 +39,7 @@ export type BannerKind = '' | 'stale' | 'lost' | 'low' | 'silent';
 export function banner(s: DisplayState): { kind: BannerKind; text: string } {
   if (s.link !== 'open') return { kind: 'lost', text: s.link === 'connecting' ? 'CONNECTING TO SERVER — NO LIVE GUIDANCE' : 'SERVER CONNECTION LOST — NO LIVE GUIDANCE' };
   if (s.failed) return { kind: 'lost', text: 'GUIDANCE FAILED FOR THIS PROCEDURE — NO LIVE GUIDANCE' };
+  if (s.clusterDown) return { kind: 'lost', text: 'LINK TO THE GUIDING SERVER LOST — NO LIVE GUIDANCE' };
   if (s.feed === 'lost') return { kind: 'lost', text: 'FEED LOST — NO LIVE GUIDANCE' };
   if (s.feed === 'stale') return { kind: 'stale', text: 'FEED STALE — GUIDANCE ON HOLD' };
   if (s.silent) return { kind: 'silent', text: 'NO UPDATES FROM SERVER — GUIDANCE ON HOLD' };

@@ -66,6 +66,7 @@ export class GuidanceView {
       s.registration = { state: m.registration.state, ...(m.registration.rmsMm !== undefined ? { rmsMm: m.registration.rmsMm } : {}) };
       s.guidance = m.guidance;
       s.failed = m.failed ?? null;
+      s.clusterDown = false;
       s.feed = m.feed.state;
       s.rateHz = m.feed.rateHz;
       const zonesChanged = m.zones !== this.zones;
@@ -97,6 +98,8 @@ export class GuidanceView {
       this.zones = m.zones;
       this.exclusions = m.exclusions;
       this.scene.setZones(this.zones, this.exclusions);
+    } else if (m.type === 'event' && (m.kind === 'cluster.down' || m.kind === 'cluster.up')) {
+      s.clusterDown = m.kind === 'cluster.down';
     } else if (m.type === 'event' && m.kind === 'pipeline.failed') {
       // The server says this procedure can no longer guide: that must dominate, not a stale "live".
       s.failed = m.message;
