@@ -84,7 +84,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   });
   metrics = new ServerMetrics(() => procedures);
   if (config.redis) {
-    cluster = new Cluster(config.redis, procedures, broadcaster, (m) => app.log.warn(m));
+    cluster = new Cluster(config.redis, procedures, broadcaster, (m) => app.log.warn(m), config.limits.checkpointEveryInputs);
     procedures.cluster = cluster;
     // A REST call for a procedure another instance owns is answered by that instance.
     app.addHook('preHandler', async (request, reply) => {

@@ -3,8 +3,11 @@
 // procedure:
 //   tg:proc:{id}    what it is (twin, source, device), in the set tg:procs
 //   tg:lease:{id}   the owner's instance id, expiring LEASE_MS after its last renewal
-//   tg:log:{id}     stream: every pipeline input the owner ran, in order — the durable log a new
-//                   owner rebuilds the pipeline from (it is deterministic)
+//   tg:log:{id}     stream: every pipeline input the owner ran, in order (entry ids 0-1, 0-2, …:
+//                   the input's number) — the durable log a new owner rebuilds the pipeline from
+//                   (it is deterministic)
+//   tg:ckpt:{id}    the pipeline's state after input n (every checkpointEveryInputs, as on disk);
+//                   the log before it is trimmed, so a takeover runs at most that many inputs
 //   tg:in:{id}      stream: feed messages that reached another instance, for the owner
 //   tg:inpos:{id}   how far the owner has taken tg:in
 //   tg:out:{id}     stream: every message for the displays (capped), relayed by each instance to
@@ -19,6 +22,7 @@
 // says so in /health and to the displays of procedures it cannot reach.
 
 import { randomUUID } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import { decodeFrame, encodeMessage, type DisplayMessage, type FeedMessage, type Snapshot } from '../../protocol/index.ts';
 import type { Broadcaster, InProcessBroadcaster } from '../broadcast.ts';
@@ -36,6 +40,7 @@ const OUT_MAXLEN = 2000;
 const FORWARD_TIMEOUT_MS = 3000;
 /** Log entries held while Redis is away; beyond, the oldest are dropped (and counted). */
 const MAX_HELD_LOG = 200_000;
+
 
 const RENEW_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
@@ -67,7 +72,10 @@ export class Cluster {
   /** The input stream position of each owned procedure. */
   private readonly inPos = new Map<string, string>();
   private readonly pendingSnapshots = new Set<string>();
-  private heldLog: [string, string][] = [];
+  /** Log entries Redis has not taken yet: procedure, entry id, input. */
+  private heldLog: [string, string, string][] = [];
+  /** The number of the last input logged, per owned procedure (its log entry id is 0-n). */
+  private readonly logN = new Map<string, number>();
   private droppedLog = 0;
   private takeovers = 0;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
@@ -76,7 +84,7 @@ export class Cluster {
   private app: FastifyInstance | null = null;
   private readonly takingOver = new Set<string>();
 
-  constructor(url: string, private readonly registry: ProcedureRegistry, private readonly local: InProcessBroadcaster, private readonly log: (msg: string, extra?: object) => void) {
+  constructor(url: string, private readonly registry: ProcedureRegistry, private readonly local: InProcessBroadcaster, private readonly log: (msg: string, extra?: object) => void, private readonly checkpointEvery = 3000) {
     this.link = new RedisLink(url);
     this.link.onChange((up) => this.redisChanged(up));
   }
@@ -128,7 +136,8 @@ export class Cluster {
   async release(id: string): Promise<void> {
     if (!this.owned.delete(id)) return;
     this.inPos.delete(id);
-    await this.link.cmd.multi().srem('tg:procs', id).del(`tg:proc:${id}`, `tg:lease:${id}`, `tg:log:${id}`, `tg:in:${id}`, `tg:inpos:${id}`, `tg:snap:${id}`).exec().catch(() => undefined);
+    this.logN.delete(id);
+    await this.link.cmd.multi().srem('tg:procs', id).del(`tg:proc:${id}`, `tg:lease:${id}`, `tg:log:${id}`, `tg:ckpt:${id}`, `tg:in:${id}`, `tg:inpos:${id}`, `tg:snap:${id}`).exec().catch(() => undefined);
     // The out stream stays a moment so other instances relay the last messages; it expires.
     await this.link.cmd.pexpire(`tg:out:${id}`, 10_000).catch(() => undefined);
   }
@@ -141,13 +150,28 @@ export class Cluster {
   }
 
   private appendLog(id: string, input: PipelineInput): void {
-    const entry: [string, string] = [id, JSON.stringify(input)];
+    const n = (this.logN.get(id) ?? 0) + 1;
+    this.logN.set(id, n);
+    const entry: [string, string, string] = [id, `0-${n}`, JSON.stringify(input)];
     if (!this.link.up || this.heldLog.length > 0) {
       this.heldLog.push(entry);
       if (this.heldLog.length > MAX_HELD_LOG) { this.heldLog.shift(); this.droppedLog++; }
       return;
     }
-    this.link.cmd.xadd(`tg:log:${id}`, '*', 'i', entry[1]).catch(() => { this.heldLog.push(entry); });
+    this.link.cmd.xadd(`tg:log:${id}`, entry[1], 'i', entry[2]).catch(() => undefined);
+    if (n % this.checkpointEvery === 0) this.checkpointDue.add(id);
+    if (this.checkpointDue.has(id)) this.checkpoint(id, n);
+  }
+
+  private readonly checkpointDue = new Set<string>();
+
+  /** The pipeline's state after input n, and the log before it trimmed (tried again at the next input while a model run is in flight). */
+  private checkpoint(id: string, n: number): void {
+    let capture;
+    try { capture = this.registry.get(id).captureCheckpoint(); } catch { this.checkpointDue.delete(id); return; }
+    if (!capture) return;
+    this.checkpointDue.delete(id);
+    this.link.cmd.multi().set(`tg:ckpt:${id}`, serialize({ n, ...capture })).xtrim(`tg:log:${id}`, 'MINID', `0-${n + 1}`).exec().catch(() => undefined);
   }
 
   private publishOut(id: string, message: DisplayMessage): void {
@@ -203,10 +227,13 @@ export class Cluster {
     p.recorder.flush();
     const recording = await loadRecording(p.recorder.path);
     const held = this.heldLog.filter(([k]) => k === id).length;
+    if (!recording.inputs.length) return;
     // The recording holds what the held entries hold too: write the recording's, then drop those held.
     this.heldLog = this.heldLog.filter(([k]) => k !== id);
     const m = this.link.cmd.pipeline();
-    for (const input of recording.inputs) m.xadd(`tg:log:${id}`, '*', 'i', JSON.stringify(input));
+    m.del(`tg:ckpt:${id}`);
+    recording.inputs.forEach((input, k) => m.xadd(`tg:log:${id}`, `0-${k + 1}`, 'i', JSON.stringify(input)));
+    this.logN.set(id, recording.inputs.length);
     await m.exec();
     this.log(`procedure ${id}: Redis had lost its log; ${recording.inputs.length} inputs written again from the recording (${held} were held)`);
   }
@@ -226,7 +253,7 @@ export class Cluster {
     const held = this.heldLog;
     this.heldLog = [];
     const m = this.link.cmd.pipeline();
-    for (const [id, input] of held) m.xadd(`tg:log:${id}`, '*', 'i', input);
+    for (const [id, entryId, input] of held) m.xadd(`tg:log:${id}`, entryId, 'i', input);
     await m.exec().catch(() => { this.heldLog = held.concat(this.heldLog); });
     for (const id of this.owned) this.pendingSnapshots.add(id);
   }
@@ -258,10 +285,14 @@ export class Cluster {
     const raw = await this.link.cmd.get(`tg:proc:${id}`);
     if (!raw) { await this.link.cmd.multi().srem('tg:procs', id).del(`tg:lease:${id}`).exec(); return; }
     const meta = JSON.parse(raw) as ProcedureMeta;
+    // From the newest checkpoint and the inputs logged after it (the log before it is trimmed).
+    const saved = await this.link.cmd.getBuffer(`tg:ckpt:${id}`);
+    const checkpoint = saved ? (deserialize(saved) as { n: number } & NonNullable<ReturnType<Procedure['captureCheckpoint']>>) : null;
     const inputs: PipelineInput[] = [];
-    for (let from = '-'; ;) {
+    let lastN = checkpoint?.n ?? 0;
+    for (let from = checkpoint ? `(0-${checkpoint.n}` : '-'; ;) {
       const batch = await this.link.cmd.xrange(`tg:log:${id}`, from, '+', 'COUNT', 20_000);
-      for (const [, fields] of batch) inputs.push(JSON.parse(fields[1]!) as PipelineInput);
+      for (const [entryId, fields] of batch) { inputs.push(JSON.parse(fields[1]!) as PipelineInput); lastN = Number(entryId.split('-')[1]); }
       if (batch.length < 20_000) break;
       from = `(${batch[batch.length - 1]![0]}`;
     }
@@ -269,14 +300,16 @@ export class Cluster {
     const keep = setInterval(() => void this.link.cmd.eval(RENEW_SCRIPT, 1, `tg:lease:${id}`, this.instance, String(LEASE_MS)).catch(() => undefined), RENEW_EVERY_MS);
     try {
       const remote = this.remote.get(id);
-      const procedure = await this.registry.rebuild(meta, inputs);
+      if (checkpoint) checkpoint.state = Buffer.from(checkpoint.state);
+      const procedure = await this.registry.rebuild(meta, inputs, checkpoint);
+      this.logN.set(id, lastN);
       this.inPos.set(id, (await this.link.cmd.get(`tg:inpos:${id}`)) ?? '0-0');
       await this.adopt(procedure, meta, true);
       if (remote) this.remote.delete(id); // this instance's displays now get it directly
       this.takeovers++;
       const ms = performance.now() - started;
-      procedure.announceResumed({ at: new Date().toISOString(), segments: 1, inputs: inputs.length, fromCheckpoint: false, ms });
-      this.log(`procedure ${id}: taken over (its owner's lease ran out), ${inputs.length} inputs rebuilt in ${ms.toFixed(0)} ms`);
+      procedure.announceResumed({ at: new Date().toISOString(), segments: 1, inputs: inputs.length, fromCheckpoint: checkpoint !== null, ms });
+      this.log(`procedure ${id}: taken over (its owner's lease ran out), ${checkpoint ? `from a checkpoint and the ${inputs.length} inputs after it` : `${inputs.length} inputs`} in ${ms.toFixed(0)} ms`);
     } finally {
       clearInterval(keep);
     }

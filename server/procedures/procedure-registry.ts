@@ -60,7 +60,7 @@ export class ProcedureRegistry {
    * Another instance's procedure, taken over (cluster): rebuilt from its durable log through a
    * fresh pipeline, recorded here from its first input (this instance's recording holds all of it).
    */
-  async rebuild(meta: ProcedureMeta, inputs: readonly PipelineInput[]): Promise<Procedure> {
+  async rebuild(meta: ProcedureMeta, inputs: readonly PipelineInput[], checkpoint: Parameters<Procedure['restoreCheckpoint']>[0] | null = null): Promise<Procedure> {
     const existing = this.procedures.get(meta.id);
     if (existing) { existing.onInput = null; this.procedures.delete(meta.id); existing.end(); }
     const twin = this.twins.get(meta.twinId);
@@ -69,6 +69,7 @@ export class ProcedureRegistry {
       : null;
     const procedure = new Procedure(meta.id, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
     procedure.createdAt = meta.createdAt;
+    if (checkpoint) procedure.restoreCheckpoint(checkpoint);
     await procedure.restore(inputs, 0, 4000, true);
     this.procedures.set(meta.id, procedure);
     return procedure;

@@ -207,12 +207,7 @@ export class Procedure {
         segmentOutputs: recorder.outputCount,
         segmentBytes: recorder.bytes,
         headBytes: recorder.headBytes,
-        registration: this.registration,
-        lastGuidance: this.lastGuidance,
-        feed: this.feed,
-        lastT: this.newestT,
-        lastSeq: this.newestSeq,
-        state: captureState(this.pipelineState.roots, sharedOf(this.twin), CHECKPOINT_CLASSES),
+        ...this.captureCheckpoint()!,
       };
       writeCheckpoint(recorder.path, checkpoint);
       this.sinceCheckpoint = 0;
@@ -222,8 +217,24 @@ export class Procedure {
     }
   }
 
+  /**
+   * The pipeline's state and what the procedure showed, for a checkpoint (on disk beside the
+   * recording, or in Redis for another instance); null while a model run is in flight.
+   */
+  captureCheckpoint(): Pick<Checkpoint, 'registration' | 'lastGuidance' | 'feed' | 'lastT' | 'lastSeq' | 'state'> | null {
+    if (!this.pipelineState.quiescent) return null;
+    return {
+      registration: this.registration,
+      lastGuidance: this.lastGuidance,
+      feed: this.feed,
+      lastT: this.newestT,
+      lastSeq: this.newestSeq,
+      state: captureState(this.pipelineState.roots, sharedOf(this.twin), CHECKPOINT_CLASSES),
+    };
+  }
+
   /** Start a resume from a checkpoint: the pipeline's state and what the procedure showed then. */
-  restoreCheckpoint(checkpoint: Checkpoint): void {
+  restoreCheckpoint(checkpoint: Pick<Checkpoint, 'registration' | 'lastGuidance' | 'feed' | 'lastT' | 'lastSeq' | 'state'>): void {
     applyState(this.pipelineState.roots, checkpoint.state, sharedOf(this.twin), CHECKPOINT_CLASSES);
     this.registration = checkpoint.registration;
     this.lastGuidance = checkpoint.lastGuidance;

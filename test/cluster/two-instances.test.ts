@@ -3,7 +3,7 @@
 // procedure over from its durable log and the guidance goes on (the feed reconnects to B); Redis
 // itself killed and restarted empty mid-procedure, nothing crashes and nothing wrong is shown.
 // Skipped (visibly) without Debian's redis-server; CI installs it and sets TG_REQUIRE_REDIS=1.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,10 @@ beforeAll(async () => {
   const start = (): Promise<ServerChild> => {
     const dir = mkdtempSync(join(tmpdir(), 'twinguide-cluster-'));
     dirs.push(dir);
-    return startServerChild(dir, ['--redis', redis.url]);
+    // Checkpoints often (every 200 inputs), so the takeover runs from one and the log is trimmed.
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ limits: { checkpointEveryInputs: 200 } }));
+    return startServerChild(dir, ['--redis', redis.url, '--config', config]);
   };
   [a, b] = await Promise.all([start(), start()]);
   const twin = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'), { loadModel: false });
@@ -130,7 +133,8 @@ describe.skipIf(!available)('two instances on Redis', () => {
     expect(after.at(-1)!.seq).toBe(feed.seq - 1);
     // What B guides after the takeover continues what A guided: the tip moves on along the same path.
     expect(after.at(-1)!.tip.arcLengthMm).toBeGreaterThan(gB.at(-1)!.tip.arcLengthMm);
-    expect(onB.some((m) => m.type === 'event' && m.kind === 'procedure.resumed')).toBe(true);
+    const resumed = onB.find((m) => m.type === 'event' && m.kind === 'procedure.resumed');
+    expect(resumed && resumed.type === 'event' && resumed.message).toMatch(/from a checkpoint and the \d+ inputs after it/);
     const info = await json(`${b.base}/api/procedures/case-1`);
     expect(info.registration.state).toBe('landmarks'); // the registration came back with the log
 
