@@ -6,7 +6,8 @@
 // not the server's); send and receive times are epoch-based (timeOrigin + now), comparable across
 // the processes. The first 15 s (--warm-up S) warm up and are not measured: with 3 s, JIT tier-ups
 // and deopts still cost a few ms here and there. Figures are printed, never asserted.
-//   npm run bench:server [-- --seconds 10] [--warm-up 15]
+// Then (with Debian's redis-server) two instances on Redis: 32 procedures × 100 Hz × 8 displays.
+//   npm run bench:server [-- --seconds 10] [--warm-up 15] [--cluster-only] [--cluster-procedures N]
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ import { scenarioPlan } from '../simulators/device/scenarios.ts';
 import type { ClientsReply, ClientsRequest } from './support/display-clients.ts';
 import type { HostReady, HostUsage } from './support/server-host.ts';
 import { printJson } from './harness.ts';
+import { execFileSync } from 'node:child_process';
+import { redisAvailable, startRedis } from '../tools/redis-server.ts';
 
 const secondsArg = process.argv.indexOf('--seconds');
 const warmArg = process.argv.indexOf('--warm-up');
@@ -35,6 +38,7 @@ const samples: FeedSample[] = [...simulateDevice(twin, scenarioPlan(twin, 'loop'
 interface Host { child: ChildProcess; port: number; usage: () => Promise<HostUsage>; mark: () => void; stop: () => Promise<HostUsage> }
 
 async function startHost(args: string[]): Promise<Host> {
+  // (Each host is its own process: with Redis, two of them are two instances.)
   const child = fork(fileURLToPath(new URL('./support/server-host.ts', import.meta.url)), args, { execArgv: ['--import', 'tsx', ...(process.env['TG_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['TG_PROFILE_DIR']}`] : [])] });
   const ready = await new Promise<HostReady>((resolve) => child.once('message', (m: HostReady) => resolve(m)));
   const ask = (what: string) => new Promise<HostUsage>((resolve) => { child.once('message', (m: HostUsage) => resolve(m)); child.send(what); });
@@ -173,6 +177,10 @@ let serverSide = '';
 
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 0.5).toFixed(3)} ms, p99 ${percentile(xs, 0.99).toFixed(3)} ms, max ${percentile(xs, 1).toFixed(2)} ms (n=${xs.length})`;
 
+/** --cluster-only: just the two-instance run (it needs redis-server). */
+const CLUSTER_ONLY = process.argv.includes('--cluster-only');
+const scaleFigures: Record<string, number> = {};
+if (!CLUSTER_ONLY) {
 console.log(`feed → display latency, ${RATE_HZ} Hz for ${SECONDS} s, 4 displays, server in a child process on 127.0.0.1`);
 const relay = (await relayRun(1, 4)).latencies;
 console.log(`  bare ws relay (baseline)         ${fmt(relay)}`);
@@ -182,7 +190,6 @@ console.log(`    ratio to baseline: p50 ${(percentile(unthrottled.latencies, 0.5
 const throttled = await twinguideRun(1, 4, 60);
 console.log(`  twinguide, default 60 Hz cap     ${fmt(throttled.latencies)} — includes latest-wins holds of up to 16.7 ms; ${throttled.guidancePerDisplay.toFixed(0)} guidance frames per display`);
 
-const scaleFigures: Record<string, number> = {};
 for (const staggered of [false, true]) {
   console.log(`\nscale: 16 procedures × ${RATE_HZ} Hz × 8 displays (display cap 120 Hz; display clients in 2 processes, feeder, clients and server on the same 2 cores), ${staggered ? 'feeds staggered over the period (independent device clocks)' : 'feeds phase-locked (all 16 samples in the same instant: worst case)'}`);
   // The baseline under the same load: a bare relay with the same 16 feeds and 128 displays.
@@ -198,4 +205,64 @@ for (const staggered of [false, true]) {
   console.log(`  inside the server (sample received → frame handed to the socket, its own histogram): p99 ${serverSide}`);
   console.log(`  server CPU ${cpu.toFixed(0)}% of one core over ${(scale.usage.wallMs / 1000).toFixed(1)} s, RSS ${scale.usage.rssMb.toFixed(0)} MB (peak ${scale.usage.maxRssMb.toFixed(0)} MB)`);
 }
+}
+/**
+ * Two instances on Redis: 32 procedures × 100 Hz × 8 displays, each procedure created on (so owned
+ * by) one instance and fed there, its displays spread over both (4 on each: half of every
+ * procedure's guidance crosses Redis); the baseline is a bare relay under the same load.
+ */
+async function clusterRun(procedures: number, displaysPer: number): Promise<{ latencies: number[]; usage: HostUsage[]; redisCpuMs: number; crossed: number[] }> {
+  const redis = await startRedis();
+  const redisCpu = async (): Promise<number> => {
+    const info = execFileSync('redis-cli', ['-p', String(redis.port), 'INFO', 'cpu']).toString();
+    const v = (k: string): number => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+    return (v('used_cpu_sys') + v('used_cpu_user')) * 1000;
+  };
+  const hosts = [await startHost(['twinguide', '120', redis.url]), await startHost(['twinguide', '120', redis.url])];
+  const clients = await startClients(2);
+  const channels: Channel[] = [];
+  const urls: [number, string][] = [];
+  const crossedFrom = new Set<number>();
+  for (let p = 0; p < procedures; p++) {
+    const owner = hosts[p % 2]!;
+    const base = `http://127.0.0.1:${owner.port}`;
+    const created = await (await fetch(`${base}/api/procedures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ twinId: 'demo', source: 'eam' }) })).json() as { id: string };
+    await fetch(`${base}/api/procedures/${created.id}/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'identity' }) });
+    channels.push({ feed: await open(`ws://127.0.0.1:${owner.port}/ws/feed?procedure=${created.id}`), sentAt: new Map() });
+    for (let d = 0; d < displaysPer; d++) {
+      const host = hosts[d % 2]!;
+      if (host !== owner) crossedFrom.add(urls.length);
+      urls.push([p, `ws://127.0.0.1:${host.port}/ws/display?procedure=${created.id}`]);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 500)); // the snapshots reach Redis for the other instance's displays
+  await clients.open(urls, false);
+  for (const h of hosts) h.mark();
+  const cpu0 = await redisCpu();
+  await drive(channels, false);
+  const usage = await Promise.all(hosts.map((h) => h.usage()));
+  const redisCpuMs = (await redisCpu()) - cpu0;
+  const { times } = await clients.collect();
+  clients.close();
+  for (const c of channels) c.feed.close();
+  await Promise.all(hosts.map((h) => h.stop()));
+  await redis.close();
+  return { latencies: latenciesOf(channels, times), usage, redisCpuMs, crossed: [...crossedFrom] };
+}
+
+const clusterArg = process.argv.indexOf('--cluster-procedures');
+const CLUSTER_PROCEDURES = clusterArg > 0 ? Number(process.argv[clusterArg + 1]) : 32;
+if (redisAvailable()) {
+  console.log(`\ntwo instances on Redis: ${CLUSTER_PROCEDURES} procedures × ${RATE_HZ} Hz × 8 displays (each procedure owned and fed on one instance, 4 of its displays on each: half the guidance crosses Redis); feeds phase-locked; everything on the same 2 cores`);
+  const bare = await relayRun(CLUSTER_PROCEDURES, 8, false);
+  const two = await clusterRun(CLUSTER_PROCEDURES, 8);
+  const ratio = percentile(two.latencies, 0.99) / percentile(bare.latencies, 0.99);
+  console.log(`  bare relay, same load (baseline) ${fmt(bare.latencies)}`);
+  console.log(`  twinguide, two instances         ${fmt(two.latencies)}`);
+  console.log(`    p99 ratio to the bare relay: ${ratio.toFixed(2)}×`);
+  const cpus = two.usage.map((u) => (u.cpuMs / u.wallMs) * 100);
+  const redisPct = (two.redisCpuMs / two.usage[0]!.wallMs) * 100;
+  console.log(`  CPU: instance A ${cpus[0]!.toFixed(0)}%, instance B ${cpus[1]!.toFixed(0)}% of one core; redis-server ${redisPct.toFixed(0)}%`);
+  Object.assign(scaleFigures, { clusterP99Ms: +percentile(two.latencies, 0.99).toFixed(2), clusterRelayP99Ms: +percentile(bare.latencies, 0.99).toFixed(2), clusterP99Ratio: +ratio.toFixed(2), clusterCpuPercentA: Math.round(cpus[0]!), clusterCpuPercentB: Math.round(cpus[1]!), clusterRedisCpuPercent: Math.round(redisPct) });
+} else console.log('\ntwo instances on Redis: skipped (no redis-server: apt-get install redis-server)');
 printJson('server-scale', scaleFigures);

@@ -1,7 +1,8 @@
 // Child process for the server benchmarks: runs either the twinguide server or a bare ws relay (the
 // baseline: every frame from a socket marked ?role=feed is sent as-is to every ?role=display
 // socket), on 127.0.0.1, and reports its port, then its CPU time and RSS when told to stop.
-//   fork('server-host.ts', ['twinguide', displayMaxHz]) | fork('server-host.ts', ['relay'])
+//   fork('server-host.ts', ['twinguide', displayMaxHz, redisUrl?]) | fork('server-host.ts', ['relay'])
+// With a Redis URL the server is one of several instances (it starts its cluster side once it listens).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { resolveConfig } from '../../server/config.ts';
 export interface HostReady { kind: 'ready'; port: number }
 export interface HostUsage { kind: 'usage'; cpuMs: number; wallMs: number; rssMb: number; maxRssMb: number }
 
-const [mode = 'relay', hz = '60'] = process.argv.slice(2);
+const [mode = 'relay', hz = '60', redis] = process.argv.slice(2);
 const send = (m: HostReady | HostUsage) => process.send!(m);
 let mark = { cpu: process.cpuUsage(), wall: performance.now() };
 
@@ -48,8 +49,10 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
     twinsDir: fileURLToPath(new URL('../../data/twins', import.meta.url)),
     logLevel: 'silent',
     limits: { displayMaxHz: Number(hz) },
+    ...(redis ? { redis } : {}),
   }), 'bench');
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  if (redis) await server.resume();
   return { port: Number(new URL(url).port), close: async () => { await server.close(); rmSync(recordings, { recursive: true, force: true }); } };
 }
 

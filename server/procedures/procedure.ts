@@ -72,6 +72,14 @@ export interface ResumeInfo {
   ms: number;
 }
 
+/** The twin's target zones as displays get them (once per twin: a snapshot is taken often with Redis). */
+const zonesByTwin = new WeakMap<Twin, TargetZoneInfo[]>();
+function twinZones(twin: Twin): TargetZoneInfo[] {
+  let zones = zonesByTwin.get(twin);
+  if (!zones) zonesByTwin.set(twin, (zones = summariseTwin(twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites }))));
+  return zones;
+}
+
 /** What a checkpoint may refer to without copying it: the twin (immutable), per twin. */
 const sharedByTwin = new WeakMap<Twin, Map<object, string>>();
 function sharedOf(twin: Twin): Map<object, string> {
@@ -461,7 +469,7 @@ export class Procedure {
       twinId: this.twin.meta.id,
       source: this.source,
       registration: registrationInfo(this.registration),
-      zones: this.zonesNow?.zones ?? summariseTwin(this.twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites })),
+      zones: this.zonesNow?.zones ?? twinZones(this.twin),
       guidance: this.lastGuidance,
       feed: this.feed,
       ...(this.failedBecause ? { failed: this.failedBecause.slice(0, 2000) } : {}),

@@ -13,7 +13,7 @@ import { decodeDisplayFrame, encodeMessage, type DisplayMessage, type Guidance }
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { placeOnBranch, route, type RoutePoint } from '../../simulators/device/tree-route.ts';
 import { startServerChild, type ServerChild } from '../../tools/server-child.ts';
-import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis-server.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../../tools/redis-server.ts';
 
 const available = redisAvailable();
 if (!available && process.env['TG_REQUIRE_REDIS'] === '1') throw new Error('TG_REQUIRE_REDIS=1 but redis-server is missing (apt-get install redis-server)');

@@ -1,5 +1,5 @@
-// A real redis-server (Debian's) for a test: its own free port on 127.0.0.1, a temp dir, no
-// persistence (a restart comes back empty, the hard case), stopped and restarted on demand.
+// A real redis-server (Debian's) for tests and benchmarks: its own free port on 127.0.0.1, a temp
+// dir, no persistence (a restart comes back empty, the hard case), stopped and restarted on demand.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
