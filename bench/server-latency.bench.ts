@@ -243,6 +243,12 @@ async function clusterRun(procedures: number, displaysPer: number): Promise<{ la
   const usage = await Promise.all(hosts.map((h) => h.usage()));
   const redisCpuMs = (await redisCpu()) - cpu0;
   const { times } = await clients.collect();
+  if (process.env['TG_BENCH_DEBUG']) {
+    const per = new Map<number, number>();
+    for (let i = 0; i < times.length; i += 3) per.set(times[i]!, (per.get(times[i]!) ?? 0) + 1);
+    console.log('frames per procedure', [...Array(procedures).keys()].map((p) => per.get(p) ?? 0).join(' '));
+    for (const h of hosts) console.log(JSON.stringify((await (await fetch(`http://127.0.0.1:${h.port}/health`)).json()).cluster));
+  }
   clients.close();
   for (const c of channels) c.feed.close();
   await Promise.all(hosts.map((h) => h.stop()));

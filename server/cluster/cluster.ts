@@ -26,9 +26,11 @@ import { deserialize, serialize } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import { decodeFrame, encodeMessage, type DisplayMessage, type FeedMessage, type Snapshot } from '../../protocol/index.ts';
 import type { Broadcaster, InProcessBroadcaster } from '../broadcast.ts';
+import { encodedOnce, rememberEncoding } from '../encoded-once.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import type { Procedure } from '../procedures/procedure.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { RedisLink } from './redis-link.ts';
 import { RemoteProcedure } from './remote-procedure.ts';
 
@@ -42,7 +44,6 @@ const FORWARD_TIMEOUT_MS = 3000;
 const MAX_HELD_LOG = 200_000;
 
 
-const RENEW_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 export interface ProcedureMeta {
   id: string;
@@ -66,6 +67,8 @@ export interface ClusterStatus {
 export class Cluster {
   readonly instance = randomUUID().slice(0, 8);
   readonly link: RedisLink;
+  /** Renews this instance's leases on its own thread. */
+  private readonly leases: LeaseKeeper;
   private readonly owned = new Set<string>();
   /** Procedures owned elsewhere that this instance relays to its displays or feeds into. */
   private readonly remote = new Map<string, { proc: RemoteProcedure; lastOut: string; users: number }>();
@@ -87,6 +90,7 @@ export class Cluster {
   constructor(url: string, private readonly registry: ProcedureRegistry, private readonly local: InProcessBroadcaster, private readonly log: (msg: string, extra?: object) => void, private readonly checkpointEvery = 3000) {
     this.link = new RedisLink(url);
     this.link.onChange((up) => this.redisChanged(up));
+    this.leases = new LeaseKeeper(url, this.instance, LEASE_MS, RENEW_EVERY_MS, (id) => void this.leaseLost(id));
   }
 
   /** The broadcaster procedures publish to: this instance's displays, and the out stream for the others. */
@@ -106,7 +110,7 @@ export class Cluster {
     await this.link.ready().catch((e: Error) => this.log(e.message));
     await this.link.sub.subscribe(`tg:rpc:${this.instance}`, `tg:reply:${this.instance}`);
     this.link.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => void this.onRpc(channel.toString(), data));
-    this.timers.push(setInterval(() => void this.renew(), RENEW_EVERY_MS), setInterval(() => void this.takeOverOrphans(), TAKEOVER_EVERY_MS), setInterval(() => void this.flushSnapshots(), SNAPSHOT_EVERY_MS));
+    this.timers.push(setInterval(() => void this.takeOverOrphans(), TAKEOVER_EVERY_MS), setInterval(() => void this.flushSnapshots(), SNAPSHOT_EVERY_MS));
     for (const t of this.timers) t.unref();
     void this.readLoop();
   }
@@ -125,6 +129,7 @@ export class Cluster {
   async adopt(procedure: Procedure, meta: ProcedureMeta, alreadyLeased = false): Promise<void> {
     const id = procedure.id;
     this.owned.add(id);
+    this.leases.own(id);
     procedure.onInput = (input) => this.appendLog(id, input);
     const c = this.link.cmd;
     if (!alreadyLeased) await c.set(`tg:lease:${id}`, this.instance, 'PX', LEASE_MS).catch(() => undefined);
@@ -135,6 +140,7 @@ export class Cluster {
   /** Ended for good (DELETE): every key of it goes. */
   async release(id: string): Promise<void> {
     if (!this.owned.delete(id)) return;
+    this.leases.release(id);
     this.inPos.delete(id);
     this.logN.delete(id);
     await this.link.cmd.multi().srem('tg:procs', id).del(`tg:proc:${id}`, `tg:lease:${id}`, `tg:log:${id}`, `tg:ckpt:${id}`, `tg:in:${id}`, `tg:inpos:${id}`, `tg:snap:${id}`).exec().catch(() => undefined);
@@ -145,6 +151,7 @@ export class Cluster {
   /** This instance stops (a clean shutdown): another takes its procedures at once, nothing is ended. */
   async handOver(id: string): Promise<void> {
     if (!this.owned.delete(id)) return;
+    this.leases.release(id);
     await this.flushSnapshots();
     await this.link.cmd.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, `tg:lease:${id}`, this.instance).catch(() => undefined);
   }
@@ -178,7 +185,8 @@ export class Cluster {
     if (message.type !== 'guidance' && message.type !== 'status') this.pendingSnapshots.add(id);
     else if (!this.pendingSnapshots.has(id)) this.pendingSnapshots.add(id);
     if (!this.link.up) return; // the displays of other instances are told Redis is away; they get the snapshot back
-    this.link.cmd.xadd(`tg:out:${id}`, 'MAXLEN', '~', OUT_MAXLEN, '*', 'm', Buffer.from(encodeMessage(message))).catch(() => undefined);
+    const bytes = encodedOnce(message); // the same bytes this instance's displays get
+    this.link.cmd.xadd(`tg:out:${id}`, 'MAXLEN', '~', OUT_MAXLEN, '*', 'm', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).catch(() => undefined);
   }
 
   private async flushSnapshots(): Promise<void> {
@@ -194,24 +202,35 @@ export class Cluster {
   }
 
   /** Keep the leases of what this instance owns; re-take one Redis forgot (a restart); give up one another took. */
-  private async renew(): Promise<void> {
-    if (!this.link.up || this.closed) return;
-    for (const id of [...this.owned]) {
+  /**
+   * The lease keeper found a lease no longer this instance's: Redis forgot it (a restart: take it
+   * again and write the procedure's directory entry and log again) or another instance holds it
+   * (let the procedure go).
+   */
+  private async leaseLost(id: string): Promise<void> {
+    if (!this.owned.has(id) || this.closed) return;
+    const again = await this.link.cmd.set(`tg:lease:${id}`, this.instance, 'PX', LEASE_MS, 'NX').catch(() => null);
+    if (again === 'OK') {
       try {
-        const kept = await this.link.cmd.eval(RENEW_SCRIPT, 1, `tg:lease:${id}`, this.instance, String(LEASE_MS));
-        if (kept === 1) continue;
-        const again = await this.link.cmd.set(`tg:lease:${id}`, this.instance, 'PX', LEASE_MS, 'NX');
-        if (again === 'OK') {
-          // Redis lost it (restarted empty): say again what this procedure is, and log from here.
-          await this.adopt(this.registry.get(id), metaOf(this.registry.get(id)), true);
-          await this.reseedLog(id);
-          continue;
-        }
-        this.log(`procedure ${id}: another instance holds its lease now; this instance lets it go`);
-        this.owned.delete(id);
-        try { this.registry.get(id).onInput = null; this.registry.drop(id); } catch { /* gone */ }
-      } catch { /* Redis went away mid-way: tried again next time */ }
+        await this.adopt(this.registry.get(id), metaOf(this.registry.get(id)), true);
+        await this.reseedLog(id);
+      } catch (e) { this.log(`procedure ${id}: could not be written to Redis again: ${(e as Error).message}`); }
+      return;
     }
+    if (again === null) return; // Redis away: tried again at the next renewal
+    this.log(`procedure ${id}: another instance holds its lease now; this instance lets it go`);
+    this.letGo(id);
+  }
+
+  /** Another instance owns it now: end it here, and relay it to this instance's displays and feeds instead. */
+  private letGo(id: string): void {
+    this.owned.delete(id);
+    this.leases.release(id);
+    this.logN.delete(id);
+    this.inPos.delete(id);
+    try { this.registry.get(id).onInput = null; } catch { /* gone */ }
+    this.registry.drop(id);
+    if (this.local.subscribers(id) > 0) void this.remoteProcedure(id);
   }
 
   /**
@@ -260,7 +279,7 @@ export class Cluster {
 
   /** Procedures whose owner's lease ran out: take one, rebuild it from its log, carry on. */
   private async takeOverOrphans(): Promise<void> {
-    if (!this.link.up || this.closed) return;
+    if (!this.link.up || this.closed || this.takingOver.size > 0) return;
     let ids: string[];
     try { ids = await this.link.cmd.smembers('tg:procs'); } catch { return; }
     for (const id of ids) {
@@ -277,6 +296,7 @@ export class Cluster {
       } finally {
         this.takingOver.delete(id);
       }
+      return; // one rebuild at a time: the leases this instance already holds are renewed meanwhile
     }
   }
 
@@ -297,7 +317,7 @@ export class Cluster {
       from = `(${batch[batch.length - 1]![0]}`;
     }
     // Keep the lease while rebuilding.
-    const keep = setInterval(() => void this.link.cmd.eval(RENEW_SCRIPT, 1, `tg:lease:${id}`, this.instance, String(LEASE_MS)).catch(() => undefined), RENEW_EVERY_MS);
+    this.leases.own(id);
     try {
       const remote = this.remote.get(id);
       if (checkpoint) checkpoint.state = Buffer.from(checkpoint.state);
@@ -310,8 +330,9 @@ export class Cluster {
       const ms = performance.now() - started;
       procedure.announceResumed({ at: new Date().toISOString(), segments: 1, inputs: inputs.length, fromCheckpoint: checkpoint !== null, ms });
       this.log(`procedure ${id}: taken over (its owner's lease ran out), ${checkpoint ? `from a checkpoint and the ${inputs.length} inputs after it` : `${inputs.length} inputs`} in ${ms.toFixed(0)} ms`);
-    } finally {
-      clearInterval(keep);
+    } catch (e) {
+      this.leases.release(id);
+      throw e;
     }
   }
 
@@ -381,6 +402,7 @@ export class Cluster {
       r.lastOut = entryId.toString();
       let message: DisplayMessage;
       try { message = decodeFrame(fields[1]!) as DisplayMessage; } catch { continue; }
+      rememberEncoding(message, fields[1]!);
       r.proc.apply(message);
       this.local.publish(id, message);
     }
@@ -438,6 +460,7 @@ export class Cluster {
 
   async close(): Promise<void> {
     this.stopTakingOver();
+    await this.leases.stop();
     await this.link.close();
   }
 }

@@ -4,19 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket'; // its route-option and handler types
 import type { WebSocket } from 'ws';
-import { encodeMessage, type DisplayMessage, type Limits } from '../../protocol/index.ts';
+import { encodeMessage, type Limits } from '../../protocol/index.ts';
+import { encodedOnce } from '../encoded-once.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import { DisplaySession } from './display-session.ts';
 import type { ServerMetrics } from './metrics.ts';
 
-/** A broadcast message reaches every display as the same object: encode it once for all of them. */
-const encoded = new WeakMap<object, Uint8Array>();
-function encodedOnce(message: DisplayMessage): Uint8Array {
-  let bytes = encoded.get(message);
-  if (!bytes) encoded.set(message, (bytes = encodeMessage(message)));
-  return bytes;
-}
 
 /** A display with more than this queued is not sent guidance until it drains. */
 export const SLOW_DISPLAY_BYTES = 256 * 1024;

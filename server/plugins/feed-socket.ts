@@ -28,10 +28,14 @@ export function feedSocket(app: FastifyInstance, procedures: ProcedureRegistry, 
       socket.close(1008, 'unknown procedure');
       return;
     }
-    const p = procedure;
+    let p = procedure;
+    const id = request.query.procedure ?? '';
     let windowStart = Date.now();
     let windowCount = 0;
+    let moving: Promise<void> | null = null;
+    const waiting: [Buffer | ArrayBuffer | Buffer[], boolean][] = [];
     const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+      if (moving) { waiting.push([data, isBinary]); return; }
       if (!isBinary) return sendError('TG_ERR_BAD_FRAME', 'frames are binary msgpack, one message each');
       const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       const now = Date.now();
@@ -44,6 +48,12 @@ export function feedSocket(app: FastifyInstance, procedures: ProcedureRegistry, 
         return isTwinguideError(e) ? sendError(e.code, e.message) : sendError('TG_ERR_BAD_FRAME', String(e));
       }
       try {
+        // The procedure moved to another instance (its lease did): this feed's messages follow it.
+        if ('isEnded' in p && p.isEnded && procedures.cluster) {
+          if (!moving) moving = procedures.endpoint(id).then((next) => { p = next; }, () => undefined).finally(() => { moving = null; for (const m of waiting.splice(0)) onMessage(m[0], m[1]); });
+          waiting.push([data, isBinary]);
+          return;
+        }
         p.ingest(message);
         if (message.type === 'tip' || message.type === 'fluoro') metrics.sampleIn('ws');
       } catch (e) {

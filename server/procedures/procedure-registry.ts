@@ -35,7 +35,8 @@ export class ProcedureRegistry {
     if (this.procedures.size >= this.limits.maxProcedures) throw new TwinguideError('TG_ERR_LIMIT', `${this.limits.maxProcedures} procedures are running (the limit)`);
     const twin = this.twins.get(request.twinId);
     const lead = resolveLead(request.lead); // refused (TG_ERR_LEAD) before anything is created
-    const procedureId = id ?? `p${Date.now().toString(36)}${(++this.counter).toString(36)}`;
+    // (With several instances the instance's own id is in it: two instances may name one in the same millisecond.)
+    const procedureId = id ?? `p${Date.now().toString(36)}${(++this.counter).toString(36)}${this.cluster ? this.cluster.instance.slice(0, 4) : ''}`;
     if (this.procedures.has(procedureId)) throw new TwinguideError('TG_ERR_BAD_REQUEST', `procedure '${procedureId}' exists`);
     const startedAt = new Date().toISOString();
     // At the recordings count limit the procedure still runs (guidance matters more), unrecorded.
@@ -70,7 +71,7 @@ export class ProcedureRegistry {
     const procedure = new Procedure(meta.id, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
     procedure.createdAt = meta.createdAt;
     if (checkpoint) procedure.restoreCheckpoint(checkpoint);
-    await procedure.restore(inputs, 0, 4000, true);
+    await procedure.restore(inputs, 0, 500, true); // small slices: this instance's other procedures and leases go on meanwhile
     this.procedures.set(meta.id, procedure);
     return procedure;
   }

@@ -111,6 +111,10 @@ export class Procedure {
   private readonly ticker: ReturnType<typeof setInterval>;
   private lastSample: { t: number; wallMs: number } | null = null;
   private ended = false;
+  /** Ended (DELETE, shutdown, or with Redis: its lease moved to another instance). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
   private readonly clock: FeedClock;
   readonly seams: ProcedureSeams = {};
   /** Faults in this procedure's own code, by where they happened (the server carried on). */

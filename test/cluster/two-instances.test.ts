@@ -52,10 +52,13 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** When each display message arrived (by its index in the display's list), ms. */
+const receivedAt = new Map<number, number>();
+
 function display(base: string, id: string, into: DisplayMessage[]): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/display?procedure=${id}`);
-    ws.on('message', (d: Buffer) => into.push(decodeDisplayFrame(d)));
+    ws.on('message', (d: Buffer) => { into.push(decodeDisplayFrame(d)); if (into === displayLog) receivedAt.set(into.length - 1, Date.now()); });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -82,6 +85,7 @@ class Feed {
   }
 }
 
+const displayLog: DisplayMessage[] = [];
 const guidance = (ms: DisplayMessage[]): Guidance[] => ms.filter((m): m is Guidance => m.type === 'guidance');
 const json = async (url: string, init?: RequestInit): Promise<any> => (await fetch(url, init)).json();
 
@@ -95,7 +99,7 @@ describe.skipIf(!available)('two instances on Redis', () => {
     expect(registered.status).toBe(200);
     expect(((await json(`${b.base}/api/procedures`)) as { id: string }[]).map((p) => p.id)).toContain('case-1');
 
-    const onA: DisplayMessage[] = [], onB: DisplayMessage[] = [];
+    const onA: DisplayMessage[] = [], onB: DisplayMessage[] = displayLog;
     const displayA = await display(a.base, 'case-1', onA);
     const displayB = await display(b.base, 'case-1', onB);
     const feed = new Feed();
@@ -126,10 +130,14 @@ describe.skipIf(!available)('two instances on Redis', () => {
     expect(ownedAt).toBeGreaterThan(0);
     console.log(`takeover: B owned the procedure ${ownedAt - killedAt} ms after A was killed`);
     await feed.connect(b.base, 'case-1');
+    const reconnectedAt = Date.now();
     await feed.send(200);
     await pause(300);
     const after = guidance(onB).filter((g) => g.seq > lastBeforeKill);
     expect(after.length).toBeGreaterThan(50);
+    // How long B's display went without guidance (kill → lease out → takeover → the feed reconnects → a sample).
+    const lastAt = receivedAt.get(onB.indexOf(gB.at(-1)!))!, nextAt = receivedAt.get(onB.indexOf(after[0]!))!;
+    console.log(`B's display: no guidance for ${nextAt - lastAt} ms across the takeover (the feed reconnected ${reconnectedAt - killedAt} ms after the kill)`);
     expect(after.at(-1)!.seq).toBe(feed.seq - 1);
     // What B guides after the takeover continues what A guided: the tip moves on along the same path.
     expect(after.at(-1)!.tip.arcLengthMm).toBeGreaterThan(gB.at(-1)!.tip.arcLengthMm);
