@@ -99,8 +99,15 @@ const RAY_HOLD_S = 1;
 const SPIKE_MM = 3;
 const SPIKE_SPEED_MM_S = 60;
 
-/** Time constant of the along-vein smoother, s. */
+/** Time constant of the along-vein smoother, s: breathing and the heartbeat are mostly left as residual. */
 const ALONG_TAU_S = 0.7;
+/** …and while the catheter is pushed (or pulled) steadily, and just after: it follows the push. */
+const ALONG_FAST_TAU_S = 0.35;
+/** A push: the arc moving one way by at least PUSH_MM_S over each of PUSH_STEPS steps of PUSH_STEP_S. */
+const PUSH_MM_S = Number(process.env['TG_PUSH_MM_S'] ?? 8);
+const PUSH_STEP_S = 0.1;
+const PUSH_STEPS = 5;
+const PUSH_HOLD_S = 1;
 
 // -1, 0 or 1 (small integers): a comparator returning a double difference allocates on every compare.
 const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0);
@@ -361,7 +368,7 @@ export class TreeTracker {
     }
     const spreadAlpha = Number.isNaN(this.interval) ? 1 : Math.min(1, Math.max(0, dt) / this.o.spreadTauS);
     this.spread2 += spreadAlpha * (top.distance * top.distance - this.spread2);
-    if (!ray) this.alongSpread(top, dt, spreadAlpha);
+    if (!ray) this.alongSpread(top, dt, spreadAlpha, t);
     const far = Math.max(0, top.distance - 2 * sigma);
     const nearVein = Math.exp(-(far * far) / (2 * sigma * sigma));
     out.posterior = bestPosterior * nearVein;
@@ -389,19 +396,57 @@ export class TreeTracker {
   }
 
   /** Update the along-vein swing from the best state's arc length (restarted on a change of branch or a gap). */
-  private alongSpread(top: Candidate, dt: number, alpha: number): void {
+  private alongSpread(top: Candidate, dt: number, alpha: number, t: number): void {
     if (Number.isNaN(this.arcSmooth) || top.branch !== this.committedBranch || !(dt > 0) || dt > 0.5) {
       this.arcSmooth = top.arc;
       this.arcRate = 0;
       return;
     }
-    // Alpha-beta gains for a ~0.7 s time constant: a heartbeat (≥ 0.8 Hz) is mostly left as residual.
-    const a = Math.min(1, dt / ALONG_TAU_S), b = (a * a) / (2 - a);
+    // A sustained push (the arc moving one way, faster than breathing moves it, for PUSH_S) is the
+    // catheter's own motion: the smoother then follows it within ALONG_FAST_TAU_S (a critically
+    // damped loop) and for PUSH_HOLD_S after it, so neither the push nor its stop reads as motion
+    // left in. Otherwise its slow gains leave breathing and the heartbeat as residual.
+    // (Found: a steady 20 mm/s push read as 6–7 mm of motion left in, LOW CONFIDENCE for seconds.)
+    const pushing = this.pushing(top.arc, t);
+    let a: number, b: number;
+    if (pushing) {
+      const w = dt / ALONG_FAST_TAU_S;
+      a = Math.min(1, 2 * w); b = Math.min(1, w * w);
+    } else {
+      a = Math.min(1, dt / ALONG_TAU_S); b = (a * a) / (2 - a);
+    }
     const predicted = this.arcSmooth + this.arcRate * dt;
     const residual = top.arc - predicted;
     this.arcSmooth = predicted + a * residual;
     this.arcRate += (b / dt) * residual;
     this.along2 += alpha * (residual * residual - this.along2);
+  }
+
+  /** Arc lengths every PUSH_STEP_S (newest last) and when a push was last seen. */
+  private readonly pushArcs = new Float64Array(PUSH_STEPS + 1);
+  private pushArcCount = 0;
+  private pushNextT = Number.NaN;
+  private pushSeenT = Number.NaN;
+
+  private pushing(arc: number, t: number): boolean {
+    if (Number.isNaN(this.pushNextT) || t < this.pushNextT - PUSH_STEP_S || t > this.pushNextT + 0.5) { this.pushNextT = t; this.pushArcCount = 0; }
+    if (t >= this.pushNextT) {
+      this.pushArcs.copyWithin(0, 1);
+      this.pushArcs[PUSH_STEPS] = arc;
+      this.pushArcCount = Math.min(PUSH_STEPS + 1, this.pushArcCount + 1);
+      this.pushNextT += PUSH_STEP_S;
+      if (this.pushArcCount > PUSH_STEPS) {
+        // Every step one way, each at least PUSH_MM_S × the step: a heartbeat turns back within it, a breath is slower.
+        let up = 0, down = 0;
+        for (let k = 0; k < PUSH_STEPS; k++) {
+          const d = this.pushArcs[k + 1]! - this.pushArcs[k]!;
+          if (d >= PUSH_MM_S * PUSH_STEP_S) up++;
+          else if (d <= -PUSH_MM_S * PUSH_STEP_S) down++;
+        }
+        if (up === PUSH_STEPS || down === PUSH_STEPS) this.pushSeenT = t;
+      }
+    }
+    return !Number.isNaN(this.pushSeenT) && t - this.pushSeenT <= PUSH_HOLD_S;
   }
 
   /**
