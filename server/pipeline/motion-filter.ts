@@ -18,6 +18,7 @@
 
 import { COS, COS2, MotionSpectrum, PHASES, SIN, SIN2 } from './motion-spectrum.ts';
 import type { PhysioPhase } from './physio-phase.ts';
+import { StillnessGauge } from './stillness.ts';
 
 export interface MotionFilterOptions {
   /** Measurement noise (standard deviation, in measurement units). */
@@ -96,6 +97,11 @@ const UNFOUND_FACTOR = 1.5;
 /** A fitted heart motion below this fraction of minMotionAmplitude means the input is still: nothing to learn. */
 const STILL_FRACTION = 0.3;
 
+/** The input counts as still when it strays from a smooth path by less than this fraction of minMotionAmplitude (RMS). */
+const STILL_WOBBLE = Number(process.env['TG_STILL_WOBBLE'] ?? 0.3);
+/** With the input still, fitted motion fades with this time constant (s). */
+const STILL_DECAY_S = 0.25;
+
 /** Cycles at the heart rate read from the signal before the filter counts as settled. */
 const SETTLE_CYCLES = 4;
 
@@ -134,6 +140,8 @@ export class MotionFilter {
   private phaseC = 0;
   private phaseR = 0;
   private readonly spectrum: MotionSpectrum;
+  /** Whether the raw measurements show any motion besides the catheter's own smooth path. */
+  private readonly stillness: StillnessGauge;
   private previousT = 0;
   private initialisedAt = Number.NaN;
 
@@ -146,6 +154,7 @@ export class MotionFilter {
     this.h = new Float64Array(this.n);
     this.ph = new Float64Array(this.n);
     this.spectrum = new MotionSpectrum(dims, this.o, capacity);
+    this.stillness = new StillnessGauge(dims);
   }
 
   get cardiacHz(): number {
@@ -253,8 +262,17 @@ export class MotionFilter {
     // of the output: what the filter fits then is the catheter's own starts and stops, and taking
     // that out would make up a heartbeat.
     // Before the signal has shown a peak at the rate, a fitted motion must be plainly larger.
-    const cardiacOn = this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies);
-    const respiratoryOn = this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies);
+    // Nothing but the catheter's own smooth path in the last second (clean or gated input): what
+    // the harmonics hold is not the heart's (a fast push leaves some there). It is not taken out,
+    // and it fades within a few tenths of a second instead of at its drift rate.
+    this.stillness.add(t, y);
+    const still = this.stillness.wobble() < STILL_WOBBLE * this.o.minMotionAmplitude;
+    if (still && dt > 0) {
+      const keep = Math.exp(-dt / STILL_DECAY_S);
+      for (let a = 0; a < d; a++) for (let j = 2; j < N; j++) this.x[a * N + j]! *= keep;
+    }
+    const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies);
+    const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies);
     this.atReference(out, cardiacOn, respiratoryOn);
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
