@@ -262,7 +262,7 @@ export class MotionFilter {
     // of the output: what the filter fits then is the catheter's own starts and stops, and taking
     // that out would make up a heartbeat.
     // Before the signal has shown a peak at the rate, a fitted motion must be plainly larger.
-    // Nothing but the catheter's own smooth path in the last second (clean or gated input): what
+    // Nothing but the catheter's own smooth path in the last 1.5 s (clean or gated input): what
     // the harmonics hold is not the heart's (a fast push leaves some there). It is not taken out,
     // and it fades within a few tenths of a second instead of at its drift rate.
     this.stillness.add(t, y);

@@ -1,6 +1,6 @@
-// Is the measured tip free of any heartbeat right now? Over the last second, how far the
+// Is the measured tip free of any heartbeat right now? Over the last 1.5 s, how far the
 // measurements stray from a smooth path (a quadratic in time per axis: a steady push, a slowing
-// push and a gentle curve all fit one; a heartbeat does not, for a second always holds a systole).
+// push and a gentle curve all fit one; a heartbeat does not: 1.5 s holds a whole beat down to 40 bpm).
 // With clean or gated input the answer is yes, and then whatever motion the filter has fitted is
 // not the heart's (a fast push leaves some in the harmonics, which would otherwise be taken out of
 // the tip and move it off the vein).
@@ -11,7 +11,7 @@ export class StillnessGauge {
   private head = 0;
   private count = 0;
 
-  constructor(private readonly dims: number, private readonly windowS = 1, private readonly capacity = 256) {
+  constructor(private readonly dims: number, private readonly windowS = 1.5, private readonly capacity = 512) {
     this.t = new Float64Array(capacity);
     this.y = new Float64Array(capacity * dims);
   }
