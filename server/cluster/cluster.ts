@@ -30,6 +30,7 @@ import { encodedOnce, rememberEncoding } from '../encoded-once.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import type { Procedure } from '../procedures/procedure.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
+import { loadRecording } from '../recording/procedure-recording.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { RedisLink } from './redis-link.ts';
 import { RemoteProcedure } from './remote-procedure.ts';
@@ -182,8 +183,7 @@ export class Cluster {
   }
 
   private publishOut(id: string, message: DisplayMessage): void {
-    if (message.type !== 'guidance' && message.type !== 'status') this.pendingSnapshots.add(id);
-    else if (!this.pendingSnapshots.has(id)) this.pendingSnapshots.add(id);
+    this.pendingSnapshots.add(id); // written at most every SNAPSHOT_EVERY_MS
     if (!this.link.up) return; // the displays of other instances are told Redis is away; they get the snapshot back
     const bytes = encodedOnce(message); // the same bytes this instance's displays get
     this.link.cmd.xadd(`tg:out:${id}`, 'MAXLEN', '~', OUT_MAXLEN, '*', 'm', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).catch(() => undefined);
@@ -242,7 +242,6 @@ export class Cluster {
     const p = this.registry.get(id);
     const len = await this.link.cmd.xlen(`tg:log:${id}`).catch(() => -1);
     if (len !== 0 || !p.recorder) return;
-    const { loadRecording } = await import('../recording/procedure-recording.ts');
     p.recorder.flush();
     const recording = await loadRecording(p.recorder.path);
     const held = this.heldLog.filter(([k]) => k === id).length;

@@ -6,7 +6,7 @@ import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../
 import type { Broadcaster } from '../broadcast.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { readCheckpoint, readSegmentTail, type Checkpoint } from '../recording/checkpoints.ts';
-import { MAX_SEGMENTS, ProcedureRecorder, loadRecording, loadSegment } from '../recording/procedure-recording.ts';
+import { MAX_SEGMENTS, ProcedureRecorder, loadRecording, loadSegment, type RecordingMeta } from '../recording/procedure-recording.ts';
 import { metaOf, type UnfinishedRecording } from '../recording/unfinished-recordings.ts';
 import { resolveLead } from '../lead/lead-catalogue.ts';
 import { Procedure, type ProcedureHooks } from './procedure.ts';
@@ -41,13 +41,7 @@ export class ProcedureRegistry {
     const startedAt = new Date().toISOString();
     // At the recordings count limit the procedure still runs (guidance matters more), unrecorded.
     const full = this.recordingsDir !== null && readdirSync(this.recordingsDir).filter((f) => f.endsWith('.mcap')).length >= this.limits.maxRecordings;
-    const recorder = this.recordingsDir && !full
-      ? new ProcedureRecorder(
-          freshRecordingPath(this.recordingsDir, procedureId),
-          { procedureId, twinId: twin.meta.id, source: request.source, startedAt, twinguideVersion: this.version, ...(request.igtlDevice ? { igtlDevice: request.igtlDevice } : {}), segment: 1 },
-          { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes },
-        )
-      : null;
+    const recorder = full ? null : this.recorderFor({ procedureId, twinId: twin.meta.id, source: request.source, startedAt, ...(request.igtlDevice ? { igtlDevice: request.igtlDevice } : {}), segment: 1 });
     const procedure = new Procedure(procedureId, twin, request.source, this.broadcaster, recorder, request.igtlDevice, this.limits, this.hooks);
     procedure.createdAt = startedAt;
     if (full) procedure.unrecordedBecause = `the recordings directory holds ${this.limits.maxRecordings} recordings (the limit); this procedure is not recorded`;
@@ -65,9 +59,7 @@ export class ProcedureRegistry {
     const existing = this.procedures.get(meta.id);
     if (existing) { existing.onInput = null; this.procedures.delete(meta.id); existing.end(); }
     const twin = this.twins.get(meta.twinId);
-    const recorder = this.recordingsDir
-      ? new ProcedureRecorder(freshRecordingPath(this.recordingsDir, meta.id), { procedureId: meta.id, twinId: twin.meta.id, source: meta.source, startedAt: meta.createdAt, twinguideVersion: this.version, ...(meta.igtlDevice ? { igtlDevice: meta.igtlDevice } : {}), segment: 1, resumedAt: new Date().toISOString() }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes })
-      : null;
+    const recorder = this.recorderFor({ procedureId: meta.id, twinId: twin.meta.id, source: meta.source, startedAt: meta.createdAt, ...(meta.igtlDevice ? { igtlDevice: meta.igtlDevice } : {}), segment: 1, resumedAt: new Date().toISOString() });
     const procedure = new Procedure(meta.id, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
     procedure.createdAt = meta.createdAt;
     if (checkpoint) procedure.restoreCheckpoint(checkpoint);
@@ -105,13 +97,7 @@ export class ProcedureRegistry {
     const twin = this.twins.get(meta.twinId);
     if (meta.source !== 'eam' && meta.source !== 'fluoro') throw new TwinguideError('TG_ERR_RECORDING', `'${unfinished.path}': unknown source '${meta.source}'`);
     const build = (): Procedure => {
-      const recorder = this.recordingsDir
-        ? new ProcedureRecorder(
-            freshRecordingPath(this.recordingsDir, meta.procedureId),
-            { ...meta, twinguideVersion: this.version, segment: (meta.segment ?? 1) + 1, previousSegment: basename(unfinished.path), resumedAt: new Date().toISOString() },
-            { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes },
-          )
-        : null;
+      const recorder = this.recorderFor({ ...meta, segment: (meta.segment ?? 1) + 1, previousSegment: basename(unfinished.path), resumedAt: new Date().toISOString() });
       const p = new Procedure(meta.procedureId, twin, meta.source as 'eam' | 'fluoro', this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
       p.createdAt = meta.startedAt;
       return p;
@@ -181,6 +167,12 @@ export class ProcedureRegistry {
       return { checkpoint, inputs, recordedOutputs, segments: chain.length };
     }
     return null;
+  }
+
+  /** A new recording segment in the recordings directory (none without one), never over an old file. */
+  private recorderFor(meta: Omit<RecordingMeta, 'twinguideVersion'>): ProcedureRecorder | null {
+    if (!this.recordingsDir) return null;
+    return new ProcedureRecorder(freshRecordingPath(this.recordingsDir, meta.procedureId), { ...meta, twinguideVersion: this.version }, { flushEveryMs: 50, maxBytes: this.limits.maxRecordingBytes });
   }
 
   /** This instance runs it. */

@@ -17,7 +17,7 @@ import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
 import { TipTrail } from '../pipeline/tip-trail.ts';
 import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
-import { summariseTwin } from '../twin/twin-summary.ts';
+import { zoneInfo } from '../pipeline/zone-exclusions.ts';
 import type { Twin } from '../twin/twin.ts';
 import type { Point3 } from '../geometry/rigid-fit.ts';
 import { FeedClock, REANCHOR_AFTER } from './feed-clock.ts';
@@ -76,7 +76,7 @@ export interface ResumeInfo {
 const zonesByTwin = new WeakMap<Twin, TargetZoneInfo[]>();
 function twinZones(twin: Twin): TargetZoneInfo[] {
   let zones = zonesByTwin.get(twin);
-  if (!zones) zonesByTwin.set(twin, (zones = summariseTwin(twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites }))));
+  if (!zones) zonesByTwin.set(twin, (zones = twin.zones.map((z) => zoneInfo(twin, z))));
   return zones;
 }
 
@@ -123,6 +123,13 @@ export class Procedure {
   failedBecause: string | null = null;
   /** Feed messages refused at the edge (implausible clock), by code. */
   readonly refused: Record<string, number> = {};
+
+  /** Count what this procedure refused (by its code), then let it go on to the caller. */
+  private refuse(e: unknown): never {
+    const code = (e as TwinguideError).code ?? 'TG_ERR_INTERNAL';
+    this.refused[code] = (this.refused[code] ?? 0) + 1;
+    throw e;
+  }
   /** The lead (null: none named, as in recordings made before leads). */
   lead: LeadInfo | null = null;
   /** Every measurement taken, in order, as the displays got them (at most MAX_MEASUREMENTS). */
@@ -373,9 +380,7 @@ export class Procedure {
       else t = m.t;
       this.push({ kind: 'measurement', measurement: { ...m, t } as Measurement });
     } catch (e) {
-      const code = (e as TwinguideError).code ?? 'TG_ERR_INTERNAL';
-      this.refused[code] = (this.refused[code] ?? 0) + 1;
-      throw e;
+      this.refuse(e);
     }
   }
 
@@ -405,9 +410,7 @@ export class Procedure {
       try {
         t = this.clock.admitSignal(message.t, performance.now() / 1000);
       } catch (e) {
-        const code = (e as TwinguideError).code ?? 'TG_ERR_INTERNAL';
-        this.refused[code] = (this.refused[code] ?? 0) + 1;
-        throw e;
+        this.refuse(e);
       }
       this.push({ kind: 'signal', signal: t === message.t ? message : { ...message, t } });
       return;
@@ -416,9 +419,7 @@ export class Procedure {
     try {
       admitted = this.clock.admit(message, performance.now() / 1000);
     } catch (e) {
-      const code = (e as TwinguideError).code ?? 'TG_ERR_INTERNAL';
-      this.refused[code] = (this.refused[code] ?? 0) + 1;
-      throw e;
+      this.refuse(e);
     }
     if (admitted.reanchored) {
       const told = `the feed's clock moved to t ${message.t} s, seq ${message.seq} without a reset (${REANCHOR_AFTER} samples agreed); the procedure's time runs on`;

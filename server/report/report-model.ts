@@ -7,7 +7,7 @@
 import type { Exclusion, Guidance, LeadInfo, MeasurementRecord, TargetZoneInfo } from '../../protocol/index.ts';
 import { DEFAULT_GUIDANCE_OPTIONS } from '../pipeline/zone-guidance.ts';
 import type { Recording } from '../recording/procedure-recording.ts';
-import { summariseTwin } from '../twin/twin-summary.ts';
+import { zoneInfo } from '../pipeline/zone-exclusions.ts';
 import type { Twin } from '../twin/twin.ts';
 
 /** The tip counts as in the coronary sinus once it is this far inside the ostium (arc length, mm). */
@@ -73,7 +73,7 @@ export function buildReport(recording: Recording, twin: Twin, accuracy: ReportAc
   const rel = (t: number): number => Math.max(0, t - t0);
 
   let lead: LeadInfo | null = null;
-  let zones: TargetZoneInfo[] = summariseTwin(twin).targetZones.map((z) => ({ id: z.id, branch: z.branch, startArcMm: z.startArcMm, endArcMm: z.endArcMm, peakP: z.peakP, siteIds: z.sites }));
+  let zones: TargetZoneInfo[] = twin.zones.map((z) => zoneInfo(twin, z));
   let exclusions: Exclusion[] = [];
   const measurements: MeasurementRecord[] = [];
   for (const m of recording.outputs) {
