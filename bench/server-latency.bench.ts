@@ -7,7 +7,7 @@
 // the processes. The first 15 s (--warm-up S) warm up and are not measured: with 3 s, JIT tier-ups
 // and deopts still cost a few ms here and there. Figures are printed, never asserted.
 // Then (with Debian's redis-server) two instances on Redis: 32 procedures × 100 Hz × 8 displays.
-//   npm run bench:server [-- --seconds 10] [--warm-up 15] [--cluster-only] [--cluster-procedures N]
+//   npm run bench:server [-- --seconds 10] [--warm-up 15] [--scale-only | --cluster-only] [--cluster-procedures N]
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,7 @@ interface Host { child: ChildProcess; port: number; usage: () => Promise<HostUsa
 
 async function startHost(args: string[]): Promise<Host> {
   // (Each host is its own process: with Redis, two of them are two instances.)
-  const child = fork(fileURLToPath(new URL('./support/server-host.ts', import.meta.url)), args, { execArgv: ['--import', 'tsx', ...(process.env['TG_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['TG_PROFILE_DIR']}`] : [])] });
+  const child = fork(fileURLToPath(new URL('./support/server-host.ts', import.meta.url)), args, { execArgv: ['--import', 'tsx', ...(process.env['TG_HOST_FLAGS'] ? process.env['TG_HOST_FLAGS'].split(' ') : []), ...(process.env['TG_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['TG_PROFILE_DIR']}`] : [])] });
   const ready = await new Promise<HostReady>((resolve) => child.once('message', (m: HostReady) => resolve(m)));
   const ask = (what: string) => new Promise<HostUsage>((resolve) => { child.once('message', (m: HostUsage) => resolve(m)); child.send(what); });
   return { child, port: ready.port, usage: () => ask('usage'), mark: () => child.send('mark'), stop: () => ask('stop') };
@@ -179,8 +179,11 @@ const fmt = (xs: number[]) => `p50 ${percentile(xs, 0.5).toFixed(3)} ms, p99 ${p
 
 /** --cluster-only: just the two-instance run (it needs redis-server). */
 const CLUSTER_ONLY = process.argv.includes('--cluster-only');
+/** --scale-only: just the 16-procedure runs against their baselines (for profiling the server). */
+const SCALE_ONLY = process.argv.includes('--scale-only');
 const scaleFigures: Record<string, number> = {};
 if (!CLUSTER_ONLY) {
+if (!SCALE_ONLY) {
 console.log(`feed → display latency, ${RATE_HZ} Hz for ${SECONDS} s, 4 displays, server in a child process on 127.0.0.1`);
 const relay = (await relayRun(1, 4)).latencies;
 console.log(`  bare ws relay (baseline)         ${fmt(relay)}`);
@@ -189,6 +192,7 @@ console.log(`  twinguide, display cap 120 Hz    ${fmt(unthrottled.latencies)}; i
 console.log(`    ratio to baseline: p50 ${(percentile(unthrottled.latencies, 0.5) / percentile(relay, 0.5)).toFixed(2)}×, p99 ${(percentile(unthrottled.latencies, 0.99) / percentile(relay, 0.99)).toFixed(2)}×`);
 const throttled = await twinguideRun(1, 4, 60);
 console.log(`  twinguide, default 60 Hz cap     ${fmt(throttled.latencies)} — includes latest-wins holds of up to 16.7 ms; ${throttled.guidancePerDisplay.toFixed(0)} guidance frames per display`);
+}
 
 for (const staggered of [false, true]) {
   console.log(`\nscale: 16 procedures × ${RATE_HZ} Hz × 8 displays (display cap 120 Hz; display clients in 2 processes, feeder, clients and server on the same 2 cores), ${staggered ? 'feeds staggered over the period (independent device clocks)' : 'feeds phase-locked (all 16 samples in the same instant: worst case)'}`);
@@ -258,7 +262,9 @@ async function clusterRun(procedures: number, displaysPer: number): Promise<{ la
 
 const clusterArg = process.argv.indexOf('--cluster-procedures');
 const CLUSTER_PROCEDURES = clusterArg > 0 ? Number(process.argv[clusterArg + 1]) : 32;
-if (redisAvailable()) {
+if (SCALE_ONLY) {
+  // (the two-instance run is not part of --scale-only)
+} else if (redisAvailable()) {
   console.log(`\ntwo instances on Redis: ${CLUSTER_PROCEDURES} procedures × ${RATE_HZ} Hz × 8 displays (each procedure owned and fed on one instance, 4 of its displays on each: half the guidance crosses Redis); feeds phase-locked; everything on the same 2 cores`);
   const bare = await relayRun(CLUSTER_PROCEDURES, 8, false);
   const two = await clusterRun(CLUSTER_PROCEDURES, 8);

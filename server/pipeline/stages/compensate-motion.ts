@@ -29,7 +29,7 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   eam: { noise: 1 },
   // The same model in pixels: ~1 mm at the isocentre is ~6.7 px on a 0.2 mm detector at 1.33×
   // magnification, so densities scale by ~44.
-  fluoro: { noise: 4, minMotionAmplitude: 5, motionSignificance: 0.5, holdGate: 20, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17 },
+  fluoro: { noise: 4, minMotionAmplitude: 5, motionSignificance: 0.5, holdGate: 20, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17, breathingAcceleration: 44 * 50, breathingReturnS: 0.7 },
   enabled: true,
   trackerVessel: true,
 };
@@ -132,6 +132,8 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             st.eam = new MotionFilter(3, options.eam);
             st.eam.setReferences(reference.cardiac, reference.respiratory, reference.cardiacOffsetCycles);
             st.eam.setRespiratoryMode(reference.respiratoryMode);
+            // Breathing moves the heart mostly cranio-caudally (its free-form part is taken along that axis).
+            st.eam.setBreathingAxis(CRANIAL);
           }
           const eam = st.eam;
           eam.update(s.t, p, out3, options.trackerVessel ? (feedback?.at(s.t) ?? null) : null, physio);
@@ -151,6 +153,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             slot = { filter: new MotionFilter(2, options.fluoro), geometry: view.geometry, frame: carmFrame(view.geometry), vessel: newViewVessel() };
             slot.filter.setReferences(reference.cardiac ? inView(view.geometry, reference.cardiac) : null, reference.respiratory ? inView(view.geometry, reference.respiratory) : null, reference.cardiacOffsetCycles);
             slot.filter.setRespiratoryMode(reference.respiratoryMode);
+            slot.filter.setBreathingAxis(inView(view.geometry, CRANIAL));
             views[k] = slot;
           }
           slot.filter.update(s.t, [view.u, view.v], out2, feedback ? vesselInView(slot, feedback.at(s.t)) : null, physio);
