@@ -8,6 +8,8 @@ const BIN = join(fileURLToPath(new URL('..', import.meta.url)), 'bin/twinguide.j
 
 export interface ServerChild {
   base: string;
+  /** The OpenIGTLink port it listens on. */
+  igtlPort: number;
   child: ChildProcess;
   /** SIGTERM, then wait for it to exit (recordings finalised). */
   stop(): Promise<void>;
@@ -17,17 +19,18 @@ export interface ServerChild {
 
 export async function startServerChild(recordingsDir: string, extraArgs: readonly string[] = []): Promise<ServerChild> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--igtl-port', '0', '--recordings', recordingsDir, '--quiet', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const base = await new Promise<string>((resolve, reject) => {
+  const [base, igtlPort] = await new Promise<[string, number]>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)(?:, OpenIGTLink on [\d.]+:(\d+))?/.exec(out);
+      if (m) resolve([m[1]!, Number(m[2] ?? -1)]);
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
   return {
     base,
+    igtlPort,
     child,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

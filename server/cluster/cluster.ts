@@ -451,6 +451,12 @@ export class Cluster {
     return out;
   }
 
+  /** The procedure (of any instance) an OpenIGTLink device name stands for: its igtlDevice, else its id. */
+  async procedureIdForDevice(device: string): Promise<string | null> {
+    const all = await this.directory();
+    return (all.find((m) => m.igtlDevice === device) ?? all.find((m) => m.id === device))?.id ?? null;
+  }
+
   /** Shutting down: take nothing over any more (what this instance hands over goes to the others). */
   stopTakingOver(): void {
     this.closed = true;

@@ -2,13 +2,16 @@
 // PLUS) send TRANSFORM, POSITION or TDATA for a device; the device name maps to a procedure (its
 // igtlDevice, or its id). GET_STATUS is answered with STATUS, STT_/STP_TDATA with RTS_TDATA, in the
 // header version they came in. A bad message is rejected and counted (with a STATUS error back for
-// samples), the connection kept; an oversized body closes it.
+// samples), the connection kept; an oversized body closes it. With several instances on Redis, a
+// device whose procedure another instance owns is looked up there once per connection, and its
+// samples go to the owner through the procedure's input stream, as a WebSocket feed's do.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { feedValidators, isTwinguideError, validateMessage, type FeedMessage, type FeedSample, type TipSample } from '../../protocol/index.ts';
 import { encodeIgtl, type IgtlContent, type IgtlMessage } from '../../protocol/openigtlink/igtl-codec.ts';
 import { IgtlStreamDecoder } from '../../protocol/openigtlink/igtl-stream.ts';
 import { guarded, type FaultReporter } from '../faults.ts';
+import type { RemoteProcedure } from '../cluster/remote-procedure.ts';
 import type { Procedure } from '../procedures/procedure.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -34,6 +37,9 @@ function quaternionFromRotation(r: number[][]): [number, number, number, number]
   const s = Math.sqrt(1 + m22 - m00 - m11) * 2;
   return [(r[0]![2]! + r[2]![0]!) / s, (r[1]![2]! + r[2]![1]!) / s, s / 4, (r[1]![0]! - r[0]![1]!) / s];
 }
+
+/** Messages held for a device while its procedure is looked up on the other instances. */
+const MAX_HELD_PER_DEVICE = 256;
 
 /** How far a TRANSFORM's 3×3 may be from a rotation (float32 trackers: ~1e-6; a corrupt matrix: far more). */
 const ROTATION_TOLERANCE = 0.01;
@@ -79,6 +85,16 @@ export class IgtlIngest {
     return this.procedures.list().find((p) => p.igtlDevice === device) ?? this.procedures.list().find((p) => p.id === device) ?? null;
   }
 
+  /** Another instance's procedure for a device (null: none anywhere); only with a cluster. */
+  private async remoteFor(device: string): Promise<RemoteProcedure | null> {
+    const cluster = this.procedures.cluster;
+    if (!cluster) return null;
+    const id = await cluster.procedureIdForDevice(device);
+    if (!id) return null;
+    const endpoint = await this.procedures.endpoint(id).catch(() => null);
+    return endpoint && !('isEnded' in endpoint) ? endpoint : null;
+  }
+
   private connection(socket: Socket): void {
     this.sockets.add(socket);
     const decoder = new IgtlStreamDecoder(IGTL_MAX_BODY_BYTES);
@@ -88,12 +104,52 @@ export class IgtlIngest {
       socket.write(encodeIgtl(message));
     };
     const statusError = (to: IgtlMessage, code: number, name: string, text: string): void => reply(to, { type: 'STATUS', code, subcode: 0, errorName: name.slice(0, 20), statusString: text.slice(0, 200) });
-    const ingest = (to: IgtlMessage, device: string, p: [number, number, number], rotation: number[][] | null, quaternion: [number, number, number, number] | null = null): void => {
-      const procedure = this.procedureFor(device);
-      if (!procedure) {
-        this.metrics.rejected('TG_ERR_NOT_FOUND');
-        return statusError(to, 4, 'NotFound', `no procedure for device '${device}'`);
+    const notFound = (to: IgtlMessage, device: string): void => {
+      this.metrics.rejected('TG_ERR_NOT_FOUND');
+      statusError(to, 4, 'NotFound', `no procedure for device '${device}'`);
+    };
+    /** Hand a validated message to a procedure here or on another instance; false: refused (said to the peer). */
+    const handTo = (target: Procedure | RemoteProcedure, to: IgtlMessage, message: FeedMessage): boolean => {
+      try {
+        target.ingest(message);
+        return true;
+      } catch (e) {
+        if (!isTwinguideError(e)) throw e; // the procedure's own fault: handled by the connection's guard
+        this.metrics.rejected(e.code);
+        statusError(to, 2, e.code.slice(0, 20), e.message);
+        return false;
       }
+    };
+    // Other instances' procedures this connection feeds, and messages held while one is looked up.
+    const remote = new Map<string, RemoteProcedure>();
+    const held = new Map<string, [IgtlMessage, FeedMessage][]>();
+    const deliver = (to: IgtlMessage, device: string, message: FeedMessage): boolean => {
+      const local = this.procedureFor(device);
+      if (local) return handTo(local, to, message);
+      const known = remote.get(device);
+      if (known) return handTo(known, to, message);
+      if (!this.procedures.cluster) { notFound(to, device); return false; }
+      const waiting = held.get(device);
+      if (waiting) {
+        if (waiting.length >= MAX_HELD_PER_DEVICE) { this.metrics.rejected('TG_ERR_LIMIT'); return false; }
+        waiting.push([to, message]);
+        return false; // counted when it is handed over
+      }
+      held.set(device, [[to, message]]);
+      this.remoteFor(device).then((found) => {
+        const queue = held.get(device) ?? [];
+        held.delete(device);
+        if (socket.destroyed) return;
+        if (found) remote.set(device, found);
+        for (const [m, msg] of queue) {
+          const target = this.procedureFor(device) ?? found;
+          if (!target) notFound(m, device);
+          else if (handTo(target, m, msg) && (msg.type === 'tip' || msg.type === 'fluoro')) this.metrics.sampleIn('igtl');
+        }
+      }, (e: unknown) => this.onFault('igtl.lookup', e));
+      return false; // counted when it is handed over
+    };
+    const ingest = (to: IgtlMessage, device: string, p: [number, number, number], rotation: number[][] | null, quaternion: [number, number, number, number] | null = null): void => {
       const wrong = rotation ? notARotation(rotation) : null;
       if (wrong) {
         this.metrics.rejected('TG_ERR_IGTL_BAD_CONTENT');
@@ -103,15 +159,15 @@ export class IgtlIngest {
       const ts = to.timestamp.seconds + to.timestamp.fraction / 2 ** 32;
       const q = rotation ? quaternionFromRotation(rotation) : quaternion;
       const candidate: TipSample = { type: 'tip', seq: ++seq, t: ts > 0 ? ts : (Date.now() - this.started) / 1000, p, ...(q ? { q } : {}) };
+      let sample: FeedSample;
       try {
-        const sample = validateMessage<FeedSample>(candidate, feedValidators);
-        procedure.ingest(sample);
+        sample = validateMessage<FeedSample>(candidate, feedValidators);
       } catch (e) {
-        if (!isTwinguideError(e)) throw e; // the procedure's own fault: handled by the connection's guard
+        if (!isTwinguideError(e)) throw e;
         this.metrics.rejected(e.code);
         return statusError(to, 2, e.code.slice(0, 20), e.message);
       }
-      this.metrics.sampleIn('igtl');
+      if (deliver(to, device, sample)) this.metrics.sampleIn('igtl');
     };
     /**
      * The lab's physiological signals as SENSOR messages from a device named after the tip's with
@@ -124,23 +180,20 @@ export class IgtlIngest {
         this.metrics.rejected('TG_ERR_IGTL_UNKNOWN_TYPE');
         return statusError(to, 2, 'TG_ERR_IGTL_UNKNOWN', `SENSOR from '${to.deviceName}': twinguide reads SENSOR only from <device>-ECG and <device>-RESP`);
       }
-      const procedure = this.procedureFor(m[1]!);
-      if (!procedure) {
-        this.metrics.rejected('TG_ERR_NOT_FOUND');
-        return statusError(to, 4, 'NotFound', `no procedure for device '${m[1]}'`);
-      }
       const ts = to.timestamp.seconds + to.timestamp.fraction / 2 ** 32;
       const t = ts > 0 ? ts : (Date.now() - this.started) / 1000;
       const ecg = m[2]!.toUpperCase() === 'ECG';
       if (ecg && !(values[0]! > 0)) return; // no R wave in this reading
       const candidate = ecg ? { type: 'rwave', t } : { type: 'respiration', t, amplitude: values[0] };
+      let message: FeedMessage;
       try {
-        procedure.ingest(validateMessage<FeedMessage>(candidate, feedValidators));
+        message = validateMessage<FeedMessage>(candidate, feedValidators);
       } catch (e) {
         if (!isTwinguideError(e)) throw e;
         this.metrics.rejected(e.code);
         return statusError(to, 2, e.code.slice(0, 20), e.message);
       }
+      deliver(to, m[1]!, message);
     };
     const onData = (chunk: Buffer): void => {
       for (const event of decoder.push(chunk)) {

@@ -1,15 +1,19 @@
 // Two twinguide instances (real processes) on a real redis-server: a procedure created on A, a
 // feed on A, displays on A and B see the same guidance; A killed with kill -9, B takes the
 // procedure over from its durable log and the guidance goes on (the feed reconnects to B); Redis
-// itself killed and restarted empty mid-procedure, nothing crashes and nothing wrong is shown.
+// itself killed and restarted empty mid-procedure, nothing crashes and nothing wrong is shown. An
+// OpenIGTLink tracker connected to B feeds a procedure A owns.
 // Skipped (visibly) without Debian's redis-server; CI installs it and sets TG_REQUIRE_REDIS=1.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDisplayFrame, encodeMessage, type DisplayMessage, type Guidance } from '../../protocol/index.ts';
+import { encodeIgtl, type IgtlContent } from '../../protocol/openigtlink/igtl-codec.ts';
+import { IgtlStreamDecoder } from '../../protocol/openigtlink/igtl-stream.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { placeOnBranch, route, type RoutePoint } from '../../simulators/device/tree-route.ts';
 import { startServerChild, type ServerChild } from '../../tools/server-child.ts';
@@ -90,6 +94,47 @@ const guidance = (ms: DisplayMessage[]): Guidance[] => ms.filter((m): m is Guida
 const json = async (url: string, init?: RequestInit): Promise<any> => (await fetch(url, init)).json();
 
 describe.skipIf(!available)('two instances on Redis', () => {
+  it("an OpenIGTLink tracker on B feeds A's procedure (its device found over Redis); A's display shows the guidance", async () => {
+    const created = await fetch(`${a.base}/api/procedures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'case-igtl', twinId: 'demo', source: 'eam', igtlDevice: 'IgtlTip' }) });
+    expect(created.status).toBe(201);
+    expect((await fetch(`${a.base}/api/procedures/case-igtl/registration`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method: 'identity' }) })).status).toBe(200);
+    await pause(300); // the procedure's directory entry and snapshot reach Redis
+    const onA: DisplayMessage[] = [];
+    const displayA = await display(a.base, 'case-igtl', onA);
+    const socket = connect(b.igtlPort, '127.0.0.1');
+    await new Promise((r, j) => { socket.once('connect', r); socket.once('error', j); });
+    const statuses: { device: string; content: Extract<IgtlContent, { type: 'STATUS' }> }[] = [];
+    const decoder = new IgtlStreamDecoder(1 << 20);
+    socket.on('data', (chunk: Buffer) => {
+      for (const e of decoder.push(chunk)) if (e.kind === 'message' && e.message.content.type === 'STATUS') statuses.push({ device: e.message.deviceName, content: e.message.content });
+    });
+    // 300 TRANSFORMs at 100 Hz along the route, timestamped in the tracker's clock.
+    const start = Date.now();
+    for (let k = 0; k < 300; k++) {
+      const due = start + k * 10;
+      if (due > Date.now()) await pause(due - Date.now());
+      const p = path[Math.min(path.length - 1, k)]!;
+      const t = 1000 + k * 0.01;
+      socket.write(encodeIgtl({ headerVersion: 1, deviceName: 'IgtlTip', timestamp: { seconds: Math.floor(t), fraction: Math.round((t % 1) * 2 ** 32) }, content: { type: 'TRANSFORM', rotation: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], translationMm: [p.x, p.y, p.z] } }));
+    }
+    // A device no instance has: refused from B with NotFound, the connection kept.
+    socket.write(encodeIgtl({ headerVersion: 1, deviceName: 'NobodysTip', timestamp: { seconds: 0, fraction: 0 }, content: { type: 'TRANSFORM', rotation: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], translationMm: [0, 0, 0] } }));
+    let g: Guidance[] = [];
+    for (let k = 0; k < 50 && !(g.length > 100 && statuses.length > 0); k++) { await pause(100); g = guidance(onA); }
+    expect(g.length).toBeGreaterThan(100);
+    // Guidance for the samples B relayed: the tip where the tracker put it (the route's end).
+    const end = path[Math.min(path.length - 1, 299)]!;
+    const last = g.at(-1)!;
+    expect(Math.hypot(last.tip.p[0] - end.x, last.tip.p[1] - end.y, last.tip.p[2] - end.z)).toBeLessThan(5);
+    expect(statuses.map((s) => [s.device, s.content.code])).toEqual([['NobodysTip', 4]]);
+    expect(socket.destroyed).toBe(false);
+    const metricsB = await (await fetch(`${b.base}/metrics`)).text();
+    expect(metricsB).toMatch(/igtl/);
+    socket.destroy();
+    displayA.terminate();
+    expect((await fetch(`${a.base}/api/procedures/case-igtl`, { method: 'DELETE' })).status).toBeLessThan(300);
+  }, 60_000);
+
   it('a feed on A, displays on A and B see the same guidance; kill -9 A, B takes over and the guidance goes on; Redis restarted empty, nothing crashes', async () => {
     const created = await fetch(`${a.base}/api/procedures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'case-1', twinId: 'demo', source: 'eam' }) });
     expect(created.status).toBe(201);
