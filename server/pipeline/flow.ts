@@ -28,9 +28,13 @@ export type Observation =
 
 export type Flow =
   | PipelineInput
-  /** settled: motion compensation has learnt the heart's motion (before, positions still swing with it). */
-  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean }
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean }
+  /**
+   * settled: motion compensation has learnt the heart's motion (before, positions still swing with it).
+   * alongMotionMm: how much motion it takes out along the lead's vessel (mm; EAM): errors there are
+   * invisible to the tracker (across the vessel they show as distance from it).
+   */
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number }
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }

@@ -176,6 +176,12 @@ export class MotionFilter {
   private readonly breathingAxis: Float64Array;
   /** Mean square of b over the last breaths: is there breathing to take out? */
   private breathingMs = 0;
+  /**
+   * Amplitude (measurement units) of the motion this sample took out along the tracker's vessel:
+   * along a vein the lead moves freely, so an error there is unseen (see tree-tracker.ts). 0
+   * without a vessel.
+   */
+  alongMotion = 0;
 
   constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
     this.dims = dims;
@@ -323,6 +329,7 @@ export class MotionFilter {
     const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies);
     const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude;
     this.atReference(out, cardiacOn, respiratoryOn);
+    this.alongMotion = vessel ? this.alongAmplitude(vessel.along, cardiacOn, respiratoryOn, breathingOn) : 0;
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
       for (let a = 0; a < d; a++) {
@@ -461,6 +468,27 @@ export class MotionFilter {
       sq += across * across;
     }
     return sq <= this.o.holdGate ** 2;
+  }
+
+  /** Amplitude along a direction of the motion taken out: each band's coefficients projected on it, summed. */
+  private alongAmplitude(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathingOn: boolean): number {
+    const band = (from: number, to: number): number => {
+      let sum = 0;
+      for (let j = from; j < to; j++) {
+        let c = 0;
+        for (let a = 0; a < this.dims; a++) c += along[a]! * this.x[a * N + j]!;
+        sum += c * c;
+      }
+      return Math.sqrt(sum);
+    };
+    // (Breathing that follows the lab's own respiratory signal has its shape measured: not counted.)
+    let amplitude = (cardiacOn ? band(2, 6) : 0) + (respiratoryOn && !this.respiratoryRegression ? band(6, N) : 0);
+    if (breathingOn) {
+      let c = 0;
+      for (let a = 0; a < this.dims; a++) c += along[a]! * this.breathingAxis[a]!;
+      amplitude += Math.abs(c) * Math.sqrt(2 * this.breathingMs);
+    }
+    return amplitude;
   }
 
   /** Amplitude of the harmonics [from, to) of the state: √(Σ over dimensions and terms of the coefficients²). */

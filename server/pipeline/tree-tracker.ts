@@ -105,6 +105,8 @@ const ALONG_TAU_S = 0.7;
 const ALONG_FAST_TAU_S = 0.35;
 /** A push: the arc moving one way by at least PUSH_MM_S over each of PUSH_STEPS steps of PUSH_STEP_S. */
 const PUSH_MM_S = Number(process.env['TG_PUSH_MM_S'] ?? 8);
+/** The share of the motion taken out along the vessel that may be wrong unseen (see alongMotionMm). */
+const ALONG_MOTION_ERROR = 0.2;
 const PUSH_STEP_S = 0.1;
 const PUSH_STEPS = 5;
 const PUSH_HOLD_S = 1;
@@ -122,6 +124,11 @@ export class TreeTracker {
   private lastStepT = -Infinity;
   /** Set by the caller per observation: has motion compensation learnt the heartbeat yet? */
   settled = true;
+  /**
+   * Motion compensation's account of the motion it took out along the vessel (mm): a share of it
+   * (ALONG_MOTION_ERROR) may be wrong without any sign here, so it counts as spread.
+   */
+  alongMotionMm = 0;
   /** Typical time between observations, s (NaN until two have been seen). */
   private interval = Number.NaN;
   private pendingBranch = -1;
@@ -373,7 +380,8 @@ export class TreeTracker {
     const nearVein = Math.exp(-(far * far) / (2 * sigma * sigma));
     out.posterior = bestPosterior * nearVein;
     // Measurement noise alone spreads observations by about a millimetre: only what exceeds that counts.
-    const excess = Math.max(0, this.spread2 + this.along2 - this.o.spreadFloorMm ** 2);
+    const unseen = ALONG_MOTION_ERROR * this.alongMotionMm;
+    const excess = Math.max(0, this.spread2 + this.along2 + unseen * unseen - this.o.spreadFloorMm ** 2);
     // Where another vein passes about as close to the observation as the reported one (beside a
     // fork, two veins run side by side for a few mm), the data cannot tell them apart yet, whatever
     // the path so far says: confidence is halved there, rising to full at 2σ of separation.

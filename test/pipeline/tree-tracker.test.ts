@@ -46,3 +46,22 @@ it('a ray that meets no vein leaves the previous states for the next observation
     expect(withMisses[k]!.confidence, `sample ${k}`).toBeCloseTo(clean[k]!.confidence, 9);
   }
 });
+
+it('is less sure where motion compensation took a large motion out along the vessel (its errors there are unseen)', () => {
+  const branch = twin.veins.branches.findIndex((b) => b.id === 'gcv');
+  const points = walk(branch, 40);
+  const last = (alongMotionMm: number): TrackEstimate => {
+    const tracker = new TreeTracker(twin);
+    tracker.alongMotionMm = alongMotionMm;
+    let e = newTrackEstimate();
+    points.forEach((p, k) => { e = { ...tracker.updatePoint(k * 0.05, p[0], p[1], p[2], newTrackEstimate()) }; });
+    return e;
+  };
+  const none = last(0), small = last(4), large = last(12);
+  // The same place and branch; only the confidence changes, more for more motion taken out along.
+  expect(large.branch).toBe(none.branch);
+  expect(large.arcLengthMm).toBeCloseTo(none.arcLengthMm, 9);
+  expect(small.confidence).toBeLessThanOrEqual(none.confidence);
+  expect(large.confidence).toBeLessThan(small.confidence);
+  expect(large.confidence).toBeLessThan(0.8 * none.confidence);
+});

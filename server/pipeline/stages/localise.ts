@@ -27,7 +27,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         const s = item.sample;
         if (item.twin) {
           // EAM: registered and compensated in the twin frame already.
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0 });
           return;
         }
         if (s.type !== 'fluoro') return;
