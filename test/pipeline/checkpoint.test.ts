@@ -42,13 +42,14 @@ async function settled(state: PipelineState): Promise<void> {
 const bytesOf = (ms: readonly DisplayMessage[]): Buffer => Buffer.concat(ms.map((m) => Buffer.from(encodeMessage(m))));
 
 describe('pipeline checkpoints', () => {
-  for (const kind of ['eam', 'fluoro-biplane'] as const) {
-    it(`${kind}: restored mid-procedure, the rest is byte for byte what the uninterrupted pipeline sends`, async () => {
-      const device = defaultDeviceOptions(kind, { durationS: 30, ...CONDITIONS['physiological-signals'].device(3) });
+  // With the lab's signals (breathing follows them) and without (the free-form breath is in the state).
+  for (const [kind, condition] of [['eam', 'physiological-signals'], ['fluoro-biplane', 'physiological-signals'], ['eam', 'variable-breathing'], ['fluoro-biplane', 'variable-breathing']] as const) {
+    it(`${kind}, ${condition}: restored mid-procedure, the rest is byte for byte what the uninterrupted pipeline sends`, async () => {
+      const device = defaultDeviceOptions(kind, { durationS: 30, ...CONDITIONS[condition].device(3) });
       const registration = simulateLandmarkRegistration(twin, device.twinToSource, 0.58, 1);
       const plan = scenarioPlan(twin, kind === 'eam' ? 'reach-lateral-zone' : 'fluoro-biplane');
       const { inputs } = inputsFromSamples(simulateDevice(twin, plan, device), registration, true, simulatePhysio(twin, device, 30), resolveLead(undefined));
-      expect(inputs.some((i) => i.kind === 'signal')).toBe(true);
+      expect(inputs.some((i) => i.kind === 'signal')).toBe(condition === 'physiological-signals');
       // The lab's measurements too: a QLV (the model re-run) and a phrenic capture that cuts the zones.
       const half = Math.floor(inputs.length / 2);
       const tAt = (k: number): number => { for (let i = k; i >= 0; i--) { const x = inputs[i]!; if (x.kind === 'sample') return x.sample.t; } return 0; };
