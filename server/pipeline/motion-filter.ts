@@ -125,7 +125,7 @@ const STILL_WOBBLE = Number(process.env['TG_STILL_WOBBLE'] ?? 0.3);
 /** With the input still, fitted motion fades with this time constant (s). */
 const STILL_DECAY_S = 0.25;
 
-/** Shared breathing's RMS is read over this time constant (s): a breath or two. */
+/** The free-form breath's RMS is read over this time constant (s): a breath or two. */
 const BREATHING_RMS_S = 4;
 
 /** Cycles at the heart rate read from the signal before the filter counts as settled. */
@@ -170,9 +170,9 @@ export class MotionFilter {
   private readonly stillness: StillnessGauge;
   private previousT = 0;
   private initialisedAt = Number.NaN;
-  /** 'shared' breathing: the index of its displacement b (then its velocity) in the state. */
+  /** The free-form breath (sharedBreathing): the index of its displacement b (then its velocity) in the state. */
   private readonly B: number;
-  /** The direction the heart moves per unit of b (measurement units); zero: no shared breathing. */
+  /** The direction the heart moves per unit of b (measurement units); zero: no free-form breath. */
   private readonly breathingAxis: Float64Array;
   /** Mean square of b over the last breaths: is there breathing to take out? */
   private breathingMs = 0;
@@ -324,9 +324,9 @@ export class MotionFilter {
     }
     if (shared && dt > 0) this.breathingMs += (1 - Math.exp(-dt / BREATHING_RMS_S)) * (this.x[this.B]! ** 2 - this.breathingMs);
     const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies);
-    // Shared breathing swings between the reference phase and the breath's far end: its amplitude
-    // is about √2 × its RMS about the reference.
     const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies);
+    // The free-form breath swings between zero and the breath's far end: its amplitude is about
+    // √2 × its RMS.
     const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude;
     this.atReference(out, cardiacOn, respiratoryOn);
     this.alongMotion = vessel ? this.alongAmplitude(vessel.along, cardiacOn, respiratoryOn, breathingOn) : 0;
