@@ -70,9 +70,11 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   });
   let metrics: ServerMetrics | null = null;
   let cluster: Cluster | null = null;
-  // One of several instances: procedures publish to this instance's displays and to the others'.
+  // One of several instances: procedures publish to this instance's displays and to the others'
+  // (the cluster's broadcaster, once it exists).
+  let publishTo: Broadcaster = broadcaster;
   const procedureBroadcaster: Broadcaster = {
-    publish: (id, m) => (cluster ? cluster.broadcaster().publish(id, m) : broadcaster.publish(id, m)),
+    publish: (id, m) => publishTo.publish(id, m),
     subscribe: (id, l) => broadcaster.subscribe(id, l),
   };
   const procedures = new ProcedureRegistry(twins, procedureBroadcaster, config.limits, config.recordingsDir, version, {
@@ -86,6 +88,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   if (config.redis) {
     cluster = new Cluster(config.redis, procedures, broadcaster, (m) => app.log.warn(m), config.limits.checkpointEveryInputs);
     procedures.cluster = cluster;
+    publishTo = cluster.broadcaster();
     // A REST call for a procedure another instance owns is answered by that instance.
     app.addHook('preHandler', async (request, reply) => {
       const m = /^\/api\/procedures\/([^/?]+)/.exec(request.url);

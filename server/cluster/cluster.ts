@@ -44,8 +44,6 @@ const FORWARD_TIMEOUT_MS = 3000;
 /** Log entries held while Redis is away; beyond, the oldest are dropped (and counted). */
 const MAX_HELD_LOG = 200_000;
 
-
-
 export interface ProcedureMeta {
   id: string;
   twinId: string;
@@ -131,7 +129,7 @@ export class Cluster {
     const id = procedure.id;
     this.owned.add(id);
     this.leases.own(id);
-    procedure.onInput = (input) => this.appendLog(id, input);
+    procedure.onInput = (_input, json) => this.appendLog(id, json);
     const c = this.link.cmd;
     if (!alreadyLeased) await c.set(`tg:lease:${id}`, this.instance, 'PX', LEASE_MS).catch(() => undefined);
     await c.multi().set(`tg:proc:${id}`, JSON.stringify(meta)).sadd('tg:procs', id).exec().catch(() => undefined);
@@ -157,10 +155,10 @@ export class Cluster {
     await this.link.cmd.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, `tg:lease:${id}`, this.instance).catch(() => undefined);
   }
 
-  private appendLog(id: string, input: PipelineInput): void {
+  private appendLog(id: string, json: string): void {
     const n = (this.logN.get(id) ?? 0) + 1;
     this.logN.set(id, n);
-    const entry: [string, string, string] = [id, `0-${n}`, JSON.stringify(input)];
+    const entry: [string, string, string] = [id, `0-${n}`, json];
     if (!this.link.up || this.heldLog.length > 0) {
       this.heldLog.push(entry);
       if (this.heldLog.length > MAX_HELD_LOG) { this.heldLog.shift(); this.droppedLog++; }
@@ -201,7 +199,6 @@ export class Cluster {
     await m.exec().catch(() => undefined);
   }
 
-  /** Keep the leases of what this instance owns; re-take one Redis forgot (a restart); give up one another took. */
   /**
    * The lease keeper found a lease no longer this instance's: Redis forgot it (a restart: take it
    * again and write the procedure's directory entry and log again) or another instance holds it
@@ -443,11 +440,11 @@ export class Cluster {
   async directory(): Promise<(ProcedureMeta & { owner: string | null })[]> {
     if (!this.link.up) return [];
     const ids = await this.link.cmd.smembers('tg:procs').catch(() => [] as string[]);
+    if (ids.length === 0) return [];
+    // Two round trips in all, not two per procedure.
+    const [metas, owners] = await Promise.all([this.link.cmd.mget(ids.map((id) => `tg:proc:${id}`)), this.link.cmd.mget(ids.map((id) => `tg:lease:${id}`))]);
     const out: (ProcedureMeta & { owner: string | null })[] = [];
-    for (const id of ids) {
-      const [meta, owner] = await Promise.all([this.link.cmd.get(`tg:proc:${id}`), this.link.cmd.get(`tg:lease:${id}`)]);
-      if (meta) out.push({ ...(JSON.parse(meta) as ProcedureMeta), owner });
-    }
+    metas.forEach((meta, k) => { if (meta) out.push({ ...(JSON.parse(meta) as ProcedureMeta), owner: owners[k] ?? null }); });
     return out;
   }
 

@@ -121,7 +121,7 @@ const UNFOUND_FACTOR = 1.5;
 const STILL_FRACTION = 0.3;
 
 /** The input counts as still when it strays from a smooth path by less than this fraction of minMotionAmplitude (RMS). */
-const STILL_WOBBLE = Number(process.env['TG_STILL_WOBBLE'] ?? 0.3);
+const STILL_WOBBLE = 0.3;
 /** With the input still, fitted motion fades with this time constant (s). */
 const STILL_DECAY_S = 0.25;
 
@@ -360,15 +360,17 @@ export class MotionFilter {
    * breathing displacement (cranio-caudal in the twin frame; its image in a fluoro view).
    */
   setBreathingAxis(axis: ArrayLike<number>): void {
-    for (let a = 0; a < this.dims; a++) this.breathingAxis[a] = axis[a]!;
+    let any = false;
+    for (let a = 0; a < this.dims; a++) { this.breathingAxis[a] = axis[a]!; if (axis[a] !== 0) any = true; }
+    this.hasBreathingAxis = any && this.n > this.B;
   }
 
+  /** An axis was given (and the option is on): the free-form breath has its states and a direction. */
+  private hasBreathingAxis = false;
 
   /** Is the free-form breathing displacement b in use (on, given an axis, and no lab signal to follow instead)? */
   private get sharedBreathing(): boolean {
-    if (this.n === this.B || this.respiratoryRegression) return false;
-    for (let a = 0; a < this.dims; a++) if (this.breathingAxis[a] !== 0) return true;
-    return false;
+    return this.hasBreathingAxis && !this.respiratoryRegression;
   }
 
   /** Switch the respiratory terms to the amplitude regressor: their old meaning (sin, cos) is dropped. */

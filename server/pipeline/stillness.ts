@@ -51,28 +51,32 @@ export class StillnessGauge {
         const s = (this.t[i]! - t0) / span, v = this.y[i * this.dims + a]! - origin;
         b0 += v; b1 += v * s; b2 += v * s * s; yy += v * v;
       }
-      const c = solveSymmetric3(s0, s1, s2, s3, s4, b0, b1, b2);
-      if (!c) return Number.NaN;
+      if (!solveSymmetric3(s0, s1, s2, s3, s4, b0, b1, b2, c)) return Number.NaN;
       // Residual sum of squares = yᵀy − cᵀb at the least-squares solution.
-      sum += Math.max(0, yy - (c[0] * b0 + c[1] * b1 + c[2] * b2)) / n;
+      sum += Math.max(0, yy - (c[0]! * b0 + c[1]! * b1 + c[2]! * b2)) / n;
     }
     return Math.sqrt(sum);
   }
 }
 
-/** The solution of [[s0 s1 s2] [s1 s2 s3] [s2 s3 s4]] c = b (Cholesky: the matrix is positive definite); null when singular. */
-function solveSymmetric3(s0: number, s1: number, s2: number, s3: number, s4: number, b0: number, b1: number, b2: number): [number, number, number] | null {
+/** The fit's coefficients, reused (the gauge runs on every sample). */
+const c = new Float64Array(3);
+
+/** Solve [[s0 s1 s2] [s1 s2 s3] [s2 s3 s4]] c = b into out (Cholesky: the matrix is positive definite); false when singular. */
+function solveSymmetric3(s0: number, s1: number, s2: number, s3: number, s4: number, b0: number, b1: number, b2: number, out: Float64Array): boolean {
   const l00 = Math.sqrt(s0);
-  if (!(l00 > 0)) return null;
+  if (!(l00 > 0)) return false;
   const l10 = s1 / l00, l20 = s2 / l00;
   const d1 = s2 - l10 * l10;
-  if (!(d1 > 1e-12)) return null;
+  if (!(d1 > 1e-12)) return false;
   const l11 = Math.sqrt(d1), l21 = (s3 - l20 * l10) / l11;
   const d2 = s4 - l20 * l20 - l21 * l21;
-  if (!(d2 > 1e-12)) return null;
+  if (!(d2 > 1e-12)) return false;
   const l22 = Math.sqrt(d2);
   // L z = b, then Lᵀ c = z.
   const z0 = b0 / l00, z1 = (b1 - l10 * z0) / l11, z2 = (b2 - l20 * z0 - l21 * z1) / l22;
-  const c2 = z2 / l22, c1 = (z1 - l21 * c2) / l11, c0 = (z0 - l10 * c1 - l20 * c2) / l00;
-  return [c0, c1, c2];
+  out[2] = z2 / l22;
+  out[1] = (z1 - l21 * out[2]!) / l11;
+  out[0] = (z0 - l10 * out[1]! - l20 * out[2]!) / l00;
+  return true;
 }

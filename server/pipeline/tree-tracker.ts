@@ -104,12 +104,12 @@ const ALONG_TAU_S = 0.7;
 /** …and while the catheter is pushed (or pulled) steadily, and just after: it follows the push. */
 const ALONG_FAST_TAU_S = 0.35;
 /** A push: the arc moving one way by at least PUSH_MM_S over each of PUSH_STEPS steps of PUSH_STEP_S. */
-const PUSH_MM_S = Number(process.env['TG_PUSH_MM_S'] ?? 8);
-/** The share of the motion taken out along the vessel that may be wrong unseen (see alongMotionMm). */
-const ALONG_MOTION_ERROR = 0.2;
+const PUSH_MM_S = 8;
 const PUSH_STEP_S = 0.1;
 const PUSH_STEPS = 5;
 const PUSH_HOLD_S = 1;
+/** The share of the motion taken out along the vessel that may be wrong unseen (see alongMotionMm). */
+const ALONG_MOTION_ERROR = 0.2;
 
 // -1, 0 or 1 (small integers): a comparator returning a double difference allocates on every compare.
 const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0);

@@ -8,7 +8,6 @@
 
 import type { DisplayMessage, Guidance, Limits, Snapshot } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
-
 import { guarded } from '../faults.ts';
 import type { ServerMetrics } from './metrics.ts';
 

@@ -11,7 +11,6 @@ import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import { DisplaySession } from './display-session.ts';
 import type { ServerMetrics } from './metrics.ts';
 
-
 /** A display with more than this queued is not sent guidance until it drains. */
 export const SLOW_DISPLAY_BYTES = 256 * 1024;
 export const PING_MS = 10_000;

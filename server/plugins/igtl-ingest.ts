@@ -11,7 +11,7 @@ import { feedValidators, isTwinguideError, validateMessage, type FeedMessage, ty
 import { encodeIgtl, type IgtlContent, type IgtlMessage } from '../../protocol/openigtlink/igtl-codec.ts';
 import { IgtlStreamDecoder } from '../../protocol/openigtlink/igtl-stream.ts';
 import { guarded, type FaultReporter } from '../faults.ts';
-import type { RemoteProcedure } from '../cluster/remote-procedure.ts';
+import { RemoteProcedure } from '../cluster/remote-procedure.ts';
 import type { Procedure } from '../procedures/procedure.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -92,7 +92,7 @@ export class IgtlIngest {
     const id = await cluster.procedureIdForDevice(device);
     if (!id) return null;
     const endpoint = await this.procedures.endpoint(id).catch(() => null);
-    return endpoint && !('isEnded' in endpoint) ? endpoint : null;
+    return endpoint instanceof RemoteProcedure ? endpoint : null;
   }
 
   private connection(socket: Socket): void {

@@ -52,8 +52,9 @@ export class ProcedureRegistry {
   }
 
   /**
-   * Another instance's procedure, taken over (cluster): rebuilt from its durable log through a
-   * fresh pipeline, recorded here from its first input (this instance's recording holds all of it).
+   * Another instance's procedure, taken over (cluster): rebuilt from its durable log (after its
+   * newest checkpoint, when there is one) through a fresh pipeline; this instance's recording holds
+   * the inputs it was rebuilt from, so it starts at that checkpoint (see the README).
    */
   async rebuild(meta: ProcedureMeta, inputs: readonly PipelineInput[], checkpoint: Parameters<Procedure['restoreCheckpoint']>[0] | null = null): Promise<Procedure> {
     const existing = this.procedures.get(meta.id);

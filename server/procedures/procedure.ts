@@ -189,13 +189,15 @@ export class Procedure {
     return BigInt(Date.now()) * 1_000_000n;
   }
 
-  /** Told every input as it enters the pipeline (a cluster appends it to the procedure's durable log). */
-  onInput: ((input: PipelineInput) => void) | null = null;
+  /** Told every input (and its JSON text) as it enters the pipeline (a cluster appends it to the procedure's durable log). */
+  onInput: ((input: PipelineInput, json: string) => void) | null = null;
 
   private push(input: PipelineInput): void {
     if (this.ended) return;
-    this.recorder?.input(input, this.now());
-    this.onInput?.(input);
+    // One JSON text of the input for the recording and (with Redis) the durable log.
+    const json = (this.recorder && !this.recorder.stopped) || this.onInput ? JSON.stringify(input) : undefined;
+    this.recorder?.input(input, this.now(), json);
+    if (this.onInput) this.onInput(input, json!);
     // (Not for the lead named at creation: no display has joined yet to be told.)
     if (input.kind !== 'lead') this.noticeRecordingStop();
     this.noteNewest(input);

@@ -104,18 +104,25 @@ export class ProcedureRecorder {
   }
 
   private put(topic: string, logTimeNs: bigint, publishTimeNs: bigint, value: unknown): void {
+    if (!this.stopped) this.putText(topic, logTimeNs, publishTimeNs, JSON.stringify(value));
+  }
+
+  private putText(topic: string, logTimeNs: bigint, publishTimeNs: bigint, text: string): void {
     if (this.stopped) return;
     try {
-      this.writer.add(this.ids.get(topic)!, logTimeNs, publishTimeNs, ENCODER.encode(JSON.stringify(value)));
+      this.writer.add(this.ids.get(topic)!, logTimeNs, publishTimeNs, ENCODER.encode(text));
       if (this.writer.bytesWritten > this.options.maxBytes) this.stop(`recording reached its ${this.options.maxBytes}-byte limit`);
     } catch (e) {
       this.stop(`recording failed: ${(e as Error).message}`);
     }
   }
 
-  input(input: PipelineInput, receivedAtNs: bigint): void {
+  /** `json`: the input's JSON text when the caller has made it already (the bytes are the same). */
+  input(input: PipelineInput, receivedAtNs: bigint, json?: string): void {
     const t = input.kind === 'sample' ? input.sample.t : input.kind === 'signal' ? input.signal.t : input.kind === 'measurement' ? input.measurement.t : input.kind === 'registration' || input.kind === 'lead' ? 0 : input.t;
-    this.put(TOPICS.input, receivedAtNs, sourceTimeNs(t), { n: this.inputs++, input });
+    const n = this.inputs++;
+    if (json === undefined) this.put(TOPICS.input, receivedAtNs, sourceTimeNs(t), { n, input });
+    else this.putText(TOPICS.input, receivedAtNs, sourceTimeNs(t), `{"n":${n},"input":${json}}`);
   }
 
   output(message: DisplayMessage, atNs: bigint): void {
