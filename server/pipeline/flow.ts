@@ -32,9 +32,10 @@ export type Flow =
    * settled: motion compensation has learnt the heart's motion (before, positions still swing with it).
    * alongMotionMm: how much motion it takes out along the lead's vessel (mm; EAM): errors there are
    * invisible to the tracker (across the vessel they show as distance from it).
+   * alongSpreadMm: motion compensation's spread (standard deviation) of that motion along the vessel (mm).
    */
-  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number }
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number }
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number }
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }

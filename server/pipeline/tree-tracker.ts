@@ -110,6 +110,8 @@ const PUSH_STEPS = 5;
 const PUSH_HOLD_S = 1;
 /** The share of the motion taken out along the vessel that may be wrong unseen (see alongMotionMm). */
 const ALONG_MOTION_ERROR = 0.2;
+/** Confidence is the chance that the place is right: on its branch and within this (mm) of the tip. */
+const RIGHT_WITHIN_MM = 5;
 
 // -1, 0 or 1 (small integers): a comparator returning a double difference allocates on every compare.
 const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0);
@@ -129,6 +131,8 @@ export class TreeTracker {
    * (ALONG_MOTION_ERROR) may be wrong without any sign here, so it counts as spread.
    */
   alongMotionMm = 0;
+  /** Motion compensation's spread (standard deviation) of that motion along the vessel (mm; 0: none given). */
+  alongSpreadMm = 0;
   /** Typical time between observations, s (NaN until two have been seen). */
   private interval = Number.NaN;
   private pendingBranch = -1;
@@ -389,6 +393,9 @@ export class TreeTracker {
     for (const c of this.previous) if (c.branch !== this.committedBranch && c.distance < nearestOther) nearestOther = c.distance;
     const separation = Math.max(0, Math.min(1, (nearestOther - top.distance) / (2 * sigma)));
     out.confidence = posterior * nearVein * Math.exp(-excess / (2 * this.o.spreadScaleMm ** 2)) * (0.5 + 0.5 * separation);
+    // Along the vessel an error shows nowhere here: the chance that it stays within RIGHT_WITHIN_MM,
+    // given motion compensation's spread there, is part of the chance that the place is right.
+    if (this.alongSpreadMm > 0) out.confidence *= erf(RIGHT_WITHIN_MM / (this.alongSpreadMm * Math.SQRT2));
     if (ray) out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
     out.offCentrelineMm = top.distance;
     if (top.branch === this.committedBranch) {
@@ -497,6 +504,14 @@ export class TreeTracker {
     const base = v.arcLengthMm[lca]!;
     out[0] = a.arc - base + (b.arc - base);
   }
+}
+
+/** The error function. */
+function erf(x: number): number {
+  // Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x < 0 ? -y : y;
 }
 
 export function newTrackEstimate(): TrackEstimate {

@@ -65,3 +65,22 @@ it('is less sure where motion compensation took a large motion out along the ves
   expect(large.confidence).toBeLessThan(small.confidence);
   expect(large.confidence).toBeLessThan(0.8 * none.confidence);
 });
+
+it('is less sure where motion compensation says its motion along the vessel may be wrong (an error there is unseen)', () => {
+  const branch = twin.veins.branches.findIndex((b) => b.id === 'gcv');
+  const points = walk(branch, 40);
+  const last = (alongSpreadMm: number): TrackEstimate => {
+    const tracker = new TreeTracker(twin);
+    tracker.alongSpreadMm = alongSpreadMm;
+    let e = newTrackEstimate();
+    points.forEach((p, k) => { e = { ...tracker.updatePoint(k * 0.05, p[0], p[1], p[2], newTrackEstimate()) }; });
+    return e;
+  };
+  const none = last(0), small = last(1), large = last(4);
+  // Confidence is the chance of being right (within 5 mm): a 1 mm spread leaves it, a 4 mm one does not.
+  expect(large.branch).toBe(none.branch);
+  expect(large.arcLengthMm).toBeCloseTo(none.arcLengthMm, 9);
+  expect(small.confidence).toBeCloseTo(none.confidence, 4);
+  expect(large.confidence).toBeLessThan(0.85 * none.confidence);
+  expect(large.confidence).toBeGreaterThan(0.7 * none.confidence);
+});

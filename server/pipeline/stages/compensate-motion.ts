@@ -29,7 +29,7 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   eam: { noise: 1 },
   // The same model in pixels: ~1 mm at the isocentre is ~6.7 px on a 0.2 mm detector at 1.33×
   // magnification, so densities scale by ~44.
-  fluoro: { noise: 4, minMotionAmplitude: 5, motionSignificance: 0.5, holdGate: 20, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17, breathingAcceleration: 44 * 50, breathingReturnS: 0.7 },
+  fluoro: { noise: 4, minMotionAmplitude: 5, motionSignificance: 0.5, holdGate: 20, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17, breathingAcceleration: 44 * 50, breathingReturnS: 0.7, alongSpreadScale: 1 },
   enabled: true,
   trackerVessel: true,
 };
@@ -143,7 +143,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             const dx = out3[0]! - m[3]!, dy = out3[1]! - m[7]!, dz = out3[2]! - m[11]!;
             trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
           }
-          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], settled: eam.settled(s.t), alongMotionMm: eam.alongMotion });
+          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], settled: eam.settled(s.t), alongMotionMm: eam.alongMotion, alongSpreadMm: eam.alongSpread });
           return;
         }
         const compensated = s.views.map((view, k) => {
@@ -163,7 +163,16 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           return { u: out2[0]!, v: out2[1]! };
         });
         const settled = !options.enabled || s.views.every((_, k) => views[k]!.filter.settled(s.t));
-        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled });
+        // Each view's spread along the vessel, in mm at the isocentre (the point triangulated from two
+        // views moves along the vessel with either: their RMS).
+        let along2 = 0;
+        if (options.enabled) {
+          for (let k = 0; k < s.views.length; k++) {
+            const g = views[k]!.geometry;
+            along2 += (views[k]!.filter.alongSpread * g.pixelSpacing[0] * (g.sod / g.sid)) ** 2;
+          }
+        }
+        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled, alongSpreadMm: Math.sqrt(along2 / s.views.length) });
       },
     };
   });
