@@ -346,7 +346,8 @@ export class MotionFilter {
     const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude;
     this.atReference(out, cardiacOn, respiratoryOn);
     this.alongMotion = vessel ? this.alongAmplitude(vessel.along, cardiacOn, respiratoryOn, breathingOn) : 0;
-    this.alongSpread = vessel ? this.o.alongSpreadScale * this.alongDeviation(vessel.along, cardiacOn, respiratoryOn, breathingOn) : 0;
+    if (vessel) this.measureAlongSpread(vessel.along, cardiacOn, respiratoryOn, breathingOn);
+    else this.alongSpread = 0;
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
       for (let a = 0; a < d; a++) {
@@ -511,10 +512,11 @@ export class MotionFilter {
   }
 
   /**
-   * The filter's own standard deviation of the motion taken out along the vessel now (this phase
-   * less the reference's): √(J P Jᵀ), J that motion's derivative by the state.
+   * alongSpread: the filter's own standard deviation of the motion taken out along the vessel now
+   * (this phase less the reference's), √(J P Jᵀ) with J that motion's derivative by the state, times
+   * alongSpreadScale. (Written to the field: a double returned from a call is a heap allocation.)
    */
-  private alongDeviation(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathingOn: boolean): number {
+  private measureAlongSpread(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathingOn: boolean): void {
     const n = this.n, J = this.ph, bn = this.basisNow, br = this.basisRef; // ph: correct()'s scratch, free here
     J.fill(0);
     for (let a = 0; a < this.dims; a++) {
@@ -534,7 +536,7 @@ export class MotionFilter {
       for (let k = 0; k < n; k++) acc += this.P[i * n + k]! * J[k]!;
       v += ji * acc;
     }
-    return Math.sqrt(Math.max(0, v));
+    this.alongSpread = this.o.alongSpreadScale * Math.sqrt(Math.max(0, v));
   }
 
   /** Amplitude of the harmonics [from, to) of the state: √(Σ over dimensions and terms of the coefficients²). */
