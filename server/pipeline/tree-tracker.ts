@@ -6,7 +6,8 @@
 // junction. A forward max-product (Viterbi) recursion keeps the best score per candidate. A change of
 // branch is reported only once the best state has stayed on the new branch for a fixed decision lag,
 // so nothing flickers at a junction. Observations are points (EAM, biplane fluoro) or rays (one
-// fluoro view: the tip is where the ray crosses a vein tube, chosen by continuity).
+// fluoro view: the tip is where the ray crosses a vein tube, chosen by continuity; the lead's own vein
+// stays a candidate when the ray just misses it).
 
 import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-index.ts';
 import type { Twin } from '../twin/twin.ts';
@@ -94,6 +95,21 @@ const MAX_WALK = 96;
 const CONTINUATION_MARGIN_MM = 0.5;
 /** A ray whose every crossing is out of reach is held as a miss for up to this long (s), then trusted. */
 const RAY_HOLD_S = 1;
+/**
+ * A ray that misses the lead's own vein by up to this much beyond the tube (mm) still keeps that vein
+ * as a candidate (within reach of the last place), scored by its miss: motion left in the image moves
+ * the ray off the vein for a breath, and otherwise its only crossings are other veins, maybe far away
+ * in depth, where the tracker would restart and stay. (Found on the second heart's trunk: 70 mm.)
+ */
+const RAY_NEAR_MISS_MM = 6;
+/**
+ * A ray's crossing reached from no previous state costs this (log units; a point's costs 20): with the
+ * lead's own vein kept as a near miss, a restart on a far vein needs a miss of ~9 mm, not ~7.
+ * (Tried: also taking crossings beyond 20 mm + 60 mm/s along the tree only as restarts. It stops a
+ * 107 mm jump along the trunk, but makes coming back from a wrong place cost a restart too: on
+ * training seeds its worst condition got worse, 19.4 → 21.2 mm p95 on the second heart.)
+ */
+const RAY_RESTART = 40;
 
 /** A point observation further than this (mm) plus SPIKE_SPEED_MM_S × dt from the last is a spike until confirmed. */
 const SPIKE_MM = 3;
@@ -217,10 +233,11 @@ export class TreeTracker {
       const dist = Math.hypot(rx, ry, rz);
       bestD = Math.min(bestD, dist);
       const radius = v.radiiMm[p]! + s * (v.radiiMm[c]! - v.radiiMm[p]!);
-      if (dist > radius + toleranceMm) continue;
+      const arc = v.arcLengthMm[p]! + s * (v.arcLengthMm[c]! - v.arcLengthMm[p]!);
+      if (dist > radius + toleranceMm && !(dist <= radius + toleranceMm + RAY_NEAR_MISS_MM && this.nearPrevious(v.segmentBranch[c]!, arc, t))) continue;
       const cand = this.take();
       cand.segment = c; cand.t = s; cand.x = qx; cand.y = qy; cand.z = qz;
-      cand.arc = v.arcLengthMm[p]! + s * (v.arcLengthMm[c]! - v.arcLengthMm[p]!);
+      cand.arc = arc;
       cand.branch = v.segmentBranch[c]!;
       cand.distance = dist; // to the centreline: the lead rides near it, and a wide tube would make every crossing alike
       this.current.push(cand);
@@ -232,6 +249,13 @@ export class TreeTracker {
     // The "movement" of a ray observation: how far the best crossing moved along the tree is unknown;
     // compare tree distance with zero (the tip moves little between frames).
     return this.step(t, 0, out, true);
+  }
+
+  /** Is arc length `arc` on `branch` within reach (by the lead's top speed) of one of the previous states on that branch? */
+  private nearPrevious(branch: number, arc: number, t: number): boolean {
+    const reach = Number.isFinite(this.lastStepT) ? SPIKE_MM + SPIKE_SPEED_MM_S * Math.max(0, t - this.lastStepT) : 0;
+    for (const p of this.previous) if (p.branch === branch && Math.abs(p.arc - arc) <= reach) return true;
+    return false;
   }
 
   /** An observation that leapt from the last one, waiting for the next to say whether the lead really moved. */
@@ -318,7 +342,7 @@ export class TreeTracker {
           // No reachable predecessor (after a long gap, or a registration jump): restart here.
           let floor = -Infinity;
           for (const p of this.previous) floor = Math.max(floor, p.score);
-          transition = floor - 20;
+          transition = floor - (ray ? RAY_RESTART : 20);
         }
       }
       c.score = transition + emission;
