@@ -47,16 +47,18 @@ it('a ray that meets no vein leaves the previous states for the next observation
   }
 });
 
+/** The last estimate of a walk up the GCV, with the tracker told something by `tell` first. */
+function lastOnGcv(tell: (tracker: TreeTracker) => void): TrackEstimate {
+  const points = walk(twin.veins.branches.findIndex((b) => b.id === 'gcv'), 40);
+  const tracker = new TreeTracker(twin);
+  tell(tracker);
+  let e = newTrackEstimate();
+  points.forEach((p, k) => { e = { ...tracker.updatePoint(k * 0.05, p[0], p[1], p[2], newTrackEstimate()) }; });
+  return e;
+}
+
 it('is less sure where motion compensation took a large motion out along the vessel (its errors there are unseen)', () => {
-  const branch = twin.veins.branches.findIndex((b) => b.id === 'gcv');
-  const points = walk(branch, 40);
-  const last = (alongMotionMm: number): TrackEstimate => {
-    const tracker = new TreeTracker(twin);
-    tracker.alongMotionMm = alongMotionMm;
-    let e = newTrackEstimate();
-    points.forEach((p, k) => { e = { ...tracker.updatePoint(k * 0.05, p[0], p[1], p[2], newTrackEstimate()) }; });
-    return e;
-  };
+  const last = (alongMotionMm: number): TrackEstimate => lastOnGcv((tracker) => { tracker.alongMotionMm = alongMotionMm; });
   const none = last(0), small = last(4), large = last(12);
   // The same place and branch; only the confidence changes, more for more motion taken out along.
   expect(large.branch).toBe(none.branch);
@@ -67,15 +69,7 @@ it('is less sure where motion compensation took a large motion out along the ves
 });
 
 it('is less sure where motion compensation says its motion along the vessel may be wrong (an error there is unseen)', () => {
-  const branch = twin.veins.branches.findIndex((b) => b.id === 'gcv');
-  const points = walk(branch, 40);
-  const last = (alongSpreadMm: number): TrackEstimate => {
-    const tracker = new TreeTracker(twin);
-    tracker.alongSpreadMm = alongSpreadMm;
-    let e = newTrackEstimate();
-    points.forEach((p, k) => { e = { ...tracker.updatePoint(k * 0.05, p[0], p[1], p[2], newTrackEstimate()) }; });
-    return e;
-  };
+  const last = (alongSpreadMm: number): TrackEstimate => lastOnGcv((tracker) => { tracker.alongSpreadMm = alongSpreadMm; });
   const none = last(0), small = last(1), large = last(4);
   // Confidence is the chance of being right (within 5 mm): a 1 mm spread leaves it, a 4 mm one does not.
   expect(large.branch).toBe(none.branch);
