@@ -164,3 +164,11 @@ export function applyState(roots: ReadonlyMap<string, object>, bytes: Buffer, sh
     }
   }
 }
+
+/** What a checkpoint may refer to without copying it: the twin (immutable), one map per twin. */
+const sharedByTwin = new WeakMap<object, Map<object, string>>();
+export function sharedOfTwin(twin: object): Map<object, string> {
+  let shared = sharedByTwin.get(twin);
+  if (!shared) sharedByTwin.set(twin, (shared = sharedObjects({ twin })));
+  return shared;
+}

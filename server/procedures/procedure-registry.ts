@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { TwinguideError, type CreateProcedureRequest, type Limits } from '../../protocol/index.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
-import { readCheckpoint, readSegmentTail, type Checkpoint } from '../recording/checkpoints.ts';
+import { decodeStartState, encodeStartState, readCheckpoint, readSegmentTail, type Checkpoint } from '../recording/checkpoints.ts';
 import { MAX_SEGMENTS, ProcedureRecorder, loadRecording, loadSegment, type RecordingMeta } from '../recording/procedure-recording.ts';
 import { metaOf, type UnfinishedRecording } from '../recording/unfinished-recordings.ts';
 import { resolveLead } from '../lead/lead-catalogue.ts';
@@ -60,7 +60,9 @@ export class ProcedureRegistry {
     const existing = this.procedures.get(meta.id);
     if (existing) { existing.onInput = null; this.procedures.delete(meta.id); existing.end(); }
     const twin = this.twins.get(meta.twinId);
-    const recorder = this.recorderFor({ procedureId: meta.id, twinId: twin.meta.id, source: meta.source, startedAt: meta.createdAt, ...(meta.igtlDevice ? { igtlDevice: meta.igtlDevice } : {}), segment: 1, resumedAt: new Date().toISOString() });
+    // This instance's recording starts here: from the checkpoint, which it carries so that it replays
+    // (and resumes after a crash of this instance) on its own.
+    const recorder = this.recorderFor({ procedureId: meta.id, twinId: twin.meta.id, source: meta.source, startedAt: meta.createdAt, ...(meta.igtlDevice ? { igtlDevice: meta.igtlDevice } : {}), segment: 1, resumedAt: new Date().toISOString(), ...(checkpoint ? { startState: encodeStartState(checkpoint) } : {}) });
     const procedure = new Procedure(meta.id, twin, meta.source, this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
     procedure.createdAt = meta.createdAt;
     if (checkpoint) procedure.restoreCheckpoint(checkpoint);
@@ -98,7 +100,9 @@ export class ProcedureRegistry {
     const twin = this.twins.get(meta.twinId);
     if (meta.source !== 'eam' && meta.source !== 'fluoro') throw new TwinguideError('TG_ERR_RECORDING', `'${unfinished.path}': unknown source '${meta.source}'`);
     const build = (): Procedure => {
-      const recorder = this.recorderFor({ ...meta, segment: (meta.segment ?? 1) + 1, previousSegment: basename(unfinished.path), resumedAt: new Date().toISOString() });
+      // (A segment after the first starts where the one before ended: no starting state of its own.)
+      const { startState: _first, ...rest } = meta;
+      const recorder = this.recorderFor({ ...rest, segment: (meta.segment ?? 1) + 1, previousSegment: basename(unfinished.path), resumedAt: new Date().toISOString() });
       const p = new Procedure(meta.procedureId, twin, meta.source as 'eam' | 'fluoro', this.broadcaster, recorder, meta.igtlDevice, this.limits, this.hooks);
       p.createdAt = meta.startedAt;
       return p;
@@ -125,6 +129,7 @@ export class ProcedureRegistry {
       const recording = await loadRecording(unfinished.path);
       procedure = build();
       try {
+        if (recording.startState) procedure.restoreCheckpoint(decodeStartState(recording.startState));
         await procedure.restore(recording.inputs, recording.outputs.length);
       } catch (e) {
         procedure.end();

@@ -11,7 +11,7 @@ import type { Broadcaster } from '../broadcast.ts';
 import { describeFault, guarded } from '../faults.ts';
 import { PipelineCounters, PipelineState, type PipelineInput } from '../pipeline/flow.ts';
 import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
-import { applyState, captureState, sharedObjects } from '../pipeline/state-capture.ts';
+import { applyState, captureState, sharedOfTwin } from '../pipeline/state-capture.ts';
 import { writeCheckpoint, type Checkpoint } from '../recording/checkpoints.ts';
 import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
@@ -80,13 +80,6 @@ function twinZones(twin: Twin): TargetZoneInfo[] {
   return zones;
 }
 
-/** What a checkpoint may refer to without copying it: the twin (immutable), per twin. */
-const sharedByTwin = new WeakMap<Twin, Map<object, string>>();
-function sharedOf(twin: Twin): Map<object, string> {
-  let shared = sharedByTwin.get(twin);
-  if (!shared) sharedByTwin.set(twin, (shared = sharedObjects({ twin })));
-  return shared;
-}
 
 export class Procedure {
   createdAt = new Date().toISOString();
@@ -250,13 +243,13 @@ export class Procedure {
       feed: this.feed,
       lastT: this.newestT,
       lastSeq: this.newestSeq,
-      state: captureState(this.pipelineState.roots, sharedOf(this.twin), CHECKPOINT_CLASSES),
+      state: captureState(this.pipelineState.roots, sharedOfTwin(this.twin), CHECKPOINT_CLASSES),
     };
   }
 
   /** Start a resume from a checkpoint: the pipeline's state and what the procedure showed then. */
   restoreCheckpoint(checkpoint: Pick<Checkpoint, 'registration' | 'lastGuidance' | 'feed' | 'lastT' | 'lastSeq' | 'state'>): void {
-    applyState(this.pipelineState.roots, checkpoint.state, sharedOf(this.twin), CHECKPOINT_CLASSES);
+    applyState(this.pipelineState.roots, checkpoint.state, sharedOfTwin(this.twin), CHECKPOINT_CLASSES);
     this.registration = checkpoint.registration;
     this.lastGuidance = checkpoint.lastGuidance;
     this.feed = checkpoint.feed;

@@ -37,6 +37,22 @@ export interface Checkpoint {
 
 export const checkpointPath = (segmentPath: string): string => `${segmentPath}.ckpt`;
 
+/** What a procedure restores from (Procedure.restoreCheckpoint): its pipeline state and what it showed. */
+export type StartState = Pick<Checkpoint, 'registration' | 'lastGuidance' | 'feed' | 'lastT' | 'lastSeq' | 'state'>;
+
+/** A starting state as a recording's meta carries it (startState): v8-serialized, base64. */
+export function encodeStartState(s: StartState): string {
+  return serialize({ version: CHECKPOINT_VERSION, registration: s.registration, lastGuidance: s.lastGuidance, feed: s.feed, lastT: s.lastT, lastSeq: s.lastSeq, state: s.state }).toString('base64');
+}
+
+/** The starting state of a recording's meta; throws when it is not one of this version. */
+export function decodeStartState(encoded: string): StartState {
+  if (encoded.length > (MAX_CHECKPOINT_BYTES * 4) / 3 + 4) throw new Error(`a starting state of ${encoded.length} characters is over the limit`);
+  const c = deserialize(Buffer.from(encoded, 'base64')) as StartState & { version: number };
+  if (!c || c.version !== CHECKPOINT_VERSION || !(Buffer.isBuffer(c.state) || (c.state as unknown) instanceof Uint8Array)) throw new Error(`not a version ${CHECKPOINT_VERSION} starting state`);
+  return { registration: c.registration, lastGuidance: c.lastGuidance, feed: c.feed, lastT: c.lastT, lastSeq: c.lastSeq, state: Buffer.from(c.state) };
+}
+
 export function writeCheckpoint(segmentPath: string, checkpoint: Checkpoint): void {
   const path = checkpointPath(segmentPath);
   writeFileSync(`${path}.tmp`, serialize(checkpoint));

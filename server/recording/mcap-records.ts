@@ -22,6 +22,12 @@ export interface RecordingMeta {
   segment?: number;
   previousSegment?: string;
   resumedAt?: string;
+  /**
+   * A segment that starts from a checkpoint (an instance took the procedure over from another, whose
+   * recording is on its own disk): the procedure's state then (checkpoints.ts, encodeStartState), so
+   * that the segment replays and resumes on its own.
+   */
+  startState?: string;
 }
 
 export interface RecordedMessage {

@@ -189,6 +189,8 @@ export interface Recording {
   segments?: { inputs: number; outputs: number; indexed: boolean }[];
   /** A simulator's ground truth per sample, in seq order (empty for a real procedure). */
   truths: unknown[];
+  /** The first segment starts from this state (a takeover: RecordingMeta.startState), not from scratch. */
+  startState?: string;
 }
 
 /** The most segments one procedure's recording may chain (each is a resume after a crash). */
@@ -217,6 +219,7 @@ export async function loadRecording(path: string): Promise<Recording> {
     truths: chain.flatMap((c) => c.truths),
     indexed: chain[chain.length - 1]!.indexed,
     segments: chain.map((c) => ({ inputs: c.inputs.length, outputs: c.outputs.length, indexed: c.indexed })),
+    ...(chain[0]!.startState ? { startState: chain[0]!.startState } : {}),
   };
 }
 
@@ -230,7 +233,7 @@ export async function loadSegment(path: string): Promise<Recording> {
   }
   const { meta, inputs, inputTimesNs, outputs, truths } = decodeRecordingMessages(read.messages);
   if (!meta) throw new TwinguideError('TG_ERR_RECORDING', `'${path}' is not a twinguide recording (no ${TOPICS.meta} message)`);
-  return { meta, inputs, inputTimesNs, outputs, truths, indexed: read.indexed };
+  return { meta, inputs, inputTimesNs, outputs, truths, indexed: read.indexed, ...(meta.startState ? { startState: meta.startState } : {}) };
 }
 
 /** A recording's messages as its meta, inputs (with receive times) and display messages, each in recorded order. */

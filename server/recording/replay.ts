@@ -4,7 +4,11 @@
 
 import { Subject, type Observable } from 'rxjs';
 import { encodeMessage, type DisplayMessage } from '../../protocol/index.ts';
-import type { PipelineInput } from '../pipeline/flow.ts';
+import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
+import { PipelineCounters, PipelineState, type PipelineInput } from '../pipeline/flow.ts';
+import { applyState, sharedOfTwin } from '../pipeline/state-capture.ts';
+import { TipTrail } from '../pipeline/tip-trail.ts';
+import { decodeStartState } from './checkpoints.ts';
 import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import type { Twin } from '../twin/twin.ts';
 import type { Recording } from './procedure-recording.ts';
@@ -34,8 +38,14 @@ export async function replayRecording(twin: Twin, recording: Recording, options:
   const start = recording.inputTimesNs[0] ?? 0n;
   const seekNs = start + BigInt(Math.round((options.seekS ?? 0) * 1e9));
   let delivering = (options.seekS ?? 0) <= 0;
+  // A recording that starts from a checkpoint (a takeover's) starts its pipeline from that state.
+  let from: { state: PipelineState; counters: PipelineCounters; trail: TipTrail } | null = null;
+  if (recording.startState) {
+    const state = new PipelineState();
+    from = { state, counters: state.keep('counters', new PipelineCounters()), trail: state.keep('trail', new TipTrail()) };
+  }
   const done = new Promise<void>((resolve, reject) => {
-    const pipeline: Observable<DisplayMessage> = subject.pipe(guidancePipeline(twin, { procedureId: recording.meta.procedureId }));
+    const pipeline: Observable<DisplayMessage> = subject.pipe(guidancePipeline(twin, { procedureId: recording.meta.procedureId, ...(from ?? {}) }));
     pipeline.subscribe({
       next: (m) => {
         messages.push(m);
@@ -45,6 +55,8 @@ export async function replayRecording(twin: Twin, recording: Recording, options:
       complete: resolve,
     });
   });
+  // (Into the stages' own state, which they make when the pipeline is subscribed, as a procedure does.)
+  if (from) applyState(from.state.roots, decodeStartState(recording.startState!).state, sharedOfTwin(twin), CHECKPOINT_CLASSES);
   const speed = options.speed ?? 'max';
   let wallStart = process.hrtime.bigint();
   let paceFrom = start;

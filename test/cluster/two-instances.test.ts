@@ -1,10 +1,11 @@
 // Two twinguide instances (real processes) on a real redis-server: a procedure created on A, a
 // feed on A, displays on A and B see the same guidance; A killed with kill -9, B takes the
 // procedure over from its durable log and the guidance goes on (the feed reconnects to B); Redis
-// itself killed and restarted empty mid-procedure, nothing crashes and nothing wrong is shown. An
-// OpenIGTLink tracker connected to B feeds a procedure A owns.
+// itself killed and restarted empty mid-procedure, nothing crashes and nothing wrong is shown; B's
+// recording, which starts at the checkpoint it took over from, replays on its own. An OpenIGTLink
+// tracker connected to B feeds a procedure A owns.
 // Skipped (visibly) without Debian's redis-server; CI installs it and sets TG_REQUIRE_REDIS=1.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDisplayFrame, encodeMessage, type DisplayMessage, type Guidance } from '../../protocol/index.ts';
 import { encodeIgtl, type IgtlContent } from '../../protocol/openigtlink/igtl-codec.ts';
 import { IgtlStreamDecoder } from '../../protocol/openigtlink/igtl-stream.ts';
+import { loadRecording } from '../../server/recording/procedure-recording.ts';
+import { replayRecording } from '../../server/recording/replay.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { placeOnBranch, route, type RoutePoint } from '../../simulators/device/tree-route.ts';
 import { startServerChild, type ServerChild } from '../../tools/server-child.ts';
@@ -190,6 +193,21 @@ describe.skipIf(!available)('two instances on Redis', () => {
     expect(resumed && resumed.type === 'event' && resumed.message).toMatch(/from a checkpoint and the \d+ inputs after it/);
     const info = await json(`${b.base}/api/procedures/case-1`);
     expect(info.registration.state).toBe('landmarks'); // the registration came back with the log
+    // B's recording starts at the checkpoint it took over from, and carries it: it replays on its
+    // own, byte for byte (A's recording, with the start of the procedure, is on A's disk).
+    await pause(200); // (B's recorder flushes every 50 ms)
+    const segment = readdirSync(dirs[1]!).find((f) => f.startsWith('case-1') && f.endsWith('.mcap'))!;
+    const recording = await loadRecording(join(dirs[1]!, segment));
+    expect(recording.startState).toBeTruthy();
+    expect(recording.inputs.length).toBeGreaterThan(100);
+    const demo = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'));
+    try {
+      const replay = await replayRecording(demo, recording);
+      expect(replay.compared).toBeGreaterThan(100);
+      expect(replay.identical, JSON.stringify(replay.firstDifference)).toBe(true);
+    } finally {
+      await demo.close();
+    }
 
     // Redis killed and restarted empty: B serves what it owns all along, says so, and comes back.
     await redis.stop();
