@@ -2,7 +2,8 @@
 // feed on A, displays on A and B see the same guidance; A killed with kill -9, B takes the
 // procedure over from its durable log and the guidance goes on (the feed reconnects to B); Redis
 // itself killed and restarted empty mid-procedure, nothing crashes and nothing wrong is shown; B's
-// recording, which starts at the checkpoint it took over from, replays on its own. An OpenIGTLink
+// recording, which starts at the checkpoint it took over from, replays on its own, and a plain
+// instance started on it after B too is killed resumes from it. An OpenIGTLink
 // tracker connected to B feeds a procedure A owns.
 // Skipped (visibly) without Debian's redis-server; CI installs it and sets TG_REQUIRE_REDIS=1.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -234,5 +235,25 @@ describe.skipIf(!available)('two instances on Redis', () => {
     for (let k = 1; k < seqs.length; k++) expect(seqs[k]!).toBeGreaterThanOrEqual(seqs[k - 1]!);
     feed.socket?.close();
     displayB.close();
+
+    // kill -9 B too, and start a plain instance (no Redis) on B's recordings: it resumes the procedure
+    // from B's recording alone, which begins at the checkpoint: the registration comes back with it
+    // (it was made before the checkpoint, so no input in B's recording holds it). Without B's
+    // checkpoints beside it, the resume runs from that starting state through every recorded input.
+    await b.kill();
+    for (const f of readdirSync(dirs[1]!)) if (f.endsWith('.ckpt')) rmSync(join(dirs[1]!, f));
+    const c = await startServerChild(dirs[1]!);
+    try {
+      let back: any = null;
+      for (let k = 0; k < 100 && !back; k++) {
+        const list = await json(`${c.base}/api/procedures`);
+        back = (Array.isArray(list) ? list : list.procedures ?? []).find((p: { id: string }) => p.id === 'case-1') ?? null;
+        if (!back) await pause(50);
+      }
+      expect(back).toBeTruthy();
+      expect((await json(`${c.base}/api/procedures/case-1`)).registration.state).toBe('landmarks');
+    } finally {
+      await c.kill();
+    }
   }, 90_000);
 });
