@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDisplayFrame, encodeMessage, type DisplayMessage, type Guidance } from '../../protocol/index.ts';
 import { encodeIgtl, type IgtlContent } from '../../protocol/openigtlink/igtl-codec.ts';
 import { IgtlStreamDecoder } from '../../protocol/openigtlink/igtl-stream.ts';
+import { decodeStartState } from '../../server/recording/checkpoints.ts';
 import { loadRecording } from '../../server/recording/procedure-recording.ts';
 import { replayRecording } from '../../server/recording/replay.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
@@ -199,7 +200,11 @@ describe.skipIf(!available)('two instances on Redis', () => {
     await pause(200); // (B's recorder flushes every 50 ms)
     const segment = readdirSync(dirs[1]!).find((f) => f.startsWith('case-1') && f.endsWith('.mcap'))!;
     const recording = await loadRecording(join(dirs[1]!, segment));
-    expect(recording.startState).toBeTruthy();
+    // The starting state is the procedure's at the checkpoint: registered (before the checkpoint),
+    // with a pipeline state to start from.
+    const start = decodeStartState(recording.startState ?? '');
+    expect(start.registration.state).toBe('landmarks');
+    expect(start.state.length).toBeGreaterThan(1000);
     expect(recording.inputs.length).toBeGreaterThan(100);
     const demo = await loadTwinFile(join(ROOT, 'data/twins/demo.twin.json'));
     try {
@@ -250,7 +255,7 @@ describe.skipIf(!available)('two instances on Redis', () => {
         back = (Array.isArray(list) ? list : list.procedures ?? []).find((p: { id: string }) => p.id === 'case-1') ?? null;
         if (!back) await pause(50);
       }
-      expect(back).toBeTruthy();
+      expect(back?.id).toBe('case-1');
       expect((await json(`${c.base}/api/procedures/case-1`)).registration.state).toBe('landmarks');
     } finally {
       await c.kill();
