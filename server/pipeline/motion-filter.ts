@@ -345,9 +345,16 @@ export class MotionFilter {
     // √2 × its RMS.
     const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude;
     this.atReference(out, cardiacOn, respiratoryOn);
-    this.alongMotion = vessel ? this.alongAmplitude(vessel.along, cardiacOn, respiratoryOn, breathingOn) : 0;
-    if (vessel) this.measureAlongSpread(vessel.along, cardiacOn, respiratoryOn, breathingOn);
-    else this.alongSpread = 0;
+    if (vessel) {
+      // The free-form breath's share along the vessel (its axis projected), for both measures.
+      let breathAlong = 0;
+      if (breathingOn) for (let a = 0; a < d; a++) breathAlong += vessel.along[a]! * this.breathingAxis[a]!;
+      this.alongMotion = this.alongAmplitude(vessel.along, cardiacOn, respiratoryOn, breathAlong);
+      this.measureAlongSpread(vessel.along, cardiacOn, respiratoryOn, breathAlong);
+    } else {
+      this.alongMotion = 0;
+      this.alongSpread = 0;
+    }
     if (this.o.output === 'deharmonised') {
       // out = m + H(φ_ref) so far; replace m by (y − H(now)).
       for (let a = 0; a < d; a++) {
@@ -490,25 +497,24 @@ export class MotionFilter {
     return sq <= this.o.holdGate ** 2;
   }
 
-  /** Amplitude along a direction of the motion taken out: each band's coefficients projected on it, summed. */
-  private alongAmplitude(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathingOn: boolean): number {
-    const band = (from: number, to: number): number => {
-      let sum = 0;
-      for (let j = from; j < to; j++) {
-        let c = 0;
-        for (let a = 0; a < this.dims; a++) c += along[a]! * this.x[a * N + j]!;
-        sum += c * c;
-      }
-      return Math.sqrt(sum);
-    };
+  /**
+   * Amplitude along a direction of the motion taken out: each band's coefficients projected on it,
+   * summed, and the free-form breath's (breathAlong: its axis projected; 0 when it is off).
+   */
+  private alongAmplitude(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathAlong: number): number {
     // (Breathing that follows the lab's own respiratory signal has its shape measured: not counted.)
-    let amplitude = (cardiacOn ? band(2, 6) : 0) + (respiratoryOn && !this.respiratoryRegression ? band(6, N) : 0);
-    if (breathingOn) {
+    return (cardiacOn ? this.bandAlong(along, 2, 6) : 0) + (respiratoryOn && !this.respiratoryRegression ? this.bandAlong(along, 6, N) : 0) + Math.abs(breathAlong) * Math.sqrt(2 * this.breathingMs);
+  }
+
+  /** The harmonics [from, to) projected on a direction: √(Σ over terms of (Σ over dimensions along·coefficient)²). */
+  private bandAlong(along: ArrayLike<number>, from: number, to: number): number {
+    let sum = 0;
+    for (let j = from; j < to; j++) {
       let c = 0;
-      for (let a = 0; a < this.dims; a++) c += along[a]! * this.breathingAxis[a]!;
-      amplitude += Math.abs(c) * Math.sqrt(2 * this.breathingMs);
+      for (let a = 0; a < this.dims; a++) c += along[a]! * this.x[a * N + j]!;
+      sum += c * c;
     }
-    return amplitude;
+    return Math.sqrt(sum);
   }
 
   /**
@@ -516,18 +522,14 @@ export class MotionFilter {
    * (this phase less the reference's), √(J P Jᵀ) with J that motion's derivative by the state, times
    * alongSpreadScale. (Written to the field: a double returned from a call is a heap allocation.)
    */
-  private measureAlongSpread(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathingOn: boolean): void {
+  private measureAlongSpread(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathAlong: number): void {
     const n = this.n, J = this.ph, bn = this.basisNow, br = this.basisRef; // ph: correct()'s scratch, free here
     J.fill(0);
     for (let a = 0; a < this.dims; a++) {
       if (cardiacOn) for (let j = 2; j < 6; j++) J[a * N + j] = along[a]! * (bn[j]! - br[j]!);
       if (respiratoryOn) for (let j = 6; j < N; j++) J[a * N + j] = along[a]! * (bn[j]! - br[j]!);
     }
-    if (breathingOn) {
-      let c = 0;
-      for (let a = 0; a < this.dims; a++) c += along[a]! * this.breathingAxis[a]!;
-      J[this.B] = c;
-    }
+    if (breathAlong !== 0) J[this.B] = breathAlong;
     let v = 0;
     for (let i = 0; i < n; i++) {
       const ji = J[i]!;

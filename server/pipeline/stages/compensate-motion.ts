@@ -164,9 +164,9 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         });
         const settled = !options.enabled || s.views.every((_, k) => views[k]!.filter.settled(s.t));
         // Each view's spread along the vessel, in mm at the isocentre (the point triangulated from two
-        // views moves along the vessel with either: their RMS).
+        // views moves along the vessel with either: their RMS). One view's ray does not use it.
         let along2 = 0;
-        if (options.enabled) {
+        if (options.enabled && s.views.length > 1) {
           for (let k = 0; k < s.views.length; k++) {
             const g = views[k]!.geometry;
             along2 += (views[k]!.filter.alongSpread * g.pixelSpacing[0] * (g.sod / g.sid)) ** 2;
