@@ -167,6 +167,8 @@ export class MotionFilter {
   private readonly P: Float64Array;
   private readonly h: Float64Array;
   private readonly ph: Float64Array;
+  /** correct()'s scratch: the indices of h's non-zero terms. */
+  private readonly hNonZero: Int32Array;
   private readonly basisNow = new Float64Array(N);
   private readonly basisRef = new Float64Array(N);
   private readonly residual = new Float64Array(3);
@@ -209,6 +211,7 @@ export class MotionFilter {
     this.P = new Float64Array(this.n * this.n);
     this.h = new Float64Array(this.n);
     this.ph = new Float64Array(this.n);
+    this.hNonZero = new Int32Array(this.n);
     this.spectrum = new MotionSpectrum(dims, this.o, capacity);
     this.stillness = new StillnessGauge(dims);
   }
@@ -431,13 +434,18 @@ export class MotionFilter {
   /** One scalar measurement z = h·x with variance r (h in this.h). */
   private correct(z: number, r: number): void {
     const n = this.n, P = this.P, h = this.h, ph = this.ph, x = this.x;
+    // h has a few non-zero terms (one dimension's block, the shared breath): list them once, in
+    // order, so P h costs n × those rather than n² (the sums are the same, term for term).
+    const nz = this.hNonZero;
+    let nnz = 0;
+    for (let j = 0; j < n; j++) if (h[j] !== 0) nz[nnz++] = j;
     let s = r, pred = 0;
     for (let i = 0; i < n; i++) {
       let acc = 0;
       const row = i * n;
-      for (let j = 0; j < n; j++) {
-        const hj = h[j]!;
-        if (hj !== 0) acc += P[row + j]! * hj;
+      for (let k = 0; k < nnz; k++) {
+        const j = nz[k]!;
+        acc += P[row + j]! * h[j]!;
       }
       ph[i] = acc;
       if (h[i] !== 0) {
@@ -593,11 +601,15 @@ export class MotionFilter {
       out[2] = SIN[k]!; out[3] = COS[k]!; out[4] = SIN2[k]!; out[5] = COS2[k]!;
     } else if (dirC) {
       // Cardiac: the phase where the waveform reaches furthest along the reference direction.
+      // The waveform along the direction: each harmonic coefficient projected on it first.
+      let ps = 0, pc = 0, ps2 = 0, pc2 = 0;
+      for (let a = 0; a < d; a++) {
+        const w = dirC[a]!;
+        ps += w * x[a * N + 2]!; pc += w * x[a * N + 3]!; ps2 += w * x[a * N + 4]!; pc2 += w * x[a * N + 5]!;
+      }
       let best = 0, bestV = -Infinity;
       for (let k = 0; k < PHASES; k++) {
-        const sn = SIN[k]!, cs = COS[k]!, s2 = SIN2[k]!, c2 = COS2[k]!;
-        let v = 0;
-        for (let a = 0; a < d; a++) v += dirC[a]! * (x[a * N + 2]! * sn + x[a * N + 3]! * cs + x[a * N + 4]! * s2 + x[a * N + 5]! * c2);
+        const v = ps * SIN[k]! + pc * COS[k]! + ps2 * SIN2[k]! + pc2 * COS2[k]!;
         if (v > bestV) { bestV = v; best = k; }
       }
       best = (best + Math.round(this.cardiacReferenceOffset * PHASES)) % PHASES;

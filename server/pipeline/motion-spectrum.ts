@@ -79,6 +79,8 @@ export class MotionSpectrum {
   private readonly respT = new Float64Array(SNAPSHOT);
   private readonly respY = new Float64Array(SNAPSHOT * 3);
   private respN = 0;
+  /** Dimensions the breathing snapshot holds: 1 when read along the axis (the rest are zero). */
+  private respDims = 0;
   private respSpan = 0;
   private farCardiacHz = Number.NaN;
   /** Unit direction (measurement space) along which breathing is read; null: every direction. */
@@ -89,6 +91,11 @@ export class MotionSpectrum {
   private respiratoryAgreeing = 0;
   private snapSpan = 0;
   private readonly binPower = new Float64Array(BINS.length);
+  /** cos and sin of this bin's w·t per snapshot time, and of the bin step's, for the rotation. */
+  private readonly binCos = new Float64Array(SNAPSHOT);
+  private readonly binSin = new Float64Array(SNAPSHOT);
+  private readonly stepCos = new Float64Array(SNAPSHOT);
+  private readonly stepSin = new Float64Array(SNAPSHOT);
   private binNext = -1;
   private binsPerUpdate = 1;
   /** Has the heart rate been read from the signal yet (or is it still the assumed one)? */
@@ -113,14 +120,34 @@ export class MotionSpectrum {
       const w0 = 2 * Math.PI * BINS[b]!;
       const cardiac = b <= CARDIAC_LAST;
       const ts = cardiac ? this.snapDT : this.respT, ys = cardiac ? this.snapDY : this.respY, n = cardiac ? this.snapDN : this.respN;
-      let total = 0;
-      for (let a = 0; a < d; a++) {
-        let re = 0, im = 0;
+      // The trigonometry is the cost: cos and sin of w·t for each snapshot time, shared by every
+      // dimension, and stepped from the previous bin by an angle-addition rotation (the bins are
+      // evenly spaced in each band), taken afresh at each band's start and every ANCHOR_BINS bins.
+      const bandFirst = cardiac ? CARDIAC_FIRST : RESP_FIRST;
+      const cw = this.binCos, sw = this.binSin;
+      if (b === bandFirst) {
+        const dw = 2 * Math.PI * (cardiac ? BIN_STEP.cardiac : BIN_STEP.respiratory);
+        for (let i = 0; i < n; i++) { this.stepCos[i] = Math.cos(dw * ts[i]!); this.stepSin[i] = Math.sin(dw * ts[i]!); }
+      }
+      if ((b - bandFirst) % ANCHOR_BINS === 0) {
+        for (let i = 0; i < n; i++) { cw[i] = Math.cos(w0 * ts[i]!); sw[i] = Math.sin(w0 * ts[i]!); }
+      } else {
+        const stepCos = this.stepCos, stepSin = this.stepSin;
         for (let i = 0; i < n; i++) {
-          const w = w0 * ts[i]!;
-          const r = ys[i * d + a]!;
-          re += r * Math.cos(w);
-          im -= r * Math.sin(w);
+          const c = cw[i]!, sn = sw[i]!, dc = stepCos[i]!, ds = stepSin[i]!;
+          cw[i] = c * dc - sn * ds;
+          sw[i] = sn * dc + c * ds;
+        }
+      }
+      // Breathing read along its axis has one dimension only (the others are zero).
+      const dims = cardiac ? d : this.respDims;
+      let total = 0;
+      for (let a = 0; a < dims; a++) {
+        let re = 0, im = 0;
+        for (let i = 0, k = a; i < n; i++, k += d) {
+          const r = ys[k]!;
+          re += r * cw[i]!;
+          im -= r * sw[i]!;
         }
         total += re * re + im * im;
       }
@@ -175,6 +202,7 @@ export class MotionSpectrum {
       for (let a = 0; a < d; a++) this.respY[i * d + a] = this.blockY[k * d + a]!;
     }
     const axis = this.respiratoryAxis;
+    this.respDims = axis ? 1 : d;
     if (axis) {
       // Breathing moves the heart mostly head to foot: only that component is read, so the rest of
       // what the catheter and tracking leave does not clutter the band.
@@ -232,6 +260,8 @@ const SNAPSHOT = 64;
 /** Consecutive agreeing rounds before a breathing rate far from the known one is taken. */
 const RESPIRATORY_FAR_ROUNDS = 6;
 const MAX_BINS_PER_SAMPLE = 3;
+/** The rotation from bin to bin is re-anchored on exact cos and sin this often (rounding stays ~1e-15). */
+const ANCHOR_BINS = 16;
 export const PHASES = 64;
 export const SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
 export const COS = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((2 * Math.PI * k) / PHASES));

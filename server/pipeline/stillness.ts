@@ -10,10 +10,13 @@ export class StillnessGauge {
   private readonly y: Float64Array;
   private head = 0;
   private count = 0;
+  /** Per axis: Σv, Σv·s, Σv·s², Σv² over the window, then each axis's origin (wobble's scratch). */
+  private readonly sums: Float64Array;
 
   constructor(private readonly dims: number, private readonly windowS = 1.5, private readonly capacity = 512) {
     this.t = new Float64Array(capacity);
     this.y = new Float64Array(capacity * dims);
+    this.sums = new Float64Array(5 * dims);
   }
 
   add(t: number, y: ArrayLike<number>): void {
@@ -35,22 +38,24 @@ export class StillnessGauge {
     if (n < 8) return Number.NaN;
     const t0 = this.t[this.head]!, span = this.t[(this.head + n - 1) % this.capacity]! - t0;
     if (span < 0.8 * this.windowS) return Number.NaN;
-    // Normal equations of y ≈ c0 + c1 s + c2 s² (s = (t − t0)/span ∈ [0, 1]), the same matrix for every axis.
+    // Normal equations of y ≈ c0 + c1 s + c2 s² (s = (t − t0)/span ∈ [0, 1]), the same matrix for
+    // every axis; one pass over the window gathers the matrix and every axis's sums.
+    // Centred on the first sample: the residual is not lost to cancellation against large coordinates.
+    const d = this.dims, b = this.sums, ts = this.t, ys = this.y, cap = this.capacity, head = this.head;
+    b.fill(0);
+    for (let a = 0; a < d; a++) b[4 * d + a] = ys[head * d + a]!;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-    for (let k = 0; k < n; k++) {
-      const s = (this.t[(this.head + k) % this.capacity]! - t0) / span, q = s * s;
+    for (let k = 0, i = head; k < n; k++, i = i + 1 === cap ? 0 : i + 1) {
+      const s = (ts[i]! - t0) / span, q = s * s;
       s0 += 1; s1 += s; s2 += q; s3 += q * s; s4 += q * q;
+      for (let a = 0; a < d; a++) {
+        const v = ys[i * d + a]! - b[4 * d + a]!;
+        b[4 * a]! += v; b[4 * a + 1]! += v * s; b[4 * a + 2]! += v * s * s; b[4 * a + 3]! += v * v;
+      }
     }
     let sum = 0;
-    for (let a = 0; a < this.dims; a++) {
-      // Centred on the first sample: the residual is not lost to cancellation against large coordinates.
-      const origin = this.y[this.head * this.dims + a]!;
-      let b0 = 0, b1 = 0, b2 = 0, yy = 0;
-      for (let k = 0; k < n; k++) {
-        const i = (this.head + k) % this.capacity;
-        const s = (this.t[i]! - t0) / span, v = this.y[i * this.dims + a]! - origin;
-        b0 += v; b1 += v * s; b2 += v * s * s; yy += v * v;
-      }
+    for (let a = 0; a < d; a++) {
+      const b0 = b[4 * a]!, b1 = b[4 * a + 1]!, b2 = b[4 * a + 2]!, yy = b[4 * a + 3]!;
       if (!solveSymmetric3(s0, s1, s2, s3, s4, b0, b1, b2, c)) return Number.NaN;
       // Residual sum of squares = yᵀy − cᵀb at the least-squares solution.
       sum += Math.max(0, yy - (c[0]! * b0 + c[1]! * b1 + c[2]! * b2)) / n;
