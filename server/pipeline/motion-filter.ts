@@ -200,6 +200,8 @@ export class MotionFilter {
    * along it.
    */
   alongSpread = 0;
+  /** This sample had breathing taken out (its harmonic or the free-form breath): what is left of it is the largest error. */
+  breathingTakenOut = false;
 
   constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
     this.dims = dims;
@@ -348,6 +350,7 @@ export class MotionFilter {
     // √2 × its RMS.
     const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude;
     this.atReference(out, cardiacOn, respiratoryOn);
+    this.breathingTakenOut = respiratoryOn || breathingOn;
     if (vessel) {
       // The free-form breath's share along the vessel (its axis projected), for both measures.
       let breathAlong = 0;

@@ -307,8 +307,22 @@ describe.skipIf(!available)('the display page in Chromium', () => {
       return messages.filter((m) => m.message.type === 'guidance').at(-1)!.message.zone!.text;
     });
     expect(await page.textContent('#instruction')).toBe(last);
-    // Scrub to the zone entry: the panel says so.
-    await page.evaluate(() => (window as any).twinguideReplay.seek((window as any).twinguideReplay.timeline.zoneEntriesMs[0] + 1));
+    // Scrub to the zone entry: the panel shows what was sent there (in the zone; the instruction may
+    // still be withheld for a sample or two while confidence is low), and within a second of it the
+    // recording says IN TARGET ZONE, which the panel shows when scrubbed there.
+    const entry = await page.evaluate(() => {
+      const r = (window as any).twinguideReplay;
+      const at = r.timeline.zoneEntriesMs[0] as number;
+      const guidance = (r.timeline.messages as { atMs: number; message: { type: string; zone?: { text: string } } }[]).filter((m) => m.message.type === 'guidance');
+      const sent = guidance.filter((m) => m.atMs <= at + 1).at(-1)!.message.zone!.text;
+      const sure = guidance.find((m) => m.atMs >= at && m.message.zone!.text === 'IN TARGET ZONE');
+      return { at, sent, sureAt: sure ? sure.atMs : Number.NaN };
+    });
+    await page.evaluate((at) => (window as any).twinguideReplay.seek(at + 1), entry.at);
+    expect(await page.textContent('#instruction')).toBe(entry.sent);
+    expect(await page.textContent('#zone')).toBe('IN ZONE');
+    expect(entry.sureAt - entry.at).toBeLessThan(1000);
+    await page.evaluate((at) => (window as any).twinguideReplay.seek(at + 1), entry.sureAt);
     expect(await page.textContent('#instruction')).toBe('IN TARGET ZONE');
     expect(await page.textContent('#zone')).toBe('IN ZONE');
     // The simulated recording carries its lead: the replay draws the electrodes too.

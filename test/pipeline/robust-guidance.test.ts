@@ -102,13 +102,24 @@ describe("the twin's acquisition phase", () => {
 
 describe("the lab's ECG and respiratory signals", () => {
   it('with R waves and a respiratory amplitude, an irregular heart and varying breathing are followed better than without', async () => {
-    const withSignals = scoreGuidance(...(await underCondition('physiological-signals', 'reach-lateral-zone').then((r) => [r.guidance, r.truths] as const)));
+    // Four seeds, averaged: on one seed alone the medians can come out level (seed 21: 1.163 mm with
+    // the signals, 1.160 without; p95 3.33 against 4.07).
     const c = CONDITIONS['physiological-signals'];
-    const { signals: _none, ...device } = c.device(21);
-    const without = await runScenario(demo, 'reach-lateral-zone', 'eam', { device: { seed: 21, ...device } });
-    const withoutSignals = scoreGuidance(without.guidance, without.truths);
-    expect(withSignals.tipErrorP95Mm).toBeLessThan(withoutSignals.tipErrorP95Mm);
-    expect(withSignals.tipErrorMedianMm).toBeLessThan(withoutSignals.tipErrorMedianMm);
+    const mean = { with: { median: 0, p95: 0 }, without: { median: 0, p95: 0 } };
+    const seeds = [21, 22, 23, 24];
+    for (const seed of seeds) {
+      const withSignals = scoreGuidance(...(await underCondition('physiological-signals', 'reach-lateral-zone', 'eam', seed).then((r) => [r.guidance, r.truths] as const)));
+      const { signals: _none, ...device } = c.device(seed);
+      const without = await runScenario(demo, 'reach-lateral-zone', 'eam', { device: { seed, ...device } });
+      const withoutSignals = scoreGuidance(without.guidance, without.truths);
+      mean.with.median += withSignals.tipErrorMedianMm / seeds.length;
+      mean.with.p95 += withSignals.tipErrorP95Mm / seeds.length;
+      mean.without.median += withoutSignals.tipErrorMedianMm / seeds.length;
+      mean.without.p95 += withoutSignals.tipErrorP95Mm / seeds.length;
+    }
+    // Measured: median 1.10 mm with the signals against 1.37 without, p95 3.55 against 5.30.
+    expect(mean.with.p95).toBeLessThan(0.85 * mean.without.p95);
+    expect(mean.with.median).toBeLessThan(0.9 * mean.without.median);
   });
 });
 
