@@ -33,10 +33,10 @@ export type Flow =
    * alongMotionMm: how much motion it takes out along the lead's vessel (mm; EAM): errors there are
    * invisible to the tracker (across the vessel they show as distance from it).
    * alongSpreadMm: motion compensation's spread (standard deviation) of that motion along the vessel (mm).
-   * breathing: motion compensation took breathing out of this sample.
+   * irregularBreathing: motion compensation is taking out a breath that differs from its harmonic (the free-form breath).
    */
-  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; breathing?: boolean }
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; breathing?: boolean }
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean }
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }

@@ -200,8 +200,11 @@ export class MotionFilter {
    * along it.
    */
   alongSpread = 0;
-  /** This sample had breathing taken out (its harmonic or the free-form breath): what is left of it is the largest error. */
-  breathingTakenOut = false;
+  /**
+   * This sample had the free-form breath taken out: breathing here differs from its harmonic, and
+   * what is left of it is the largest error (a plain sinusoid the harmonic removes leaves little).
+   */
+  irregularBreathing = false;
 
   constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
     this.dims = dims;
@@ -350,7 +353,7 @@ export class MotionFilter {
     // √2 × its RMS.
     const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude;
     this.atReference(out, cardiacOn, respiratoryOn);
-    this.breathingTakenOut = respiratoryOn || breathingOn;
+    this.irregularBreathing = breathingOn;
     if (vessel) {
       // The free-form breath's share along the vessel (its axis projected), for both measures.
       let breathAlong = 0;

@@ -116,14 +116,18 @@ const RAY_NEAR_MISS_MM = 6;
 const RAY_RESTART = 40;
 /**
  * A point observation's distance from a candidate counts its cranio-caudal part (the breathing axis
- * in the twin frame) this many times less while motion compensation is taking breathing out (not
- * on still or gated input): breathing moves the heart mostly that way (caudally
- * 4.9 ± 1.9 mm on inspiration, anteriorly 1.3 ± 1.8 mm: Shechter et al., IEEE TMI 2004), and what
- * motion compensation leaves of it is the largest error there is. (1.5 and 2.5 tried on training
- * seeds 1–4; 2.5 taken.)
+ * in the twin frame) this many times less while motion compensation is taking out a breath that
+ * differs from its harmonic (the free-form breath; not on still or gated input, nor where breathing
+ * is a plain sinusoid the harmonic removes, nor with the lab's respiratory signal): breathing moves
+ * the heart mostly that way (caudally 4.9 ± 1.9 mm on inspiration, anteriorly 1.3 ± 1.8 mm:
+ * Shechter et al., IEEE TMI 2004), and what compensation leaves of such a breath is the largest
+ * error there is. (1.5 and 2.5 tried on training seeds 1–4; 2.5 taken. Applied whenever breathing
+ * was taken out, it cost the sinusoidal conditions 0.1–0.2 mm of p95 on training seeds.)
  */
 const CRANIAL_SPREAD = 2.5;
 const CRANIAL_DISCOUNT = 1 - 1 / (CRANIAL_SPREAD * CRANIAL_SPREAD);
+/** The cranio-caudal spread the discount allows beyond the emission's, in units of its σ. */
+const CRANIAL_EXTRA = Math.sqrt(CRANIAL_SPREAD * CRANIAL_SPREAD - 1);
 
 /** A point observation further than this (mm) plus SPIKE_SPEED_MM_S × dt from the last is a spike until confirmed. */
 const SPIKE_MM = 3;
@@ -163,8 +167,8 @@ export class TreeTracker {
   alongMotionMm = 0;
   /** Motion compensation's spread (standard deviation) of that motion along the vessel (mm; 0: none given). */
   alongSpreadMm = 0;
-  /** Motion compensation took breathing out of this observation (its cranio-caudal error is then the largest). */
-  breathing = false;
+  /** Motion compensation is taking out a breath that differs from its harmonic (its cranio-caudal error is then the largest). */
+  irregularBreathing = false;
   /** The point observation whose candidates are being collected. */
   private readonly obs = new Float64Array(3);
   /** Typical time between observations, s (NaN until two have been seen). */
@@ -309,7 +313,7 @@ export class TreeTracker {
     c.arc = p.arcLengthMm; c.branch = p.branch; c.score = 0;
     c.offMm = p.distanceMm;
     const along = (this.obs[0]! - p.x) * CRANIAL[0] + (this.obs[1]! - p.y) * CRANIAL[1] + (this.obs[2]! - p.z) * CRANIAL[2];
-    c.distance = this.breathing ? Math.sqrt(Math.max(0, p.distanceMm * p.distanceMm - CRANIAL_DISCOUNT * along * along)) : p.distanceMm;
+    c.distance = this.irregularBreathing ? Math.sqrt(Math.max(0, p.distanceMm * p.distanceMm - CRANIAL_DISCOUNT * along * along)) : p.distanceMm;
     this.current.push(c);
   }
 
@@ -444,7 +448,12 @@ export class TreeTracker {
     out.confidence = posterior * nearVein * Math.exp(-excess / (2 * this.o.spreadScaleMm ** 2)) * (0.5 + 0.5 * separation);
     // Along the vessel an error shows nowhere here: the chance that it stays within RIGHT_WITHIN_MM,
     // given motion compensation's spread there, is part of the chance that the place is right.
-    if (this.alongSpreadMm > 0) out.confidence *= erf(RIGHT_WITHIN_MM / (this.alongSpreadMm * Math.SQRT2));
+    // While the cranio-caudal part of distances is discounted, the breath compensation leaves there
+    // (σ·√(CRANIAL_SPREAD² − 1) beyond the emission's σ) moves the place along a vessel as far as
+    // the vessel runs cranio-caudally: part of the same spread.
+    const unseenBreath = !ray && this.irregularBreathing ? sigma * CRANIAL_EXTRA * this.cranialShare(top.segment) : 0;
+    const along = Math.sqrt(this.alongSpreadMm * this.alongSpreadMm + unseenBreath * unseenBreath);
+    if (along > 0) out.confidence *= erf(RIGHT_WITHIN_MM / (along * Math.SQRT2));
     if (ray) out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
     out.offCentrelineMm = top.offMm;
     if (top.branch === this.committedBranch) {
@@ -523,6 +532,15 @@ export class TreeTracker {
     if (plain(from, to)) return arc >= v.branches[to]!.startArcMm + CONTINUATION_MARGIN_MM;
     if (plain(to, from)) return arc <= v.branches[from]!.startArcMm - CONTINUATION_MARGIN_MM;
     return false;
+  }
+
+  /** |cos| of the angle between the segment (parent → node) and the cranio-caudal axis. */
+  private cranialShare(segment: number): number {
+    const v = this.twin.veins, pos = v.positionsMm, p = v.parent[segment]!;
+    if (p < 0) return 0;
+    const dx = pos[3 * segment]! - pos[3 * p]!, dy = pos[3 * segment + 1]! - pos[3 * p + 1]!, dz = pos[3 * segment + 2]! - pos[3 * p + 2]!;
+    const length = Math.hypot(dx, dy, dz);
+    return length > 0 ? Math.abs(dx * CRANIAL[0] + dy * CRANIAL[1] + dz * CRANIAL[2]) / length : 0;
   }
 
   private radiusAt(segment: number, t: number): number {

@@ -143,7 +143,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             const dx = out3[0]! - m[3]!, dy = out3[1]! - m[7]!, dz = out3[2]! - m[11]!;
             trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
           }
-          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], settled: eam.settled(s.t), alongMotionMm: eam.alongMotion, alongSpreadMm: eam.alongSpread, breathing: eam.breathingTakenOut });
+          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], settled: eam.settled(s.t), alongMotionMm: eam.alongMotion, alongSpreadMm: eam.alongSpread, irregularBreathing: eam.irregularBreathing });
           return;
         }
         const compensated = s.views.map((view, k) => {
@@ -172,7 +172,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             along2 += (views[k]!.filter.alongSpread * g.pixelSpacing[0] * (g.sod / g.sid)) ** 2;
           }
         }
-        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled, alongSpreadMm: Math.sqrt(along2 / s.views.length), breathing: options.enabled && s.views.some((_, k) => views[k]!.filter.breathingTakenOut) });
+        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled, alongSpreadMm: Math.sqrt(along2 / s.views.length), irregularBreathing: options.enabled && s.views.some((_, k) => views[k]!.filter.irregularBreathing) });
       },
     };
   });

@@ -27,7 +27,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         const s = item.sample;
         if (item.twin) {
           // EAM: registered and compensated in the twin frame already.
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, breathing: item.breathing ?? false });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false });
           return;
         }
         if (s.type !== 'fluoro') return;
@@ -48,7 +48,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         }
         const tri = triangulate(rays[0]!, rays[1]!);
         if (!tri || tri.gapMm > MAX_TRIANGULATION_GAP_MM) return counters.drop('triangulation');
-        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, breathing: item.breathing ?? false });
+        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false });
       },
     };
   });
