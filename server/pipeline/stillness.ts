@@ -10,23 +10,60 @@ export class StillnessGauge {
   private readonly y: Float64Array;
   private head = 0;
   private count = 0;
-  /** Per axis: Σv, Σv·s, Σv·s², Σv² over the window, then each axis's origin (wobble's scratch). */
+  // The fit's sums over the window, kept as samples come and go (the fit runs on every sample; a
+  // pass over the window's 150 samples was a sixth of motion compensation's cost), in time and
+  // position from an origin that is moved to the oldest sample every two windows, when the sums are
+  // rebuilt from scratch (what adding and removing leaves in the last bits does not build up).
+  private originT = Number.NaN;
+  private readonly originY: Float64Array;
+  /** Σ τᵏ, k = 0..4 (τ = t − originT). */
+  private readonly moments = new Float64Array(5);
+  /** Per axis: Σv, Σv·τ, Σv·τ², Σv² (v = y − originY). */
   private readonly sums: Float64Array;
 
   constructor(private readonly dims: number, private readonly windowS = 1.5, private readonly capacity = 512) {
     this.t = new Float64Array(capacity);
     this.y = new Float64Array(capacity * dims);
-    this.sums = new Float64Array(5 * dims);
+    this.originY = new Float64Array(dims);
+    this.sums = new Float64Array(4 * dims);
   }
 
   add(t: number, y: ArrayLike<number>): void {
+    if (this.count === this.capacity) this.take(this.head, -1); // its slot is about to be reused
     const i = (this.head + this.count) % this.capacity;
     if (this.count === this.capacity) this.head = (this.head + 1) % this.capacity;
     else this.count++;
     this.t[i] = t;
     for (let a = 0; a < this.dims; a++) this.y[i * this.dims + a] = y[a]!;
     // Forget what is older than the window.
-    while (this.count > 1 && t - this.t[this.head]! > this.windowS) { this.head = (this.head + 1) % this.capacity; this.count--; }
+    while (this.count > 1 && t - this.t[this.head]! > this.windowS) {
+      this.take(this.head, -1);
+      this.head = (this.head + 1) % this.capacity;
+      this.count--;
+    }
+    if (!(t - this.originT <= 2 * this.windowS)) this.rebuild();
+    else this.take(i, 1);
+  }
+
+  /** Add (sign 1) or remove (−1) sample slot i's share of the sums. */
+  private take(i: number, sign: number): void {
+    const d = this.dims, m = this.moments, b = this.sums;
+    const tau = this.t[i]! - this.originT, q = tau * tau;
+    m[0]! += sign; m[1]! += sign * tau; m[2]! += sign * q; m[3]! += sign * q * tau; m[4]! += sign * q * q;
+    for (let a = 0; a < d; a++) {
+      const v = this.y[i * d + a]! - this.originY[a]!;
+      b[4 * a]! += sign * v; b[4 * a + 1]! += sign * v * tau; b[4 * a + 2]! += sign * v * q; b[4 * a + 3]! += sign * v * v;
+    }
+  }
+
+  /** The origin moved to the oldest sample, every sum summed afresh. */
+  private rebuild(): void {
+    const d = this.dims;
+    this.originT = this.t[this.head]!;
+    for (let a = 0; a < d; a++) this.originY[a] = this.y[this.head * d + a]!;
+    this.moments.fill(0);
+    this.sums.fill(0);
+    for (let k = 0, i = this.head; k < this.count; k++, i = i + 1 === this.capacity ? 0 : i + 1) this.take(i, 1);
   }
 
   /**
@@ -38,25 +75,13 @@ export class StillnessGauge {
     if (n < 8) return Number.NaN;
     const t0 = this.t[this.head]!, span = this.t[(this.head + n - 1) % this.capacity]! - t0;
     if (span < 0.8 * this.windowS) return Number.NaN;
-    // Normal equations of y ≈ c0 + c1 s + c2 s² (s = (t − t0)/span ∈ [0, 1]), the same matrix for
-    // every axis; one pass over the window gathers the matrix and every axis's sums.
-    // Centred on the first sample: the residual is not lost to cancellation against large coordinates.
-    const d = this.dims, b = this.sums, ts = this.t, ys = this.y, cap = this.capacity, head = this.head;
-    b.fill(0);
-    for (let a = 0; a < d; a++) b[4 * d + a] = ys[head * d + a]!;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-    for (let k = 0, i = head; k < n; k++, i = i + 1 === cap ? 0 : i + 1) {
-      const s = (ts[i]! - t0) / span, q = s * s;
-      s0 += 1; s1 += s; s2 += q; s3 += q * s; s4 += q * q;
-      for (let a = 0; a < d; a++) {
-        const v = ys[i * d + a]! - b[4 * d + a]!;
-        b[4 * a]! += v; b[4 * a + 1]! += v * s; b[4 * a + 2]! += v * s * s; b[4 * a + 3]! += v * v;
-      }
-    }
+    // Normal equations of v ≈ c0 + c1 τ + c2 τ², the same matrix for every axis (the residual does
+    // not depend on where time and position are measured from).
+    const m = this.moments, b = this.sums;
     let sum = 0;
-    for (let a = 0; a < d; a++) {
+    for (let a = 0; a < this.dims; a++) {
       const b0 = b[4 * a]!, b1 = b[4 * a + 1]!, b2 = b[4 * a + 2]!, yy = b[4 * a + 3]!;
-      if (!solveSymmetric3(s0, s1, s2, s3, s4, b0, b1, b2, c)) return Number.NaN;
+      if (!solveSymmetric3(m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, b0, b1, b2, c)) return Number.NaN;
       // Residual sum of squares = yᵀy − cᵀb at the least-squares solution.
       sum += Math.max(0, yy - (c[0]! * b0 + c[1]! * b1 + c[2]! * b2)) / n;
     }
