@@ -23,6 +23,8 @@ import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { placeOnBranch, route, type RoutePoint } from '../../simulators/device/tree-route.ts';
 import { startServerChild, type ServerChild } from '../../tools/server-child.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../../tools/redis-server.ts';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../../tools/headless-chromium.ts';
 
 const available = redisAvailable();
 if (!available && process.env['TG_REQUIRE_REDIS'] === '1') throw new Error('TG_REQUIRE_REDIS=1 but redis-server is missing (apt-get install redis-server)');
@@ -165,7 +167,29 @@ describe.skipIf(!available)('two instances on Redis', () => {
     const common = gB.filter((g) => bySeq.has(g.seq));
     expect(common.length).toBeGreaterThan(20);
     for (const g of common) expect(JSON.stringify(g)).toBe(bySeq.get(g.seq));
-    const lastBeforeKill = gB.at(-1)!.seq;
+
+    // The display page on B, in Chromium (when there is one: CI has it), its banner logged as it
+    // changes: what a lab display on the surviving instance shows across the takeover.
+    let browser: Browser | null = null;
+    let page: Page | null = null;
+    if (chromiumAvailable()) {
+      browser = await launchChromium();
+      page = await browser.newPage();
+      await page.goto(`${b.base}/?procedure=case-1`);
+      await feed.send(100); // guidance while the page is up
+      await page.waitForFunction(() => (document.getElementById('instruction')?.textContent ?? '') !== '' && document.getElementById('banner')!.className === '', undefined, { timeout: 15_000, polling: 50 });
+      await page.evaluate(() => {
+        const log: [number, string][] = [];
+        (window as unknown as { bannerLog: typeof log }).bannerLog = log;
+        let last: string | null = null;
+        setInterval(() => { const kind = document.getElementById('banner')!.className; if (kind !== last) { log.push([Date.now(), kind]); last = kind; } }, 20);
+      });
+      // The feed is live when A dies (as a device's is: it never stops for a server).
+      await feed.send(20);
+    }
+
+    const lastGuidedBeforeKill = guidance(onB).at(-1)!;
+    const lastBeforeKill = lastGuidedBeforeKill.seq;
 
     // kill -9 A: B takes the lease when it runs out and rebuilds the procedure from the log.
     displayA.terminate();
@@ -181,16 +205,40 @@ describe.skipIf(!available)('two instances on Redis', () => {
     console.log(`takeover: B owned the procedure ${ownedAt - killedAt} ms after A was killed`);
     await feed.connect(b.base, 'case-1');
     const reconnectedAt = Date.now();
-    await feed.send(200);
+    const sendingAfter = feed.send(200);
+    let bannerLog: [number, string][] = [];
+    if (page) {
+      // The page on B, read while the feed still runs (once it stops the banner says so, rightly).
+      await pause(1200);
+      bannerLog = await page.evaluate(() => (window as unknown as { bannerLog: [number, string][] }).bannerLog);
+    }
+    await sendingAfter;
     await pause(300);
     const after = guidance(onB).filter((g) => g.seq > lastBeforeKill);
     expect(after.length).toBeGreaterThan(50);
     // How long B's display went without guidance (kill → lease out → takeover → the feed reconnects → a sample).
-    const lastAt = receivedAt.get(onB.indexOf(gB.at(-1)!))!, nextAt = receivedAt.get(onB.indexOf(after[0]!))!;
+    const lastAt = receivedAt.get(onB.indexOf(lastGuidedBeforeKill))!, nextAt = receivedAt.get(onB.indexOf(after[0]!))!;
     console.log(`B's display: no guidance for ${nextAt - lastAt} ms across the takeover (the feed reconnected ${reconnectedAt - killedAt} ms after the kill)`);
     expect(after.at(-1)!.seq).toBe(feed.seq - 1);
     // What B guides after the takeover continues what A guided: the tip moves on along the same path.
-    expect(after.at(-1)!.tip.arcLengthMm).toBeGreaterThan(gB.at(-1)!.tip.arcLengthMm);
+    expect(after.at(-1)!.tip.arcLengthMm).toBeGreaterThan(lastGuidedBeforeKill.tip.arcLengthMm);
+    if (page) {
+      // The page on B said the guidance was on hold while no update came (the owner dead, the
+      // procedure not yet taken over), with an honest banner (no updates from the server, or the
+      // feed stale or lost), and cleared it once guidance flowed again. How long it showed is the
+      // figure (printed; the issue's at most 1.5 s is a benchmark's to judge, not a test's).
+      const after = bannerLog.filter(([at]) => at >= killedAt);
+      const outage = (kind: string): boolean => kind === 'silent' || kind === 'stale' || kind === 'lost';
+      // (Low confidence just after the gap is honest too: the tracker has not seen the lead for a second.)
+      for (const [, kind] of after) expect(['', 'low', 'silent', 'stale', 'lost']).toContain(kind);
+      const raised = after.find(([, kind]) => outage(kind));
+      expect(raised).toBeDefined();
+      const cleared = after.find(([at, kind]) => !outage(kind) && at > raised![0]);
+      expect(cleared).toBeDefined();
+      expect(outage(after.at(-1)![1])).toBe(false);
+      console.log(`B's display page in Chromium: ${JSON.stringify(after.map(([at, k]) => [at - killedAt, k || 'none']))} (ms after the kill, banner): on hold for ${cleared![0] - raised![0]} ms`);
+      await browser!.close();
+    }
     const resumed = onB.find((m) => m.type === 'event' && m.kind === 'procedure.resumed');
     expect(resumed && resumed.type === 'event' && resumed.message).toMatch(/from a checkpoint and the \d+ inputs after it/);
     const info = await json(`${b.base}/api/procedures/case-1`);

@@ -19,8 +19,13 @@ export interface ViewOptions {
   field: FieldBackend;
 }
 
-/** With the feed live, this long without any message means the server or the link stalled. */
-const WATCHDOG_MS = 1500;
+/**
+ * With the feed live, this long without any message means the server or the link stalled (or the
+ * instance that owned the procedure died and another is taking it over): a live server says the
+ * feed is stale after 250 ms without a sample, so 250 ms more is the link's grace. (It was 1.5 s:
+ * across a takeover the display then showed the last guidance as live for the whole gap.)
+ */
+const WATCHDOG_MS = 500;
 
 export class GuidanceView {
   readonly state: DisplayState;

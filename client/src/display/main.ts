@@ -21,7 +21,7 @@ const connection = new DisplayConnection({
   onMessage: (m) => view.apply(m),
   onLink: (state) => view.setLink(state),
 });
-setInterval(() => view.watchdog(), 250);
+setInterval(() => view.watchdog(), 100);
 
 // Link latency: half the round trip of a small request, every 5 s.
 async function measureLink(): Promise<void> {
