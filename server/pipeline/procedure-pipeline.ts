@@ -7,7 +7,7 @@
 import { defer, filter, map, type Observable } from 'rxjs';
 import { DEFAULT_LIMITS, type DisplayMessage, type Limits } from '../../protocol/index.ts';
 import type { Twin } from '../twin/twin.ts';
-import { kept, PipelineCounters, type Flow, type PipelineInput, type PipelineState } from './flow.ts';
+import { kept, PipelineCounters, PipelineState, type Flow, type PipelineInput } from './flow.ts';
 import { NO_REGISTRATION, type Registration } from './registration.ts';
 import { assessResponse } from './stages/assess-response.ts';
 import { DEFAULT_COMPENSATION, compensateMotion, type CompensationOptions } from './stages/compensate-motion.ts';
@@ -18,7 +18,7 @@ import { orderSamples } from './stages/order-samples.ts';
 import { placeLead } from './stages/place-lead.ts';
 import { trackOnTree } from './stages/track-on-tree.ts';
 import type { TrackerOptions } from './tree-tracker.ts';
-import type { TipTrail } from './tip-trail.ts';
+import { TipTrail } from './tip-trail.ts';
 import { TrackFeedback } from './track-feedback.ts';
 import type { GuidanceOptions } from './zone-guidance.ts';
 
@@ -34,6 +34,15 @@ export interface PipelineOptions {
   trail?: TipTrail;
   /** Collects every stage's state for checkpoints (one pipeline subscription per state). */
   state?: PipelineState;
+}
+
+/**
+ * The state a checkpoint captures, with the counters and tip trail kept in it under the names a
+ * checkpoint knows them by: a procedure and a replay from a checkpoint start alike.
+ */
+export function checkpointedPipelineState(): { state: PipelineState; counters: PipelineCounters; trail: TipTrail } {
+  const state = new PipelineState();
+  return { state, counters: state.keep('counters', new PipelineCounters()), trail: state.keep('trail', new TipTrail()) };
 }
 
 export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: Observable<PipelineInput>) => Observable<DisplayMessage> {

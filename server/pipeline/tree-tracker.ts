@@ -276,9 +276,14 @@ export class TreeTracker {
 
   /** Is arc length `arc` on `branch` within reach (by the lead's top speed) of one of the previous states on that branch? */
   private nearPrevious(branch: number, arc: number, t: number): boolean {
-    const reach = Number.isFinite(this.lastStepT) ? SPIKE_MM + SPIKE_SPEED_MM_S * Math.max(0, t - this.lastStepT) : 0;
+    const reach = Number.isFinite(this.lastStepT) ? this.reachMm(t) : 0;
     for (const p of this.previous) if (p.branch === branch && Math.abs(p.arc - arc) <= reach) return true;
     return false;
+  }
+
+  /** How far (mm) the lead can have moved since the last step: SPIKE_MM plus SPIKE_SPEED_MM_S × the time. */
+  private reachMm(t: number): number {
+    return SPIKE_MM + SPIKE_SPEED_MM_S * Math.max(0, t - this.lastStepT);
   }
 
   /** An observation that leapt from the last one, waiting for the next to say whether the lead really moved. */
@@ -293,7 +298,7 @@ export class TreeTracker {
   private isSpike(t: number, x: number, y: number, z: number): boolean {
     const last = this.lastObs;
     if (!last || !Number.isFinite(this.lastStepT)) return false;
-    const reach = SPIKE_MM + SPIKE_SPEED_MM_S * Math.max(0, t - this.lastStepT);
+    const reach = this.reachMm(t);
     if (Math.hypot(x - last[0], y - last[1], z - last[2]) <= reach) {
       this.leap = null;
       return false;
@@ -312,8 +317,11 @@ export class TreeTracker {
     c.segment = p.segment; c.t = p.t; c.x = p.x; c.y = p.y; c.z = p.z;
     c.arc = p.arcLengthMm; c.branch = p.branch; c.score = 0;
     c.offMm = p.distanceMm;
-    const along = (this.obs[0]! - p.x) * CRANIAL[0] + (this.obs[1]! - p.y) * CRANIAL[1] + (this.obs[2]! - p.z) * CRANIAL[2];
-    c.distance = this.irregularBreathing ? Math.sqrt(Math.max(0, p.distanceMm * p.distanceMm - CRANIAL_DISCOUNT * along * along)) : p.distanceMm;
+    c.distance = p.distanceMm;
+    if (this.irregularBreathing) {
+      const along = (this.obs[0]! - p.x) * CRANIAL[0] + (this.obs[1]! - p.y) * CRANIAL[1] + (this.obs[2]! - p.z) * CRANIAL[2];
+      c.distance = Math.sqrt(Math.max(0, p.distanceMm * p.distanceMm - CRANIAL_DISCOUNT * along * along));
+    }
     this.current.push(c);
   }
 

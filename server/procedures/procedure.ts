@@ -9,13 +9,12 @@ import { DEFAULT_LIMITS, TwinguideError, checkMeasurementValues } from '../../pr
 import { resolveLead } from '../lead/lead-catalogue.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import { describeFault, guarded } from '../faults.ts';
-import { PipelineCounters, PipelineState, type PipelineInput } from '../pipeline/flow.ts';
+import type { PipelineInput } from '../pipeline/flow.ts';
 import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
 import { applyState, captureState, sharedOfTwin } from '../pipeline/state-capture.ts';
-import { writeCheckpoint, type Checkpoint } from '../recording/checkpoints.ts';
-import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
+import { writeCheckpoint, type Checkpoint, type StartState } from '../recording/checkpoints.ts';
+import { checkpointedPipelineState, guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
-import { TipTrail } from '../pipeline/tip-trail.ts';
 import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
 import { zoneInfo } from '../pipeline/zone-exclusions.ts';
 import type { Twin } from '../twin/twin.ts';
@@ -83,8 +82,9 @@ function twinZones(twin: Twin): TargetZoneInfo[] {
 
 export class Procedure {
   createdAt = new Date().toISOString();
-  /** Every stage's state, for checkpoints. */
-  private readonly pipelineState = new PipelineState();
+  /** Every stage's state, for checkpoints (with the counters and trail below kept in it). */
+  private readonly checkpointed = checkpointedPipelineState();
+  private readonly pipelineState = this.checkpointed.state;
   private sinceCheckpoint = 0;
   private checkpointEvery: number;
   /** The newest sample (or tick) time and sample seq pushed: a checkpoint carries them. */
@@ -94,8 +94,8 @@ export class Procedure {
   resumed: ResumeInfo | null = null;
   /** While the recorded inputs are run through the fresh pipeline: nothing is recorded or sent. */
   private restoring: { recordedOutputs: number; produced: number } | null = null;
-  readonly counters = new PipelineCounters();
-  readonly trail = new TipTrail();
+  readonly counters = this.checkpointed.counters;
+  readonly trail = this.checkpointed.trail;
   registration: Registration = NO_REGISTRATION;
   lastGuidance: Guidance | null = null;
   feed: FeedStatus = { state: 'lost', rateHz: 0 };
@@ -142,8 +142,6 @@ export class Procedure {
   ) {
     this.clock = new FeedClock(limits);
     this.checkpointEvery = limits.checkpointEveryInputs ?? DEFAULT_LIMITS.checkpointEveryInputs;
-    this.pipelineState.keep('counters', this.counters);
-    this.pipelineState.keep('trail', this.trail);
     this.onLatency = hooks.onLatency ?? null;
     const report = (where: string, e: unknown): void => this.fault(where, e);
     this.subscription = this.inputs$.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail, state: this.pipelineState })).subscribe({
@@ -248,7 +246,7 @@ export class Procedure {
   }
 
   /** Start a resume from a checkpoint: the pipeline's state and what the procedure showed then. */
-  restoreCheckpoint(checkpoint: Pick<Checkpoint, 'registration' | 'lastGuidance' | 'feed' | 'lastT' | 'lastSeq' | 'state'>): void {
+  restoreCheckpoint(checkpoint: StartState): void {
     applyState(this.pipelineState.roots, checkpoint.state, sharedOfTwin(this.twin), CHECKPOINT_CLASSES);
     this.registration = checkpoint.registration;
     this.lastGuidance = checkpoint.lastGuidance;

@@ -5,11 +5,10 @@
 import { Subject, type Observable } from 'rxjs';
 import { encodeMessage, type DisplayMessage } from '../../protocol/index.ts';
 import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
-import { PipelineCounters, PipelineState, type PipelineInput } from '../pipeline/flow.ts';
+import type { PipelineInput } from '../pipeline/flow.ts';
 import { applyState, sharedOfTwin } from '../pipeline/state-capture.ts';
-import { TipTrail } from '../pipeline/tip-trail.ts';
 import { decodeStartState } from './checkpoints.ts';
-import { guidancePipeline } from '../pipeline/procedure-pipeline.ts';
+import { checkpointedPipelineState, guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import type { Twin } from '../twin/twin.ts';
 import type { Recording } from './procedure-recording.ts';
 
@@ -39,11 +38,7 @@ export async function replayRecording(twin: Twin, recording: Recording, options:
   const seekNs = start + BigInt(Math.round((options.seekS ?? 0) * 1e9));
   let delivering = (options.seekS ?? 0) <= 0;
   // A recording that starts from a checkpoint (a takeover's) starts its pipeline from that state.
-  let from: { state: PipelineState; counters: PipelineCounters; trail: TipTrail } | null = null;
-  if (recording.startState) {
-    const state = new PipelineState();
-    from = { state, counters: state.keep('counters', new PipelineCounters()), trail: state.keep('trail', new TipTrail()) };
-  }
+  const from = recording.startState ? checkpointedPipelineState() : null;
   const done = new Promise<void>((resolve, reject) => {
     const pipeline: Observable<DisplayMessage> = subject.pipe(guidancePipeline(twin, { procedureId: recording.meta.procedureId, ...(from ?? {}) }));
     pipeline.subscribe({

@@ -79,6 +79,8 @@ function display(base: string, id: string, into: DisplayMessage[]): Promise<WebS
 class Feed {
   seq = 0;
   socket: WebSocket | null = null;
+  /** Its clock runs on through pauses, as a device's does (a time stamped from seq would fall behind it, and the server would refuse the samples as late). */
+  private readonly clockStart = Date.now();
   async connect(base: string, id: string): Promise<void> {
     this.socket = new WebSocket(`${base.replace('http', 'ws')}/ws/feed?procedure=${id}`);
     this.socket.on('error', () => undefined);
@@ -90,7 +92,7 @@ class Feed {
       const due = start + (this.seq - first) * 10;
       if (due > Date.now()) await pause(due - Date.now());
       const p = path[Math.min(path.length - 1, this.seq)]!;
-      if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(encodeMessage({ type: 'tip', seq: this.seq, t: this.seq * 0.01, p: [p.x, p.y, p.z] }));
+      if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(encodeMessage({ type: 'tip', seq: this.seq, t: (Date.now() - this.clockStart) / 1000, p: [p.x, p.y, p.z] }));
       this.seq++;
     }
   }
@@ -143,6 +145,8 @@ describe.skipIf(!available)('two instances on Redis', () => {
   }, 60_000);
 
   it('a feed on A, displays on A and B see the same guidance; kill -9 A, B takes over and the guidance goes on; Redis restarted empty, nothing crashes', async () => {
+    // (Chromium starts now, so that the feed does not stand idle while it does.)
+    const launching = chromiumAvailable() ? launchChromium() : null;
     const created = await fetch(`${a.base}/api/procedures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'case-1', twinId: 'demo', source: 'eam' }) });
     expect(created.status).toBe(201);
     await pause(300); // the snapshot reaches Redis
@@ -172,12 +176,14 @@ describe.skipIf(!available)('two instances on Redis', () => {
     // changes: what a lab display on the surviving instance shows across the takeover.
     let browser: Browser | null = null;
     let page: Page | null = null;
-    if (chromiumAvailable()) {
-      browser = await launchChromium();
+    if (launching) {
+      browser = await launching;
       page = await browser.newPage();
       await page.goto(`${b.base}/?procedure=case-1`);
       await feed.send(100); // guidance while the page is up
-      await page.waitForFunction(() => (document.getElementById('instruction')?.textContent ?? '') !== '' && document.getElementById('banner')!.className === '', undefined, { timeout: 15_000, polling: 50 });
+      await page.waitForFunction(() => (document.getElementById('instruction')?.textContent ?? '') !== '' && document.getElementById('banner')!.className === '', undefined, { timeout: 15_000, polling: 50 }).catch(async (e: Error) => {
+        throw new Error(`${e.message}; the page shows banner '${await page!.textContent('#banner')}', instruction '${await page!.textContent('#instruction')}'; the feed socket's state ${feed.socket?.readyState}; B's node display last got ${JSON.stringify(onB.slice(-3).map((m) => [m.type, (m as { feed?: { state: string } }).feed?.state]))}`);
+      });
       await page.evaluate(() => {
         const log: [number, string][] = [];
         (window as unknown as { bannerLog: typeof log }).bannerLog = log;

@@ -165,14 +165,16 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         const settled = !options.enabled || s.views.every((_, k) => views[k]!.filter.settled(s.t));
         // Each view's spread along the vessel, in mm at the isocentre (the point triangulated from two
         // views moves along the vessel with either: their RMS). One view's ray does not use it.
-        let along2 = 0;
-        if (options.enabled && s.views.length > 1) {
+        // Any view taking out an irregular breath makes the observation's breath irregular.
+        let along2 = 0, irregularBreathing = false;
+        if (options.enabled) {
           for (let k = 0; k < s.views.length; k++) {
-            const g = views[k]!.geometry;
-            along2 += (views[k]!.filter.alongSpread * g.pixelSpacing[0] * (g.sod / g.sid)) ** 2;
+            const { geometry: g, filter } = views[k]!;
+            if (s.views.length > 1) along2 += (filter.alongSpread * g.pixelSpacing[0] * (g.sod / g.sid)) ** 2;
+            if (filter.irregularBreathing) irregularBreathing = true;
           }
         }
-        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled, alongSpreadMm: Math.sqrt(along2 / s.views.length), irregularBreathing: options.enabled && s.views.some((_, k) => views[k]!.filter.irregularBreathing) });
+        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled, alongSpreadMm: Math.sqrt(along2 / s.views.length), irregularBreathing });
       },
     };
   });
