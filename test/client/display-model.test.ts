@@ -160,4 +160,19 @@ describe('the banner', () => {
     expect(banner(state)).toEqual({ kind: 'lost', text: 'GUIDANCE FAILED FOR THIS PROCEDURE — NO LIVE GUIDANCE' });
     expect(isLive(state)).toBe(false);
   });
+
+  it('says NO UPDATES once a live feed has had no message for the watchdog, and only then', async () => {
+    const { banner, isSilent, WATCHDOG_MS } = await import('../../client/src/display/guidance-panel.ts');
+    const state = { link: 'open' as const, feed: 'live' as 'live' | 'stale' | 'lost', rateHz: 100, registration: { state: 'landmarks' as const }, guidance: null, silent: false, branchNames: {}, procedure: 'p', twinId: 'demo', linkMs: 1, failed: null, measurements: [] };
+    expect(isSilent(state, WATCHDOG_MS - 1)).toBe(false);
+    expect(isSilent(state, WATCHDOG_MS + 1)).toBe(true);
+    // A feed the server already called stale or lost says so itself (a plainer banner than silence).
+    state.feed = 'stale';
+    expect(isSilent(state, 10 * WATCHDOG_MS)).toBe(false);
+    state.feed = 'live';
+    state.silent = true;
+    expect(banner(state)).toEqual({ kind: 'silent', text: 'NO UPDATES FROM SERVER — GUIDANCE ON HOLD' });
+    // Shorter than a takeover's whole gap (a lease of 700 ms and the rebuild after it).
+    expect(WATCHDOG_MS).toBeLessThan(700);
+  });
 });

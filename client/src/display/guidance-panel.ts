@@ -50,6 +50,17 @@ export function banner(s: DisplayState): { kind: BannerKind; text: string } {
 }
 
 /** Whether the guidance on screen is live (not greyed). */
+/**
+ * With the feed live, this long without any message means the server or the link stalled (or the
+ * instance that owned the procedure died and another is taking it over): a live server says the
+ * feed is stale after 250 ms without a sample, so 250 ms more is the link's grace. (It was 1.5 s:
+ * across a takeover the display then showed the last guidance as live for the whole gap.)
+ */
+export const WATCHDOG_MS = 500;
+
+/** Whether a display whose last message came `sinceMs` ago must say it has had no updates. */
+export const isSilent = (s: Pick<DisplayState, 'link' | 'feed'>, sinceMs: number): boolean => s.link === 'open' && s.feed === 'live' && sinceMs > WATCHDOG_MS;
+
 export const isLive = (s: DisplayState): boolean => banner(s).kind === '' && s.guidance !== null;
 
 export function renderPanel(ui: Layout, s: DisplayState): void {

@@ -8,7 +8,7 @@ import { fieldInputFor, responseFieldGpu, responseFieldTs, type GpuLike } from '
 import { twinView, type TwinView } from '../common/twin-view.ts';
 import { PRESETS, rotationOf, type CarmAngles } from '../scene/camera-presets.ts';
 import { TwinScene } from '../scene/twin-scene.ts';
-import { isLive, renderPanel, type DisplayState } from './guidance-panel.ts';
+import { isLive, isSilent, renderPanel, type DisplayState } from './guidance-panel.ts';
 import type { Layout } from './layout.ts';
 
 export type FieldBackend = 'ts' | 'gpu';
@@ -19,13 +19,6 @@ export interface ViewOptions {
   field: FieldBackend;
 }
 
-/**
- * With the feed live, this long without any message means the server or the link stalled (or the
- * instance that owned the procedure died and another is taking it over): a live server says the
- * feed is stale after 250 ms without a sample, so 250 ms more is the link's grace. (It was 1.5 s:
- * across a takeover the display then showed the last guidance as live for the whole gap.)
- */
-const WATCHDOG_MS = 500;
 
 export class GuidanceView {
   readonly state: DisplayState;
@@ -125,9 +118,9 @@ export class GuidanceView {
     renderPanel(this.ui, this.state);
   }
 
-  /** Called on a timer: a live feed with no message for WATCHDOG_MS greys the guidance. */
+  /** Called on a timer: a live feed with no message for WATCHDOG_MS (see isSilent) greys the guidance. */
   watchdog(now = performance.now()): void {
-    const silent = this.state.link === 'open' && this.state.feed === 'live' && now - this.lastMessageAt > WATCHDOG_MS;
+    const silent = isSilent(this.state, now - this.lastMessageAt);
     if (silent !== this.state.silent) {
       this.state.silent = silent;
       this.render();
