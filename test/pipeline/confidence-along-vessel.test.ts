@@ -19,25 +19,31 @@ afterAll(() => twin.close());
 const confidentlyWrong = (g: Guidance, truth: GroundTruth): boolean =>
   g.tip.confidence >= 0.8 && (Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]) > 5 || (g.tip.branch !== truth.branch && truth.junctionMm > 2));
 
-it('is not sure of a place whose along-vessel motion it cannot vouch for (second heart, a hand that pushes and pauses)', async () => {
-  // Training seeds 1–6 (the bench's held-out seeds are 11–13), pooled: which samples end up sure
-  // and wrong on one seed is chaotic, the pool is not.
-  const run = (seed: number, alongSpreadScale: number) => runScenario(twin, 'wrong-branch-then-correct', 'eam', {
-    device: { seed, ...CONDITIONS['push-pause'].device(seed) },
+it('is not sure of a place whose along-vessel motion it cannot vouch for (second heart: a physiological heart, a hand that pushes and pauses)', async () => {
+  // Training seeds 1–6 (the bench's held-out seeds are 11–13), pooled over two runs where a lead
+  // sits in the long trunk: which samples end up sure and wrong on one seed is chaotic, the pool
+  // is not.
+  const runs = [['physiological', 'wrong-branch-then-correct'], ['push-pause', 'tour']] as const;
+  const run = (condition: (typeof runs)[number][0], scenario: (typeof runs)[number][1], seed: number, alongSpreadScale: number) => runScenario(twin, scenario, 'eam', {
+    device: { seed, ...CONDITIONS[condition].device(seed) },
     pipeline: { compensation: { ...DEFAULT_COMPENSATION, eam: { ...DEFAULT_COMPENSATION.eam, alongSpreadScale } } },
   });
   const count = (r: Awaited<ReturnType<typeof run>>): number => r.guidance.filter((g) => confidentlyWrong(g, r.truths.get(g.seq)!)).length;
   let without = 0, with_ = 0;
-  for (let seed = 1; seed <= 6; seed++) {
-    const a = await run(seed, 0);
-    const b = await run(seed, DEFAULT_COMPENSATION.eam.alongSpreadScale ?? 2.5);
-    without += count(a);
-    with_ += count(b);
-    // The place is the same: only what is claimed about it changed.
-    expect(b.guidance.map((g) => g.tip.arcLengthMm)).toEqual(a.guidance.map((g) => g.tip.arcLengthMm));
+  for (const [condition, scenario] of runs) {
+    for (let seed = 1; seed <= 6; seed++) {
+      const a = await run(condition, scenario, seed, 0);
+      const b = await run(condition, scenario, seed, DEFAULT_COMPENSATION.eam.alongSpreadScale ?? 2.5);
+      without += count(a);
+      with_ += count(b);
+      // The place is the same: only what is claimed about it changed.
+      expect(b.guidance.map((g) => g.tip.arcLengthMm)).toEqual(a.guidance.map((g) => g.tip.arcLengthMm));
+    }
   }
-  // Measured: 27 samples sure and wrong without, 6 with (8/4/2/7/6 → 0/0/0/6/0 by seed, none on
-  // seed 1; the rest: a lead held still in the trunk, 5–7 mm from where it is shown).
-  expect(without).toBeGreaterThan(15);
-  expect(with_).toBeLessThan(0.5 * without);
-}, 120_000);
+  // Measured: 103 samples sure and wrong without, 11 with (physiological 41 → 0, all on seed 5;
+  // push-pause 62 → 11: a lead held still in the trunk, 5–7 mm from where it is shown).
+  // (Before the tracker compared along-vessel movement and motions were held on with hysteresis,
+  // push-pause's wrong-branch-then-correct gave 27 → 6: that run now has 5 either way.)
+  expect(without).toBeGreaterThan(50);
+  expect(with_).toBeLessThan(0.3 * without);
+}, 300_000);

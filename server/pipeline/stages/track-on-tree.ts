@@ -30,6 +30,8 @@ export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, f
         else tracker.updateRay(item.t, item.obs.origin, item.obs.direction, RAY_TOLERANCE_MM, estimate);
         if (estimate.branch < 0) return;
         feedback?.set(item.t, estimate.segment, estimate.x, estimate.y, estimate.z, estimate.posterior);
+        // (Shown smoothed; fed back as the tracker has it.)
+        if (item.obs.type === 'point') tracker.smoothShown(item.t, estimate);
         emit({ kind: 'track', seq: item.seq, t: item.t, track: { ...estimate }, quality: item.quality });
       },
     };
