@@ -304,29 +304,19 @@ export class TreeTracker {
 
   /** An observation that leapt from the last one, waiting for the next to say whether the lead really moved. */
   private leap: [number, number, number] | null = null;
-  /** The observed displacement since the last point observation (valid when hasDisplacement). */
+  /**
+   * The observed displacement since the last point observation (valid when hasDisplacement). A
+   * transition compares the along-tree distance to a candidate with this displacement's component
+   * along the candidate's segment (in step). The whole displacement counted the noise across the
+   * vessel too: two noisy samples 10 ms apart are ~1.3 mm apart at 0.6 mm per axis while the tip
+   * moved 0.15 mm, so the tracker preferred states a noise's length away, and the reported tip was
+   * further off than the bare sample projected onto the vein (training seeds, gated EAM: p95 1.78
+   * against 1.21 mm). Each candidate's own direction, not the current state's: a lead turning into
+   * a side branch moves along the side branch, hardly along the vein it leaves.
+   */
   private readonly displacement = new Float64Array(3);
   private hasDisplacement = false;
 
-  /**
-   * How far the observed displacement moved the tip along a candidate's vessel: its component
-   * along the candidate's segment, which is what the along-tree distance to that candidate is
-   * compared with. The whole displacement counted the noise across the vessel too, and two noisy
-   * samples 10 ms apart are ~1.3 mm apart at 0.6 mm per axis while the tip moved 0.15 mm, so the
-   * tracker preferred states a noise's length away: the reported tip was further off than the
-   * bare sample projected onto the vein (training seeds, gated EAM: p95 1.78 against 1.21 mm).
-   * Each candidate's own direction, not the current state's: a lead turning into a side branch
-   * moves along the side branch, hardly along the vein it leaves.
-   */
-  private movedAlong(segment: number, whole: number): number {
-    if (!this.hasDisplacement) return whole;
-    const v = this.twin.veins, pos = v.positionsMm, p = v.parent[segment]!;
-    if (p < 0) return whole;
-    const ex = pos[3 * segment]! - pos[3 * p]!, ey = pos[3 * segment + 1]! - pos[3 * p + 1]!, ez = pos[3 * segment + 2]! - pos[3 * p + 2]!;
-    const length = Math.hypot(ex, ey, ez);
-    const d = this.displacement;
-    return length > 0 ? Math.abs(d[0]! * ex + d[1]! * ey + d[2]! * ez) / length : whole;
-  }
 
   /**
    * A sensor spike: an observation further from the last one than a lead can move in the time
@@ -392,7 +382,18 @@ export class TreeTracker {
     const branchPenalty = this.o.branchChangePenalty * (this.settled ? 1 : this.o.unsettledPenaltyFactor);
     for (const c of this.current) {
       const emission = -(c.distance * c.distance) / s2;
-      const movedHere = ray ? moved : this.movedAlong(c.segment, moved);
+      // The observed movement along this candidate's vessel (see displacement; inline: a double
+      // returned from a call that is not inlined is a heap allocation).
+      let movedHere = moved;
+      if (!ray && this.hasDisplacement) {
+        const pos = this.twin.veins.positionsMm, seg = c.segment, par = this.twin.veins.parent[seg]!;
+        if (par >= 0) {
+          const ex = pos[3 * seg]! - pos[3 * par]!, ey = pos[3 * seg + 1]! - pos[3 * par + 1]!, ez = pos[3 * seg + 2]! - pos[3 * par + 2]!;
+          const length = Math.sqrt(ex * ex + ey * ey + ez * ez); // (Math.hypot allocates here)
+          const dv = this.displacement;
+          if (length > 0) movedHere = Math.abs(dv[0]! * ex + dv[1]! * ey + dv[2]! * ez) / length;
+        }
+      }
       let transition: number;
       if (this.previous.length === 0) {
         transition = -c.arc / this.o.startPriorMm;
