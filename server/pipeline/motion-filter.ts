@@ -138,6 +138,10 @@ const UNFOUND_FACTOR = 1.5;
  */
 const HOLD_ON = 0.5;
 const LATCH_AFTER_S = 1;
+/** Has a motion taken out since `since` (NaN: it is not) lasted long enough to be held on? */
+const latched = (since: number, t: number): boolean => !Number.isNaN(since) && t - since >= LATCH_AFTER_S;
+/** When a motion began to be taken out without a break, after this update (NaN: it is not). */
+const onSince = (on: boolean, since: number, t: number): number => (on ? (Number.isNaN(since) ? t : since) : Number.NaN);
 /** A fitted heart motion below this fraction of minMotionAmplitude means the input is still: nothing to learn. */
 const STILL_FRACTION = 0.3;
 
@@ -359,15 +363,14 @@ export class MotionFilter {
       if (this.n > this.B) { this.x[this.B]! *= keep; this.x[this.B + 1]! *= keep; }
     }
     if (shared && dt > 0) this.breathingMs += (1 - Math.exp(-dt / BREATHING_RMS_S)) * (this.x[this.B]! ** 2 - this.breathingMs);
-    const latched = (since: number): boolean => !Number.isNaN(since) && t - since >= LATCH_AFTER_S;
-    const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies, latched(this.cardiacOnSince));
-    const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies, latched(this.respiratoryOnSince));
+    const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies, latched(this.cardiacOnSince, t));
+    const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies, latched(this.respiratoryOnSince, t));
     // The free-form breath swings between zero and the breath's far end: its amplitude is about
     // √2 × its RMS.
-    const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude * (latched(this.breathingOnSince) ? HOLD_ON : 1);
-    this.cardiacOnSince = cardiacOn ? (Number.isNaN(this.cardiacOnSince) ? t : this.cardiacOnSince) : Number.NaN;
-    this.respiratoryOnSince = respiratoryOn ? (Number.isNaN(this.respiratoryOnSince) ? t : this.respiratoryOnSince) : Number.NaN;
-    this.breathingOnSince = breathingOn ? (Number.isNaN(this.breathingOnSince) ? t : this.breathingOnSince) : Number.NaN;
+    const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude * (latched(this.breathingOnSince, t) ? HOLD_ON : 1);
+    this.cardiacOnSince = onSince(cardiacOn, this.cardiacOnSince, t);
+    this.respiratoryOnSince = onSince(respiratoryOn, this.respiratoryOnSince, t);
+    this.breathingOnSince = onSince(breathingOn, this.breathingOnSince, t);
     this.atReference(out, cardiacOn, respiratoryOn);
     this.irregularBreathing = breathingOn;
     if (vessel) {
@@ -585,8 +588,8 @@ export class MotionFilter {
    */
   private motionShown(from: number, to: number, rateFound: boolean, wasOn: boolean): boolean {
     const amplitude = this.bandAmplitude(from, to);
-    if (rateFound) return amplitude >= this.o.minMotionAmplitude * (wasOn ? HOLD_ON : 1);
     const hold = wasOn ? HOLD_ON : 1;
+    if (rateFound) return amplitude >= this.o.minMotionAmplitude * hold;
     return amplitude >= this.o.minMotionAmplitude * UNFOUND_FACTOR * hold && this.significant(from, to, hold);
   }
   /** Since when each motion has been taken out without a break (NaN: it is not; see HOLD_ON). */

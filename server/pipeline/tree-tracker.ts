@@ -12,7 +12,7 @@
 import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-index.ts';
 import type { Twin } from '../twin/twin.ts';
 import { CRANIAL } from '../twin/heart-axes.ts';
-import { renamesAt } from '../twin/vein-tree.ts';
+import { pointOnBranch, renamesAt, segmentAxes } from '../twin/vein-tree.ts';
 
 export interface TrackerOptions {
   /** Spread of the observation around the centreline after motion compensation, mm. */
@@ -236,12 +236,12 @@ export class TreeTracker {
       this.current.sort(nearestFirst);
       while (this.current.length > this.o.maxCandidates) this.pool.push(this.current.pop()!);
     }
-    const moved = this.lastObs ? Math.hypot(x - this.lastObs[0], y - this.lastObs[1], z - this.lastObs[2]) : 0;
+    let moved = 0;
     this.hasDisplacement = this.lastObs !== null;
     if (this.lastObs) {
-      this.displacement[0] = x - this.lastObs[0]; this.displacement[1] = y - this.lastObs[1]; this.displacement[2] = z - this.lastObs[2];
-    }
-    if (this.lastObs) {
+      const d = this.displacement;
+      d[0] = x - this.lastObs[0]; d[1] = y - this.lastObs[1]; d[2] = z - this.lastObs[2];
+      moved = Math.hypot(d[0]!, d[1]!, d[2]!);
       this.lastObs[0] = x; this.lastObs[1] = y; this.lastObs[2] = z;
     } else this.lastObs = [x, y, z];
     return this.step(t, moved, out);
@@ -316,7 +316,10 @@ export class TreeTracker {
    */
   private readonly displacement = new Float64Array(3);
   private hasDisplacement = false;
-
+  /** The tree's segment vectors and lengths (segmentAxes: shared by every tracker of this twin). */
+  private get axes(): Float64Array {
+    return segmentAxes(this.twin.veins);
+  }
 
   /**
    * A sensor spike: an observation further from the last one than a lead can move in the time
@@ -380,19 +383,15 @@ export class TreeTracker {
     // While motion compensation is still learning the heartbeat, positions swing with it: a change
     // of branch needs stronger evidence then.
     const branchPenalty = this.o.branchChangePenalty * (this.settled ? 1 : this.o.unsettledPenaltyFactor);
+    const axes = this.axes;
     for (const c of this.current) {
       const emission = -(c.distance * c.distance) / s2;
       // The observed movement along this candidate's vessel (see displacement; inline: a double
       // returned from a call that is not inlined is a heap allocation).
       let movedHere = moved;
       if (!ray && this.hasDisplacement) {
-        const pos = this.twin.veins.positionsMm, seg = c.segment, par = this.twin.veins.parent[seg]!;
-        if (par >= 0) {
-          const ex = pos[3 * seg]! - pos[3 * par]!, ey = pos[3 * seg + 1]! - pos[3 * par + 1]!, ez = pos[3 * seg + 2]! - pos[3 * par + 2]!;
-          const length = Math.sqrt(ex * ex + ey * ey + ez * ez); // (Math.hypot allocates here)
-          const dv = this.displacement;
-          if (length > 0) movedHere = Math.abs(dv[0]! * ex + dv[1]! * ey + dv[2]! * ez) / length;
-        }
+        const e = 4 * c.segment, length = axes[e + 3]!, dv = this.displacement;
+        if (length > 0) movedHere = Math.abs(dv[0]! * axes[e]! + dv[1]! * axes[e + 1]! + dv[2]! * axes[e + 2]!) / length;
       }
       let transition: number;
       if (this.previous.length === 0) {
@@ -522,6 +521,9 @@ export class TreeTracker {
   private shownRate = 0;
   private shownBranch = -1;
   private shownT = 0;
+  /** Scratch for the shown point (no objects per sample). */
+  private readonly shownPoint = new Float64Array(3);
+  private readonly shownAt = { segment: 0, t: 0 };
 
   /**
    * Where the tip is shown: the best state's place smoothed along its branch. The tracker's place
@@ -551,24 +553,14 @@ export class TreeTracker {
     this.shownArc = predicted + a * residual;
     this.shownRate += (b / dt) * residual;
     // The smoothed arc length on the branch (clamped to it), as a point.
-    const v = this.twin.veins, nodes = v.branches[out.branch]!.nodes, arcs = v.arcLengthMm, pos = v.positionsMm;
-    if (nodes.length < 2) return;
-    const arc = Math.max(arcs[nodes[0]!]!, Math.min(arcs[nodes[nodes.length - 1]!]!, this.shownArc));
-    // The first node at or past it (a branch's arc lengths increase along its nodes).
-    let lo = 1, hi = nodes.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (arcs[nodes[mid]!]! < arc) lo = mid + 1;
-      else hi = mid;
-    }
-    const c = nodes[lo]!, p = nodes[lo - 1]!;
-    const f = arcs[c]! > arcs[p]! ? Math.min(1, Math.max(0, (arc - arcs[p]!) / (arcs[c]! - arcs[p]!))) : 0;
-    out.segment = c;
-    out.arcLengthMm = arc;
-    out.x = pos[3 * p]! + f * (pos[3 * c]! - pos[3 * p]!);
-    out.y = pos[3 * p + 1]! + f * (pos[3 * c + 1]! - pos[3 * p + 1]!);
-    out.z = pos[3 * p + 2]! + f * (pos[3 * c + 2]! - pos[3 * p + 2]!);
-    out.radiusMm = this.radiusAt(c, f);
+    const branch = this.twin.veins.branches[out.branch]!, at = this.shownAt, p = this.shownPoint;
+    if (branch.nodes.length < 2) return;
+    const arcs = this.twin.veins.arcLengthMm;
+    pointOnBranch(this.twin.veins, branch, this.shownArc, p, at);
+    out.segment = at.segment;
+    out.arcLengthMm = Math.max(arcs[branch.nodes[0]!]!, Math.min(arcs[branch.nodes[branch.nodes.length - 1]!]!, this.shownArc));
+    out.x = p[0]!; out.y = p[1]!; out.z = p[2]!;
+    out.radiusMm = this.radiusAt(at.segment, at.t);
   }
 
   /** Update the along-vein swing from the best state's arc length (restarted on a change of branch or a gap). */
@@ -639,11 +631,8 @@ export class TreeTracker {
 
   /** |cos| of the angle between the segment (parent → node) and the cranio-caudal axis. */
   private cranialShare(segment: number): number {
-    const v = this.twin.veins, pos = v.positionsMm, p = v.parent[segment]!;
-    if (p < 0) return 0;
-    const dx = pos[3 * segment]! - pos[3 * p]!, dy = pos[3 * segment + 1]! - pos[3 * p + 1]!, dz = pos[3 * segment + 2]! - pos[3 * p + 2]!;
-    const length = Math.hypot(dx, dy, dz);
-    return length > 0 ? Math.abs(dx * CRANIAL[0] + dy * CRANIAL[1] + dz * CRANIAL[2]) / length : 0;
+    const axes = this.axes, e = 4 * segment, length = axes[e + 3]!;
+    return length > 0 ? Math.abs(axes[e]! * CRANIAL[0] + axes[e + 1]! * CRANIAL[1] + axes[e + 2]! * CRANIAL[2]) / length : 0;
   }
 
   private radiusAt(segment: number, t: number): number {

@@ -194,8 +194,11 @@ function firstUnreached(order: Int32Array, reached: number, n: number): number {
   return seen.indexOf(0);
 }
 
-/** The point at arc length `arcMm` along a branch (clamped to its ends), written into `out`. */
-export function pointOnBranch(tree: VeinTree, branch: VeinBranch, arcMm: number, out: Float64Array | number[]): void {
+/**
+ * The point at arc length `arcMm` along a branch (clamped to its ends), written into `out`; `at`,
+ * when given, gets the segment holding it (its child node) and the fraction along it from the parent.
+ */
+export function pointOnBranch(tree: VeinTree, branch: VeinBranch, arcMm: number, out: Float64Array | number[], at?: { segment: number; t: number }): void {
   const nodes = branch.nodes;
   const arc = tree.arcLengthMm;
   const pos = tree.positionsMm;
@@ -215,6 +218,29 @@ export function pointOnBranch(tree: VeinTree, branch: VeinBranch, arcMm: number,
   const span = arc[b]! - arc[a]!;
   const t = span > 0 ? Math.min(1, Math.max(0, (arcMm - arc[a]!) / span)) : 0;
   for (let k = 0; k < 3; k++) out[k] = pos[3 * a + k]! + t * (pos[3 * b + k]! - pos[3 * a + k]!);
+  if (at) { at.segment = b; at.t = t; }
+}
+
+const axesByTree = new WeakMap<VeinTree, Float64Array>();
+
+/**
+ * Per segment (indexed by its child node): the vector parent → node and its length (4 numbers;
+ * length 0 at the root). Made once per tree: the tracker reads it for every candidate of every sample.
+ */
+export function segmentAxes(tree: VeinTree): Float64Array {
+  let axes = axesByTree.get(tree);
+  if (axes) return axes;
+  axes = new Float64Array(4 * tree.nodeCount);
+  const pos = tree.positionsMm;
+  for (let n = 0; n < tree.nodeCount; n++) {
+    const p = tree.parent[n]!;
+    if (p < 0) continue;
+    const ex = pos[3 * n]! - pos[3 * p]!, ey = pos[3 * n + 1]! - pos[3 * p + 1]!, ez = pos[3 * n + 2]! - pos[3 * p + 2]!;
+    axes[4 * n] = ex; axes[4 * n + 1] = ey; axes[4 * n + 2] = ez;
+    axes[4 * n + 3] = Math.sqrt(ex * ex + ey * ey + ez * ez);
+  }
+  axesByTree.set(tree, axes);
+  return axes;
 }
 
 /** Does the tree fork at node n (the ostium counts: a lead enters the tree there)? */
