@@ -155,8 +155,13 @@ export async function buildServer(config: ServerConfig, version: string): Promis
       await procedures.endAll();
       await cluster?.close();
       await igtl.close();
-      await socketIo.close();
+      // socket.io's close() waits for the HTTP server to close, and that waits for the feed and
+      // display WebSockets only app.close() ends: with a device still connected, SIGTERM hung. So its
+      // clients go first, app.close() ends the rest and the server, then socket.io's adapters.
+      socketIo.disconnectSockets(true);
+      socketIo.engine.close();
       await app.close();
+      await socketIo.close();
       await twins.close();
     },
   };

@@ -85,6 +85,25 @@ async function feed(id: string, seconds: number, keepOpen = false): Promise<WebS
   return send(id, await simulated('eam', seconds), { keepOpen });
 }
 
+/**
+ * The EAM reach scenario for `seconds` at its real pace, then the lead held still at its last place
+ * (100 Hz, seq and time running on) until `until` settles, as a device does: it never stops for a
+ * page to load, and a page that loads after the feed stopped has no live guidance to show.
+ */
+async function feedUntil<T>(id: string, seconds: number, until: Promise<T>): Promise<{ socket: WebSocket; result: T }> {
+  let settled = false;
+  const watched = until.finally(() => { settled = true; });
+  watched.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled
+  const samples = await simulated('eam', seconds);
+  const socket = await send(id, samples, { keepOpen: true });
+  const last = samples.at(-1)!.sample;
+  for (let k = 1; !settled && socket.readyState === WebSocket.OPEN; k++) {
+    socket.send(encodeMessage({ ...last, seq: last.seq + k, t: last.t + k / 100 }));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { socket, result: await watched };
+}
+
 /** A page that records console errors. */
 async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
@@ -216,15 +235,18 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     // A proxy that breaks raw WebSockets: every /ws/display upgrade is closed at once.
     await page.routeWebSocket(/\/ws\/display/, (ws) => ws.close({ code: 1011, reason: 'proxy' }));
     const forced = await openPage(`/?procedure=${id}&transport=socket.io`);
-    const feeding = feed(id, 5, true);
-    await page.goto(`${base}/?procedure=${id}`);
-    for (const p of [page, forced.page]) {
-      await p.waitForFunction(() => (window as any).twinguideDisplay.transport === 'socket.io' && (window as any).twinguideDisplay.view.lastMessage?.type === 'guidance', undefined, { timeout: 15_000 });
-      // The panel shows what came through socket.io.
-      await p.waitForFunction(() => document.getElementById('instruction')!.textContent === (window as any).twinguideDisplay.view.lastMessage?.zone?.text, undefined, { timeout: 5000 });
-    }
+    // The feed runs on until both pages show live guidance (on a loaded machine a page may take
+    // longer to load and fall back than the scenario lasts).
+    const shown = (async () => {
+      await page.goto(`${base}/?procedure=${id}`);
+      for (const p of [page, forced.page]) {
+        await p.waitForFunction(() => (window as any).twinguideDisplay.transport === 'socket.io' && (window as any).twinguideDisplay.view.lastMessage?.type === 'guidance', undefined, { timeout: 20_000 });
+        // The panel shows what came through socket.io.
+        await p.waitForFunction(() => document.getElementById('instruction')!.textContent === (window as any).twinguideDisplay.view.lastMessage?.zone?.text, undefined, { timeout: 5000 });
+      }
+    })();
+    const { socket } = await feedUntil(id, 5, shown);
     await page.close();
-    const socket = await feeding;
     socket.close();
     await forced.page.waitForFunction(() => document.getElementById('banner')!.className === 'lost', undefined, { timeout: 5000 }).catch(async (e: unknown) => {
       const server = ((await (await fetch(`${base}/api/procedures/${id}`)).json()) as { snapshot: { feed: unknown } }).snapshot.feed;
