@@ -480,12 +480,18 @@ export class MotionFilter {
     }
     const innovation = z - pred;
     for (let i = 0; i < n; i++) x[i]! += (ph[i]! / s) * innovation;
-    // P = P − (P h)(P h)ᵀ / s (P symmetric)
+    // P = P − (P h)(P h)ᵀ / s: symmetric, so each entry above the diagonal is computed once and
+    // mirrored (half the multiplications of the whole update, the costliest step per sample; it
+    // also keeps P exactly symmetric, where updating both halves let them drift apart by rounding).
     for (let i = 0; i < n; i++) {
       const ki = ph[i]! / s;
       if (ki === 0) continue;
       const row = i * n;
-      for (let j = 0; j < n; j++) P[row + j]! -= ki * ph[j]!;
+      for (let j = i; j < n; j++) {
+        const v = P[row + j]! - ki * ph[j]!;
+        P[row + j] = v;
+        P[j * n + i] = v;
+      }
     }
   }
 

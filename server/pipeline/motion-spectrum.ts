@@ -94,8 +94,11 @@ export class MotionSpectrum {
   /** cos and sin of this bin's w·t per snapshot time, and of the bin step's, for the rotation. */
   private readonly binCos = new Float64Array(SNAPSHOT);
   private readonly binSin = new Float64Array(SNAPSHOT);
-  private readonly stepCos = new Float64Array(SNAPSHOT);
-  private readonly stepSin = new Float64Array(SNAPSHOT);
+  /** Per snapshot time, cos and sin at each band's first bin and of its bin step: the heart's at [0, SNAPSHOT), breathing's after. */
+  private readonly baseCos = new Float64Array(2 * SNAPSHOT);
+  private readonly baseSin = new Float64Array(2 * SNAPSHOT);
+  private readonly stepCos = new Float64Array(2 * SNAPSHOT);
+  private readonly stepSin = new Float64Array(2 * SNAPSHOT);
   private binNext = -1;
   private binsPerUpdate = 1;
   /** Has the heart rate been read from the signal yet (or is it still the assumed one)? */
@@ -106,9 +109,13 @@ export class MotionSpectrum {
   step(now: number, dt: number): void {
     if (dt > 0 && dt < 1) this.typicalDt += 0.05 * (dt - this.typicalDt);
     if (this.binNext < 0) {
-      if (now < this.nextSpectrumT || this.historyCount < 16) return;
-      this.nextSpectrumT = now + this.o.spectrumEveryS;
-      this.snapshot(now);
+      if (this.snapStage < 0) {
+        if (now < this.nextSpectrumT || this.historyCount < 16) return;
+        this.nextSpectrumT = now + this.o.spectrumEveryS;
+        this.beginSnapshot(now);
+      }
+      // The snapshot is taken a few dozen rows per sample, then the bins.
+      if (!this.snapshotRows()) return;
       this.binNext = 0;
       // Spread the bins over the round by the usual sample spacing (not this sample's: after a gap
       // it would crowd a whole spectrum into one sample), at most a few bins per sample.
@@ -117,24 +124,21 @@ export class MotionSpectrum {
     const d = this.dims;
     const end = Math.min(BINS.length, this.binNext + this.binsPerUpdate);
     for (let b = this.binNext; b < end; b++) {
-      const w0 = 2 * Math.PI * BINS[b]!;
       const cardiac = b <= CARDIAC_LAST;
-      const ts = cardiac ? this.snapDT : this.respT, ys = cardiac ? this.snapDY : this.respY, n = cardiac ? this.snapDN : this.respN;
+      const ys = cardiac ? this.snapDY : this.respY, n = cardiac ? this.snapDN : this.respN;
       // The trigonometry is the cost: cos and sin of w·t for each snapshot time, shared by every
-      // dimension, and stepped from the previous bin by an angle-addition rotation (the bins are
-      // evenly spaced in each band), taken afresh at each band's start and every ANCHOR_BINS bins.
-      const bandFirst = cardiac ? CARDIAC_FIRST : RESP_FIRST;
+      // dimension. The snapshot stages took them at each band's first frequency and its bin step
+      // (a few rows per sample); here each bin is the previous one turned by the step, an
+      // angle-addition rotation (the bins are evenly spaced in each band; its rounding, ~1e-15 a
+      // step, is far below anything a peak is told by).
       const cw = this.binCos, sw = this.binSin;
-      if (b === bandFirst) {
-        const dw = 2 * Math.PI * (cardiac ? BIN_STEP.cardiac : BIN_STEP.respiratory);
-        for (let i = 0; i < n; i++) { this.stepCos[i] = Math.cos(dw * ts[i]!); this.stepSin[i] = Math.sin(dw * ts[i]!); }
-      }
-      if ((b - bandFirst) % ANCHOR_BINS === 0) {
-        for (let i = 0; i < n; i++) { cw[i] = Math.cos(w0 * ts[i]!); sw[i] = Math.sin(w0 * ts[i]!); }
+      const band = cardiac ? 0 : SNAPSHOT;
+      if (b === (cardiac ? CARDIAC_FIRST : RESP_FIRST)) {
+        for (let i = 0; i < n; i++) { cw[i] = this.baseCos[band + i]!; sw[i] = this.baseSin[band + i]!; }
       } else {
         const stepCos = this.stepCos, stepSin = this.stepSin;
         for (let i = 0; i < n; i++) {
-          const c = cw[i]!, sn = sw[i]!, dc = stepCos[i]!, ds = stepSin[i]!;
+          const c = cw[i]!, sn = sw[i]!, dc = stepCos[band + i]!, ds = stepSin[band + i]!;
           cw[i] = c * dc - sn * ds;
           sw[i] = sn * dc + c * ds;
         }
@@ -188,80 +192,141 @@ export class MotionSpectrum {
     }
   }
 
-  /**
-   * Breathing is slow: its band is read over respiratoryWindowS (longer than the heart's, for the
-   * resolution) from the block means remember() accumulates (each averages a stretch of samples, so
-   * the heart's faster motion does not fold into the band), linearly detrended.
-   */
-  private respiratorySnapshot(now: number): void {
-    const d = this.dims, m = this.blocksCount;
-    const first = m > 0 ? this.blockT[this.blocksStart]! : now;
-    for (let i = 0; i < m; i++) {
-      const k = (this.blocksStart + i) % SNAPSHOT;
-      this.respT[i] = this.blockT[k]! - first;
-      for (let a = 0; a < d; a++) this.respY[i * d + a] = this.blockY[k * d + a]!;
-    }
-    const axis = this.respiratoryAxis;
-    this.respDims = axis ? 1 : d;
-    if (axis) {
-      // Breathing moves the heart mostly head to foot: only that component is read, so the rest of
-      // what the catheter and tracking leave does not clutter the band.
-      for (let i = 0; i < m; i++) {
-        let along = 0;
-        for (let a = 0; a < d; a++) along += axis[a]! * this.respY[i * d + a]!;
-        for (let a = 0; a < d; a++) this.respY[i * d + a] = a === 0 ? along : 0;
-      }
-    }
-    this.respN = m;
-    this.respSpan = m > 0 ? now - first : 0;
-    detrend(this.respT, this.respY, m, d);
-  }
+  // The snapshot, taken ROWS_PER_SAMPLE rows per sample (every sample's share small, and the code
+  // that takes it hot: run in one go every half second it stayed in V8's interpreter, 20 µs a
+  // time, for minutes). Four stages, each over its rows in order (the sums of the detrend are the
+  // same, term for term, as one pass would make):
+  //   0: breathing's block means copied (read along the axis), their detrend sums kept;
+  //   1: breathing detrended;
+  //   2: the heart's history decimated and copied, its detrend sums kept;
+  //   3: the heart's detrended, and its differences taken.
+  // Where the rows come from is fixed when the snapshot begins (slots are not reused that soon).
+  private snapStage = -1;
+  private snapRow = 0;
+  private snapFrom = 0;
+  private snapStride = 1;
+  private snapRows = 0;
+  private snapFirstT = 0;
+  private respFrom = 0;
+  private respFirstT = 0;
+  private readonly trendSumY = new Float64Array(3);
+  private readonly trendSumTY = new Float64Array(3);
+  private trendSumT = 0;
+  private trendSumTT = 0;
+  private readonly trendSlope = new Float64Array(3);
+  private readonly trendIntercept = new Float64Array(3);
 
-  private snapshot(now: number): void {
-    this.respiratorySnapshot(now);
+  private beginSnapshot(now: number): void {
+    // Breathing is slow: its band is read over respiratoryWindowS (longer than the heart's, for the
+    // resolution) from the block means remember() accumulates (each averages a stretch of samples,
+    // so the heart's faster motion does not fold into the band), linearly detrended.
+    this.respFrom = this.blocksStart;
+    this.respN = this.blocksCount;
+    this.respFirstT = this.respN > 0 ? this.blockT[this.blocksStart]! : now;
+    this.respSpan = this.respN > 0 ? now - this.respFirstT : 0;
+    // Breathing moves the heart mostly head to foot: read along that axis only, so the rest of
+    // what the catheter and tracking leave does not clutter the band.
+    this.respDims = this.respiratoryAxis ? 1 : this.dims;
     // The heart's band: the history holds the last spectrumWindowS only (the rate drifts).
     const n = this.historyCount;
-    const cap = this.historyT.length;
-    const d = this.dims;
-    const stride = Math.max(1, Math.ceil(n / SNAPSHOT));
-    const first = this.historyT[this.historyStart]!;
-    let m = 0;
-    for (let i = 0; i < n && m < SNAPSHOT; i += stride, m++) {
-      const k = (this.historyStart + i) % cap;
-      this.snapT[m] = this.historyT[k]! - first;
-      for (let a = 0; a < d; a++) this.snapY[m * d + a] = this.historyRaw[k * d + a]!;
-    }
-    this.snapSpan = now - first;
-    detrend(this.snapT, this.snapY, m, d);
-    for (let i = 0; i < m - 1; i++) {
-      const dt = Math.max(1e-6, this.snapT[i + 1]! - this.snapT[i]!);
-      this.snapDT[i] = (this.snapT[i]! + this.snapT[i + 1]!) / 2;
-      for (let a = 0; a < d; a++) this.snapDY[i * d + a] = (this.snapY[(i + 1) * d + a]! - this.snapY[i * d + a]!) / dt;
-    }
-    this.snapDN = Math.max(0, m - 1);
+    this.snapFrom = this.historyStart;
+    this.snapStride = Math.max(1, Math.ceil(n / SNAPSHOT));
+    this.snapRows = Math.min(SNAPSHOT, Math.ceil(n / this.snapStride));
+    this.snapFirstT = this.historyT[this.historyStart]!;
+    this.snapSpan = now - this.snapFirstT;
+    this.snapDN = 0;
+    this.startStage(0);
   }
-}
 
-/** Linear detrend per dimension, in place. */
-function detrend(ts: Float64Array, ys: Float64Array, m: number, d: number): void {
-  let st = 0, stt = 0;
-  for (let i = 0; i < m; i++) { st += ts[i]!; stt += ts[i]! ** 2; }
-  const den = m * stt - st * st;
-  for (let a = 0; a < d; a++) {
-    let sy = 0, sty = 0;
-    for (let i = 0; i < m; i++) { sy += ys[i * d + a]!; sty += ts[i]! * ys[i * d + a]!; }
-    const slope = den > 0 ? (m * sty - st * sy) / den : 0;
-    const icpt = (sy - slope * st) / m;
-    for (let i = 0; i < m; i++) ys[i * d + a]! -= icpt + slope * ts[i]!;
+  private startStage(stage: number): void {
+    this.snapStage = stage;
+    this.snapRow = 0;
+    if (stage === 0 || stage === 2) {
+      this.trendSumT = 0; this.trendSumTT = 0;
+      this.trendSumY.fill(0); this.trendSumTY.fill(0);
+    }
+  }
+
+  /** The trend (slope and intercept per dimension) of m rows from the sums kept, as a least-squares line. */
+  private fitTrend(m: number): void {
+    const st = this.trendSumT, den = m * this.trendSumTT - st * st;
+    for (let a = 0; a < this.dims; a++) {
+      const sy = this.trendSumY[a]!, sty = this.trendSumTY[a]!;
+      const slope = den > 0 ? (m * sty - st * sy) / den : 0;
+      this.trendSlope[a] = slope;
+      this.trendIntercept[a] = (sy - slope * st) / m;
+    }
+  }
+
+  /** cos and sin at time t of a band's first frequency and of its bin step, into slot k. */
+  private rotations(k: number, t: number, firstHz: number, stepHz: number): void {
+    const w0 = 2 * Math.PI * firstHz, dw = 2 * Math.PI * stepHz;
+    this.baseCos[k] = Math.cos(w0 * t); this.baseSin[k] = Math.sin(w0 * t);
+    this.stepCos[k] = Math.cos(dw * t); this.stepSin[k] = Math.sin(dw * t);
+  }
+
+  /** Up to ROWS_PER_SAMPLE rows of the snapshot; true once it is whole. */
+  private snapshotRows(): boolean {
+    const d = this.dims;
+    let budget = ROWS_PER_SAMPLE;
+    while (budget > 0) {
+      const stage = this.snapStage;
+      const m = stage < 2 ? this.respN : this.snapRows;
+      const end = Math.min(m, this.snapRow + budget);
+      const ts = stage < 2 ? this.respT : this.snapT, ys = stage < 2 ? this.respY : this.snapY;
+      for (let i = this.snapRow; i < end; i++) {
+        if (stage === 0 || stage === 2) {
+          if (stage === 0) {
+            const k = (this.respFrom + i) % SNAPSHOT;
+            ts[i] = this.blockT[k]! - this.respFirstT;
+            this.rotations(SNAPSHOT + i, ts[i]!, BINS[RESP_FIRST]!, BIN_STEP.respiratory);
+            for (let a = 0; a < d; a++) ys[i * d + a] = this.blockY[k * d + a]!;
+            const axis = this.respiratoryAxis;
+            if (axis) {
+              let along = 0;
+              for (let a = 0; a < d; a++) along += axis[a]! * ys[i * d + a]!;
+              for (let a = 0; a < d; a++) ys[i * d + a] = a === 0 ? along : 0;
+            }
+          } else {
+            const k = (this.snapFrom + i * this.snapStride) % this.historyT.length;
+            ts[i] = this.historyT[k]! - this.snapFirstT;
+            for (let a = 0; a < d; a++) ys[i * d + a] = this.historyRaw[k * d + a]!;
+          }
+          const t = ts[i]!;
+          this.trendSumT += t; this.trendSumTT += t ** 2;
+          for (let a = 0; a < d; a++) { this.trendSumY[a]! += ys[i * d + a]!; this.trendSumTY[a]! += t * ys[i * d + a]!; }
+        } else {
+          for (let a = 0; a < d; a++) ys[i * d + a]! -= this.trendIntercept[a]! + this.trendSlope[a]! * ts[i]!;
+          if (stage === 3 && i > 0) {
+            // Differences of the heart's snapshot (per Δt), once both rows are detrended.
+            const dt = Math.max(1e-6, ts[i]! - ts[i - 1]!);
+            this.snapDT[i - 1] = (ts[i - 1]! + ts[i]!) / 2;
+            this.rotations(i - 1, this.snapDT[i - 1]!, BINS[CARDIAC_FIRST]!, BIN_STEP.cardiac);
+            for (let a = 0; a < d; a++) this.snapDY[(i - 1) * d + a] = (ys[i * d + a]! - ys[(i - 1) * d + a]!) / dt;
+          }
+        }
+      }
+      budget -= end - this.snapRow;
+      this.snapRow = end;
+      if (end < m) return false;
+      if (stage === 0 || stage === 2) this.fitTrend(m);
+      if (stage === 3) {
+        this.snapDN = Math.max(0, m - 1);
+        this.snapStage = -1;
+        return true;
+      }
+      this.startStage(stage + 1);
+    }
+    return false;
   }
 }
 
 const SNAPSHOT = 64;
+/** Snapshot rows (copied, or detrended) per sample: four stages of up to SNAPSHOT rows take a few samples. */
+const ROWS_PER_SAMPLE = 32;
 /** Consecutive agreeing rounds before a breathing rate far from the known one is taken. */
 const RESPIRATORY_FAR_ROUNDS = 6;
 const MAX_BINS_PER_SAMPLE = 3;
-/** The rotation from bin to bin is re-anchored on exact cos and sin this often (rounding stays ~1e-15). */
-const ANCHOR_BINS = 16;
 export const PHASES = 64;
 export const SIN = Float64Array.from({ length: PHASES }, (_, k) => Math.sin((2 * Math.PI * k) / PHASES));
 export const COS = Float64Array.from({ length: PHASES }, (_, k) => Math.cos((2 * Math.PI * k) / PHASES));

@@ -12,7 +12,7 @@
 import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-index.ts';
 import type { Twin } from '../twin/twin.ts';
 import { CRANIAL } from '../twin/heart-axes.ts';
-import { pointOnBranch, renamesAt, segmentAxes } from '../twin/vein-tree.ts';
+import { pointOnBranch, renamesAt, segmentAxes, treeAncestry, type TreeAncestry } from '../twin/vein-tree.ts';
 
 export interface TrackerOptions {
   /** Spread of the observation around the centreline after motion compensation, mm. */
@@ -384,6 +384,7 @@ export class TreeTracker {
     // of branch needs stronger evidence then.
     const branchPenalty = this.o.branchChangePenalty * (this.settled ? 1 : this.o.unsettledPenaltyFactor);
     const axes = this.axes;
+    const ancestry = treeAncestry(this.twin.veins); // (not a field: a checkpoint holds the tracker's state only)
     for (const c of this.current) {
       const emission = -(c.distance * c.distance) / s2;
       // The observed movement along this candidate's vessel (see displacement; inline: a double
@@ -404,7 +405,7 @@ export class TreeTracker {
           let d: number;
           if (p.segment === c.segment || p.branch === c.branch) d = Math.abs(p.arc - c.arc);
           else {
-            this.treeDistance(p, c);
+            this.treeDistance(p, c, ancestry);
             d = this.distanceOut[0]!;
           }
           if (!Number.isFinite(d)) continue;
@@ -641,26 +642,20 @@ export class TreeTracker {
     return v.radiiMm[p]! + t * (v.radiiMm[segment]! - v.radiiMm[p]!);
   }
 
-  /** Along-tree distance between two points on the centreline (Infinity if far apart). */
   /** Where treeDistance puts its result (a typed slot: no boxed double per call). */
   private readonly distanceOut = new Float64Array(1);
 
   /** The along-tree distance between two states, into distanceOut[0] (Infinity: too far apart to walk). */
-  private treeDistance(a: Candidate, b: Candidate): void {
+  private treeDistance(a: Candidate, b: Candidate, ancestry: TreeAncestry): void {
     const out = this.distanceOut;
     // A branch is a path: on one branch the along-tree distance is the difference in arc length.
     if (a.segment === b.segment || a.branch === b.branch) { out[0] = Math.abs(a.arc - b.arc); return; }
-    const v = this.twin.veins;
-    let na = a.segment, nb = b.segment;
-    for (let steps = 0; na !== nb; steps++) {
-      if (steps > MAX_WALK) { out[0] = Infinity; return; }
-      if (v.arcLengthMm[na]! >= v.arcLengthMm[nb]!) na = v.parent[na]!;
-      else nb = v.parent[nb]!;
-      if (na < 0 || nb < 0) { out[0] = Infinity; return; }
-    }
-    const lca = na;
+    const depth = ancestry.depth;
+    const lca = ancestry.lca(a.segment, b.segment);
+    // Further apart than MAX_WALK + 1 segments: as good as unreachable between two samples.
+    if (depth[a.segment]! + depth[b.segment]! - 2 * depth[lca]! > MAX_WALK + 1) { out[0] = Infinity; return; }
     if (lca === a.segment || lca === b.segment) { out[0] = Math.abs(a.arc - b.arc); return; }
-    const base = v.arcLengthMm[lca]!;
+    const base = this.twin.veins.arcLengthMm[lca]!;
     out[0] = a.arc - base + (b.arc - base);
   }
 }

@@ -243,6 +243,72 @@ export function segmentAxes(tree: VeinTree): Float64Array {
   return axes;
 }
 
+/**
+ * Lowest common ancestors, made once per tree: each node's depth (edges from the root) and each
+ * branch's depth among branches. Branches are chains (buildBranches checks), so two nodes meet by
+ * jumping branch to branch toward the root: a few jumps, where walking node by node cost up to a
+ * hundred steps for each of the tracker's candidate pairs.
+ */
+export class TreeAncestry {
+  /** Edges between each node and the root. */
+  readonly depth: Int32Array;
+  private readonly branchDepth: Int32Array;
+  /** Each branch's first node (its junction on the parent branch, or the root). */
+  private readonly junction: Int32Array;
+
+  constructor(private readonly tree: VeinTree) {
+    const depth = new Int32Array(tree.nodeCount);
+    // Breadth-first, so a parent's depth is known before its children's.
+    const queue = new Int32Array(tree.nodeCount);
+    queue[0] = tree.root;
+    for (let head = 0, tail = 1; head < tail; head++) {
+      const u = queue[head]!;
+      for (let k = tree.childStart[u]!; k < tree.childStart[u + 1]!; k++) {
+        const c = tree.children[k]!;
+        depth[c] = depth[u]! + 1;
+        queue[tail++] = c;
+      }
+    }
+    this.depth = depth;
+    this.junction = Int32Array.from(tree.branches, (b) => b.nodes[0]!);
+    // A branch starts on its parent branch, deeper than the parent's own start: in order of their
+    // first node's depth, a parent's branch depth is known before its children's.
+    this.branchDepth = new Int32Array(tree.branches.length);
+    const byStart = tree.branches.map((b) => b.index).sort((x, y) => depth[this.junction[x]!]! - depth[this.junction[y]!]!);
+    for (const b of byStart) {
+      const parent = tree.branches[b]!.parentBranch;
+      this.branchDepth[b] = (parent < 0 ? 0 : this.branchDepth[parent]!) + 1;
+    }
+  }
+
+  /** The deepest node that is an ancestor of both a and b (either, if one is the other's ancestor). */
+  lca(a: number, b: number): number {
+    const owner = this.tree.segmentBranch, bd = this.branchDepth, junction = this.junction;
+    let ba = owner[a]!, bb = owner[b]!;
+    while (ba !== bb) {
+      // The deeper branch jumps to its junction, on its parent branch (the root's owner is -1, depth 0).
+      if ((ba < 0 ? 0 : bd[ba]!) >= (bb < 0 ? 0 : bd[bb]!)) {
+        a = junction[ba]!;
+        ba = owner[a]!;
+      } else {
+        b = junction[bb]!;
+        bb = owner[b]!;
+      }
+    }
+    // On one chain: the shallower is the other's ancestor.
+    return this.depth[a]! <= this.depth[b]! ? a : b;
+  }
+}
+
+const ancestryByTree = new WeakMap<VeinTree, TreeAncestry>();
+
+/** The tree's TreeAncestry, made on first use. */
+export function treeAncestry(tree: VeinTree): TreeAncestry {
+  let a = ancestryByTree.get(tree);
+  if (!a) ancestryByTree.set(tree, (a = new TreeAncestry(tree)));
+  return a;
+}
+
 /** Does the tree fork at node n (the ostium counts: a lead enters the tree there)? */
 export function forksAt(tree: VeinTree, n: number): boolean {
   return n === tree.root || tree.childStart[n + 1]! - tree.childStart[n]! >= 2;
