@@ -116,12 +116,41 @@ if (gcGlobal) {
   allocation = estimates.length > 0 ? estimates[estimates.length >> 1]! : NaN;
 }
 
+// The same run again, three passes on fresh pipelines in this process. By the last the JIT has
+// compiled every path the run takes (the first pass, after its 20 s warm-up, still runs rare paths
+// unoptimised): its p99 is a warm process's, a server that has run procedures before. Each sample's
+// fastest of the three passes is what its work costs without the machine's interruptions (on these
+// shared machines a pass's p50 moves by 2× from run to run). Both are reported beside the first
+// pass's figures, which stay the bench's definition.
+function passTimes(): Float64Array {
+  const subject = new Subject<PipelineInput>();
+  let outputs = 0;
+  full(subject).subscribe((m) => { if ((m as { type?: string }).type === 'guidance') outputs++; });
+  const times = new Float64Array(inputs.length).fill(Number.NaN);
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k]!;
+    outputs = 0;
+    const t0 = process.hrtime.bigint();
+    subject.next(input);
+    const dt = Number(process.hrtime.bigint() - t0);
+    if (input.kind === 'sample' && k >= warm && outputs > 0) times[k] = dt / outputs;
+  }
+  subject.complete();
+  return times;
+}
+const passes = [passTimes(), passTimes(), passTimes()];
+const measured = (xs: ArrayLike<number>): number[] => Array.from(xs).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+const warmTimes = measured(passes[2]!);
+const bestTimes = measured(passes[0]!.map((v, k) => Math.min(v, passes[1]![k]!, passes[2]![k]!)));
+
 console.log(`Pipeline per sample (EAM 100 Hz, loop scenario on the demo twin, ${samples} samples of which the first 20 s warm up, ONNX model via its precomputed response map):`);
 const processedTimes = fullRun.perProcessed;
 const released = fullRun.perInput.length;
 console.log(`  whole pipeline, per sample processed   p50 ${formatNs(q(processedTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(processedTimes, 0.99)).padStart(9)}  max ${formatNs(processedTimes[processedTimes.length - 1]!)}`);
 console.log(`  whole pipeline, per arriving sample    p50 ${formatNs(q(fullTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(fullTimes, 0.99)).padStart(9)}  max ${formatNs(fullTimes[fullTimes.length - 1]!)}  (a sample that fills a reordering gap also pays for the held samples it releases)`);
 console.log(`  order + feed state, per arriving sample p50 ${formatNs(q(baseTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(baseTimes, 0.99)).padStart(9)}   (baseline)`);
+console.log(`  warm process (the run again, 3rd pass)  p50 ${formatNs(q(warmTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(warmTimes, 0.99)).padStart(9)}`);
+console.log(`  each sample's fastest of 3 passes       p50 ${formatNs(q(bestTimes, 0.5)).padStart(9)}  p99 ${formatNs(q(bestTimes, 0.99)).padStart(9)}   (the work, without the machine's interruptions)`);
 console.log(`  ${released} samples timed`);
 console.log(`  samples with no guidance of their own (late, duplicate, held): ${silent} over both runs, timed for their synchronous work`);
 console.log(`  heap allocated per sample: ${Number.isNaN(allocation) ? 'n/a (run with --expose-gc)' : `${Math.round(allocation)} bytes`}`);
@@ -131,6 +160,10 @@ printJson('pipeline', {
   p99Us: +(q(processedTimes, 0.99) / 1000).toFixed(1),
   perArrivalP50Us: +(q(fullTimes, 0.5) / 1000).toFixed(1),
   perArrivalP99Us: +(q(fullTimes, 0.99) / 1000).toFixed(1),
+  warmP50Us: +(q(warmTimes, 0.5) / 1000).toFixed(1),
+  warmP99Us: +(q(warmTimes, 0.99) / 1000).toFixed(1),
+  bestOf3P50Us: +(q(bestTimes, 0.5) / 1000).toFixed(1),
+  bestOf3P99Us: +(q(bestTimes, 0.99) / 1000).toFixed(1),
   baselineP50Us: +(q(baseTimes, 0.5) / 1000).toFixed(2),
   baselineP99Us: +(q(baseTimes, 0.99) / 1000).toFixed(2),
   bytesPerSample: Math.round(allocation),
