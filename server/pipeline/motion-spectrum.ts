@@ -267,44 +267,19 @@ export class MotionSpectrum {
 
   /** Up to ROWS_PER_SAMPLE rows of the snapshot; true once it is whole. */
   private snapshotRows(): boolean {
-    const d = this.dims;
     let budget = ROWS_PER_SAMPLE;
     while (budget > 0) {
       const stage = this.snapStage;
-      const m = stage < 2 ? this.respN : this.snapRows;
+      const breath = stage < 2;
+      const m = breath ? this.respN : this.snapRows;
+      const ts = breath ? this.respT : this.snapT, ys = breath ? this.respY : this.snapY;
       const end = Math.min(m, this.snapRow + budget);
-      const ts = stage < 2 ? this.respT : this.snapT, ys = stage < 2 ? this.respY : this.snapY;
       for (let i = this.snapRow; i < end; i++) {
-        if (stage === 0 || stage === 2) {
-          if (stage === 0) {
-            const k = (this.respFrom + i) % SNAPSHOT;
-            ts[i] = this.blockT[k]! - this.respFirstT;
-            this.rotations(SNAPSHOT + i, ts[i]!, BINS[RESP_FIRST]!, BIN_STEP.respiratory);
-            for (let a = 0; a < d; a++) ys[i * d + a] = this.blockY[k * d + a]!;
-            const axis = this.respiratoryAxis;
-            if (axis) {
-              let along = 0;
-              for (let a = 0; a < d; a++) along += axis[a]! * ys[i * d + a]!;
-              for (let a = 0; a < d; a++) ys[i * d + a] = a === 0 ? along : 0;
-            }
-          } else {
-            const k = (this.snapFrom + i * this.snapStride) % this.historyT.length;
-            ts[i] = this.historyT[k]! - this.snapFirstT;
-            for (let a = 0; a < d; a++) ys[i * d + a] = this.historyRaw[k * d + a]!;
-          }
-          const t = ts[i]!;
-          this.trendSumT += t; this.trendSumTT += t ** 2;
-          for (let a = 0; a < d; a++) { this.trendSumY[a]! += ys[i * d + a]!; this.trendSumTY[a]! += t * ys[i * d + a]!; }
-        } else {
-          for (let a = 0; a < d; a++) ys[i * d + a]! -= this.trendIntercept[a]! + this.trendSlope[a]! * ts[i]!;
-          if (stage === 3 && i > 0) {
-            // Differences of the heart's snapshot (per Δt), once both rows are detrended.
-            const dt = Math.max(1e-6, ts[i]! - ts[i - 1]!);
-            this.snapDT[i - 1] = (ts[i - 1]! + ts[i]!) / 2;
-            this.rotations(i - 1, this.snapDT[i - 1]!, BINS[CARDIAC_FIRST]!, BIN_STEP.cardiac);
-            for (let a = 0; a < d; a++) this.snapDY[(i - 1) * d + a] = (ys[i * d + a]! - ys[(i - 1) * d + a]!) / dt;
-          }
-        }
+        if (stage === 0) this.breathRow(i);
+        else if (stage === 2) this.heartRow(i);
+        if (stage === 0 || stage === 2) this.addToTrend(ts, ys, i);
+        else this.detrendRow(ts, ys, i);
+        if (stage === 3 && i > 0) this.differenceRow(i);
       }
       budget -= end - this.snapRow;
       this.snapRow = end;
@@ -318,6 +293,45 @@ export class MotionSpectrum {
       this.startStage(stage + 1);
     }
     return false;
+  }
+
+  /** Breathing's block mean i copied (read along the axis, when there is one), with its rotations. */
+  private breathRow(i: number): void {
+    const d = this.dims, ys = this.respY, k = (this.respFrom + i) % SNAPSHOT;
+    this.respT[i] = this.blockT[k]! - this.respFirstT;
+    this.rotations(SNAPSHOT + i, this.respT[i]!, BINS[RESP_FIRST]!, BIN_STEP.respiratory);
+    for (let a = 0; a < d; a++) ys[i * d + a] = this.blockY[k * d + a]!;
+    const axis = this.respiratoryAxis;
+    if (!axis) return;
+    let along = 0;
+    for (let a = 0; a < d; a++) along += axis[a]! * ys[i * d + a]!;
+    for (let a = 0; a < d; a++) ys[i * d + a] = a === 0 ? along : 0;
+  }
+
+  /** The heart's history, decimated: row i copied. */
+  private heartRow(i: number): void {
+    const d = this.dims, k = (this.snapFrom + i * this.snapStride) % this.historyT.length;
+    this.snapT[i] = this.historyT[k]! - this.snapFirstT;
+    for (let a = 0; a < d; a++) this.snapY[i * d + a] = this.historyRaw[k * d + a]!;
+  }
+
+  private addToTrend(ts: Float64Array, ys: Float64Array, i: number): void {
+    const d = this.dims, t = ts[i]!;
+    this.trendSumT += t; this.trendSumTT += t ** 2;
+    for (let a = 0; a < d; a++) { this.trendSumY[a]! += ys[i * d + a]!; this.trendSumTY[a]! += t * ys[i * d + a]!; }
+  }
+
+  private detrendRow(ts: Float64Array, ys: Float64Array, i: number): void {
+    for (let a = 0; a < this.dims; a++) ys[i * this.dims + a]! -= this.trendIntercept[a]! + this.trendSlope[a]! * ts[i]!;
+  }
+
+  /** The heart's difference between rows i − 1 and i (per Δt), once both are detrended, with its rotations. */
+  private differenceRow(i: number): void {
+    const d = this.dims, ts = this.snapT, ys = this.snapY;
+    const dt = Math.max(1e-6, ts[i]! - ts[i - 1]!);
+    this.snapDT[i - 1] = (ts[i - 1]! + ts[i]!) / 2;
+    this.rotations(i - 1, this.snapDT[i - 1]!, BINS[CARDIAC_FIRST]!, BIN_STEP.cardiac);
+    for (let a = 0; a < d; a++) this.snapDY[(i - 1) * d + a] = (ys[i * d + a]! - ys[(i - 1) * d + a]!) / dt;
   }
 }
 

@@ -100,7 +100,8 @@ interface Candidate {
   score: number;
 }
 
-const MAX_WALK = 96;
+/** Two places further apart than this many segments are as good as unreachable between two samples. */
+const MAX_SEGMENTS_APART = 97;
 /** Past a plain continuation (one branch's name giving way to the next) by this much, mm. */
 const CONTINUATION_MARGIN_MM = 0.5;
 /** A ray whose every crossing is out of reach is held as a miss for up to this long (s), then trusted. */
@@ -645,15 +646,14 @@ export class TreeTracker {
   /** Where treeDistance puts its result (a typed slot: no boxed double per call). */
   private readonly distanceOut = new Float64Array(1);
 
-  /** The along-tree distance between two states, into distanceOut[0] (Infinity: too far apart to walk). */
+  /** The along-tree distance between two states, into distanceOut[0] (Infinity: more than MAX_SEGMENTS_APART apart). */
   private treeDistance(a: Candidate, b: Candidate, ancestry: TreeAncestry): void {
     const out = this.distanceOut;
     // A branch is a path: on one branch the along-tree distance is the difference in arc length.
     if (a.segment === b.segment || a.branch === b.branch) { out[0] = Math.abs(a.arc - b.arc); return; }
     const depth = ancestry.depth;
     const lca = ancestry.lca(a.segment, b.segment);
-    // Further apart than MAX_WALK + 1 segments: as good as unreachable between two samples.
-    if (depth[a.segment]! + depth[b.segment]! - 2 * depth[lca]! > MAX_WALK + 1) { out[0] = Infinity; return; }
+    if (depth[a.segment]! + depth[b.segment]! - 2 * depth[lca]! > MAX_SEGMENTS_APART) { out[0] = Infinity; return; }
     if (lca === a.segment || lca === b.segment) { out[0] = Math.abs(a.arc - b.arc); return; }
     const base = this.twin.veins.arcLengthMm[lca]!;
     out[0] = a.arc - base + (b.arc - base);

@@ -244,17 +244,16 @@ export function segmentAxes(tree: VeinTree): Float64Array {
 }
 
 /**
- * Lowest common ancestors, made once per tree: each node's depth (edges from the root) and each
- * branch's depth among branches. Branches are chains (buildBranches checks), so two nodes meet by
- * jumping branch to branch toward the root: a few jumps, where walking node by node cost up to a
- * hundred steps for each of the tracker's candidate pairs.
+ * Lowest common ancestors, made once per tree from each node's depth (edges from the root).
+ * Branches are chains (buildBranches checks), so two nodes meet by jumping branch to branch toward
+ * the root: a few jumps, where walking node by node cost up to a hundred steps for each of the
+ * tracker's candidate pairs.
  */
 export class TreeAncestry {
   /** Edges between each node and the root. */
   readonly depth: Int32Array;
-  private readonly branchDepth: Int32Array;
-  /** Each branch's first node (its junction on the parent branch, or the root). */
-  private readonly junction: Int32Array;
+  /** The depth of each branch's first node (its junction on the parent branch, or the root). */
+  private readonly junctionDepth: Int32Array;
 
   constructor(private readonly tree: VeinTree) {
     const depth = new Int32Array(tree.nodeCount);
@@ -270,28 +269,21 @@ export class TreeAncestry {
       }
     }
     this.depth = depth;
-    this.junction = Int32Array.from(tree.branches, (b) => b.nodes[0]!);
-    // A branch starts on its parent branch, deeper than the parent's own start: in order of their
-    // first node's depth, a parent's branch depth is known before its children's.
-    this.branchDepth = new Int32Array(tree.branches.length);
-    const byStart = tree.branches.map((b) => b.index).sort((x, y) => depth[this.junction[x]!]! - depth[this.junction[y]!]!);
-    for (const b of byStart) {
-      const parent = tree.branches[b]!.parentBranch;
-      this.branchDepth[b] = (parent < 0 ? 0 : this.branchDepth[parent]!) + 1;
-    }
+    this.junctionDepth = Int32Array.from(tree.branches, (b) => depth[b.nodes[0]!]!);
   }
 
   /** The deepest node that is an ancestor of both a and b (either, if one is the other's ancestor). */
   lca(a: number, b: number): number {
-    const owner = this.tree.segmentBranch, bd = this.branchDepth, junction = this.junction;
+    const owner = this.tree.segmentBranch, branches = this.tree.branches, jd = this.junctionDepth;
     let ba = owner[a]!, bb = owner[b]!;
     while (ba !== bb) {
-      // The deeper branch jumps to its junction, on its parent branch (the root's owner is -1, depth 0).
-      if ((ba < 0 ? 0 : bd[ba]!) >= (bb < 0 ? 0 : bd[bb]!)) {
-        a = junction[ba]!;
+      // The branch starting deeper cannot hold the common ancestor (a branch starts deeper than
+      // any branch it descends from; the root's owner, -1, starts above all): it jumps to its junction.
+      if ((ba < 0 ? -1 : jd[ba]!) >= (bb < 0 ? -1 : jd[bb]!)) {
+        a = branches[ba]!.nodes[0]!;
         ba = owner[a]!;
       } else {
-        b = junction[bb]!;
+        b = branches[bb]!.nodes[0]!;
         bb = owner[b]!;
       }
     }
