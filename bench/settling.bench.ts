@@ -1,0 +1,88 @@
+// How guidance settles after the lead starts to be tracked: the accuracy figures (scored exactly as
+// `bench accuracy` scores them) in windows of time since each run's first guidance, and how much of
+// the whole run's tail (tip error over its p95) falls in each window. A diagnostic for tuning, so it
+// runs on the training seeds unless told otherwise (the held-out seeds are for the bench alone).
+// `--rate` changes the device's sample rate (an EAM system at 50 Hz instead of the simulator's 100).
+// Printed, never asserted.
+//   npx tsx bench/settling.bench.ts [--twin FILE] [--conditions a,b] [--seeds 1,2,3,4] [--feed eam|fluoro-biplane|fluoro-single] [--rate HZ]
+
+import { fileURLToPath } from 'node:url';
+import type { Guidance } from '../protocol/index.ts';
+import { loadTwinFile } from '../server/twin/load-twin.ts';
+import { STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
+import { CONDITIONS, CONDITION_NAMES, TRAINING_SEEDS, twinFor, type ConditionName } from '../simulators/device/conditions.ts';
+import type { FeedKind, GroundTruth } from '../simulators/device/device-simulator.ts';
+import { runScenario } from '../simulators/device/run-scenario.ts';
+import { scoreGuidance } from '../simulators/device/score.ts';
+import { printJson } from './harness.ts';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const twinPath = arg('--twin') ?? fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url));
+const conditions = (arg('--conditions')?.split(',') ?? ['standard', 'physiological', 'variable-breathing']) as ConditionName[];
+for (const c of conditions) if (!CONDITION_NAMES.includes(c)) throw new Error(`unknown condition '${c}' (one of ${CONDITION_NAMES.join(', ')})`);
+const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
+const feed = (arg('--feed') ?? 'eam') as FeedKind;
+const rate = arg('--rate') === undefined ? undefined : Number(arg('--rate'));
+if (rate !== undefined && !(rate >= 1 && rate <= 1000)) throw new Error('--rate takes a sample rate in Hz, 1–1000');
+
+/** Window starts, s since the run's first guidance; the last window is open. */
+const WINDOWS = [0, 2, 4, 6, 10, 20, 30];
+
+const twin = await loadTwinFile(twinPath);
+console.log(`settling: ${feed}${rate ? ` at ${rate} Hz` : ''}, ${twin.meta.id}, seeds ${seeds.join(',')}, scenarios ${STANDARD_SCENARIOS.join(', ')}`);
+const figures: Record<string, number> = {};
+for (const name of conditions) {
+  const condition = CONDITIONS[name];
+  const seen = twinFor(twin, condition);
+  const windows = WINDOWS.map(() => ({ guidance: [] as Guidance[], errors: [] as number[] }));
+  const all: Guidance[] = [];
+  const truths = new Map<number, GroundTruth>();
+  const allErrors: number[] = [];
+  let offset = 0;
+  for (const seed of seeds) {
+    for (const scenario of STANDARD_SCENARIOS) {
+      const device = { seed, ...condition.device(seed), ...(rate ? { rateHz: rate } : {}) };
+      const run = await runScenario(seen, scenario, feed, {
+        device,
+        ...(condition.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: condition.landmarkNoiseMm } : {}),
+        ...(condition.plan ? { plan: (plan) => condition.plan!(twin, plan, seed) } : {}),
+      });
+      const t0 = run.guidance[0]?.t ?? 0;
+      for (const g of run.guidance) {
+        const truth = run.truths.get(g.seq);
+        if (!truth) continue;
+        const shifted = { ...g, seq: g.seq + offset };
+        truths.set(shifted.seq, truth);
+        const error = Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
+        let w = WINDOWS.length - 1;
+        while (g.t - t0 < WINDOWS[w]!) w--;
+        windows[w]!.guidance.push(shifted);
+        windows[w]!.errors.push(error);
+        all.push(shifted);
+        allErrors.push(error);
+      }
+      offset += 1_000_000;
+    }
+  }
+  const whole = scoreGuidance(all, truths);
+  const tail = whole.tipErrorP95Mm;
+  const tailCount = allErrors.filter((e) => e > tail).length;
+  console.log(`\n${name}: whole run branch ${whole.branchAccuracy.toFixed(3)}, median ${whole.tipErrorMedianMm.toFixed(2)} mm, p95 ${tail.toFixed(2)} mm, confidently wrong ${(100 * whole.confidentlyWrongRate).toFixed(3)} % (n ${whole.samples})`);
+  console.log('  window     samples  branch  median  p95     conf. wrong  share of the tail (> whole-run p95)');
+  WINDOWS.forEach((from, w) => {
+    const win = windows[w]!;
+    if (win.guidance.length === 0) return;
+    const s = scoreGuidance(win.guidance, truths);
+    const share = win.errors.filter((e) => e > tail).length / Math.max(1, tailCount);
+    const label = w + 1 < WINDOWS.length ? `${from}–${WINDOWS[w + 1]} s` : `≥ ${from} s`;
+    console.log(`  ${label.padEnd(10)} ${String(s.samples).padStart(7)}  ${s.branchAccuracy.toFixed(3)}   ${s.tipErrorMedianMm.toFixed(2).padStart(5)}  ${s.tipErrorP95Mm.toFixed(2).padStart(5)}   ${(100 * s.confidentlyWrongRate).toFixed(3).padStart(6)} %     ${(100 * share).toFixed(0).padStart(3)} %`);
+    figures[`${name}.${from}s.p95Mm`] = s.tipErrorP95Mm;
+    figures[`${name}.${from}s.tailShare`] = +share.toFixed(3);
+  });
+  figures[`${name}.p95Mm`] = tail;
+}
+await twin.close();
+printJson('settling', figures);
