@@ -24,7 +24,10 @@ const twinPath = arg('--twin') ?? fileURLToPath(new URL('../data/twins/demo.twin
 const conditions = (arg('--conditions')?.split(',') ?? ['standard', 'physiological', 'variable-breathing']) as ConditionName[];
 for (const c of conditions) if (!CONDITION_NAMES.includes(c)) throw new Error(`unknown condition '${c}' (one of ${CONDITION_NAMES.join(', ')})`);
 const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
+if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
+const FEED_KINDS: readonly FeedKind[] = ['eam', 'fluoro-biplane', 'fluoro-single'];
 const feed = (arg('--feed') ?? 'eam') as FeedKind;
+if (!FEED_KINDS.includes(feed)) throw new Error(`--feed takes one of ${FEED_KINDS.join(', ')}`);
 const rate = arg('--rate') === undefined ? undefined : Number(arg('--rate'));
 if (rate !== undefined && !(rate >= 1 && rate <= 1000)) throw new Error('--rate takes a sample rate in Hz, 1–1000');
 
