@@ -9,10 +9,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Guidance } from '../protocol/index.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
-import { STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
-import { CONDITIONS, CONDITION_NAMES, TRAINING_SEEDS, twinFor, type ConditionName } from '../simulators/device/conditions.ts';
+import { conditionRuns, STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
+import { CONDITION_NAMES, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
 import type { FeedKind, GroundTruth } from '../simulators/device/device-simulator.ts';
-import { runScenario } from '../simulators/device/run-scenario.ts';
 import { scoreGuidance } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
 
@@ -38,41 +37,26 @@ const twin = await loadTwinFile(twinPath);
 console.log(`settling: ${feed}${rate ? ` at ${rate} Hz` : ''}, ${twin.meta.id}, seeds ${seeds.join(',')}, scenarios ${STANDARD_SCENARIOS.join(', ')}`);
 const figures: Record<string, number> = {};
 for (const name of conditions) {
-  const condition = CONDITIONS[name];
-  const seen = twinFor(twin, condition);
   const windows = WINDOWS.map(() => ({ guidance: [] as Guidance[], errors: [] as number[] }));
-  const all: Guidance[] = [];
   const truths = new Map<number, GroundTruth>();
-  const allErrors: number[] = [];
   let offset = 0;
-  for (const seed of seeds) {
-    for (const scenario of STANDARD_SCENARIOS) {
-      const device = { seed, ...condition.device(seed), ...(rate ? { rateHz: rate } : {}) };
-      const run = await runScenario(seen, scenario, feed, {
-        device,
-        ...(condition.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: condition.landmarkNoiseMm } : {}),
-        ...(condition.plan ? { plan: (plan) => condition.plan!(twin, plan, seed) } : {}),
-      });
-      const t0 = run.guidance[0]?.t ?? 0;
-      for (const g of run.guidance) {
-        const truth = run.truths.get(g.seq);
-        if (!truth) continue;
-        const shifted = { ...g, seq: g.seq + offset };
-        truths.set(shifted.seq, truth);
-        const error = Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
-        let w = WINDOWS.length - 1;
-        while (g.t - t0 < WINDOWS[w]!) w--;
-        windows[w]!.guidance.push(shifted);
-        windows[w]!.errors.push(error);
-        all.push(shifted);
-        allErrors.push(error);
-      }
-      offset += 1_000_000;
+  for await (const run of conditionRuns(twin, name, feed, seeds, rate ? { device: { rateHz: rate } } : {})) {
+    const t0 = run.guidance[0]?.t ?? 0;
+    for (const g of run.guidance) {
+      const truth = run.truths.get(g.seq);
+      if (!truth) continue;
+      const shifted = { ...g, seq: g.seq + offset };
+      truths.set(shifted.seq, truth);
+      let w = WINDOWS.length - 1;
+      while (g.t - t0 < WINDOWS[w]!) w--;
+      windows[w]!.guidance.push(shifted);
+      windows[w]!.errors.push(Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]));
     }
+    offset += 1_000_000;
   }
-  const whole = scoreGuidance(all, truths);
+  const whole = scoreGuidance(windows.flatMap((w) => w.guidance), truths);
   const tail = whole.tipErrorP95Mm;
-  const tailCount = allErrors.filter((e) => e > tail).length;
+  const tailCount = windows.reduce((n, w) => n + w.errors.filter((e) => e > tail).length, 0);
   console.log(`\n${name}: whole run branch ${whole.branchAccuracy.toFixed(3)}, median ${whole.tipErrorMedianMm.toFixed(2)} mm, p95 ${tail.toFixed(2)} mm, confidently wrong ${(100 * whole.confidentlyWrongRate).toFixed(3)} % (n ${whole.samples})`);
   console.log('  window     samples  branch  median  p95     conf. wrong  share of the tail (> whole-run p95)');
   WINDOWS.forEach((from, w) => {

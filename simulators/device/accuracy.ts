@@ -7,9 +7,9 @@ import type { Guidance } from '../../protocol/index.ts';
 import type { PipelineOptions } from '../../server/pipeline/procedure-pipeline.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { CONDITIONS, CONDITION_NAMES, HELD_OUT_SEEDS, TRAINING_SEEDS, twinFor, type ConditionName } from './conditions.ts';
-import type { FeedKind, GroundTruth } from './device-simulator.ts';
+import type { DeviceOptions, FeedKind, GroundTruth } from './device-simulator.ts';
 import { defaultDeviceOptions } from './device-simulator.ts';
-import { registrationError, runScenario, simulateLandmarkRegistration } from './run-scenario.ts';
+import { registrationError, runScenario, simulateLandmarkRegistration, type ScenarioRun } from './run-scenario.ts';
 import type { ScenarioName } from './scenarios.ts';
 import { scoreGuidance, type AccuracyFigures } from './score.ts';
 
@@ -47,6 +47,26 @@ const FEEDS: [keyof FeedFigures, FeedKind][] = [['eam', 'eam'], ['fluoroBiplane'
 interface Pool { guidance: Guidance[]; truths: Map<number, GroundTruth> }
 const pool = (): Pool => ({ guidance: [], truths: new Map() });
 
+/**
+ * One condition's runs for a feed, as the bench makes them: each seed through each standard
+ * scenario, with the condition's device, landmark noise and plan. `device` overrides the device
+ * options (another sample rate, say) for diagnostics.
+ */
+export async function* conditionRuns(twin: Twin, name: ConditionName, feed: FeedKind, seeds: readonly number[], options: { pipeline?: Partial<PipelineOptions>; device?: Partial<DeviceOptions> } = {}): AsyncGenerator<ScenarioRun> {
+  const condition = CONDITIONS[name];
+  const seen = twinFor(twin, condition);
+  for (const seed of seeds) {
+    for (const scenario of STANDARD_SCENARIOS) {
+      yield await runScenario(seen, scenario, feed, {
+        device: { seed, ...condition.device(seed), ...options.device },
+        ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+        ...(condition.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: condition.landmarkNoiseMm } : {}),
+        ...(condition.plan ? { plan: (plan) => condition.plan!(twin, plan, seed) } : {}),
+      });
+    }
+  }
+}
+
 export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}): Promise<AccuracyReport> {
   const seeds = options.seedList ?? (options.seeds === 'training' ? TRAINING_SEEDS : HELD_OUT_SEEDS);
   const names = options.conditions ?? CONDITION_NAMES;
@@ -54,32 +74,22 @@ export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}):
   const conditions: Partial<Record<ConditionName, FeedFigures>> = {};
   let offset = 0;
   for (const name of names) {
-    const condition = CONDITIONS[name];
-    const seen = twinFor(twin, condition);
     const figures: Partial<FeedFigures> = {};
     for (const [key, feed] of FEEDS) {
       if (options.feeds && !options.feeds.includes(key)) continue;
       const mine = pool();
-      for (const seed of seeds) {
-        for (const scenario of STANDARD_SCENARIOS) {
-          const run = await runScenario(seen, scenario, feed, {
-            device: { seed, ...condition.device(seed) },
-            ...(options.pipeline ? { pipeline: options.pipeline } : {}),
-            ...(condition.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: condition.landmarkNoiseMm } : {}),
-            ...(condition.plan ? { plan: (plan) => condition.plan!(twin, plan, seed) } : {}),
-          });
-          // Keep seqs distinct across runs so each guidance meets its own truth.
-          for (const g of run.guidance) {
-            const shifted = { ...g, seq: g.seq + offset };
-            mine.guidance.push(shifted);
-            pooled[key].guidance.push(shifted);
-          }
-          for (const [seq, truth] of run.truths) {
-            mine.truths.set(seq + offset, truth);
-            pooled[key].truths.set(seq + offset, truth);
-          }
-          offset += 10_000_000;
+      for await (const run of conditionRuns(twin, name, feed, seeds, options)) {
+        // Keep seqs distinct across runs so each guidance meets its own truth.
+        for (const g of run.guidance) {
+          const shifted = { ...g, seq: g.seq + offset };
+          mine.guidance.push(shifted);
+          pooled[key].guidance.push(shifted);
         }
+        for (const [seq, truth] of run.truths) {
+          mine.truths.set(seq + offset, truth);
+          pooled[key].truths.set(seq + offset, truth);
+        }
+        offset += 10_000_000;
       }
       figures[key] = scoreGuidance(mine.guidance, mine.truths);
       options.progress?.(`${name} ${feed}: branch ${figures[key]!.branchAccuracy}, median ${figures[key]!.tipErrorMedianMm} mm, p95 ${figures[key]!.tipErrorP95Mm} mm, zone ${figures[key]!.zoneAgreement}, confidently wrong ${figures[key]!.confidentlyWrongRate}`);
