@@ -195,6 +195,7 @@ export class MotionFilter {
   private readonly basisNow = new Float64Array(N);
   private readonly basisRef = new Float64Array(N);
   private readonly residual = new Float64Array(3);
+  private readonly across = new Float64Array(3);
   private initialised = false;
   private lastT = 0;
   private phaseC = 0;
@@ -354,7 +355,13 @@ export class MotionFilter {
       for (let a = 0; a < d; a++) along += vessel.along[a]! * this.residual[a]!;
       for (let a = 0; a < d; a++) this.residual[a]! -= along * vessel.along[a]!;
     }
-    this.spectrum.remember(t, this.residual, y);
+    if (vessel) {
+      // The measurement across the vessel, from its point: a hand moves the lead along it only.
+      let along = 0;
+      for (let a = 0; a < d; a++) along += vessel.along[a]! * (y[a]! - vessel.point[a]!);
+      for (let a = 0; a < d; a++) this.across[a] = y[a]! - vessel.point[a]! - along * vessel.along[a]!;
+    }
+    this.spectrum.remember(t, this.residual, y, vessel ? this.across : null);
     // A motion too small to be the heart's or the breath's (gated or still input) is not taken out
     // of the output: what the filter fits then is the catheter's own starts and stops, and taking
     // that out would make up a heartbeat.
