@@ -45,6 +45,13 @@ function longestWrongBranch(run: ScenarioRun): number {
   return longest;
 }
 
+/** The runs scored as one pool (each run's seqs kept apart so each guidance meets its own truth). */
+function scorePooled(runs: readonly ScenarioRun[]): ReturnType<typeof scoreGuidance> {
+  const guidance = runs.flatMap((run, k) => run.guidance.map((g) => ({ ...g, seq: g.seq + k * 1_000_000 })));
+  const truths = new Map(runs.flatMap((run, k) => [...run.truths].map(([seq, truth]) => [seq + k * 1_000_000, truth] as const)));
+  return scoreGuidance(guidance, truths);
+}
+
 describe('clean input is the best case', () => {
   it("the issue's worst moment: into the wrong vein and back on clean input is followed within the decision lag, never confidently wrong", async () => {
     for (const scenario of ['wrong-branch-then-correct', 'tour'] as const) {
@@ -69,9 +76,7 @@ describe('clean input is the best case', () => {
     // branch lagged the lead by 0.5–0.7 s there, 1.4 % of all samples wrong (now 0.5 %).
     const runs = await Promise.all((['wrong-branch-then-correct', 'tour'] as const).map((scenario) => underCondition('clean', scenario, 'fluoro-biplane')));
     for (const run of runs) expect(longestWrongBranch(run)).toBeLessThan(0.5);
-    const guidance = runs.flatMap((run, k) => run.guidance.map((g) => ({ ...g, seq: g.seq + k * 1_000_000 })));
-    const truths = new Map(runs.flatMap((run, k) => [...run.truths].map(([seq, truth]) => [seq + k * 1_000_000, truth] as const)));
-    const figures = scoreGuidance(guidance, truths);
+    const figures = scorePooled(runs);
     expect(figures.branchAccuracy).toBeGreaterThanOrEqual(0.993);
     expect(figures.tipErrorP95Mm).toBeLessThan(1.2);
     expect(figures.confidentlyWrongRate).toBe(0);
@@ -85,9 +90,7 @@ describe('clean input is the best case', () => {
     // is the hand's: the heart moves the vessel across itself too.
     const c = CONDITIONS.clean, seed = 21;
     const runs = await Promise.all((['wrong-branch-then-correct', 'tour'] as const).map((scenario) => runScenario(twinFor(demo, c), scenario, 'eam', { device: { seed, ...c.device(seed), hand: PUSH_PAUSE }, landmarkNoiseMm: 0 })));
-    const guidance = runs.flatMap((run, k) => run.guidance.map((g) => ({ ...g, seq: g.seq + k * 1_000_000 })));
-    const truths = new Map(runs.flatMap((run, k) => [...run.truths].map(([seq, truth]) => [seq + k * 1_000_000, truth] as const)));
-    const figures = scoreGuidance(guidance, truths);
+    const figures = scorePooled(runs);
     expect(figures.tipErrorMedianMm).toBeLessThan(0.05);
     expect(figures.tipErrorP95Mm).toBeLessThan(1);
     expect(figures.confidentlyWrongRate).toBe(0);
