@@ -35,23 +35,17 @@ export class MotionSpectrum {
   private readonly historyHasAcross: Uint8Array;
 
   /**
-   * The share of the heart band's power at frequency f that is across the vessel, over the
-   * snapshot's rows (a row pair without a vessel counts whole). A hand moves the lead along its
-   * vessel only; the heart moves the vessel itself, across it too.
+   * The share of the heart band's power at frequency f that is across the vessel, from the
+   * snapshot's differences (a pair of rows without a vessel counts whole). A hand moves the lead
+   * along its vessel only; the heart moves the vessel itself, across it too.
    */
   private acrossShare(f: number): number {
-    const d = this.dims, cap = this.historyT.length;
-    const re = this.shareRe, im = this.shareIm;
+    const d = this.dims, re = this.shareRe, im = this.shareIm;
     re.fill(0); im.fill(0);
-    for (let i = 1; i < this.snapRows; i++) {
-      const k0 = (this.snapFrom + (i - 1) * this.snapStride) % cap, k1 = (this.snapFrom + i * this.snapStride) % cap;
-      const dt = Math.max(1e-6, this.historyT[k1]! - this.historyT[k0]!);
-      const w = 2 * Math.PI * f * ((this.historyT[k0]! + this.historyT[k1]!) / 2 - this.snapFirstT);
-      const c = Math.cos(w) / dt, sn = Math.sin(w) / dt;
-      const known = this.historyHasAcross[k0] === 1 && this.historyHasAcross[k1] === 1;
+    for (let i = 0; i < this.snapDN; i++) {
+      const w = 2 * Math.PI * f * this.snapDT[i]!, c = Math.cos(w), sn = Math.sin(w);
       for (let a = 0; a < d; a++) {
-        const raw = this.historyRaw[k1 * d + a]! - this.historyRaw[k0 * d + a]!;
-        const across = known ? this.historyAcross[k1 * d + a]! - this.historyAcross[k0 * d + a]! : raw;
+        const raw = this.snapDY[i * d + a]!, across = this.snapDA[i * d + a]!;
         re[a]! += raw * c; im[a]! -= raw * sn;
         re[3 + a]! += across * c; im[3 + a]! -= across * sn;
       }
@@ -115,6 +109,10 @@ export class MotionSpectrum {
   /** Differences of the snapshot (per Δt): what the cardiac band is read from (slow leftovers fall away). */
   private readonly snapDT = new Float64Array(SNAPSHOT);
   private readonly snapDY = new Float64Array(SNAPSHOT * 3);
+  /** The measurement across the tracker's vessel at each snapshot row (snapKnown: was there one), and its differences. */
+  private readonly snapAcross = new Float64Array(SNAPSHOT * 3);
+  private readonly snapKnown = new Uint8Array(SNAPSHOT);
+  private readonly snapDA = new Float64Array(SNAPSHOT * 3);
   private snapDN = 0;
   private readonly respT = new Float64Array(SNAPSHOT);
   private readonly respY = new Float64Array(SNAPSHOT * 3);
@@ -206,7 +204,7 @@ export class MotionSpectrum {
       // before the rate is known the residual carries the model's own harmonics).
       let fc = peak(this.binPower, CARDIAC_FIRST, CARDIAC_LAST, this.cardiacFound ? 5 : 3, this.leastPeakPower(this.snapDN));
       // A rhythm along the vessel only is the hand's (pushes and pauses), not the heart's.
-      if (fc !== null && this.acrossShare(BINS[Math.round((fc - BINS[CARDIAC_FIRST]!) / BIN_STEP.cardiac)]!) < ACROSS_SHARE) fc = null;
+      if (fc !== null && this.acrossShare(fc) < ACROSS_SHARE) fc = null;
       if (fc !== null && (!this.cardiacFound || Math.abs(fc - this.cardiacHz) <= 0.25 * this.cardiacHz)) {
         this.cardiacHz = fc;
         this.cardiacFound = true;
@@ -365,6 +363,8 @@ export class MotionSpectrum {
     const d = this.dims, k = (this.snapFrom + i * this.snapStride) % this.historyT.length;
     this.snapT[i] = this.historyT[k]! - this.snapFirstT;
     for (let a = 0; a < d; a++) this.snapY[i * d + a] = this.historyRaw[k * d + a]!;
+    this.snapKnown[i] = this.historyHasAcross[k]!;
+    for (let a = 0; a < d; a++) this.snapAcross[i * d + a] = this.historyAcross[k * d + a]!;
   }
 
   private addToTrend(ts: Float64Array, ys: Float64Array, i: number): void {
@@ -384,6 +384,9 @@ export class MotionSpectrum {
     this.snapDT[i - 1] = (ts[i - 1]! + ts[i]!) / 2;
     this.rotations(i - 1, this.snapDT[i - 1]!, BINS[CARDIAC_FIRST]!, BIN_STEP.cardiac);
     for (let a = 0; a < d; a++) this.snapDY[(i - 1) * d + a] = (ys[i * d + a]! - ys[(i - 1) * d + a]!) / dt;
+    // Across the vessel (where it was known at both rows; otherwise the whole difference).
+    const known = this.snapKnown[i - 1] === 1 && this.snapKnown[i] === 1, xs = this.snapAcross;
+    for (let a = 0; a < d; a++) this.snapDA[(i - 1) * d + a] = known ? (xs[i * d + a]! - xs[(i - 1) * d + a]!) / dt : this.snapDY[(i - 1) * d + a]!;
   }
 }
 
