@@ -11,7 +11,7 @@ import type { DeviceOptions, FeedKind, GroundTruth } from './device-simulator.ts
 import { defaultDeviceOptions } from './device-simulator.ts';
 import { registrationError, runScenario, simulateLandmarkRegistration, type ScenarioRun } from './run-scenario.ts';
 import type { ScenarioName } from './scenarios.ts';
-import { scoreGuidance, type AccuracyFigures } from './score.ts';
+import { poolRuns, scoreGuidance, type AccuracyFigures } from './score.ts';
 
 export interface FeedFigures {
   eam: AccuracyFigures;
@@ -77,20 +77,13 @@ export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}):
     const figures: Partial<FeedFigures> = {};
     for (const [key, feed] of FEEDS) {
       if (options.feeds && !options.feeds.includes(key)) continue;
-      const mine = pool();
-      for await (const run of conditionRuns(twin, name, feed, seeds, options)) {
-        // Keep seqs distinct across runs so each guidance meets its own truth.
-        for (const g of run.guidance) {
-          const shifted = { ...g, seq: g.seq + offset };
-          mine.guidance.push(shifted);
-          pooled[key].guidance.push(shifted);
-        }
-        for (const [seq, truth] of run.truths) {
-          mine.truths.set(seq + offset, truth);
-          pooled[key].truths.set(seq + offset, truth);
-        }
-        offset += 10_000_000;
-      }
+      const runs: ScenarioRun[] = [];
+      for await (const run of conditionRuns(twin, name, feed, seeds, options)) runs.push(run);
+      // Seqs distinct across every run of the report, so the feed's pool over conditions holds too.
+      const mine = poolRuns(runs, offset);
+      offset += runs.length * 10_000_000;
+      pooled[key].guidance.push(...mine.guidance);
+      for (const [seq, truth] of mine.truths) pooled[key].truths.set(seq, truth);
       figures[key] = scoreGuidance(mine.guidance, mine.truths);
       options.progress?.(`${name} ${feed}: branch ${figures[key]!.branchAccuracy}, median ${figures[key]!.tipErrorMedianMm} mm, p95 ${figures[key]!.tipErrorP95Mm} mm, zone ${figures[key]!.zoneAgreement}, confidently wrong ${figures[key]!.confidentlyWrongRate}`);
     }

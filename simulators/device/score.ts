@@ -25,6 +25,18 @@ export interface AccuracyFigures {
   calibration: { from: number; to: number; samples: number; right: number }[];
 }
 
+/** Runs pooled for one score: each run's seqs moved `spacing` apart (from `offset`) so each guidance meets its own truth. */
+export function poolRuns(runs: readonly { guidance: readonly Guidance[]; truths: ReadonlyMap<number, GroundTruth> }[], offset = 0, spacing = 10_000_000): { guidance: Guidance[]; truths: Map<number, GroundTruth> } {
+  const guidance: Guidance[] = [];
+  const truths = new Map<number, GroundTruth>();
+  runs.forEach((run, k) => {
+    const shift = offset + k * spacing;
+    for (const g of run.guidance) guidance.push({ ...g, seq: g.seq + shift });
+    for (const [seq, truth] of run.truths) truths.set(seq + shift, truth);
+  });
+  return { guidance, truths };
+}
+
 export const CONFIDENT = 0.8;
 export const WRONG_BY_MM = 5;
 const BANDS = [0, 0.2, 0.5, 0.8, 0.95, 1.0001];

@@ -14,7 +14,7 @@ import { PUSH_PAUSE } from '../../simulators/device/hand.ts';
 import { beatShape, HeartMotion } from '../../simulators/device/heart-motion.ts';
 import { runScenario, type ScenarioRun } from '../../simulators/device/run-scenario.ts';
 import type { ScenarioName } from '../../simulators/device/scenarios.ts';
-import { CONFIDENT, JUNCTION_TOLERANCE_MM, scoreGuidance, WRONG_BY_MM } from '../../simulators/device/score.ts';
+import { CONFIDENT, JUNCTION_TOLERANCE_MM, poolRuns, scoreGuidance, WRONG_BY_MM } from '../../simulators/device/score.ts';
 
 let demo: Twin;
 beforeAll(async () => { demo = await loadTwinFile(fileURLToPath(new URL('../../data/twins/demo.twin.json', import.meta.url))); });
@@ -45,13 +45,6 @@ function longestWrongBranch(run: ScenarioRun): number {
   return longest;
 }
 
-/** The runs scored as one pool (each run's seqs kept apart so each guidance meets its own truth). */
-function scorePooled(runs: readonly ScenarioRun[]): ReturnType<typeof scoreGuidance> {
-  const guidance = runs.flatMap((run, k) => run.guidance.map((g) => ({ ...g, seq: g.seq + k * 1_000_000 })));
-  const truths = new Map(runs.flatMap((run, k) => [...run.truths].map(([seq, truth]) => [seq + k * 1_000_000, truth] as const)));
-  return scoreGuidance(guidance, truths);
-}
-
 describe('clean input is the best case', () => {
   it("the issue's worst moment: into the wrong vein and back on clean input is followed within the decision lag, never confidently wrong", async () => {
     for (const scenario of ['wrong-branch-then-correct', 'tour'] as const) {
@@ -76,7 +69,8 @@ describe('clean input is the best case', () => {
     // branch lagged the lead by 0.5–0.7 s there, 1.4 % of all samples wrong (now 0.5 %).
     const runs = await Promise.all((['wrong-branch-then-correct', 'tour'] as const).map((scenario) => underCondition('clean', scenario, 'fluoro-biplane')));
     for (const run of runs) expect(longestWrongBranch(run)).toBeLessThan(0.5);
-    const figures = scorePooled(runs);
+    const { guidance, truths } = poolRuns(runs);
+    const figures = scoreGuidance(guidance, truths);
     expect(figures.branchAccuracy).toBeGreaterThanOrEqual(0.993);
     expect(figures.tipErrorP95Mm).toBeLessThan(1.2);
     expect(figures.confidentlyWrongRate).toBe(0);
@@ -90,7 +84,8 @@ describe('clean input is the best case', () => {
     // is the hand's: the heart moves the vessel across itself too.
     const c = CONDITIONS.clean, seed = 21;
     const runs = await Promise.all((['wrong-branch-then-correct', 'tour'] as const).map((scenario) => runScenario(twinFor(demo, c), scenario, 'eam', { device: { seed, ...c.device(seed), hand: PUSH_PAUSE }, landmarkNoiseMm: 0 })));
-    const figures = scorePooled(runs);
+    const { guidance, truths } = poolRuns(runs);
+    const figures = scoreGuidance(guidance, truths);
     expect(figures.tipErrorMedianMm).toBeLessThan(0.05);
     expect(figures.tipErrorP95Mm).toBeLessThan(1);
     expect(figures.confidentlyWrongRate).toBe(0);
