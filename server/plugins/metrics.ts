@@ -3,7 +3,8 @@
 // recording bytes.
 
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.ts';
 import type { ClusterStatus } from '../cluster/cluster.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 
@@ -13,10 +14,11 @@ export class ServerMetrics {
   private readonly rejects = new Counter({ name: 'twinguide_rejected_total', help: 'Frames and requests rejected, by error code', labelNames: ['code'], registers: [this.registry] });
   private readonly displayGauge = new Gauge({ name: 'twinguide_displays_connected', help: 'Display connections', registers: [this.registry] });
   private readonly dropped = new Counter({ name: 'twinguide_display_frames_dropped_total', help: 'Display messages not sent to a backed-up display (superseded by a newer one, or over the hold limit)', registers: [this.registry] });
-  private readonly pipelineLatency = new Histogram({ name: 'twinguide_pipeline_latency_seconds', help: 'Sample received → its guidance out of the pipeline', buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], registers: [this.registry] });
+  // (Per sample and per display frame: a typed-array histogram, not prom-client's, which allocates on every observe.)
+  private readonly pipelineLatency = new BucketHistogram('twinguide_pipeline_latency_seconds', 'Sample received → its guidance out of the pipeline', [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05], this.registry);
   private readonly faults = new Counter({ name: 'twinguide_faults_total', help: 'Exceptions caught where they happened (a procedure, a display, a connection) that failed only that; the server carried on', labelNames: ['where'], registers: [this.registry] });
   private readonly uncaught = new Counter({ name: 'twinguide_uncaught_errors_total', help: 'Exceptions that reached the last-resort handler (logged, the process kept running)', labelNames: ['kind'], registers: [this.registry] });
-  private readonly broadcastLatency = new Histogram({ name: 'twinguide_display_latency_seconds', help: 'Sample received → its guidance sent to a display (includes throttle holds)', buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05], registers: [this.registry] });
+  private readonly broadcastLatency = new BucketHistogram('twinguide_display_latency_seconds', 'Sample received → its guidance sent to a display (includes throttle holds)', [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05], this.registry);
 
   constructor(procedures: () => ProcedureRegistry) {
     collectDefaultMetrics({ register: this.registry, prefix: 'twinguide_process_' });
