@@ -18,6 +18,19 @@ import { McapFileWriter, type ChannelSpec } from './mcap-file-writer.ts';
 export const RECORDING_PROFILE = 'twinguide.recording/1';
 /** One encoder for every message (not one per message). */
 const ENCODER = new TextEncoder();
+/**
+ * The UTF-8 of one message, written into a buffer kept for the next one: the chunk copies it at
+ * once, so no per-message array is left for the collector (two per sample: its input and its guidance).
+ */
+let scratch = new Uint8Array(16 * 1024);
+const SCRATCH_MAX = 1024 * 1024;
+function utf8(text: string): Uint8Array {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; a rare big message (the twin's meta) gets its own array.
+  if (text.length * 3 > SCRATCH_MAX) return ENCODER.encode(text);
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(text.length * 3, scratch.length * 2)));
+  const { written } = ENCODER.encodeInto(text, scratch);
+  return scratch.subarray(0, written);
+}
 const DECODER = new TextDecoder();
 
 
@@ -110,7 +123,7 @@ export class ProcedureRecorder {
   private putText(topic: string, logTimeNs: bigint, publishTimeNs: bigint, text: string): void {
     if (this.stopped) return;
     try {
-      this.writer.add(this.ids.get(topic)!, logTimeNs, publishTimeNs, ENCODER.encode(text));
+      this.writer.add(this.ids.get(topic)!, logTimeNs, publishTimeNs, utf8(text));
       if (this.writer.bytesWritten > this.options.maxBytes) this.stop(`recording reached its ${this.options.maxBytes}-byte limit`);
     } catch (e) {
       this.stop(`recording failed: ${(e as Error).message}`);
