@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket'; // its route-option and handler types
 import type { WebSocket } from 'ws';
 import { encodeMessage, type Limits } from '../../protocol/index.ts';
-import { encodedOnce } from '../encoded-once.ts';
+import { displaySender } from '../framed-once.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import { DisplaySession } from './display-session.ts';
@@ -26,9 +26,10 @@ export function displaySocket(app: FastifyInstance, procedures: ProcedureRegistr
       socket.close(1008, 'unknown procedure');
       return;
     }
+    const sendMessage = displaySender(socket);
     const session = new DisplaySession(procedure, broadcaster, limits, {
       send: (message) => {
-        if (socket.readyState === socket.OPEN) socket.send(encodedOnce(message));
+        if (socket.readyState === socket.OPEN) sendMessage(message);
       },
       backedUp: () => socket.bufferedAmount > SLOW_DISPLAY_BYTES,
     }, metrics);
