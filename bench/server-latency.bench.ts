@@ -6,8 +6,12 @@
 // not the server's); send and receive times are epoch-based (timeOrigin + now), comparable across
 // the processes. The first 15 s (--warm-up S) warm up and are not measured: with 3 s, JIT tier-ups
 // and deopts still cost a few ms here and there. Figures are printed, never asserted.
+// The display clients read both servers' frames alike (msgpack; see display-clients.ts);
+// --client-validate has them validate every twinguide frame as well (the definition before the
+// ninth session, for old-and-new figures side by side). TG_ALLOC=1 also reports the server's heap
+// allocation per sample (a sampling profile: it slows the server, so not with latency figures).
 // Then (with Debian's redis-server) two instances on Redis: 32 procedures × 100 Hz × 8 displays.
-//   npm run bench:server [-- --seconds 10] [--warm-up 15] [--scale-only | --cluster-only] [--cluster-procedures N]
+//   npm run bench:server [-- --seconds 10] [--warm-up 15] [--scale-only | --cluster-only] [--cluster-procedures N] [--client-validate]
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +32,8 @@ const warmArg = process.argv.indexOf('--warm-up');
 const WARM_UP_S = warmArg > 0 ? Number(process.argv[warmArg + 1]) : 15;
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 10;
 const RATE_HZ = 100;
+/** Clients validate every twinguide frame (the old definition), not just each socket's first guidance. */
+const CLIENT_VALIDATE = process.argv.includes('--client-validate');
 
 const twin = await loadTwinFile(fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url)));
 const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -60,7 +66,7 @@ interface Channel { feed: WebSocket; sentAt: Map<number, number> }
 /** Epoch milliseconds, comparable with the display-client processes' clocks. */
 const now = (): number => performance.timeOrigin + performance.now();
 
-interface Clients { open(urls: [number, string][], relay: boolean): Promise<void>; collect(): Promise<{ times: number[]; guidance: number }>; close(): void }
+interface Clients { open(urls: [number, string][], relay: boolean): Promise<void>; collect(): Promise<{ times: number[]; guidance: number; cpuPercent: number }>; close(): void }
 
 /** Display clients in `count` child processes, procedures spread over them. */
 async function startClients(count: number): Promise<Clients> {
@@ -68,11 +74,11 @@ async function startClients(count: number): Promise<Clients> {
   const ask = <T extends ClientsReply>(child: ChildProcess, request: ClientsRequest): Promise<T> => new Promise((resolve) => { child.once('message', (m: T) => resolve(m)); child.send(request); });
   return {
     open: async (urls, relay) => {
-      await Promise.all(children.map((child, k) => ask(child, { kind: 'open', urls: urls.filter(([procedure]) => procedure % count === k), relay })));
+      await Promise.all(children.map((child, k) => ask(child, { kind: 'open', urls: urls.filter(([procedure]) => procedure % count === k), relay, validateAll: CLIENT_VALIDATE })));
     },
     collect: async () => {
       const replies = await Promise.all(children.map((child) => ask<Extract<ClientsReply, { kind: 'received' }>>(child, { kind: 'collect' })));
-      return { times: replies.flatMap((r) => r.times), guidance: replies.reduce((n, r) => n + r.guidance, 0) };
+      return { times: replies.flatMap((r) => r.times), guidance: replies.reduce((n, r) => n + r.guidance, 0), cpuPercent: replies.reduce((n, r) => n + r.cpuPercent, 0) / replies.length };
     },
     close: () => { for (const child of children) child.send({ kind: 'close' } satisfies ClientsRequest); },
   };
@@ -121,7 +127,7 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 };
 
-async function relayRun(procedures: number, displaysPer: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage }> {
+async function relayRun(procedures: number, displaysPer: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage; clientCpuPercent: number }> {
   const host = await startHost(['relay']);
   const clients = await startClients(procedures > 1 ? 2 : 1);
   const urls: [number, string][] = [];
@@ -134,14 +140,14 @@ async function relayRun(procedures: number, displaysPer: number, staggered = fal
   host.mark();
   await drive(channels, staggered);
   const usage = await host.usage();
-  const { times } = await clients.collect();
+  const { times, cpuPercent } = await clients.collect();
   clients.close();
   for (const c of channels) c.feed.close();
   await host.stop();
-  return { latencies: latenciesOf(channels, times), usage };
+  return { latencies: latenciesOf(channels, times), usage, clientCpuPercent: cpuPercent };
 }
 
-async function twinguideRun(procedures: number, displaysPer: number, displayHz: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage; guidancePerDisplay: number }> {
+async function twinguideRun(procedures: number, displaysPer: number, displayHz: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage; guidancePerDisplay: number; clientCpuPercent: number; samples: number }> {
   const host = await startHost(['twinguide', String(displayHz)]);
   const base = `http://127.0.0.1:${host.port}`;
   const clients = await startClients(procedures > 1 ? 2 : 1);
@@ -157,13 +163,13 @@ async function twinguideRun(procedures: number, displaysPer: number, displayHz: 
   host.mark();
   await drive(channels, staggered);
   const usage = await host.usage();
-  const { times, guidance } = await clients.collect();
+  const { times, guidance, cpuPercent } = await clients.collect();
   const metrics = await (await fetch(`${base}/metrics`)).text();
   serverSide = `${histogramP99(metrics, 'twinguide_display_latency_seconds')} (pipeline alone: p50 ${histogramP99(metrics, 'twinguide_pipeline_latency_seconds', 0.5)}, p99 ${histogramP99(metrics, 'twinguide_pipeline_latency_seconds')})`;
   clients.close();
   for (const c of channels) c.feed.close();
   await host.stop();
-  return { latencies: latenciesOf(channels, times), usage, guidancePerDisplay: guidance / (procedures * displaysPer) };
+  return { latencies: latenciesOf(channels, times), usage, guidancePerDisplay: guidance / (procedures * displaysPer), clientCpuPercent: cpuPercent, samples: procedures * (SECONDS + WARM_UP_S) * RATE_HZ };
 }
 
 /** The bucket bound under which a fraction q of a Prometheus histogram's observations fall. */
@@ -201,13 +207,17 @@ for (const staggered of [false, true]) {
   const scale = await twinguideRun(16, 8, 120, staggered);
   const cpu = (scale.usage.cpuMs / scale.usage.wallMs) * 100;
   const ratio = percentile(scale.latencies, 0.99) / percentile(bare.latencies, 0.99);
-  console.log(`  bare relay, same load (baseline) ${fmt(bare.latencies)}; relay CPU ${((bare.usage.cpuMs / bare.usage.wallMs) * 100).toFixed(0)}%`);
-  console.log(`  twinguide                        ${fmt(scale.latencies)}`);
+  console.log(`  bare relay, same load (baseline) ${fmt(bare.latencies)}; relay CPU ${((bare.usage.cpuMs / bare.usage.wallMs) * 100).toFixed(0)}%, display clients ${bare.clientCpuPercent.toFixed(0)}% each`);
+  console.log(`  twinguide                        ${fmt(scale.latencies)}; display clients ${scale.clientCpuPercent.toFixed(0)}% each${CLIENT_VALIDATE ? ' (validating every frame: --client-validate)' : ''}`);
   console.log(`    p99 ratio to the bare relay: ${ratio.toFixed(2)}× (target ≤ 2×); p50 ${(percentile(scale.latencies, 0.5) / percentile(bare.latencies, 0.5)).toFixed(2)}×`);
   const key = staggered ? 'staggered' : 'phaseLocked';
   Object.assign(scaleFigures, { [`${key}P99Ms`]: +percentile(scale.latencies, 0.99).toFixed(2), [`${key}RelayP99Ms`]: +percentile(bare.latencies, 0.99).toFixed(2), [`${key}P99Ratio`]: +ratio.toFixed(2), [`${key}CpuPercent`]: Math.round(cpu) });
   console.log(`  inside the server (sample received → frame handed to the socket, its own histogram): p99 ${serverSide}`);
   console.log(`  server CPU ${cpu.toFixed(0)}% of one core over ${(scale.usage.wallMs / 1000).toFixed(1)} s, RSS ${scale.usage.rssMb.toFixed(0)} MB (peak ${scale.usage.maxRssMb.toFixed(0)} MB)`);
+  if (scale.usage.allocatedBytes !== undefined) {
+    console.log(`  server heap allocated per sample (everything: pipeline, recording, 8 display sends): ${(scale.usage.allocatedBytes / scale.samples / 1024).toFixed(1)} KB (TG_ALLOC sampling profile)`);
+    Object.assign(scaleFigures, { [`${key}AllocatedKbPerSample`]: +(scale.usage.allocatedBytes / scale.samples / 1024).toFixed(1) });
+  }
 }
 }
 /**

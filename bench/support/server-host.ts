@@ -3,8 +3,12 @@
 // socket), on 127.0.0.1, and reports its port, then its CPU time and RSS when told to stop.
 //   fork('server-host.ts', ['twinguide', displayMaxHz, redisUrl?]) | fork('server-host.ts', ['relay'])
 // With a Redis URL the server is one of several instances (it starts its cluster side once it listens).
+// TG_ALLOC=1: the twinguide host also samples its heap allocations (V8's sampling heap profiler,
+// collected objects included) from mark to usage and reports the bytes, and writes the profile
+// beside TG_ALLOC_PROFILE when that is set (it slows the server: not for latency figures).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +17,7 @@ import { buildServer } from '../../server/app.ts';
 import { resolveConfig } from '../../server/config.ts';
 
 export interface HostReady { kind: 'ready'; port: number }
-export interface HostUsage { kind: 'usage'; cpuMs: number; wallMs: number; rssMb: number; maxRssMb: number }
+export interface HostUsage { kind: 'usage'; cpuMs: number; wallMs: number; rssMb: number; maxRssMb: number; allocatedBytes?: number }
 
 const [mode = 'relay', hz = '60', redis] = process.argv.slice(2);
 const send = (m: HostReady | HostUsage) => process.send!(m);
@@ -56,12 +60,30 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
   return { port: Number(new URL(url).port), close: async () => { await server.close(); rmSync(recordings, { recursive: true, force: true }); } };
 }
 
+interface SamplingNode { selfSize: number; children: SamplingNode[] }
+const sampling = process.env['TG_ALLOC'] === '1' && mode !== 'relay' ? new Session() : null;
+sampling?.connect();
+const post = <T>(method: string, params?: object): Promise<T> => new Promise((resolve, reject) => sampling!.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
+/** Bytes allocated since the sampling began (the sampled tree's total), and the profile written if asked. */
+async function allocatedSinceMark(): Promise<number | undefined> {
+  if (!sampling) return undefined;
+  const { profile } = await post<{ profile: { head: SamplingNode } }>('HeapProfiler.stopSampling');
+  if (process.env['TG_ALLOC_PROFILE']) writeFileSync(`${process.env['TG_ALLOC_PROFILE']}.${process.pid}.heapprofile`, JSON.stringify(profile));
+  const total = (n: SamplingNode): number => n.selfSize + n.children.reduce((s, c) => s + total(c), 0);
+  return total(profile.head);
+}
+
 const host = await start();
 process.on('message', async (m: string) => {
-  if (m === 'mark') mark = { cpu: process.cpuUsage(), wall: performance.now() };
+  if (m === 'mark') {
+    mark = { cpu: process.cpuUsage(), wall: performance.now() };
+    if (sampling) await post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   if (m === 'usage' || m === 'stop') {
     const cpu = process.cpuUsage(mark.cpu);
-    send({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - mark.wall, rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024 });
+    const wallMs = performance.now() - mark.wall;
+    const allocatedBytes = m === 'usage' ? await allocatedSinceMark() : undefined;
+    send({ kind: 'usage', cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024, ...(allocatedBytes === undefined ? {} : { allocatedBytes }) });
   }
   if (m === 'stop') {
     await host.close();
