@@ -296,8 +296,14 @@ export class Procedure {
       this.feed = message.feed;
       if (this.lastGuidance) this.lastGuidance = { ...this.lastGuidance, feed: message.feed };
     }
-    this.recorder?.output(message, this.now());
-    this.broadcaster.publish(this.id, message);
+    // Displays first, then the recording: the message's JSON for the file is not on the display's
+    // path. (Both happen before the next input; a crash between them loses what the file's
+    // unflushed tail would lose anyway.)
+    try {
+      this.broadcaster.publish(this.id, message);
+    } finally {
+      this.recorder?.output(message, this.now());
+    }
   }
 
   private tick(): void {
