@@ -19,6 +19,7 @@ import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
 import { zoneInfo } from '../pipeline/zone-exclusions.ts';
 import type { Twin } from '../twin/twin.ts';
 import type { Point3 } from '../geometry/rigid-fit.ts';
+import { ArrivalTimes } from './arrival-times.ts';
 import { FeedClock, REANCHOR_AFTER } from './feed-clock.ts';
 import type { FeedSource } from './feed-source.ts';
 
@@ -384,7 +385,7 @@ export class Procedure {
   }
 
   /** When each recent sample arrived (performance.now()), by seq, for latency metrics. */
-  private readonly arrivals = new Map<number, number>();
+  private readonly arrivals = new ArrivalTimes();
 
   receivedAt(seq: number): number | undefined {
     return this.arrivals.get(seq);
@@ -431,7 +432,6 @@ export class Procedure {
   private accept(sample: FeedSample): void {
     this.lastSample = { t: sample.t, wallMs: Date.now() };
     this.arrivals.set(sample.seq, performance.now());
-    if (this.arrivals.size > 512) this.arrivals.delete(this.arrivals.keys().next().value!);
     this.push({ kind: 'sample', sample });
   }
 
