@@ -8,6 +8,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { crc32Final, crc32Init, crc32Update } from '@foxglove/crc';
 import { McapChunkBuilder, McapConstants, McapRecordBuilder, type McapTypes } from '@mcap/core';
+import { ChunkIndexTable } from './chunk-index-table.ts';
 
 export interface ChannelSpec {
   topic: string;
@@ -24,7 +25,7 @@ export class McapFileWriter {
   private dataCrc = crc32Init();
   private readonly schemas: McapTypes.Schema[] = [];
   private readonly channels: McapTypes.Channel[] = [];
-  private readonly chunkIndexes: McapTypes.ChunkIndex[] = [];
+  private chunkIndexes = new ChunkIndexTable(0);
   private readonly counts = new Map<number, bigint>();
   private messageCount = 0n;
   private startTime = 0n;
@@ -64,6 +65,7 @@ export class McapFileWriter {
       this.channels.push(channel);
       ids.set(c.topic, channel.id);
     });
+    this.chunkIndexes = new ChunkIndexTable(channels.length);
     this.emit(true);
     return ids;
   }
@@ -109,8 +111,6 @@ export class McapFileWriter {
       chunkLength,
       messageIndexOffsets,
       messageIndexLength: at - indexStart,
-      compression: '',
-      compressedSize: BigInt(records.byteLength),
       uncompressedSize: BigInt(records.byteLength),
     });
     this.emit(true);
@@ -149,7 +149,7 @@ export class McapFileWriter {
         channelMessageCounts: this.counts,
       });
     }, offsets);
-    group(McapConstants.Opcode.CHUNK_INDEX, () => { for (const c of this.chunkIndexes) this.records.writeChunkIndex(c); }, offsets);
+    group(McapConstants.Opcode.CHUNK_INDEX, () => { for (const c of this.chunkIndexes.entries()) this.records.writeChunkIndex(c); }, offsets);
     summaryCrc = crc32Update(summaryCrc, this.records.buffer);
     this.emit(false);
     const summaryOffsetStart = this.position;
