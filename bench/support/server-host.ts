@@ -6,6 +6,8 @@
 // TG_ALLOC=1: the twinguide host also samples its heap allocations (V8's sampling heap profiler,
 // collected objects included) from mark to usage and reports the bytes, and writes the profile
 // beside TG_ALLOC_PROFILE when that is set (it slows the server: not for latency figures).
+// TG_ALLOC=live: only what is still alive at the end (what accumulates); TG_ALLOC=promoted: that
+// and what a full collection took (what outlived the young generation); no figure reported.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -61,7 +63,8 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
 }
 
 interface SamplingNode { selfSize: number; children: SamplingNode[] }
-const sampling = process.env['TG_ALLOC'] === '1' && mode !== 'relay' ? new Session() : null;
+const ALLOC = process.env['TG_ALLOC'];
+const sampling = (ALLOC === '1' || ALLOC === 'live' || ALLOC === 'promoted') && mode !== 'relay' ? new Session() : null;
 sampling?.connect();
 const post = <T>(method: string, params?: object): Promise<T> => new Promise((resolve, reject) => sampling!.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
 /** Bytes allocated since the sampling began (the sampled tree's total), and the profile written if asked. */
@@ -70,14 +73,14 @@ async function allocatedSinceMark(): Promise<number | undefined> {
   const { profile } = await post<{ profile: { head: SamplingNode } }>('HeapProfiler.stopSampling');
   if (process.env['TG_ALLOC_PROFILE']) writeFileSync(`${process.env['TG_ALLOC_PROFILE']}.${process.pid}.heapprofile`, JSON.stringify(profile));
   const total = (n: SamplingNode): number => n.selfSize + n.children.reduce((s, c) => s + total(c), 0);
-  return total(profile.head);
+  return ALLOC === '1' ? total(profile.head) : undefined;
 }
 
 const host = await start();
 process.on('message', async (m: string) => {
   if (m === 'mark') {
     mark = { cpu: process.cpuUsage(), wall: performance.now() };
-    if (sampling) await post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    if (sampling) await post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: ALLOC !== 'live', includeObjectsCollectedByMinorGC: ALLOC === '1' });
   }
   if (m === 'usage' || m === 'stop') {
     const cpu = process.cpuUsage(mark.cpu);
