@@ -1,8 +1,8 @@
 // A display message goes to every WebSocket display of its procedure as the same bytes, framed
 // once: one unmasked binary WebSocket frame (RFC 6455 §5.2, header and payload in one buffer),
 // written to each display's socket with a single write. Framing per display (ws's send) makes a
-// header and a two-buffer write for every display: at 8 displays a sample that was ~7 KB of
-// garbage and a writev each. This is the broadcast path ws's author describes
+// header and a two-buffer write for every display: at 8 displays a few KB of garbage per sample
+// and a writev each. This is the broadcast path ws's author describes
 // (websockets/ws#617) and socket.io's engine.io takes for its pre-encoded frames.
 
 import type { WebSocket } from 'ws';

@@ -1,8 +1,7 @@
 // When each recent sample reached the server (performance.now(), ms), by seq, for the feed →
 // display latency metrics. A ring of typed arrays indexed by seq: nothing allocated per sample. (A
 // Map held a boxed double and an entry per sample for ~5 s, so every one of them outlived two
-// young-generation collections and was promoted: ~0.4 KB per sample to the old generation at
-// 16 procedures × 100 Hz.)
+// young-generation collections and was promoted to the old generation.)
 
 /** Samples remembered: 5 s at 100 Hz, ~2 s at the 250 Hz feed limit; a guidance comes out within one reorder window of its sample. */
 const SLOTS = 512;
