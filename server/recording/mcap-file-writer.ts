@@ -9,6 +9,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { crc32Final, crc32Init, crc32Update } from '@foxglove/crc';
 import { McapChunkBuilder, McapConstants, McapRecordBuilder, type McapTypes } from '@mcap/core';
 import { ChunkIndexTable } from './chunk-index-table.ts';
+import { ChunkMessageIndex } from './chunk-message-index.ts';
 
 export interface ChannelSpec {
   topic: string;
@@ -20,7 +21,9 @@ export interface ChannelSpec {
 export class McapFileWriter {
   private readonly fd: number;
   private readonly records = new McapRecordBuilder();
-  private readonly chunk = new McapChunkBuilder({ useMessageIndex: true });
+  // (The chunk's message indexes are kept here, in typed arrays: see chunk-message-index.ts.)
+  private readonly chunk = new McapChunkBuilder({ useMessageIndex: false });
+  private readonly messageIndex = new ChunkMessageIndex();
   private position = 0n;
   private dataCrc = crc32Init();
   private readonly schemas: McapTypes.Schema[] = [];
@@ -77,6 +80,7 @@ export class McapFileWriter {
     if (logTimeNs > this.endTime) this.endTime = logTimeNs;
     this.messageCount++;
     this.counts.set(channelId, (this.counts.get(channelId) ?? 0n) + 1n);
+    this.messageIndex.add(channelId, logTimeNs, this.chunk.byteLength);
     this.chunk.addMessage({ channelId, sequence: this.sequence++, logTime: logTimeNs, publishTime: publishTimeNs, data });
     if (this.chunk.byteLength > this.chunkLimitBytes) this.flush();
   }
@@ -98,7 +102,7 @@ export class McapFileWriter {
     const indexStart = chunkStart + chunkLength;
     const messageIndexOffsets = new Map<number, bigint>();
     let at = indexStart;
-    for (const index of this.chunk.indices) {
+    for (const index of this.messageIndex.indexes()) {
       messageIndexOffsets.set(index.channelId, at);
       const before = this.records.length;
       this.records.writeMessageIndex(index);
@@ -115,6 +119,7 @@ export class McapFileWriter {
     });
     this.emit(true);
     this.chunk.reset();
+    this.messageIndex.reset();
   }
 
   /** Flush, then the data end, the summary and the footer: the file is then complete and indexed. */
