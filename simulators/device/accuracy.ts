@@ -82,7 +82,9 @@ export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}):
       // Seqs distinct across every run of the report, so the feed's pool over conditions holds too.
       const mine = poolRuns(runs, offset);
       offset += runs.length * 10_000_000;
-      pooled[key].guidance.push(...mine.guidance);
+      // (One at a time: spread into push() passes every sample as an argument, and a condition's
+      // ~100k samples overflow the stack.)
+      for (const g of mine.guidance) pooled[key].guidance.push(g);
       for (const [seq, truth] of mine.truths) pooled[key].truths.set(seq, truth);
       figures[key] = scoreGuidance(mine.guidance, mine.truths);
       options.progress?.(`${name} ${feed}: branch ${figures[key]!.branchAccuracy}, median ${figures[key]!.tipErrorMedianMm} mm, p95 ${figures[key]!.tipErrorP95Mm} mm, zone ${figures[key]!.zoneAgreement}, confidently wrong ${figures[key]!.confidentlyWrongRate}`);
