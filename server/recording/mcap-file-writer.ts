@@ -6,7 +6,9 @@
 // and chunk builders; readable by its indexed reader (closed files) and stream reader (any file).
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { crc32Final, crc32Init, crc32Update } from '@foxglove/crc';
+// zlib's CRC-32 (the one MCAP specifies) is native and vectorised: the JavaScript one was 44 % of
+// the recording's CPU at 16 procedures × 100 Hz (every byte is summed twice: chunk and data section).
+import { crc32 } from 'node:zlib';
 import { McapChunkBuilder, McapConstants, McapRecordBuilder, type McapTypes } from '@mcap/core';
 import { ChunkIndexTable } from './chunk-index-table.ts';
 import { ChunkMessageIndex } from './chunk-message-index.ts';
@@ -25,7 +27,7 @@ export class McapFileWriter {
   private readonly chunk = new McapChunkBuilder({ useMessageIndex: false });
   private readonly messageIndex = new ChunkMessageIndex();
   private position = 0n;
-  private dataCrc = crc32Init();
+  private dataCrc = 0;
   private readonly schemas: McapTypes.Schema[] = [];
   private readonly channels: McapTypes.Channel[] = [];
   private chunkIndexes = new ChunkIndexTable(0);
@@ -44,7 +46,7 @@ export class McapFileWriter {
   private write(bytes: Uint8Array, data: boolean): void {
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
-    if (data) this.dataCrc = crc32Update(this.dataCrc, bytes);
+    if (data) this.dataCrc = crc32(bytes, this.dataCrc);
     this.position += BigInt(bytes.length);
     this.bytesWritten += bytes.length;
   }
@@ -94,7 +96,7 @@ export class McapFileWriter {
       messageStartTime: this.chunk.messageStartTime,
       messageEndTime: this.chunk.messageEndTime,
       uncompressedSize: BigInt(records.byteLength),
-      uncompressedCrc: crc32Final(crc32Update(crc32Init(), records)),
+      uncompressedCrc: crc32(records),
       compression: '',
       records,
     });
@@ -127,10 +129,10 @@ export class McapFileWriter {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    this.records.writeDataEnd({ dataSectionCrc: crc32Final(this.dataCrc) });
+    this.records.writeDataEnd({ dataSectionCrc: this.dataCrc });
     this.emit(false);
     const summaryStart = this.position;
-    let summaryCrc = crc32Init();
+    let summaryCrc = 0;
     const group = (opcode: number, write: () => void, offsets: McapTypes.SummaryOffset[]): void => {
       const start = this.position + BigInt(this.records.length);
       const before = this.records.length;
@@ -155,11 +157,11 @@ export class McapFileWriter {
       });
     }, offsets);
     group(McapConstants.Opcode.CHUNK_INDEX, () => { for (const c of this.chunkIndexes.entries()) this.records.writeChunkIndex(c); }, offsets);
-    summaryCrc = crc32Update(summaryCrc, this.records.buffer);
+    summaryCrc = crc32(this.records.buffer, summaryCrc);
     this.emit(false);
     const summaryOffsetStart = this.position;
     for (const o of offsets) this.records.writeSummaryOffset(o);
-    summaryCrc = crc32Update(summaryCrc, this.records.buffer);
+    summaryCrc = crc32(this.records.buffer, summaryCrc);
     this.emit(false);
     // The footer's CRC covers the summary up to and including the footer's own first two fields.
     const footerPrefix = new Uint8Array(1 + 8 + 8 + 8);
@@ -168,8 +170,8 @@ export class McapFileWriter {
     view.setBigUint64(1, 8n + 8n + 4n, true);
     view.setBigUint64(9, summaryStart, true);
     view.setBigUint64(17, summaryOffsetStart, true);
-    summaryCrc = crc32Update(summaryCrc, footerPrefix);
-    this.records.writeFooter({ summaryStart, summaryOffsetStart, summaryCrc: crc32Final(summaryCrc) });
+    summaryCrc = crc32(footerPrefix, summaryCrc);
+    this.records.writeFooter({ summaryStart, summaryOffsetStart, summaryCrc });
     this.records.writeMagic();
     this.emit(false);
     fsyncSync(this.fd);
