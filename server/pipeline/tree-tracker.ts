@@ -165,6 +165,8 @@ const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.dis
 export class TreeTracker {
   private readonly o: TrackerOptions;
   private previous: Candidate[] = [];
+  /** step()'s scratch: the previous states by score, best first. */
+  private readonly byScore: Candidate[] = [];
   private current: Candidate[] = [];
   private readonly scratch: CentrelinePoint = newCentrelinePoint();
   private lastObs: [number, number, number] | null = null;
@@ -386,6 +388,17 @@ export class TreeTracker {
     const branchPenalty = this.o.branchChangePenalty * (this.settled ? 1 : this.o.unsettledPenaltyFactor);
     const axes = this.axes;
     const ancestry = treeAncestry(this.twin.veins); // (not a field: a checkpoint holds the tracker's state only)
+    // Predecessors best first: a transition is never better than its predecessor's score, so once
+    // that is no better than the best transition found, no later one can win (the same maximum as
+    // over every pair, with a fraction of the tree distances).
+    // (A kept array and a count: emptying an array by its length frees its store.)
+    const byScore = this.byScore;
+    let ranked = 0;
+    for (const p of this.previous) {
+      let k = ranked++;
+      while (k > 0 && byScore[k - 1]!.score < p.score) { byScore[k] = byScore[k - 1]!; k--; }
+      byScore[k] = p;
+    }
     for (const c of this.current) {
       const emission = -(c.distance * c.distance) / s2;
       // The observed movement along this candidate's vessel (see displacement; inline: a double
@@ -400,7 +413,9 @@ export class TreeTracker {
         transition = -c.arc / this.o.startPriorMm;
       } else {
         transition = -Infinity;
-        for (const p of this.previous) {
+        for (let r = 0; r < ranked; r++) {
+          const p = byScore[r]!;
+          if (p.score <= transition) break;
           // On one branch the distance is the difference in arc length (inline: a double returned
           // from a call that is not inlined is a heap allocation, and this runs for every pair).
           let d: number;
