@@ -190,6 +190,8 @@ export class MotionFilter {
   private readonly P: Float64Array;
   private readonly h: Float64Array;
   private readonly ph: Float64Array;
+  /** measureAlongSpread()'s scratch: the indices of J's non-zero terms. */
+  private readonly nonZero: Int32Array;
   private readonly basisNow = new Float64Array(N);
   private readonly basisRef = new Float64Array(N);
   private readonly residual = new Float64Array(3);
@@ -238,6 +240,7 @@ export class MotionFilter {
     this.P = new Float64Array(this.n * this.n);
     this.h = new Float64Array(this.n);
     this.ph = new Float64Array(this.n);
+    this.nonZero = new Int32Array(this.n);
     this.spectrum = new MotionSpectrum(dims, this.o, capacity);
     this.stillness = new StillnessGauge(dims);
   }
@@ -574,13 +577,16 @@ export class MotionFilter {
       if (respiratoryOn) for (let j = 6; j < N; j++) J[a * N + j] = along[a]! * (bn[j]! - br[j]!);
     }
     if (breathAlong !== 0) J[this.B] = breathAlong;
+    // Over J's non-zero terms only (a zero term adds nothing: the same sums, bit for bit).
+    const nz = this.nonZero, P = this.P;
+    let count = 0;
+    for (let i = 0; i < n; i++) if (J[i] !== 0) nz[count++] = i;
     let v = 0;
-    for (let i = 0; i < n; i++) {
-      const ji = J[i]!;
-      if (ji === 0) continue;
+    for (let a = 0; a < count; a++) {
+      const i = nz[a]!, row = i * n;
       let acc = 0;
-      for (let k = 0; k < n; k++) acc += this.P[i * n + k]! * J[k]!;
-      v += ji * acc;
+      for (let b = 0; b < count; b++) { const k = nz[b]!; acc += P[row + k]! * J[k]!; }
+      v += J[i]! * acc;
     }
     this.alongSpread = this.o.alongSpreadScale * Math.sqrt(Math.max(0, v));
   }
