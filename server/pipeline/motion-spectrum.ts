@@ -86,8 +86,11 @@ export class MotionSpectrum {
         this.blockY[slot * d + a] = this.blockSumY[a]! / this.blockCount;
         this.blockSumY[a] = 0;
       }
-      if (this.blocksCount < SNAPSHOT) this.blocksCount++;
-      else this.blocksStart = (this.blocksStart + 1) % SNAPSHOT;
+      // Once full, the ring's start moves on. (Without a branch whose first run, minutes in, would
+      // send the optimised code back to the interpreter while it is compiled again.)
+      const full = this.blocksCount >= SNAPSHOT, nextStart = (this.blocksStart + 1) % SNAPSHOT;
+      this.blocksStart = full ? nextStart : this.blocksStart;
+      this.blocksCount += full ? 0 : 1;
       this.blockSumT = 0;
       this.blockCount = 0;
     }

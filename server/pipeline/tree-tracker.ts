@@ -485,13 +485,12 @@ export class TreeTracker {
     }
 
     const bestPosterior = posterior;
-    if (top.branch !== this.committedBranch) {
-      // The reported branch is not the best state's (a change is pending): the confidence is the
-      // reported branch's share, not the best state's.
-      let committedMass = 0;
-      for (const c of this.previous) if (c.branch === this.committedBranch) committedMass += Math.exp(c.score);
-      posterior = committedMass / mass;
-    }
+    // While a change is pending the reported branch is not the best state's: the confidence is the
+    // reported branch's share, not the best state's. (Summed every time: see alongSpread.)
+    let committedMass = 0;
+    for (const c of this.previous) if (c.branch === this.committedBranch) committedMass += Math.exp(c.score);
+    const committedShare = committedMass / mass;
+    if (top.branch !== this.committedBranch) posterior = committedShare;
     const spreadAlpha = Number.isNaN(this.interval) ? 1 : Math.min(1, Math.max(0, dt) / this.o.spreadTauS);
     // What is claimed about the place counts the plain distances: the discount serves the path only
     // (on training seeds, claims on discounted distances withheld fewer instructions but left 6× the
@@ -582,29 +581,32 @@ export class TreeTracker {
 
   /** Update the along-vein swing from the best state's arc length (restarted on a change of branch or a gap). */
   private alongSpread(top: Candidate, dt: number, alpha: number, t: number): void {
-    if (Number.isNaN(this.arcSmooth) || top.branch !== this.committedBranch || !(dt > 0) || dt > 0.5) {
-      this.arcSmooth = top.arc;
-      this.arcRate = 0;
-      return;
-    }
-    // A sustained push (the arc moving one way, faster than breathing moves it, for PUSH_S) is the
-    // catheter's own motion: the smoother then follows it within ALONG_FAST_TAU_S (a critically
-    // damped loop) and for PUSH_HOLD_S after it, so neither the push nor its stop reads as motion
-    // left in. Otherwise its slow gains leave breathing and the heartbeat as residual.
-    // (Found: a steady 20 mm/s push read as 6–7 mm of motion left in, LOW CONFIDENCE for seconds.)
-    const pushing = this.pushing(top.arc, t);
-    let a: number, b: number;
-    if (pushing) {
+    // Code first run minutes into a procedure (the first restart on a new branch, the first push)
+    // sends the optimised step() back to the interpreter while it is compiled again, a few hundred
+    // samples at several times the cost: so what each path reads and writes is read and written
+    // on every sample, and the paths only choose values.
+    const arc = top.arc;
+    const restart = Number.isNaN(this.arcSmooth) || top.branch !== this.committedBranch || !(dt > 0) || dt > 0.5;
+    let smooth = arc, rate = 0;
+    if (!restart) {
+      // A sustained push (the arc moving one way, faster than breathing moves it, for PUSH_S) is the
+      // catheter's own motion: the smoother then follows it within ALONG_FAST_TAU_S (a critically
+      // damped loop) and for PUSH_HOLD_S after it, so neither the push nor its stop reads as motion
+      // left in. Otherwise its slow gains leave breathing and the heartbeat as residual.
+      // (Found: a steady 20 mm/s push read as 6–7 mm of motion left in, LOW CONFIDENCE for seconds.)
+      const pushing = this.pushing(arc, t);
       const w = dt / ALONG_FAST_TAU_S;
-      a = Math.min(1, 2 * w); b = Math.min(1, w * w);
-    } else {
-      a = Math.min(1, dt / ALONG_TAU_S); b = (a * a) / (2 - a);
+      const fastA = Math.min(1, 2 * w), fastB = Math.min(1, w * w);
+      const slowA = Math.min(1, dt / ALONG_TAU_S), slowB = (slowA * slowA) / (2 - slowA);
+      const a = pushing ? fastA : slowA, b = pushing ? fastB : slowB;
+      const predicted = this.arcSmooth + this.arcRate * dt;
+      const residual = arc - predicted;
+      smooth = predicted + a * residual;
+      rate = this.arcRate + (b / dt) * residual;
+      this.along2 += alpha * (residual * residual - this.along2);
     }
-    const predicted = this.arcSmooth + this.arcRate * dt;
-    const residual = top.arc - predicted;
-    this.arcSmooth = predicted + a * residual;
-    this.arcRate += (b / dt) * residual;
-    this.along2 += alpha * (residual * residual - this.along2);
+    this.arcSmooth = smooth;
+    this.arcRate = rate;
   }
 
   /** Arc lengths every PUSH_STEP_S (newest last) and when a push was last seen. */
@@ -625,13 +627,15 @@ export class TreeTracker {
         let up = 0, down = 0;
         for (let k = 0; k < PUSH_STEPS; k++) {
           const d = this.pushArcs[k + 1]! - this.pushArcs[k]!;
-          if (d >= PUSH_MM_S * PUSH_STEP_S) up++;
-          else if (d <= -PUSH_MM_S * PUSH_STEP_S) down++;
+          // (Counted and stored without branches: see alongSpread.)
+          up += d >= PUSH_MM_S * PUSH_STEP_S ? 1 : 0;
+          down += d <= -PUSH_MM_S * PUSH_STEP_S ? 1 : 0;
         }
-        if (up === PUSH_STEPS || down === PUSH_STEPS) this.pushSeenT = t;
+        this.pushSeenT = up === PUSH_STEPS || down === PUSH_STEPS ? t : this.pushSeenT;
       }
     }
-    return !Number.isNaN(this.pushSeenT) && t - this.pushSeenT <= PUSH_HOLD_S;
+    // (No push seen yet: pushSeenT is NaN, and so is the comparison's left side, which is false.)
+    return t - this.pushSeenT <= PUSH_HOLD_S;
   }
 
   /**
