@@ -190,7 +190,7 @@ export class MotionFilter {
   private readonly P: Float64Array;
   private readonly h: Float64Array;
   private readonly ph: Float64Array;
-  /** measureAlongSpread()'s scratch: the indices of J's non-zero terms. */
+  /** correct()'s and measureAlongSpread()'s scratch: the indices of h's (J's) non-zero terms. */
   private readonly nonZero: Int32Array;
   private readonly basisNow = new Float64Array(N);
   private readonly basisRef = new Float64Array(N);
@@ -473,19 +473,25 @@ export class MotionFilter {
   /** One scalar measurement z = h·x with variance r (h in this.h). */
   private correct(z: number, r: number): void {
     const n = this.n, P = this.P, h = this.h, ph = this.ph, x = this.x;
-    // h has a few non-zero terms (one dimension's block, the shared breath): P h is the sum of P's
-    // rows for those terms (P is symmetric), read whole and in order, rather than n² products.
-    // (The same terms added in the same order as row by row: the sums are bit for bit the same.)
-    ph.fill(0);
+    // h has a few non-zero terms (one dimension's block, the shared breath): list them once, in
+    // order, so P h costs n × those rather than n² (the sums are the same, term for term).
+    const nz = this.nonZero;
+    let nnz = 0;
+    for (let j = 0; j < n; j++) if (h[j] !== 0) nz[nnz++] = j;
     let s = r, pred = 0;
-    for (let j = 0; j < n; j++) {
-      const hj = h[j]!;
-      if (hj === 0) continue;
-      const row = j * n;
-      for (let i = 0; i < n; i++) ph[i]! += P[row + i]! * hj;
-      pred += hj * x[j]!;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      const row = i * n;
+      for (let k = 0; k < nnz; k++) {
+        const j = nz[k]!;
+        acc += P[row + j]! * h[j]!;
+      }
+      ph[i] = acc;
+      if (h[i] !== 0) {
+        s += h[i]! * acc;
+        pred += h[i]! * x[i]!;
+      }
     }
-    for (let j = 0; j < n; j++) if (h[j] !== 0) s += h[j]! * ph[j]!;
     const innovation = z - pred;
     for (let i = 0; i < n; i++) x[i]! += (ph[i]! / s) * innovation;
     // P = P − (P h)(P h)ᵀ / s: symmetric, so each entry above the diagonal is computed once and
