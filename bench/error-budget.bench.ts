@@ -1,0 +1,63 @@
+// Where a condition's tip error comes from: the same runs (seeds, scenarios, hand, noise) with one
+// part of the simulated motion taken away or made regular at a time, scored as `bench accuracy`
+// scores them. A diagnostic for tuning, so it runs on the training seeds unless told otherwise.
+// Printed, never asserted.
+//   npx tsx bench/error-budget.bench.ts [--twin FILE] [--condition physiological] [--seeds 1,2,3,4] [--feed eam|fluoro-biplane|fluoro-single]
+
+import { fileURLToPath } from 'node:url';
+import { loadTwinFile } from '../server/twin/load-twin.ts';
+import { STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
+import { CONDITION_NAMES, CONDITIONS, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
+import type { FeedKind } from '../simulators/device/device-simulator.ts';
+import type { MotionSpec } from '../simulators/device/heart-motion.ts';
+import { runScenario, type ScenarioRun } from '../simulators/device/run-scenario.ts';
+import { poolRuns, scoreGuidance } from '../simulators/device/score.ts';
+import { printJson } from './harness.ts';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const twinPath = arg('--twin') ?? fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url));
+const condition = (arg('--condition') ?? 'physiological') as ConditionName;
+if (!CONDITION_NAMES.includes(condition)) throw new Error(`unknown condition '${condition}' (one of ${CONDITION_NAMES.join(', ')})`);
+const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
+if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
+const FEED_KINDS: readonly FeedKind[] = ['eam', 'fluoro-biplane', 'fluoro-single'];
+const feed = (arg('--feed') ?? 'eam') as FeedKind;
+if (!FEED_KINDS.includes(feed)) throw new Error(`--feed takes one of ${FEED_KINDS.join(', ')}`);
+
+/** Each variant changes the condition's motion and nothing else. */
+const VARIANTS: [string, (m: MotionSpec) => MotionSpec][] = [
+  ['as the condition has it', (m) => m],
+  ['no heartbeat', (m) => ({ ...m, cardiacMm: 0 })],
+  ['no breathing', (m) => ({ ...m, respiratoryMm: 0 })],
+  ['regular heartbeat (no RR variability, no ectopy)', (m) => ({ ...m, rrVariability: 0, ectopicFraction: 0 })],
+  ['regular breathing (no period or depth variability, no sighs)', (m) => ({ ...m, breathPeriodVariability: 0, breathDepthVariability: 0, sighEvery: 0 })],
+  ['a cosine breath (Lujan n = 1)', (m) => ({ ...m, lujanN: 1 })],
+];
+
+const twin = await loadTwinFile(twinPath, { loadModel: false });
+console.log(`error budget: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds.join(',')}, scenarios ${STANDARD_SCENARIOS.join(', ')}`);
+console.log(`  ${'variant'.padEnd(62)} branch   median   p95 mm`);
+const figures: Record<string, number> = {};
+for (const [name, change] of VARIANTS) {
+  const runs: ScenarioRun[] = [];
+  for (const seed of seeds) {
+    const device = CONDITIONS[condition].device(seed);
+    const spec = CONDITIONS[condition];
+    for (const scenario of STANDARD_SCENARIOS) {
+      runs.push(await runScenario(twin, scenario, feed, {
+        device: { seed, ...device, ...(device.motion ? { motion: change(device.motion) } : {}) },
+        ...(spec.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: spec.landmarkNoiseMm } : {}),
+        ...(spec.plan ? { plan: (plan) => spec.plan!(twin, plan, seed) } : {}),
+      }));
+    }
+  }
+  const pooled = poolRuns(runs);
+  const f = scoreGuidance(pooled.guidance, pooled.truths);
+  console.log(`  ${name.padEnd(62)} ${f.branchAccuracy.toFixed(4)}  ${f.tipErrorMedianMm.toFixed(2).padStart(6)}  ${f.tipErrorP95Mm.toFixed(2).padStart(6)}`);
+  figures[`${name.split(' (')[0]!.replace(/[^a-z]+/gi, '_')}P95Mm`] = +f.tipErrorP95Mm.toFixed(2);
+}
+printJson('error-budget', { condition, feed, ...figures });
+await twin.close();
