@@ -3,7 +3,7 @@
 // for byte (msgpack, as the displays received it).
 
 import { Subject, type Observable } from 'rxjs';
-import { encodeMessage, type DisplayMessage } from '../../protocol/index.ts';
+import type { DisplayMessage } from '../../protocol/index.ts';
 import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { applyState, sharedOfTwin } from '../pipeline/state-capture.ts';
@@ -11,6 +11,7 @@ import { decodeStartState } from './checkpoints.ts';
 import { checkpointedPipelineState, guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import type { Twin } from '../twin/twin.ts';
 import type { Recording } from './procedure-recording.ts';
+import { sameEncoding } from './same-encoding.ts';
 
 export interface ReplayResult {
   messages: DisplayMessage[];
@@ -73,9 +74,7 @@ export async function replayRecording(twin: Twin, recording: Recording, options:
   // Compare as many as both have: a crash may have cut the recorded outputs short.
   const compared = Math.min(messages.length, recording.outputs.length);
   for (let i = 0; i < compared; i++) {
-    const a = Buffer.from(encodeMessage(recording.outputs[i]!));
-    const b = Buffer.from(encodeMessage(messages[i]!));
-    if (!a.equals(b)) return { messages, compared, identical: false, firstDifference: { index: i, expected: recording.outputs[i]!, actual: messages[i]! } };
+    if (!sameEncoding(recording.outputs[i]!, messages[i]!)) return { messages, compared, identical: false, firstDifference: { index: i, expected: recording.outputs[i]!, actual: messages[i]! } };
   }
   const complete = recording.indexed ? messages.length === recording.outputs.length : true;
   return complete
