@@ -188,7 +188,7 @@ export class TreeTracker {
   /** Typical time between observations, s (NaN until two have been seen). */
   private interval = Number.NaN;
   private pendingBranch = -1;
-  private pendingSince = 0;
+  private pendingSince = Number.NaN; // (set before it is read; a double from the start, so storing a time never changes the object's layout)
   /** Running mean of the squared distance of observations from the best state's centreline, mm². */
   private spread2 = 0;
   /**

@@ -144,7 +144,7 @@ export class ZoneGuide {
   private lastText = '';
   private lastTextKey = -1;
   private readonly upperNames: string[];
-  private pendingSince = 0;
+  private pendingSince = Number.NaN; // (set before it is read; a double from the start, so storing a time never changes the object's layout)
   private shownMm = -1;
   private shownKey = '';
 
