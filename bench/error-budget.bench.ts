@@ -6,11 +6,11 @@
 
 import { fileURLToPath } from 'node:url';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
-import { STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
-import { CONDITION_NAMES, CONDITIONS, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
+import { conditionRuns, STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
+import { CONDITION_NAMES, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
 import type { FeedKind } from '../simulators/device/device-simulator.ts';
 import type { MotionSpec } from '../simulators/device/heart-motion.ts';
-import { runScenario, type ScenarioRun } from '../simulators/device/run-scenario.ts';
+import type { ScenarioRun } from '../simulators/device/run-scenario.ts';
 import { poolRuns, scoreGuidance } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
 
@@ -43,17 +43,7 @@ console.log(`  ${'variant'.padEnd(62)} branch   median   p95 mm`);
 const figures: Record<string, number> = {};
 for (const [name, change] of VARIANTS) {
   const runs: ScenarioRun[] = [];
-  for (const seed of seeds) {
-    const device = CONDITIONS[condition].device(seed);
-    const spec = CONDITIONS[condition];
-    for (const scenario of STANDARD_SCENARIOS) {
-      runs.push(await runScenario(twin, scenario, feed, {
-        device: { seed, ...device, ...(device.motion ? { motion: change(device.motion) } : {}) },
-        ...(spec.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: spec.landmarkNoiseMm } : {}),
-        ...(spec.plan ? { plan: (plan) => spec.plan!(twin, plan, seed) } : {}),
-      }));
-    }
-  }
+  for await (const run of conditionRuns(twin, condition, feed, seeds, { motion: change })) runs.push(run);
   const pooled = poolRuns(runs);
   const f = scoreGuidance(pooled.guidance, pooled.truths);
   console.log(`  ${name.padEnd(62)} ${f.branchAccuracy.toFixed(4)}  ${f.tipErrorMedianMm.toFixed(2).padStart(6)}  ${f.tipErrorP95Mm.toFixed(2).padStart(6)}`);

@@ -9,6 +9,7 @@ import type { Twin } from '../../server/twin/twin.ts';
 import { CONDITIONS, CONDITION_NAMES, HELD_OUT_SEEDS, TRAINING_SEEDS, twinFor, type ConditionName } from './conditions.ts';
 import type { DeviceOptions, FeedKind, GroundTruth } from './device-simulator.ts';
 import { defaultDeviceOptions } from './device-simulator.ts';
+import type { MotionSpec } from './heart-motion.ts';
 import { registrationError, runScenario, simulateLandmarkRegistration, type ScenarioRun } from './run-scenario.ts';
 import type { ScenarioName } from './scenarios.ts';
 import { poolRuns, scoreGuidance, type AccuracyFigures } from './score.ts';
@@ -52,13 +53,16 @@ const pool = (): Pool => ({ guidance: [], truths: new Map() });
  * scenario, with the condition's device, landmark noise and plan. `device` overrides the device
  * options (another sample rate, say) for diagnostics.
  */
-export async function* conditionRuns(twin: Twin, name: ConditionName, feed: FeedKind, seeds: readonly number[], options: { pipeline?: Partial<PipelineOptions>; device?: Partial<DeviceOptions> } = {}): AsyncGenerator<ScenarioRun> {
+export async function* conditionRuns(twin: Twin, name: ConditionName, feed: FeedKind, seeds: readonly number[], options: { pipeline?: Partial<PipelineOptions>; device?: Partial<DeviceOptions>; motion?: (spec: MotionSpec) => MotionSpec } = {}): AsyncGenerator<ScenarioRun> {
   const condition = CONDITIONS[name];
   const seen = twinFor(twin, condition);
   for (const seed of seeds) {
+    const device = { ...condition.device(seed) };
+    // `motion` changes the condition's own heart and breath (bench:error-budget takes parts away).
+    if (options.motion && device.motion) device.motion = options.motion(device.motion);
     for (const scenario of STANDARD_SCENARIOS) {
       yield await runScenario(seen, scenario, feed, {
-        device: { seed, ...condition.device(seed), ...options.device },
+        device: { seed, ...device, ...options.device },
         ...(options.pipeline ? { pipeline: options.pipeline } : {}),
         ...(condition.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: condition.landmarkNoiseMm } : {}),
         ...(condition.plan ? { plan: (plan) => condition.plan!(twin, plan, seed) } : {}),
