@@ -264,11 +264,10 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     const { page, errors } = await openPage(`/?procedure=${id}`);
     await page.waitForFunction(() => (window as any).twinguideDisplay?.view.field !== null, undefined, { timeout: 15_000 });
     const socket = await send(id, await simulated('fluoro-single', 2), { paced: false, keepOpen: true });
-    // Read the view from the guidance itself in one step: a status may follow it at any moment.
-    const view = (await (await page.waitForFunction(() => {
-      const m = (window as any).twinguideDisplay.view.lastMessage;
-      return m?.type === 'guidance' ? m.view : null;
-    }, undefined, { timeout: 10_000 })).jsonValue()) as { alpha: number; beta: number };
+    // Read the view from the newest guidance the display holds, in one step. (Not from its last
+    // message: once the burst ends a status follows at once, and on a slow machine the page's
+    // polling could miss the moment the last message was a guidance and wait forever.)
+    const view = (await (await page.waitForFunction(() => (window as any).twinguideDisplay.view.state.guidance?.view ?? null, undefined, { timeout: 10_000 })).jsonValue()) as { alpha: number; beta: number };
     expect(await page.getAttribute('button[data-view="follow"]', 'class')).toBe('active'); // the default for fluoro
     const direction = await page.evaluate(() => (window as any).twinguideDisplay.view.scene.viewDirection() as number[]);
     // The camera looks from the detector toward the source: −d(α, β), with identity registration.
