@@ -214,6 +214,14 @@ export const LeadGuidance = Type.Object(
 );
 export type LeadGuidance = Static<typeof LeadGuidance>;
 
+/**
+ * With one fluoroscopic view, a vein at the tip shown less side-on than this (the sine of its angle
+ * to the beam; 0.5: within 30° of it) is too foreshortened to place the tip along it: an error of the
+ * image along the vein's projection is twice or more as long along the vein. The server then names a
+ * view that shows it side-on (`view.sideOn`) and the display says so.
+ */
+export const FORESHORTENED_BELOW = 0.5;
+
 export const Guidance = Type.Object(
   {
     type: Type.Literal('guidance'),
@@ -250,7 +258,17 @@ export const Guidance = Type.Object(
     registration: RegistrationStatus,
     view: Type.Optional(
       Type.Object(
-        { alpha: Finite({ minimum: -180, maximum: 180 }), beta: Finite({ minimum: -90, maximum: 90 }) },
+        {
+          alpha: Finite({ minimum: -180, maximum: 180 }),
+          beta: Finite({ minimum: -90, maximum: 90 }),
+          veinShown: Type.Optional(Finite({ minimum: 0, maximum: 1, description: 'one view (single plane): how side-on it shows the vein at the tip, the sine of the angle between the vein and the beam; near 0 the place along the vein is all but unseen' })),
+          sideOn: Type.Optional(
+            Type.Object(
+              { alpha: Finite({ minimum: -180, maximum: 180 }), beta: Finite({ minimum: -90, maximum: 90 }) },
+              { additionalProperties: false, description: 'while veinShown is below 0.5: the C-arm angles nearest the active view that show the vein at the tip side-on (degrees, +LAO/+CRAN)' },
+            ),
+          ),
+        },
         { additionalProperties: false, description: 'the active C-arm view (fluoro feeds), degrees, +LAO/+CRAN: displays follow it' },
       ),
     ),

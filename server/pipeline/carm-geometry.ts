@@ -22,10 +22,48 @@ const unit = (a: [number, number, number]): [number, number, number] => {
   return [a[0] / n, a[1] / n, a[2] / n];
 };
 
+/** The viewing direction (source → detector, C-arm frame) of angles α (+LAO) and β (+CRAN), degrees. */
+export function viewDirection(alphaDeg: number, betaDeg: number): [number, number, number] {
+  const a = (alphaDeg * Math.PI) / 180;
+  const b = (betaDeg * Math.PI) / 180;
+  return [Math.sin(a) * Math.cos(b), -Math.cos(a) * Math.cos(b), Math.sin(b)];
+}
+
+/** How side-on a view shows a direction (unit, C-arm frame): the sine of the angle between it and the beam. */
+export function shownInView(dir: readonly number[], alphaDeg: number, betaDeg: number): number {
+  const d = viewDirection(alphaDeg, betaDeg);
+  const c = dir[0]! * d[0] + dir[1]! * d[1] + dir[2]! * d[2];
+  return Math.sqrt(Math.max(0, 1 - c * c));
+}
+
+/**
+ * The C-arm angles a view is suggested from: LAO/RAO up to 60°, CRAN/CAUD up to 40°, in 5° steps
+ * (the range coronary-sinus venography uses; the stand reaches further, but the table, the detector
+ * and the patient's arms get in the way beyond it).
+ */
+export const SUGGESTED_VIEWS = { alphaDeg: 60, betaDeg: 40, stepDeg: 5 } as const;
+
+/**
+ * Of the suggested views, the one nearest the current view (by the angles moved) that shows `dir`
+ * (unit, C-arm frame) at least `atLeast` side-on; where none does, the one that shows it best.
+ */
+export function sideOnView(dir: readonly number[], current: { alpha: number; beta: number }, atLeast = 0.9): { alpha: number; beta: number; shown: number } {
+  const { alphaDeg, betaDeg, stepDeg } = SUGGESTED_VIEWS;
+  let near: { alpha: number; beta: number; shown: number } | null = null, nearMove = Infinity;
+  let best = { alpha: current.alpha, beta: current.beta, shown: -1 };
+  for (let alpha = -alphaDeg; alpha <= alphaDeg; alpha += stepDeg) {
+    for (let beta = -betaDeg; beta <= betaDeg; beta += stepDeg) {
+      const shown = shownInView(dir, alpha, beta);
+      if (shown > best.shown) best = { alpha, beta, shown };
+      const move = Math.hypot(alpha - current.alpha, beta - current.beta);
+      if (shown >= atLeast && move < nearMove) { near = { alpha, beta, shown }; nearMove = move; }
+    }
+  }
+  return near ?? best;
+}
+
 export function carmFrame(g: CArmGeometry): CArmFrame {
-  const a = (g.alpha * Math.PI) / 180;
-  const b = (g.beta * Math.PI) / 180;
-  const d: [number, number, number] = [Math.sin(a) * Math.cos(b), -Math.cos(a) * Math.cos(b), Math.sin(b)];
+  const d = viewDirection(g.alpha, g.beta);
   // Near β = ±90° superior is parallel to d: fall back to posterior as "up".
   const up0 = Math.abs(d[2]) > 0.999 ? [0, 1, 0] : [0, 0, 1];
   const uAxis = unit(cross(up0, d));

@@ -221,6 +221,21 @@ export function pointOnBranch(tree: VeinTree, branch: VeinBranch, arcMm: number,
   if (at) { at.segment = b; at.t = t; }
 }
 
+/**
+ * The vein's direction around arc length `arcMm` on a branch: the unit chord from `halfMm` before to
+ * `halfMm` after (clamped to the branch's ends), written into `out` (`a`, `b`: scratch for the two
+ * ends). False, and `out` untouched, where the branch is too short to have a direction.
+ */
+export function branchDirection(tree: VeinTree, branch: VeinBranch, arcMm: number, halfMm: number, out: Float64Array, a: Float64Array, b: Float64Array): boolean {
+  pointOnBranch(tree, branch, arcMm - halfMm, a);
+  pointOnBranch(tree, branch, arcMm + halfMm, b);
+  const dx = b[0]! - a[0]!, dy = b[1]! - a[1]!, dz = b[2]! - a[2]!;
+  const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
+  if (!(length > 1e-6)) return false;
+  out[0] = dx / length; out[1] = dy / length; out[2] = dz / length;
+  return true;
+}
+
 const axesByTree = new WeakMap<VeinTree, Float64Array>();
 
 /**

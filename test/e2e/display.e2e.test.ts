@@ -276,6 +276,18 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     expect(direction[0]).toBeCloseTo(-Math.sin(a) * Math.cos(b), 3);
     expect(direction[1]).toBeCloseTo(Math.cos(a) * Math.cos(b), 3);
     expect(direction[2]).toBeCloseTo(-Math.sin(b), 3);
+    // One view: the guidance says how side-on it shows the vein at the tip, and the panel's advice
+    // line shows exactly while the vein is foreshortened (read in one step with the guidance it renders).
+    const advice = (await page.evaluate(() => {
+      const d = (window as any).twinguideDisplay.view;
+      const el = document.querySelector<HTMLElement>('#view-advice')!;
+      return { view: d.state.guidance.view, hidden: el.hidden, text: el.textContent };
+    })) as { view: { veinShown?: number; sideOn?: { alpha: number; beta: number } }; hidden: boolean; text: string };
+    expect(advice.view.veinShown).toBeGreaterThanOrEqual(0);
+    expect(advice.view.veinShown).toBeLessThanOrEqual(1);
+    const foreshortened = advice.view.veinShown! < 0.5 || advice.view.sideOn !== undefined;
+    expect(advice.hidden).toBe(!foreshortened);
+    if (foreshortened) expect(advice.text).toMatch(/^VEIN FORESHORTENED IN THIS VIEW/);
     socket.close();
     expect(errors).toEqual([]);
     await page.close();

@@ -2,7 +2,7 @@
 // last guidance stays visible but greyed, under a dominant banner, whenever the feed is not live,
 // the link to the server is down, updates stopped arriving, or registration/tracking is poor.
 
-import type { FeedState, Guidance, MeasurementRecord, RegistrationStatus } from '../../../protocol/messages.ts';
+import { FORESHORTENED_BELOW, type FeedState, type Guidance, type MeasurementRecord, type RegistrationStatus } from '../../../protocol/messages.ts';
 import { cividisCss } from '../common/colours.ts';
 import { measurementText } from '../common/measurement-text.ts';
 import type { Layout } from './layout.ts';
@@ -80,6 +80,9 @@ export function renderPanel(ui: Layout, s: DisplayState): void {
     ui.dwell.textContent = g.zone.dwellS !== undefined ? `${g.zone.dwellS.toFixed(1)} s` : '—';
     ui.note.hidden = !g.zone.note;
     ui.note.textContent = g.zone.note ?? '';
+    const advice = viewAdvice(g);
+    ui.viewAdvice.hidden = advice === '';
+    ui.viewAdvice.textContent = advice;
     renderElectrodes(ui.electrodes, g);
   } else if (s.link === 'open') {
     ui.instruction.textContent = 'WAITING FOR THE LEAD';
@@ -92,6 +95,20 @@ export function renderPanel(ui: Layout, s: DisplayState): void {
   ui.corner.textContent = `feed ${s.feed}${rate}${link} · registration ${reg ? reg.state + rms : '—'}`;
   ui.procedure.textContent = `procedure ${s.procedure}${s.twinId ? ` · twin ${s.twinId}` : ''}`;
   renderMeasurements(ui.measurements, s.measurements);
+}
+
+/** C-arm angles as the lab says them: "LAO 45 CAUD 10", "RAO 20", "AP". */
+export function viewName(v: { alpha: number; beta: number }): string {
+  const a = Math.round(v.alpha), b = Math.round(v.beta);
+  const side = a > 0 ? `LAO ${a}` : a < 0 ? `RAO ${-a}` : 'AP';
+  return b > 0 ? `${side} CRAN ${b}` : b < 0 ? `${side} CAUD ${-b}` : side;
+}
+
+/** With one view that foreshortens the vein at the tip: that the place along it is uncertain, and a view that would show it ('' otherwise). */
+export function viewAdvice(g: Guidance): string {
+  const v = g.view;
+  if (!v || v.veinShown === undefined || (v.veinShown >= FORESHORTENED_BELOW && !v.sideOn)) return '';
+  return `VEIN FORESHORTENED IN THIS VIEW — PLACE ALONG IT UNCERTAIN${v.sideOn ? ` · ${viewName(v.sideOn)} SHOWS IT SIDE-ON` : ''}`;
 }
 
 /** One cell per electrode, distal first: its p, where it is, and the one to pace from outlined. */

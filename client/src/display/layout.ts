@@ -20,6 +20,8 @@ export interface Layout {
   corner: HTMLElement;
   footer: HTMLElement;
   note: HTMLElement;
+  /** One fluoroscopic view that foreshortens the vein at the tip: said, with a view that would not. */
+  viewAdvice: HTMLElement;
   electrodes: HTMLElement;
   measurements: HTMLElement;
 }
@@ -42,6 +44,7 @@ export function mountLayout(root: HTMLElement): Layout {
   <section id="panel" aria-live="polite">
     <div id="instruction">CONNECTING…</div>
     <div id="note" hidden></div>
+    <div id="view-advice" hidden></div>
     <ol id="electrodes" aria-label="electrodes" hidden></ol>
     <dl id="details">
       <div><dt>zone</dt><dd id="zone">—</dd></div>
@@ -70,6 +73,7 @@ export function mountLayout(root: HTMLElement): Layout {
     corner: $('corner'),
     footer: $('footer'),
     note: $('note'),
+    viewAdvice: $('view-advice'),
     electrodes: $('electrodes'),
     measurements: $('measurements'),
   };

@@ -2,13 +2,16 @@
 // registration changes. Confidence combines tracking, registration quality and (for fluoro) how
 // well the two views agreed; with poor confidence the instruction says so instead of guessing.
 
-import type { ElectrodeGuidance, Exclusion, FeedState, FeedStatus, Guidance, LeadGuidance, MeasurementRecord, RegistrationStatus, StatusMessage } from '../../../protocol/index.ts';
+import { FORESHORTENED_BELOW, type ElectrodeGuidance, type Exclusion, type FeedState, type FeedStatus, type Guidance, type LeadGuidance, type MeasurementRecord, type RegistrationStatus, type StatusMessage } from '../../../protocol/index.ts';
 import type { Twin } from '../../twin/twin.ts';
 import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 import { NO_REGISTRATION, type Registration } from '../registration.ts';
 import { ACCESSIBLE, ARC, BRANCH, FIELDS, IN_TREE, RESPONSE, X, Y, Z, type LeadPlaces } from '../lead-placement.ts';
 import { usableZones, zoneInfo, type ExcludedSpan } from '../zone-exclusions.ts';
 import { ZoneGuide, type GuidanceOptions } from '../zone-guidance.ts';
+import { shownInView, sideOnView } from '../carm-geometry.ts';
+import { VEIN_CHORD_HALF_MM, type TrackEstimate } from '../tree-tracker.ts';
+import { branchDirection } from '../../twin/vein-tree.ts';
 
 const r1 = (x: number): number => Math.round(x * 10) / 10 + 0;
 const r2 = (x: number): number => Math.round(x * 100) / 100 + 0;
@@ -21,6 +24,13 @@ export function registrationConfidence(r: Registration): number {
   return Math.max(0.25, Math.min(1, 1 - (rms - 2) / 8));
 }
 
+/** Foreshortened until the vein at the tip is shown at least this side-on again (hysteresis above FORESHORTENED_BELOW). */
+const FORESHORTENED_LEFT = 0.6;
+/** A suggested view is kept while it shows the vein at the tip at least this side-on. */
+const SIDE_ON_KEPT = 0.6;
+/** Once given, the advice stays at least this long (s) after the vein was last foreshortened: it does not blink. */
+const SIDE_ON_HOLD_S = 2;
+
 export function guide(twin: Twin, procedureId: string, counters: PipelineCounters, options: Partial<GuidanceOptions> = {}, initial: Registration = NO_REGISTRATION, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
     const zones = kept(state, 'guide.zones', new ZoneGuide(twin, options));
@@ -28,6 +38,10 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
       registration: initial,
       feed: { state: 'lost', rateHz: 0 } as { state: FeedState; rateHz: number },
       view: null as { alpha: number; beta: number } | null,
+      /** The view suggested while one view foreshortens the vein at the tip (see viewFor). */
+      sideOn: null as { alpha: number; beta: number } | null,
+      /** Until when (procedure time) that advice stays, however the tip moves. */
+      sideOnUntil: 0,
       /** Stretches measurements ruled out, as displays get them and as the zone guide uses them. */
       exclusions: [] as Exclusion[],
       spans: [] as ExcludedSpan[],
@@ -77,6 +91,34 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
       const usable = usableZones(twin, st.spans);
       zones.setZones(usable, st.spans);
       emit({ kind: 'message', message: { type: 'zones', procedureId, t: m.t, zones: usable.map((z) => zoneInfo(twin, z)), exclusions: st.exclusions.map((x) => ({ ...x })) } });
+    };
+    const veinDir = new Float64Array(3), chordA = new Float64Array(3), chordB = new Float64Array(3);
+    /**
+     * The active view, and with one view how side-on it shows the vein at the tip; while that is
+     * foreshortened (below FORESHORTENED_BELOW, until it is back above FORESHORTENED_LEFT), the
+     * nearest view that shows it side-on, kept while it still shows it well (a calm display: the
+     * suggestion does not hop between neighbouring angles as the tip moves).
+     */
+    const viewFor = (t: number, view: { alpha: number; beta: number }, track: TrackEstimate): NonNullable<Guidance['view']> => {
+      const out: NonNullable<Guidance['view']> = { alpha: view.alpha, beta: view.beta };
+      const shown = track.shownInView;
+      if (!Number.isFinite(shown)) { st.sideOn = null; return out; }
+      out.veinShown = r2(shown);
+      if (shown < FORESHORTENED_BELOW) st.sideOnUntil = t + SIDE_ON_HOLD_S;
+      const foreshortened = shown < FORESHORTENED_BELOW || (st.sideOn !== null && (shown < FORESHORTENED_LEFT || t < st.sideOnUntil));
+      if (!foreshortened || !branchDirection(twin.veins, twin.veins.branches[track.branch]!, track.arcLengthMm, VEIN_CHORD_HALF_MM, veinDir, chordA, chordB)) {
+        st.sideOn = null;
+        return out;
+      }
+      // Twin → C-arm frame: the registration (C-arm → twin) rotation's transpose.
+      const m = st.registration.matrix, d = veinDir;
+      const inCarm = [m[0]! * d[0]! + m[4]! * d[1]! + m[8]! * d[2]!, m[1]! * d[0]! + m[5]! * d[1]! + m[9]! * d[2]!, m[2]! * d[0]! + m[6]! * d[1]! + m[10]! * d[2]!];
+      if (!st.sideOn || shownInView(inCarm, st.sideOn.alpha, st.sideOn.beta) < SIDE_ON_KEPT) {
+        const better = sideOnView(inCarm, view);
+        st.sideOn = better.shown > shown ? { alpha: better.alpha, beta: better.beta } : null;
+      }
+      if (st.sideOn) out.sideOn = { ...st.sideOn };
+      return out;
     };
     const registrationStatus = (): RegistrationStatus => (st.registration.rmsMm === undefined ? { state: st.registration.state } : { state: st.registration.state, rmsMm: r2(st.registration.rmsMm) });
     const status = (t: number | undefined): StatusMessage => {
@@ -139,7 +181,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
           feed: feedStatus,
           registration: registrationStatus(),
         };
-        if (st.view) message.view = { ...st.view };
+        if (st.view) message.view = viewFor(item.t, st.view, track);
         if (lead) message.lead = leadGuidance(lead);
         counters.guidanceOut++;
         emit({ kind: 'message', message });
