@@ -23,6 +23,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
     ...(typeof values['config'] === 'string' ? { configFile: values['config'] } : {}),
     ...(values['quiet'] === true ? { logLevel: 'warn' as const } : {}),
     ...(values['no-resume'] === true ? { resume: false } : {}),
+    ...(values['no-warm-up'] === true ? { warmUp: false } : {}),
     ...(typeof values['redis'] === 'string' ? { redis: values['redis'] } : {}),
     demo,
   });
@@ -34,6 +35,12 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
   }
   const server = await buildServer(config, packageVersion());
   const removeLastResort = installLastResort(server.metrics, (m) => io.err(`twinguide: ${m}`));
+  // Before any feed can connect (and before procedures resume): the first patient's samples then
+  // meet compiled code, not the JIT's first minute.
+  if (config.warmUp) {
+    const warmed = server.warmUp();
+    if (warmed) io.out(`warmed up the pipeline: ${warmed.samples} synthetic samples in ${Math.round(warmed.ms)} ms`);
+  }
   const address = await server.app.listen({ host: config.host, port: config.port });
   const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);
   // Procedures the server was running when it died come back now, while it already serves.
@@ -68,6 +75,7 @@ const OPTIONS = {
   demo: { type: 'boolean' },
   quiet: { type: 'boolean' },
   'no-resume': { type: 'boolean' },
+  'no-warm-up': { type: 'boolean' },
   redis: { type: 'string' },
 } as const;
 
@@ -82,13 +90,15 @@ const OPTION_HELP = `Options:
   --no-resume         do not bring back procedures the server was running when it died
                       (default: those whose recordings have no clean end and were written
                       within resumeWithinS, 12 h, come back under their ids)
+  --no-warm-up        start taking feeds at once, without first running a synthetic procedure
+                      through the pipeline (~1 s; the first procedure's first minute is slower)
   --redis URL         one of several instances on this Redis (redis://HOST:PORT): every instance
                       takes feeds, displays and REST calls for every procedure; one owns each
                       procedure's pipeline and another takes it over within a second when it dies
                       (procedures then live in Redis: the recordings' resume is off)
   -h, --help          this help
 Environment: TWINGUIDE_HOST, TWINGUIDE_PORT, TWINGUIDE_IGTL_PORT, TWINGUIDE_TWINS, TWINGUIDE_RECORDINGS,
-TWINGUIDE_RESUME=0 (as --no-resume), TWINGUIDE_REDIS (as --redis).
+TWINGUIDE_RESUME=0 (as --no-resume), TWINGUIDE_WARM_UP=0 (as --no-warm-up), TWINGUIDE_REDIS (as --redis).
 Stops on SIGINT/SIGTERM: procedures end, recordings are finalised, sockets close.`;
 
 export const serve: Command = {

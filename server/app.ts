@@ -9,6 +9,7 @@ import { Authoriser, rolesFor, tokenFrom } from './auth.ts';
 import { Cluster } from './cluster/cluster.ts';
 import { InProcessBroadcaster, type Broadcaster } from './broadcast.ts';
 import type { ServerConfig } from './config.ts';
+import { warmUpPipeline, type WarmUpReport } from './pipeline/warm-up.ts';
 import { displayPage } from './plugins/display-page.ts';
 import { displaySocket } from './plugins/display-socket.ts';
 import { displaySocketIo } from './plugins/display-socketio.ts';
@@ -47,6 +48,11 @@ export interface TwinguideServer {
    * other, while it serves: call it once it listens. Resolves when all are back (or given up).
    */
   resume(): Promise<void>;
+  /**
+   * Run a synthetic procedure through throwaway pipelines on one of the twins (warm-up.ts), so the
+   * first patient's samples meet compiled code: call it before the server takes feeds. Null without twins.
+   */
+  warmUp(): WarmUpReport | null;
   close(): Promise<void>;
 }
 
@@ -145,6 +151,12 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     broadcaster,
     metrics,
     cluster,
+    // The demo twin when the server has it (any twin warms the same code).
+    warmUp: (): WarmUpReport | null => {
+      const all = twins.list();
+      const twin = all.find((t) => t.meta.id === 'demo') ?? all[0];
+      return twin ? warmUpPipeline(twin) : null;
+    },
     // With Redis, procedures live there: a takeover brings them back, not the recordings.
     resume: async () => {
       if (cluster) return cluster.start(app);

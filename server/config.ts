@@ -19,6 +19,8 @@ export interface ServerConfig {
   resume: boolean;
   /** …when their recording was written within this many seconds. */
   resumeWithinS: number;
+  /** Before taking feeds, run a synthetic procedure through the pipeline (warm-up.ts), so the first patient's samples meet compiled code. */
+  warmUp: boolean;
   /** Redis URL: one of several instances sharing the procedures (null: this process alone). */
   redis: string | null;
   limits: Limits;
@@ -39,6 +41,7 @@ export function defaultConfig(): ServerConfig {
     demo: false,
     resume: true,
     resumeWithinS: 12 * 3600,
+    warmUp: true,
     redis: null,
     limits: withLimits(),
     logLevel: 'info',
@@ -64,6 +67,7 @@ export function resolveConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
     ...(env['TWINGUIDE_TWINS'] ? { twinsDir: env['TWINGUIDE_TWINS'] } : {}),
     ...(env['TWINGUIDE_RECORDINGS'] ? { recordingsDir: env['TWINGUIDE_RECORDINGS'] } : {}),
     ...(env['TWINGUIDE_RESUME'] === '0' ? { resume: false } : {}),
+    ...(env['TWINGUIDE_WARM_UP'] === '0' ? { warmUp: false } : {}),
     ...(env['TWINGUIDE_REDIS'] ? { redis: env['TWINGUIDE_REDIS'] } : {}),
   };
   const { configFile: _ignored, limits, ...rest } = overrides;
