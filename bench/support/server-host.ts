@@ -49,14 +49,16 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
     return { port: (wss.address() as { port: number }).port, close: () => new Promise((r) => wss.close(() => r())) };
   }
   const recordings = mkdtempSync(join(tmpdir(), 'twinguide-bench-'));
-  const server = await buildServer(resolveConfig({
+  const config = resolveConfig({
     port: 0,
     recordingsDir: recordings,
     twinsDir: fileURLToPath(new URL('../../data/twins', import.meta.url)),
     logLevel: 'silent',
     limits: { displayMaxHz: Number(hz) },
     ...(redis ? { redis } : {}),
-  }), 'bench');
+  });
+  const server = await buildServer(config, 'bench');
+  if (config.warmUp) server.warmUp(); // as `twinguide serve` does before it takes feeds
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
   if (redis) await server.resume();
   return { port: Number(new URL(url).port), close: async () => { await server.close(); rmSync(recordings, { recursive: true, force: true }); } };
