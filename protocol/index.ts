@@ -8,3 +8,4 @@ export * from './codec.ts';
 export * from './validate.ts';
 export * from './twin-schema.ts';
 export * from './lead.ts';
+export * from './views.ts';

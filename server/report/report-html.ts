@@ -66,6 +66,8 @@ ${model.finding ? `<div class="finding">${esc(model.finding)}</div>` : ''}
 <div>Final guidance<b>${final ? esc(final.zone.text) : '—'}</b></div>
 <div>Pace from<b>${best ? `electrode ${best}` : '—'}</b></div>
 </div>
+${model.viewAdvice ? `<h2>One fluoroscopic view</h2>
+<p>The view foreshortened the vein at the tip for <b>${model.viewAdvice.seconds.toFixed(1)} s</b> (${(100 * model.viewAdvice.share).toFixed(1)} % of the time guided in one view): the tip's place along the vein was uncertain then, and the display said so.${model.viewAdvice.suggested.length > 0 ? ` Views suggested that show the vein side-on: ${model.viewAdvice.suggested.slice(0, 4).map((s) => `${esc(s.view)} (${s.seconds.toFixed(1)} s)`).join(', ')}.` : ''}</p>` : ''}
 <h2>Timeline</h2>
 <table><thead><tr><th>time</th><th>event</th><th>detail</th></tr></thead><tbody>${rows(model.timeline.map((e) => [clock(e.atS), esc(e.what), esc(e.detail ?? '')]))}</tbody></table>
 <h2>Final position of each electrode</h2>

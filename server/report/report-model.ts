@@ -4,7 +4,7 @@
 // guidance scored against the simulator's ground truth. Everything here is taken from what the
 // displays were sent, so the report says what the physician saw.
 
-import type { Exclusion, Guidance, LeadInfo, MeasurementRecord, TargetZoneInfo } from '../../protocol/index.ts';
+import { FORESHORTENED_BELOW, viewName, type Exclusion, type Guidance, type LeadInfo, type MeasurementRecord, type TargetZoneInfo } from '../../protocol/index.ts';
 import { DEFAULT_GUIDANCE_OPTIONS } from '../pipeline/zone-guidance.ts';
 import type { Recording } from '../recording/procedure-recording.ts';
 import { zoneInfo } from '../pipeline/zone-exclusions.ts';
@@ -26,6 +26,17 @@ export interface ReportAccuracy {
   zoneAgreement: number;
   instructionAgreement: number;
   confidentlyWrongRate: number;
+}
+
+/**
+ * One fluoroscopic view: how long it foreshortened the vein at the tip (the display's advice was up,
+ * the place along the vein uncertain), of the time guided in one view, and the views it suggested.
+ */
+export interface ViewAdviceSummary {
+  seconds: number;
+  share: number;
+  /** The suggested views, longest first: the lab's name and for how long (s). */
+  suggested: { view: string; seconds: number }[];
 }
 
 export interface TimelineEntry {
@@ -58,6 +69,8 @@ export interface ReportModel {
   /** The tip's path as the guidance gave it (twin frame, mm), thinned to one point per PATH_STEP_S. */
   path: [number, number, number][];
   accuracy: ReportAccuracy | null;
+  /** With one fluoroscopic view (null otherwise). */
+  viewAdvice: ViewAdviceSummary | null;
   /** Recorded inputs, and whether the recording ended cleanly (a crash leaves it unfinished). */
   inputs: number;
   complete: boolean;
@@ -112,6 +125,20 @@ export function buildReport(recording: Recording, twin: Twin, accuracy: ReportAc
   }
   if (final && path.length > 0) path.push([final.tip.p[0], final.tip.p[1], final.tip.p[2]]);
 
+  // One view: the time each message stands for (up to the next, MAX_STEP_S at most), foreshortened or not.
+  let oneView = 0, foreshortenedS = 0;
+  const suggested = new Map<string, number>();
+  for (let k = 0; k + 1 < guidance.length; k++) {
+    const v = guidance[k]!.view;
+    if (v?.veinShown === undefined) continue;
+    const dt = Math.min(MAX_STEP_S, Math.max(0, guidance[k + 1]!.t - guidance[k]!.t));
+    oneView += dt;
+    if (v.veinShown >= FORESHORTENED_BELOW && !v.sideOn) continue;
+    foreshortenedS += dt;
+    if (v.sideOn) suggested.set(viewName(v.sideOn), (suggested.get(viewName(v.sideOn)) ?? 0) + dt);
+  }
+  const viewAdvice: ViewAdviceSummary | null = oneView > 0 ? { seconds: foreshortenedS, share: foreshortenedS / oneView, suggested: [...suggested].map(([view, seconds]) => ({ view, seconds })).sort((a, b) => b.seconds - a.seconds) } : null;
+
   let finding: string | null = null;
   if (twin.zones.length === 0) finding = 'NO ACCESSIBLE RESPONDER SITE IN THIS TWIN: no stretch of accessible vein reaches the response threshold, so no target zone could be offered.';
   else if (zones.length === 0) finding = 'NO USABLE TARGET ZONE LEFT: phrenic capture ruled out every target zone of this twin during the procedure.';
@@ -136,6 +163,7 @@ export function buildReport(recording: Recording, twin: Twin, accuracy: ReportAc
     measurements,
     path,
     accuracy,
+    viewAdvice,
     inputs: recording.inputs.length,
     complete: recording.indexed,
     segments: recording.segments?.length ?? 1,

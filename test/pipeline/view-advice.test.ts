@@ -10,8 +10,8 @@ import type { Twin } from '../../server/twin/twin.ts';
 import { branchDirection } from '../../server/twin/vein-tree.ts';
 import { conditionRuns } from '../../simulators/device/accuracy.ts';
 import { applyMatrix, rigidMatrix } from '../../simulators/device/device-simulator.ts';
-import { viewAdvice, viewName } from '../../client/src/display/guidance-panel.ts';
-import { displayValidators, validateMessage, type Guidance } from '../../protocol/index.ts';
+import { viewAdvice } from '../../client/src/display/guidance-panel.ts';
+import { displayValidators, validateMessage, viewName, type Guidance } from '../../protocol/index.ts';
 
 const unit = (v: number[]): number[] => { const n = Math.hypot(...v); return v.map((x) => x / n); };
 

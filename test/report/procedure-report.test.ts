@@ -3,7 +3,7 @@
 // poppler and its pictures looked at), the finding up front for a twin without a responder site,
 // and from a live procedure with measurements over REST.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,30 @@ describe('the procedure report', () => {
     // (The legend's swatches alone are about 250 pixels of each at this resolution.)
     expect(path).toBeGreaterThan(1000);
     expect(zone).toBeGreaterThan(1000);
+  }, 60_000);
+
+  it('with one fluoroscopic view, says how long the view foreshortened the vein and which views were suggested', async () => {
+    // The second heart's great cardiac vein runs toward the LAO 30 beam for 50 mm (see view-advice.test.ts).
+    const twinFile = join(ROOT, 'data/bench-twins/second-heart.twin.json');
+    const single = join(dir, 'single.mcap');
+    expect((await cli(['simulate', '--twin', twinFile, '--scenario', 'tour', '--feed', 'fluoro-single', '--seed', '1', '--to', single])).code).toBe(0);
+    const html = join(dir, 'single.html');
+    expect((await cli(['report', single, '--out', html, '--twin', twinFile])).code).toBe(0);
+    const text = readFileSync(html, 'utf8');
+    const said = /foreshortened the vein at the tip for <b>([\d.]+) s<\/b> \(([\d.]+) % of the time guided in one view\)/.exec(text);
+    expect(said).not.toBeNull();
+    // Against the recording: the advice's messages, each standing for the usual interval (15 fps).
+    const guidance = (await loadRecording(single)).outputs.filter((m): m is Guidance => m.type === 'guidance');
+    const advised = guidance.filter((g) => g.view!.veinShown! < 0.5 || g.view!.sideOn !== undefined).length;
+    expect(advised).toBeGreaterThan(30);
+    expect(Number(said![1])).toBeGreaterThan(0.8 * advised / 15);
+    expect(Number(said![1])).toBeLessThan(1.2 * advised / 15);
+    expect(Number(said![2])).toBeCloseTo((100 * advised) / guidance.length, -1);
+    expect(text).toMatch(/Views suggested that show the vein side-on: (LAO|RAO|AP)/);
+    // An EAM procedure has no such section.
+    const eam = join(dir, 'reach.html');
+    if (!existsSync(eam)) expect((await cli(['report', recording, '--out', eam])).code).toBe(0);
+    expect(readFileSync(eam, 'utf8')).not.toContain('One fluoroscopic view');
   }, 60_000);
 
   it('says first when the twin has no accessible responder site', async () => {

@@ -3,6 +3,7 @@
 // the link to the server is down, updates stopped arriving, or registration/tracking is poor.
 
 import { FORESHORTENED_BELOW, type FeedState, type Guidance, type MeasurementRecord, type RegistrationStatus } from '../../../protocol/messages.ts';
+import { viewName } from '../../../protocol/views.ts';
 import { cividisCss } from '../common/colours.ts';
 import { measurementText } from '../common/measurement-text.ts';
 import type { Layout } from './layout.ts';
@@ -95,13 +96,6 @@ export function renderPanel(ui: Layout, s: DisplayState): void {
   ui.corner.textContent = `feed ${s.feed}${rate}${link} · registration ${reg ? reg.state + rms : '—'}`;
   ui.procedure.textContent = `procedure ${s.procedure}${s.twinId ? ` · twin ${s.twinId}` : ''}`;
   renderMeasurements(ui.measurements, s.measurements);
-}
-
-/** C-arm angles as the lab says them: "LAO 45 CAUD 10", "RAO 20", "AP". */
-export function viewName(v: { alpha: number; beta: number }): string {
-  const a = Math.round(v.alpha), b = Math.round(v.beta);
-  const side = a > 0 ? `LAO ${a}` : a < 0 ? `RAO ${-a}` : 'AP';
-  return b > 0 ? `${side} CRAN ${b}` : b < 0 ? `${side} CAUD ${-b}` : side;
 }
 
 /** With one view that foreshortens the vein at the tip: that the place along it is uncertain, and a view that would show it ('' otherwise). */
