@@ -289,6 +289,33 @@ describe.skipIf(!available)('the display page in Chromium', () => {
     expect(advice.hidden).toBe(!foreshortened);
     if (foreshortened) expect(advice.text).toMatch(/^VEIN FORESHORTENED IN THIS VIEW/);
     socket.close();
+    // The suggested side-on view as a camera button: shown while there is a suggestion, and the
+    // camera goes there. (The newest guidance again, with a suggestion of LAO 45 CAUD 35 in it.)
+    const suggest = (sideOn: { alpha: number; beta: number } | null) => page.evaluate((s) => {
+      const d = (window as any).twinguideDisplay.view;
+      const g = structuredClone(d.state.guidance);
+      g.view = { ...g.view, veinShown: s ? 0.3 : 0.9 };
+      if (s) g.view.sideOn = s; else delete g.view.sideOn;
+      d.apply(g);
+    }, sideOn);
+    await suggest({ alpha: 45, beta: -35 });
+    const button = 'button[data-view="side-on"]';
+    expect(await page.isVisible(button)).toBe(true);
+    expect(await page.textContent(button)).toBe('SIDE-ON LAO 45 CAUD 35');
+    expect(await page.isVisible('#view-advice')).toBe(true);
+    await page.click(button);
+    expect(await page.getAttribute(button, 'class')).toBe('active');
+    const sideOn = await page.evaluate(() => (window as any).twinguideDisplay.view.scene.viewDirection() as number[]);
+    const [a2, b2] = [(45 * Math.PI) / 180, (-35 * Math.PI) / 180];
+    expect(sideOn[0]).toBeCloseTo(-Math.sin(a2) * Math.cos(b2), 3);
+    expect(sideOn[1]).toBeCloseTo(Math.cos(a2) * Math.cos(b2), 3);
+    expect(sideOn[2]).toBeCloseTo(-Math.sin(b2), 3);
+    // The suggestion gone: the chosen button stays (the camera where it was); back on C-ARM it goes.
+    await suggest(null);
+    expect(await page.isVisible(button)).toBe(true);
+    expect(await page.isVisible('#view-advice')).toBe(false);
+    await page.click('button[data-view="follow"]');
+    expect(await page.isVisible(button)).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

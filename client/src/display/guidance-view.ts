@@ -7,6 +7,7 @@ import type { TwinBundle } from '../../../protocol/twin-schema.ts';
 import { fieldInputFor, responseFieldGpu, responseFieldTs, type GpuLike } from '../common/response-field.ts';
 import { twinView, type TwinView } from '../common/twin-view.ts';
 import { PRESETS, rotationOf, type CarmAngles } from '../scene/camera-presets.ts';
+import { viewName } from '../../../protocol/views.ts';
 import { TwinScene } from '../scene/twin-scene.ts';
 import { isLive, isSilent, renderPanel, type DisplayState } from './guidance-panel.ts';
 import type { Layout } from './layout.ts';
@@ -37,6 +38,10 @@ export class GuidanceView {
   private twinView: TwinView | null = null;
   /** The newest C-arm view of a fluoro feed (null: none yet). */
   private carm: CarmAngles | null = null;
+  /** The view the guidance suggests while one view foreshortens the vein at the tip (null: none now). */
+  private sideOn: CarmAngles | null = null;
+  /** The camera shows the suggested side-on view (and follows it as it changes). */
+  private showSideOn = false;
 
   constructor(private readonly ui: Layout, private readonly options: ViewOptions) {
     this.state = { link: 'connecting', feed: 'lost', rateHz: 0, registration: null, guidance: null, silent: false, branchNames: {}, procedure: options.procedure, twinId: '', linkMs: null, failed: null, measurements: [] };
@@ -82,6 +87,7 @@ export class GuidanceView {
     } else if (m.type === 'guidance') {
       s.guidance = m;
       if (m.view && (m.view.alpha !== this.carm?.alpha || m.view.beta !== this.carm?.beta)) this.followCarm(m.view);
+      this.suggest(m.view?.sideOn ?? null);
       s.feed = m.feed.state;
       s.rateHz = m.feed.rateHz;
       s.registration = m.registration;
@@ -174,6 +180,27 @@ export class GuidanceView {
   private markView(name: string): void {
     for (const b of this.ui.views.querySelectorAll('button')) b.classList.toggle('active', b.dataset['view'] === name);
     this.follow = name === 'follow';
+    this.showSideOn = name === 'side-on';
+    this.sideOnButton();
+  }
+
+  /**
+   * The side-on view the guidance suggests (null: none now). Its button shows while there is one
+   * (or while it is the chosen view: the camera then stays where it was until the next suggestion).
+   */
+  private suggest(angles: CarmAngles | null): void {
+    const changed = angles?.alpha !== this.sideOn?.alpha || angles?.beta !== this.sideOn?.beta;
+    this.sideOn = angles;
+    if (!changed) return;
+    this.sideOnButton();
+    if (this.showSideOn && angles) this.scene.setView(angles, rotationOf(this.transform));
+  }
+
+  private sideOnButton(): void {
+    const button = this.ui.views.querySelector<HTMLElement>('button[data-view="side-on"]');
+    if (!button) return;
+    button.hidden = !this.sideOn && !this.showSideOn;
+    button.textContent = this.sideOn ? `SIDE-ON ${viewName(this.sideOn)}` : 'SIDE-ON';
   }
 
   /**
@@ -208,6 +235,10 @@ export class GuidanceView {
   private chooseView(name: string): void {
     this.markView(name);
     if (this.follow) return this.applyFollow();
+    if (this.showSideOn) {
+      if (this.sideOn) this.scene.setView(this.sideOn, rotationOf(this.transform));
+      return;
+    }
     const preset = PRESETS.find((p) => p.name === name);
     if (preset) this.scene.setView(preset.angles, null);
   }

@@ -34,6 +34,7 @@ export function mountLayout(root: HTMLElement): Layout {
     <nav id="views" aria-label="camera">
       ${PRESETS.map((p) => `<button type="button" data-view="${p.name}">${p.label}</button>`).join('')}
       <button type="button" data-view="follow" title="follow the active C-arm view (fluoroscopy)">C-ARM</button>
+      <button type="button" data-view="side-on" hidden title="the C-arm angles the guidance suggests while one view foreshortens the vein at the tip: the vein side-on">SIDE-ON</button>
     </nav>
     <div id="legend" aria-label="legend">
       <div class="ramp"><span>p(response) 0</span><i></i><span>1</span></div>
