@@ -217,8 +217,8 @@ export type LeadGuidance = Static<typeof LeadGuidance>;
 /**
  * With one fluoroscopic view, a vein at the tip shown less side-on than this (the sine of its angle
  * to the beam; 0.5: within 30° of it) is too foreshortened to place the tip along it: an error of the
- * image along the vein's projection is twice or more as long along the vein. The server then names a
- * view that shows it side-on (`view.sideOn`) and the display says so.
+ * image along the vein's projection is twice or more as long along the vein. Once it has been for a
+ * moment, the server names a view that shows it side-on (`view.sideOn`) and the display says so.
  */
 export const FORESHORTENED_BELOW = 0.5;
 
@@ -265,7 +265,7 @@ export const Guidance = Type.Object(
           sideOn: Type.Optional(
             Type.Object(
               { alpha: Finite({ minimum: -180, maximum: 180 }), beta: Finite({ minimum: -90, maximum: 90 }) },
-              { additionalProperties: false, description: 'while veinShown is below 0.5: the C-arm angles nearest the active view that show the vein at the tip side-on (degrees, +LAO/+CRAN)' },
+              { additionalProperties: false, description: 'while the view foreshortens the vein at the tip (veinShown below 0.5 for 0.3 s, until it is 0.6 again and for 2 s at least): the C-arm angles nearest the active view that show it side-on (degrees, +LAO/+CRAN); displays then say the place along the vein is uncertain' },
             ),
           ),
         },

@@ -4,7 +4,7 @@
 // guidance scored against the simulator's ground truth. Everything here is taken from what the
 // displays were sent, so the report says what the physician saw.
 
-import { FORESHORTENED_BELOW, viewName, type Exclusion, type Guidance, type LeadInfo, type MeasurementRecord, type TargetZoneInfo } from '../../protocol/index.ts';
+import { viewName, type Exclusion, type Guidance, type LeadInfo, type MeasurementRecord, type TargetZoneInfo } from '../../protocol/index.ts';
 import { DEFAULT_GUIDANCE_OPTIONS } from '../pipeline/zone-guidance.ts';
 import type { Recording } from '../recording/procedure-recording.ts';
 import { zoneInfo } from '../pipeline/zone-exclusions.ts';
@@ -133,9 +133,9 @@ export function buildReport(recording: Recording, twin: Twin, accuracy: ReportAc
     if (v?.veinShown === undefined) continue;
     const dt = Math.min(MAX_STEP_S, Math.max(0, guidance[k + 1]!.t - guidance[k]!.t));
     oneView += dt;
-    if (v.veinShown >= FORESHORTENED_BELOW && !v.sideOn) continue;
+    if (!v.sideOn) continue;
     foreshortenedS += dt;
-    if (v.sideOn) suggested.set(viewName(v.sideOn), (suggested.get(viewName(v.sideOn)) ?? 0) + dt);
+    suggested.set(viewName(v.sideOn), (suggested.get(viewName(v.sideOn)) ?? 0) + dt);
   }
   const viewAdvice: ViewAdviceSummary | null = oneView > 0 ? { seconds: foreshortenedS, share: foreshortenedS / oneView, suggested: [...suggested].map(([view, seconds]) => ({ view, seconds })).sort((a, b) => b.seconds - a.seconds) } : null;
 

@@ -2,7 +2,7 @@
 // last guidance stays visible but greyed, under a dominant banner, whenever the feed is not live,
 // the link to the server is down, updates stopped arriving, or registration/tracking is poor.
 
-import { FORESHORTENED_BELOW, type FeedState, type Guidance, type MeasurementRecord, type RegistrationStatus } from '../../../protocol/messages.ts';
+import type { FeedState, Guidance, MeasurementRecord, RegistrationStatus } from '../../../protocol/messages.ts';
 import { viewName } from '../../../protocol/views.ts';
 import { cividisCss } from '../common/colours.ts';
 import { measurementText } from '../common/measurement-text.ts';
@@ -98,11 +98,11 @@ export function renderPanel(ui: Layout, s: DisplayState): void {
   renderMeasurements(ui.measurements, s.measurements);
 }
 
-/** With one view that foreshortens the vein at the tip: that the place along it is uncertain, and a view that would show it ('' otherwise). */
+/** With one view that foreshortens the vein at the tip (the server suggests another): that the place along it is uncertain, and the view that would show it ('' otherwise). */
 export function viewAdvice(g: Guidance): string {
   const v = g.view;
-  if (!v || v.veinShown === undefined || (v.veinShown >= FORESHORTENED_BELOW && !v.sideOn)) return '';
-  return `VEIN FORESHORTENED IN THIS VIEW — PLACE ALONG IT UNCERTAIN${v.sideOn ? ` · ${viewName(v.sideOn)} SHOWS IT SIDE-ON` : ''}`;
+  if (!v?.sideOn) return '';
+  return `VEIN FORESHORTENED IN THIS VIEW — PLACE ALONG IT UNCERTAIN · ${viewName(v.sideOn)} SHOWS IT SIDE-ON`;
 }
 
 /** One cell per electrode, distal first: its p, where it is, and the one to pace from outlined. */

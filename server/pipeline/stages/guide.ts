@@ -30,6 +30,8 @@ const FORESHORTENED_LEFT = 0.6;
 const SIDE_ON_KEPT = 0.6;
 /** Once given, the advice stays at least this long (s) after the vein was last foreshortened: it does not blink. */
 const SIDE_ON_HOLD_S = 2;
+/** The advice comes once the vein has been foreshortened this long (s): not for one frame (a biplane frame with one view, a tip passing a bend). */
+const SIDE_ON_AFTER_S = 0.3;
 
 export function guide(twin: Twin, procedureId: string, counters: PipelineCounters, options: Partial<GuidanceOptions> = {}, initial: Registration = NO_REGISTRATION, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
@@ -42,6 +44,8 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
       sideOn: null as { alpha: number; beta: number } | null,
       /** Until when (procedure time) that advice stays, however the tip moves. */
       sideOnUntil: 0,
+      /** Since when (procedure time) the vein at the tip has been foreshortened without a break (NaN: it is not). */
+      foreshortenedSince: Number.NaN,
       /** Stretches measurements ruled out, as displays get them and as the zone guide uses them. */
       exclusions: [] as Exclusion[],
       spans: [] as ExcludedSpan[],
@@ -95,17 +99,20 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
     const veinDir = new Float64Array(3), chordA = new Float64Array(3), chordB = new Float64Array(3);
     /**
      * The active view, and with one view how side-on it shows the vein at the tip; while that is
-     * foreshortened (below FORESHORTENED_BELOW, until it is back above FORESHORTENED_LEFT), the
-     * nearest view that shows it side-on, kept while it still shows it well (a calm display: the
+     * foreshortened (below FORESHORTENED_BELOW for SIDE_ON_AFTER_S; until it is back above
+     * FORESHORTENED_LEFT, and for SIDE_ON_HOLD_S at least), the nearest view that shows it side-on,
+     * kept while it still shows it well (a calm display: the advice does not blink, and the
      * suggestion does not hop between neighbouring angles as the tip moves).
      */
     const viewFor = (t: number, view: { alpha: number; beta: number }, track: TrackEstimate): NonNullable<Guidance['view']> => {
       const out: NonNullable<Guidance['view']> = { alpha: view.alpha, beta: view.beta };
       const shown = track.shownInView;
-      if (!Number.isFinite(shown)) { st.sideOn = null; return out; }
+      if (!Number.isFinite(shown)) { st.sideOn = null; st.foreshortenedSince = Number.NaN; return out; }
       out.veinShown = r2(shown);
-      if (shown < FORESHORTENED_BELOW) st.sideOnUntil = t + SIDE_ON_HOLD_S;
-      const foreshortened = shown < FORESHORTENED_BELOW || (st.sideOn !== null && (shown < FORESHORTENED_LEFT || t < st.sideOnUntil));
+      const below = shown < FORESHORTENED_BELOW;
+      st.foreshortenedSince = !below ? Number.NaN : Number.isNaN(st.foreshortenedSince) ? t : st.foreshortenedSince;
+      if (below) st.sideOnUntil = t + SIDE_ON_HOLD_S;
+      const foreshortened = st.sideOn !== null ? shown < FORESHORTENED_LEFT || t < st.sideOnUntil : below && t - st.foreshortenedSince >= SIDE_ON_AFTER_S;
       if (!foreshortened || !branchDirection(twin.veins, twin.veins.branches[track.branch]!, track.arcLengthMm, VEIN_CHORD_HALF_MM, veinDir, chordA, chordB)) {
         st.sideOn = null;
         return out;
