@@ -43,7 +43,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
       /** The view suggested while one view foreshortens the vein at the tip (see viewFor). */
       sideOn: null as { alpha: number; beta: number } | null,
       /** Until when (procedure time) that advice stays, however the tip moves. */
-      sideOnUntil: 0,
+      sideOnUntil: Number.NaN, // (a double from the start: storing a time never changes the object's layout)
       /** Since when (procedure time) the vein at the tip has been foreshortened without a break (NaN: it is not). */
       foreshortenedSince: Number.NaN,
       /** Stretches measurements ruled out, as displays get them and as the zone guide uses them. */
