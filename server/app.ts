@@ -155,7 +155,14 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     warmUp: (): WarmUpReport | null => {
       const all = twins.list();
       const twin = all.find((t) => t.meta.id === 'demo') ?? all[0];
-      return twin ? warmUpPipeline(twin) : null;
+      if (!twin) return null;
+      try {
+        return warmUpPipeline(twin);
+      } catch (e) {
+        // Only speed is at stake: the server starts cold rather than not at all.
+        app.log.warn({ err: e, twin: twin.meta.id }, 'pipeline warm-up failed (the server starts cold)');
+        return null;
+      }
     },
     // With Redis, procedures live there: a takeover brings them back, not the recordings.
     resume: async () => {

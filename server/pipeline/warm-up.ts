@@ -48,7 +48,9 @@ function route(twin: Twin, seconds: number, dt: number): { branch: number; arc: 
   leaves.push(...branches.filter((b) => b.parentBranch < 0));
   const steps: { branch: number; arc: number }[] = [];
   const n = Math.round(seconds / dt);
-  for (let leaf = 0; leaves.length > 0 && steps.length < n; leaf = (leaf + 1) % leaves.length) {
+  // (A tree whose branches are all too short to walk gives no steps: stop rather than go round.)
+  for (let leaf = 0, idle = 0; leaves.length > 0 && steps.length < n && idle < leaves.length; leaf = (leaf + 1) % leaves.length) {
+    const before = steps.length;
     // The branches from the ostium to this leaf, root first.
     const chain: number[] = [];
     for (let k = leaves[leaf]!.index, guard = 0; k >= 0 && guard <= branches.length; k = branches[k]!.parentBranch, guard++) chain.unshift(k);
@@ -72,6 +74,7 @@ function route(twin: Twin, seconds: number, dt: number): { branch: number; arc: 
     // Back to just before the first branching off the trunk.
     const back = Math.max(branches[chain[0]!]!.startArcMm, branches[chain[Math.min(1, chain.length - 1)]!]!.startArcMm - 5);
     while (arc > back && steps.length < n) { arc = Math.max(back, arc - 20 * dt); steps.push({ branch: at(arc), arc }); }
+    idle = steps.length === before ? idle + 1 : 0;
   }
   return steps;
 }
