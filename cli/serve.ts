@@ -39,7 +39,7 @@ async function serveWith(values: Record<string, string | boolean | undefined>, d
   // meet compiled code, not the JIT's first minute.
   if (config.warmUp) {
     const warmed = server.warmUp();
-    if (warmed) io.out(`warmed up the pipeline: ${warmed.samples} synthetic samples in ${Math.round(warmed.ms)} ms`);
+    if (warmed) io.out(warmed.skipped ? `skipped the pipeline warm-up: ${warmed.skipped}` : `warmed up the pipeline: ${warmed.samples} synthetic samples in ${Math.round(warmed.ms)} ms`);
   }
   const address = await server.app.listen({ host: config.host, port: config.port });
   const igtlPort = config.igtlPort === null ? null : await server.igtl.listen(config.host, config.igtlPort);

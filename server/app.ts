@@ -156,6 +156,12 @@ export async function buildServer(config: ServerConfig, version: string): Promis
       const all = twins.list();
       const twin = all.find((t) => t.meta.id === 'demo') ?? all[0];
       if (!twin) return null;
+      // After a crash, rebuilding the procedures runs their inputs through the pipeline, which warms
+      // it as well; a synthetic procedure first would only keep their displays "lost" a second longer.
+      if (config.resume && !config.redis) {
+        const waiting = findUnfinished(config.recordingsDir, config.resumeWithinS).resumable.length;
+        if (waiting > 0) return { samples: 0, ms: 0, skipped: `${waiting} procedure(s) to resume, whose rebuild warms the pipeline` };
+      }
       try {
         return warmUpPipeline(twin);
       } catch (e) {

@@ -15,12 +15,14 @@ export interface ServerChild {
   stop(): Promise<void>;
   /** SIGKILL (kill -9: nothing finalised), then wait for it to exit. */
   kill(): Promise<void>;
+  /** What it has printed on stdout so far. */
+  output(): string;
 }
 
 export async function startServerChild(recordingsDir: string, extraArgs: readonly string[] = []): Promise<ServerChild> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--igtl-port', '0', '--recordings', recordingsDir, '--quiet', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
   const [base, igtlPort] = await new Promise<[string, number]>((resolve, reject) => {
-    let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)(?:, OpenIGTLink on [\d.]+:(\d+))?/.exec(out);
@@ -32,6 +34,7 @@ export async function startServerChild(recordingsDir: string, extraArgs: readonl
     base,
     igtlPort,
     child,
+    output: () => out,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -24,6 +24,8 @@ export const WARM_UP_S = 60;
 export interface WarmUpReport {
   samples: number;
   ms: number;
+  /** Why it was not run (the server decides: see app.ts). */
+  skipped?: string;
 }
 
 /** A small deterministic generator (the same procedure every start). */

@@ -69,6 +69,7 @@ describe('a procedure survives kill -9', () => {
     writeFileSync(config, JSON.stringify({ limits: { checkpointEveryInputs: 150 } }));
     dirs.push(config);
     let server = await start(recordings, '--config', config);
+    expect(server.output()).toMatch(/warmed up the pipeline: \d+ synthetic samples/);
     const created = await json(server.base, '/api/procedures', { method: 'POST', body: { twinId: 'demo', source: 'eam', igtlDevice: 'TIP' } });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
@@ -81,6 +82,8 @@ describe('a procedure survives kill -9', () => {
     await server.kill();
 
     server = await start(recordings, '--config', config);
+    // Back after a crash, the rebuild warms the pipeline: no synthetic procedure first (the displays wait less).
+    expect(server.output()).toContain('skipped the pipeline warm-up: 1 procedure(s) to resume');
     const listed = (await json(server.base, '/api/procedures')).body as { id: string }[];
     expect(listed.map((p) => p.id)).toEqual([id]);
     const after = (await json(server.base, `/api/procedures/${id}`)).body;
@@ -135,6 +138,7 @@ describe('a procedure survives kill -9', () => {
     await pause(200);
     await server.kill();
     server = await start(recordings, '--no-resume');
+    expect(server.output()).toMatch(/warmed up the pipeline/); // nothing to resume: it warms up
     expect((await json(server.base, '/api/procedures')).body).toEqual([]);
     await server.kill();
     server = await start(recordings);
