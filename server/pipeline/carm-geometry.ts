@@ -40,8 +40,9 @@ export function shownInView(dir: readonly number[], alphaDeg: number, betaDeg: n
  * The C-arm angles a view is suggested from: LAO/RAO up to 60°, CRAN/CAUD up to 40°, in 5° steps.
  * CS venography is read in AP, LAO 30 and RAO 30 (Silva et al., J Innov Card Rhythm Manag 2020,
  * doi:10.19102/icrm.2020.110703) and rotational venography sweeps RAO 54° to LAO 54°, finding the
- * view that best shows the target branch often other than the standard ones (Heart Rhythm Society
- * abstract "High-speed rotational coronary venous angiography…"); 60° and the 40° of angulation are
+ * view that best shows the target branch often other than the standard ones (abstract 3240, "High-
+ * speed rotational coronary venous angiography improves delineation of coronary venous anatomy
+ * during cardiac resynchronization therapy"); 60° and the 40° of angulation are
  * this product's assumption of what a stand reaches with a patient on the table, not a cited limit.
  */
 export const SUGGESTED_VIEWS = { alphaDeg: 60, betaDeg: 40, stepDeg: 5 } as const;
