@@ -349,7 +349,9 @@ describe.skipIf(!available)('the display page in Chromium', () => {
 
   it('the replay page plays a recording: timeline with the zone entry marked, play to the end, scrub back', async () => {
     const { page, errors } = await openPage('/replay?recording=sim-reach');
-    await page.waitForFunction(() => (window as any).twinguideReplay?.timeline !== null && (window as any).twinguideReplay.view?.field !== null, undefined, { timeout: 15_000 });
+    // (The view must exist: `view?.field !== null` held while it did not, before the zone entries
+    // were drawn, and a CI run read no entry marks.)
+    await page.waitForFunction(() => { const r = (window as any).twinguideReplay; return !!r?.timeline && !!r.view && r.view.field !== null; }, undefined, { timeout: 15_000 });
     const entries = await page.evaluate(() => (window as any).twinguideReplay.timeline.zoneEntriesMs.length as number);
     expect(entries).toBe(1);
     expect(await page.locator('#timeline .entry').count()).toBe(entries);
