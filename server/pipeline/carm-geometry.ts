@@ -30,7 +30,7 @@ export function viewDirection(alphaDeg: number, betaDeg: number): [number, numbe
 }
 
 /** How side-on a view shows a direction (unit, C-arm frame): the sine of the angle between it and the beam. */
-export function shownInView(dir: readonly number[], alphaDeg: number, betaDeg: number): number {
+export function shownInView(dir: ArrayLike<number>, alphaDeg: number, betaDeg: number): number {
   const d = viewDirection(alphaDeg, betaDeg);
   const c = dir[0]! * d[0] + dir[1]! * d[1] + dir[2]! * d[2];
   return Math.sqrt(Math.max(0, 1 - c * c));
@@ -51,7 +51,7 @@ export const SUGGESTED_VIEWS = { alphaDeg: 60, betaDeg: 40, stepDeg: 5 } as cons
  * Of the suggested views, the one nearest the current view (by the angles moved) that shows `dir`
  * (unit, C-arm frame) at least `atLeast` side-on; where none does, the one that shows it best.
  */
-export function sideOnView(dir: readonly number[], current: { alpha: number; beta: number }, atLeast = 0.9): { alpha: number; beta: number; shown: number } {
+export function sideOnView(dir: ArrayLike<number>, current: { alpha: number; beta: number }, atLeast = 0.9): { alpha: number; beta: number; shown: number } {
   const { alphaDeg, betaDeg, stepDeg } = SUGGESTED_VIEWS;
   let near: { alpha: number; beta: number; shown: number } | null = null, nearMove = Infinity;
   let best = { alpha: current.alpha, beta: current.beta, shown: -1 };

@@ -37,6 +37,16 @@ export function transformPoint(m: readonly number[], x: number, y: number, z: nu
   out[2] = m[8]! * x + m[9]! * y + m[10]! * z + m[11]!;
 }
 
+/**
+ * A direction from the twin frame back to the source frame: the transpose of M's rotation (M is
+ * rigid, source → twin), written into out (no allocation). For fluoro the source frame is the C-arm's.
+ */
+export function rotateToSource(m: readonly number[], x: number, y: number, z: number, out: number[] | Float64Array): void {
+  out[0] = m[0]! * x + m[4]! * y + m[8]! * z;
+  out[1] = m[1]! * x + m[5]! * y + m[9]! * z;
+  out[2] = m[2]! * x + m[6]! * y + m[10]! * z;
+}
+
 /** Points closer than this are the same point; all within it of a line are collinear. */
 const DEGENERATE_MM = 1;
 

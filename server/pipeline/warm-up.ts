@@ -11,7 +11,7 @@
 import type { CArmGeometry, FeedSample } from '../../protocol/index.ts';
 import type { Twin } from '../twin/twin.ts';
 import { CRANIAL, heartAxes } from '../twin/heart-axes.ts';
-import { pointOnBranch } from '../twin/vein-tree.ts';
+import { pointOnBranch, treeCentre } from '../twin/vein-tree.ts';
 import { Subject } from 'rxjs';
 import { projectPoint } from './carm-geometry.ts';
 import { PipelineCounters, type PipelineInput } from './flow.ts';
@@ -111,20 +111,12 @@ function positions(twin: Twin, seconds: number, dt: number, seed: number): { t: 
   return out;
 }
 
-/** The tree's centre, where a technician puts the heart at the C-arm's isocentre. */
-function treeCentre(twin: Twin): [number, number, number] {
-  const v = twin.veins, n = v.nodeCount;
-  let x = 0, y = 0, z = 0;
-  for (let i = 0; i < n; i++) { x += v.positionsMm[3 * i]! / n; y += v.positionsMm[3 * i + 1]! / n; z += v.positionsMm[3 * i + 2]! / n; }
-  return [x, y, z];
-}
-
 /** The synthetic procedure's inputs for one feed kind (registration first, closed at the end). */
 export function warmUpInputs(twin: Twin, feed: 'eam' | 'fluoro-single' | 'fluoro-biplane', seconds = WARM_UP_S): PipelineInput[] {
   const fluoro = feed !== 'eam';
   const dt = fluoro ? 1 / 15 : 0.01;
   const track = positions(twin, seconds, dt, fluoro ? 11 : 7);
-  const centre = fluoro ? treeCentre(twin) : [0, 0, 0];
+  const centre = fluoro ? treeCentre(twin.veins) : [0, 0, 0];
   // Source (C-arm) → twin: the heart at the isocentre.
   const registration: Registration = { state: 'landmarks', matrix: [1, 0, 0, centre[0]!, 0, 1, 0, centre[1]!, 0, 0, 1, centre[2]!, 0, 0, 0, 1], rmsMm: 1 };
   const lao: CArmGeometry = { alpha: 30, beta: 0, sid: 1000, sod: 750, pixelSpacing: [0.2, 0.2], size: [1024, 1024] };

@@ -99,7 +99,9 @@ export function buildReport(recording: Recording, twin: Twin, accuracy: ReportAc
   const csEntry = guidance.find((g) => g.tip.arcLengthMm >= CS_ENTRY_MM && g.tip.confidence >= confident);
   const zoneEntry = guidance.find((g) => g.zone.state === 'in');
   let timeInZoneS = 0;
-  for (let k = 0; k + 1 < guidance.length; k++) if (guidance[k]!.zone.state === 'in') timeInZoneS += Math.min(MAX_STEP_S, Math.max(0, guidance[k + 1]!.t - guidance[k]!.t));
+  /** The time guidance message k stands for: up to the next, MAX_STEP_S at most. */
+  const heldFor = (k: number): number => Math.min(MAX_STEP_S, Math.max(0, guidance[k + 1]!.t - guidance[k]!.t));
+  for (let k = 0; k + 1 < guidance.length; k++) if (guidance[k]!.zone.state === 'in') timeInZoneS += heldFor(k);
   const final = guidance.at(-1) ?? null;
 
   const branchName = (id: string): string => twin.veins.branches[twin.veins.branchById.get(id) ?? -1]?.name ?? id;
@@ -125,13 +127,13 @@ export function buildReport(recording: Recording, twin: Twin, accuracy: ReportAc
   }
   if (final && path.length > 0) path.push([final.tip.p[0], final.tip.p[1], final.tip.p[2]]);
 
-  // One view: the time each message stands for (up to the next, MAX_STEP_S at most), foreshortened or not.
+  // One view: the time each message stands for, foreshortened or not.
   let oneView = 0, foreshortenedS = 0;
   const suggested = new Map<string, number>();
   for (let k = 0; k + 1 < guidance.length; k++) {
     const v = guidance[k]!.view;
     if (v?.veinShown === undefined) continue;
-    const dt = Math.min(MAX_STEP_S, Math.max(0, guidance[k + 1]!.t - guidance[k]!.t));
+    const dt = heldFor(k);
     oneView += dt;
     if (!v.sideOn) continue;
     foreshortenedS += dt;

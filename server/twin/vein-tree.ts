@@ -221,6 +221,13 @@ export function pointOnBranch(tree: VeinTree, branch: VeinBranch, arcMm: number,
   if (at) { at.segment = b; at.t = t; }
 }
 
+/** The mean of the tree's node positions (mm): where a technician puts the heart at the C-arm's isocentre. */
+export function treeCentre(tree: VeinTree): [number, number, number] {
+  const c: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < tree.nodeCount; i++) for (let k = 0; k < 3; k++) c[k as 0 | 1 | 2] += tree.positionsMm[3 * i + k]! / tree.nodeCount;
+  return c;
+}
+
 /**
  * The vein's direction around arc length `arcMm` on a branch: the unit chord from `halfMm` before to
  * `halfMm` after (clamped to the branch's ends), written into `out` (`a`, `b`: scratch for the two

@@ -8,6 +8,7 @@ import { PipelineCounters, type PipelineInput } from '../../server/pipeline/flow
 import { guidancePipeline, type PipelineOptions } from '../../server/pipeline/procedure-pipeline.ts';
 import { registerLandmarks, type Registration } from '../../server/pipeline/registration.ts';
 import type { Twin } from '../../server/twin/twin.ts';
+import { treeCentre } from '../../server/twin/vein-tree.ts';
 import { Random } from '../twin/random.ts';
 import { applyMatrix, defaultDeviceOptions, gaussian, invertRigid, rigidMatrix, simulateDevice, simulatePhysio, type DeviceOptions, type FeedKind, type GroundTruth, type SimulatedSample, type SimulatedSignal } from './device-simulator.ts';
 import { scenarioPlan, type ScenarioName, type ScenarioPlan } from './scenarios.ts';
@@ -92,9 +93,7 @@ export async function runScenario(twin: Twin, name: ScenarioName, feed?: FeedKin
   }
   if (kind !== 'eam' && !options.device?.twinToSource) {
     // Put the heart at the C-arm isocentre (the vein tree's centre), as a technician would.
-    const v = twin.veins;
-    const c = [0, 0, 0];
-    for (let i = 0; i < v.nodeCount; i++) for (let k = 0; k < 3; k++) c[k]! += v.positionsMm[3 * i + k]! / v.nodeCount;
+    const c = treeCentre(twin.veins);
     device.twinToSource = rigidMatrix([0, 0, 1], 0, [-c[0]!, -c[1]!, -c[2]!]);
   }
   if (name === 'dropout-and-recover' && !options.device?.gaps) device.gaps = [[0.45 * 20, 1.5]];

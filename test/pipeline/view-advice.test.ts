@@ -7,7 +7,7 @@ import { carmFrame, shownInView, sideOnView, SUGGESTED_VIEWS, viewDirection } fr
 import { VEIN_CHORD_HALF_MM } from '../../server/pipeline/tree-tracker.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import type { Twin } from '../../server/twin/twin.ts';
-import { branchDirection } from '../../server/twin/vein-tree.ts';
+import { branchDirection, treeCentre } from '../../server/twin/vein-tree.ts';
 import { conditionRuns } from '../../simulators/device/accuracy.ts';
 import { applyMatrix, rigidMatrix } from '../../simulators/device/device-simulator.ts';
 import { viewAdvice } from '../../client/src/display/guidance-panel.ts';
@@ -77,8 +77,7 @@ describe('single-plane guidance on the second heart (its great cardiac vein runs
     const d = new Float64Array(3), a = new Float64Array(3), b = new Float64Array(3);
     // The patient on the table turned against the CT's frame (35°), so that the C-arm frame is not the
     // twin's: the vein's direction has to be taken into the C-arm frame to suggest a view.
-    const v = twin.veins, centre = [0, 0, 0];
-    for (let i = 0; i < v.nodeCount; i++) for (let k = 0; k < 3; k++) centre[k]! += v.positionsMm[3 * i + k]! / v.nodeCount;
+    const centre = treeCentre(twin.veins);
     const turned = applyMatrix(rigidMatrix([0.3, 1, 0.2], 35, [0, 0, 0]), centre);
     const twinToSource = rigidMatrix([0.3, 1, 0.2], 35, [-turned[0]!, -turned[1]!, -turned[2]!]);
     for await (const run of conditionRuns(twin, 'clean', 'fluoro-single', [1], { device: { twinToSource } })) {

@@ -67,8 +67,8 @@ it('ends on any twin the server may serve, even one whose veins are too short to
   try {
     expect(warmUpPipeline(mini, {}, 5).samples).toBeGreaterThan(0);
     // Every branch shorter than the walk's 2 mm margin: no step anywhere, and it still returns.
-    const stubby = { ...mini, veins: { ...mini.veins, branches: mini.veins.branches.map((b) => ({ ...b, endArcMm: b.startArcMm + 1, lengthMm: 1 })) } } as Twin;
-    expect(warmUpInputs(stubby, 'eam', 5).filter((i) => i.kind === 'sample')).toHaveLength(0);
+    const shortVeins = { ...mini, veins: { ...mini.veins, branches: mini.veins.branches.map((b) => ({ ...b, endArcMm: b.startArcMm + 1, lengthMm: 1 })) } } as Twin;
+    expect(warmUpInputs(shortVeins, 'eam', 5).filter((i) => i.kind === 'sample')).toHaveLength(0);
   } finally {
     await mini.close();
   }

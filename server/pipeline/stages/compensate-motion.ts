@@ -11,7 +11,7 @@ import type { Twin } from '../../twin/twin.ts';
 import { carmFrame, projectPoint, type CArmFrame } from '../carm-geometry.ts';
 import { kept, stage, type Flow, type PipelineState } from '../flow.ts';
 import { MotionFilter, type MotionFilterOptions, type VesselConstraint } from '../motion-filter.ts';
-import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
+import { NO_REGISTRATION, rotateToSource, transformPoint, type Registration } from '../registration.ts';
 import type { TipTrail } from '../tip-trail.ts';
 import { PhysioPhase } from '../physio-phase.ts';
 import type { TrackFeedback } from '../track-feedback.ts';
@@ -103,8 +103,8 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
     /** A twin-frame direction as seen in a view: its image (u, v) components, unnormalised. */
     const inView = (g: CArmGeometry, dir: readonly number[]): [number, number] => {
       // twin → C-arm is the inverse rotation of the registration (C-arm → twin).
-      const m = st.registration.matrix;
-      const c = [m[0]! * dir[0]! + m[4]! * dir[1]! + m[8]! * dir[2]!, m[1]! * dir[0]! + m[5]! * dir[1]! + m[9]! * dir[2]!, m[2]! * dir[0]! + m[6]! * dir[1]! + m[10]! * dir[2]!];
+      const c = [0, 0, 0];
+      rotateToSource(st.registration.matrix, dir[0]!, dir[1]!, dir[2]!, c);
       const f = carmFrame(g);
       return [c[0]! * f.uAxis[0] + c[1]! * f.uAxis[1] + c[2]! * f.uAxis[2], c[0]! * f.vAxis[0] + c[1]! * f.vAxis[1] + c[2]! * f.vAxis[2]];
     };

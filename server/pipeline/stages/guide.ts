@@ -5,7 +5,7 @@
 import { FORESHORTENED_BELOW, type ElectrodeGuidance, type Exclusion, type FeedState, type FeedStatus, type Guidance, type LeadGuidance, type MeasurementRecord, type RegistrationStatus, type StatusMessage } from '../../../protocol/index.ts';
 import type { Twin } from '../../twin/twin.ts';
 import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
-import { NO_REGISTRATION, type Registration } from '../registration.ts';
+import { NO_REGISTRATION, rotateToSource, type Registration } from '../registration.ts';
 import { ACCESSIBLE, ARC, BRANCH, FIELDS, IN_TREE, RESPONSE, X, Y, Z, type LeadPlaces } from '../lead-placement.ts';
 import { usableZones, zoneInfo, type ExcludedSpan } from '../zone-exclusions.ts';
 import { ZoneGuide, type GuidanceOptions } from '../zone-guidance.ts';
@@ -96,7 +96,7 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
       zones.setZones(usable, st.spans);
       emit({ kind: 'message', message: { type: 'zones', procedureId, t: m.t, zones: usable.map((z) => zoneInfo(twin, z)), exclusions: st.exclusions.map((x) => ({ ...x })) } });
     };
-    const veinDir = new Float64Array(3), chordA = new Float64Array(3), chordB = new Float64Array(3);
+    const veinDir = new Float64Array(3), veinInCarm = new Float64Array(3), chordA = new Float64Array(3), chordB = new Float64Array(3);
     /**
      * The active view, and with one view how side-on it shows the vein at the tip; while that is
      * foreshortened (below FORESHORTENED_BELOW for SIDE_ON_AFTER_S; until it is back above
@@ -117,9 +117,8 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
         st.sideOn = null;
         return out;
       }
-      // Twin → C-arm frame: the registration (C-arm → twin) rotation's transpose.
-      const m = st.registration.matrix, d = veinDir;
-      const inCarm = [m[0]! * d[0]! + m[4]! * d[1]! + m[8]! * d[2]!, m[1]! * d[0]! + m[5]! * d[1]! + m[9]! * d[2]!, m[2]! * d[0]! + m[6]! * d[1]! + m[10]! * d[2]!];
+      const inCarm = veinInCarm;
+      rotateToSource(st.registration.matrix, veinDir[0]!, veinDir[1]!, veinDir[2]!, inCarm);
       if (!st.sideOn || shownInView(inCarm, st.sideOn.alpha, st.sideOn.beta) < SIDE_ON_KEPT) {
         const better = sideOnView(inCarm, view);
         st.sideOn = better.shown > shown ? { alpha: better.alpha, beta: better.beta } : null;
