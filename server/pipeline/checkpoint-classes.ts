@@ -1,5 +1,6 @@
 // The classes a pipeline checkpoint may hold, by name (state-capture.ts refuses any other).
 import type { ClassTable } from './state-capture.ts';
+import { BreathingAxis } from './breathing-axis.ts';
 import { PipelineCounters } from './flow.ts';
 import { LeadPlacer } from './lead-placement.ts';
 import { MotionFilter } from './motion-filter.ts';
@@ -12,4 +13,4 @@ import { TrackFeedback } from './track-feedback.ts';
 import { TreeTracker } from './tree-tracker.ts';
 import { ZoneGuide, ZoneRouter } from './zone-guidance.ts';
 
-export const CHECKPOINT_CLASSES: ClassTable = { PipelineCounters, LeadPlacer, MotionFilter, MotionSpectrum, PhysioPhase, ResponseEvaluator, StillnessGauge, TipTrail, TrackFeedback, TreeTracker, ZoneGuide, ZoneRouter };
+export const CHECKPOINT_CLASSES: ClassTable = { BreathingAxis, PipelineCounters, LeadPlacer, MotionFilter, MotionSpectrum, PhysioPhase, ResponseEvaluator, StillnessGauge, TipTrail, TrackFeedback, TreeTracker, ZoneGuide, ZoneRouter };

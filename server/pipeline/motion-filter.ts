@@ -20,6 +20,7 @@
 
 import { COS, COS2, MotionSpectrum, PHASES, SIN, SIN2 } from './motion-spectrum.ts';
 import type { PhysioPhase } from './physio-phase.ts';
+import { BreathingAxis } from './breathing-axis.ts';
 import { StillnessGauge } from './stillness.ts';
 
 export interface MotionFilterOptions {
@@ -93,6 +94,19 @@ export interface MotionFilterOptions {
    * Fluoro's looser model needs none (1; the view's spread is taken in mm at the isocentre).
    */
   alongSpreadScale: number;
+  /**
+   * The respiratory terms' prior and drift off the breathing axis, as a share of theirs along it
+   * (1: the same in every direction). Breathing moves the whole heart along one line, so what the
+   * filter learns of a breath across the vessel (where it shows) also says what it does along it
+   * (where nothing shows). Needs an axis (setBreathingAxis); see DEFAULT_COMPENSATION for the value.
+   */
+  breathingOffAxis: number;
+  /**
+   * Learn the breathing axis from the measurement across the tracker's vessels, starting from the
+   * one given (breathing-axis.ts): a patient's heart moves antero-posteriorly and sideways with
+   * each breath too, by an amount of their own.
+   */
+  learnBreathingAxis: boolean;
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
@@ -122,6 +136,8 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   breathingVelocityS: 1,
   breathingReturnS: 0.5,
   alongSpreadScale: 2.5,
+  breathingOffAxis: 1,
+  learnBreathingAxis: false,
 };
 
 /** Before its rate is read from the signal, a motion must be this many times minMotionAmplitude to be taken out. */
@@ -245,6 +261,11 @@ export class MotionFilter {
     this.stillness = new StillnessGauge(dims);
   }
 
+  /** The breathing axis learnt so far (unit; the one given until the procedure shows another), or null when not learning. */
+  get learntBreathingAxis(): ArrayLike<number> | null {
+    return this.axisLearner?.axis ?? null;
+  }
+
   get cardiacHz(): number {
     return this.spectrum.cardiacHz;
   }
@@ -269,6 +290,7 @@ export class MotionFilter {
         this.P[(b + 1) * this.n + b + 1] = 100;
         for (let i = 2; i < N; i++) this.P[(b + i) * this.n + b + i] = 25;
       }
+      if (this.axisShaped) for (const j of [6, 7]) this.shapeRespiratory(j, 25, true);
       if (this.n > this.B) {
         this.P[this.B * this.n + this.B] = 25;
         this.P[(this.B + 1) * this.n + this.B + 1] = 100;
@@ -362,6 +384,12 @@ export class MotionFilter {
       for (let a = 0; a < d; a++) this.across[a] = y[a]! - vessel.point[a]! - along * vessel.along[a]!;
     }
     this.spectrum.remember(t, this.residual, y, vessel ? this.across : null);
+    if (this.axisLearner) {
+      const beatS = 1 / this.spectrum.cardiacHz;
+      if (vessel) {
+        if (this.axisLearner.add(t, this.residual, vessel.along, beatS)) this.useBreathingAxis(this.axisLearner.axis);
+      } else if (this.axisLearner.miss(t, beatS)) this.useBreathingAxis(this.axisLearner.axis);
+    }
     // A motion too small to be the heart's or the breath's (gated or still input) is not taken out
     // of the output: what the filter fits then is the catheter's own starts and stops, and taking
     // that out would make up a heartbeat.
@@ -427,9 +455,61 @@ export class MotionFilter {
    * breathing displacement (cranio-caudal in the twin frame; its image in a fluoro view).
    */
   setBreathingAxis(axis: ArrayLike<number>): void {
-    let any = false;
-    for (let a = 0; a < this.dims; a++) { this.breathingAxis[a] = axis[a]!; if (axis[a] !== 0) any = true; }
+    let any = false, norm = 0;
+    for (let a = 0; a < this.dims; a++) { this.breathingAxis[a] = axis[a]!; if (axis[a] !== 0) any = true; norm += axis[a]! ** 2; }
     this.hasBreathingAxis = any && this.n > this.B;
+    norm = Math.sqrt(norm);
+    for (let a = 0; a < this.dims; a++) this.breathingUnit[a] = norm > 0 ? axis[a]! / norm : 0;
+    this.axisShaped = norm > 0 && this.o.breathingOffAxis < 1;
+    if (this.o.learnBreathingAxis && norm > 0 && !this.axisLearner) this.axisLearner = new BreathingAxis(axis);
+  }
+
+  /** Learns the breathing axis (learnBreathingAxis, given a first one); null: the axis stays as given. */
+  private axisLearner: BreathingAxis | null = null;
+  /** The respiratory reference along the learnt axis. */
+  private learntReference: Float64Array | null = null;
+
+  /**
+   * A learnt breathing axis (unit) for the free-form breath, the respiratory terms' shape, the
+   * spectrum's breathing band and the respiratory reference (each keeping its own sense).
+   */
+  private useBreathingAxis(axis: Float64Array): void {
+    let scale = 0;
+    for (let a = 0; a < this.dims; a++) scale += this.breathingAxis[a]! ** 2;
+    scale = Math.sqrt(scale);
+    for (let a = 0; a < this.dims; a++) { this.breathingAxis[a] = scale * axis[a]!; this.breathingUnit[a] = axis[a]!; }
+    const ref = this.respiratoryReference;
+    if (ref) {
+      let dot = 0, norm = 0;
+      for (let a = 0; a < this.dims; a++) { dot += ref[a]! * axis[a]!; norm += ref[a]! ** 2; }
+      const sense = dot < 0 ? -1 : 1, length = Math.sqrt(norm);
+      // Its own copy: the reference given may be shared with other filters.
+      const next = (this.learntReference ??= new Float64Array(this.dims));
+      for (let a = 0; a < this.dims; a++) next[a] = sense * length * axis[a]!;
+      this.respiratoryReference = next;
+      const spectrumAxis = this.spectrum.respiratoryAxis;
+      if (spectrumAxis) for (let a = 0; a < this.dims; a++) spectrumAxis[a] = sense * axis[a]!;
+    }
+  }
+
+  /** The breathing axis as a unit vector (zero before one is given). */
+  private readonly breathingUnit = new Float64Array(3);
+  /** The respiratory terms' covariance is shaped along the breathing axis (see breathingOffAxis). */
+  private axisShaped = false;
+
+  /**
+   * Respiratory term j's block of P across the dimensions: set to (set) or added (otherwise)
+   * scale · (ρ I + (1 − ρ) u uᵀ), u the breathing axis and ρ breathingOffAxis.
+   */
+  private shapeRespiratory(j: number, scale: number, set: boolean): void {
+    const d = this.dims, n = this.n, P = this.P, u = this.breathingUnit, rho = this.o.breathingOffAxis;
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) {
+        const v = scale * ((a === b ? rho : 0) + (1 - rho) * u[a]! * u[b]!);
+        const i = (a * N + j) * n + b * N + j;
+        P[i] = set ? v : P[i]! + v;
+      }
+    }
   }
 
   /** An axis was given (and the option is on): the free-form breath has its states and a direction. */
@@ -457,6 +537,7 @@ export class MotionFilter {
         P[i * n + i] = j === 6 ? 100 : 1e-9;
       }
     }
+    if (this.axisShaped) this.shapeRespiratory(6, 100, true);
   }
 
   /**
@@ -721,8 +802,9 @@ export class MotionFilter {
       const respiratoryDrift = this.spectrum.respiratoryFound || !this.o.estimateFrequencies ? this.o.respiratoryDrift : this.o.respiratoryDriftUnsettled;
       for (let a = 0; a < d; a++) {
         for (let i = 2; i < 6; i++) P[(a * N + i) * n + a * N + i]! += this.o.amplitudeDrift * dt;
-        for (let i = 6; i < N; i++) P[(a * N + i) * n + a * N + i]! += respiratoryDrift * dt;
+        if (!this.axisShaped) for (let i = 6; i < N; i++) P[(a * N + i) * n + a * N + i]! += respiratoryDrift * dt;
       }
+      if (this.axisShaped) for (let i = 6; i < N; i++) this.shapeRespiratory(i, respiratoryDrift * dt, false);
       if (this.sharedBreathing) this.predictBreathing(dt);
       this.phaseC = (this.phaseC + 2 * Math.PI * this.spectrum.cardiacHz * dt) % (2 * Math.PI);
       this.phaseR = (this.phaseR + 2 * Math.PI * this.spectrum.respiratoryHz * dt) % (2 * Math.PI);

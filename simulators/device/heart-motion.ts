@@ -37,6 +37,11 @@ export interface MotionSpec {
   sighEvery?: number;
   /** 'physiological': Lujan's exponent n in cos^2n (1: a cosine; 2–3: a long end-expiratory dwell). */
   lujanN?: number;
+  /**
+   * Breathing's displacement per mm of respiratory motion (twin frame, LPS), default [0, 0.3, −1]:
+   * caudal on inspiration with a little anterior-posterior motion.
+   */
+  respiratoryDirection?: readonly [number, number, number];
   /** Seed for the beat and breath schedules. */
   seed?: number;
   /**
@@ -220,7 +225,11 @@ export class HeartMotion {
     const inward = 0.4 * w * (0.5 + 0.5 * fromBase);
     const r = this.respiratory(t) * this.spec.respiratoryMm;
     for (let k = 0; k < 3; k++) out[k] = longitudinal * this.axis[k]! - (inward * radial[k]!) / rn;
-    out[2]! += -r; // inspiration moves the heart caudally (LPS z)
-    out[1]! += 0.3 * r; // with a little antero-posterior motion
+    const dir = this.spec.respiratoryDirection;
+    if (dir) for (let k = 0; k < 3; k++) out[k]! += dir[k]! * r;
+    else {
+      out[2]! += -r; // inspiration moves the heart caudally (LPS z)
+      out[1]! += 0.3 * r; // with a little antero-posterior motion
+    }
   }
 }
