@@ -29,7 +29,7 @@ const ADJACENT_S = 2;
 /** Beat-to-beat differences kept (a few minutes of beats), and how fast their weight fades (s). */
 const KEPT = 256;
 const MEMORY_S = 180;
-/** Alternations per solve (from the axis before: it moves little between solves). */
+/** Alternations per solve, one per sample (from the axis before: it moves little between solves). */
 const ITERATIONS = 8;
 /** A beat whose vessel runs within this of the axis says little of r_t (1 − cos² of the angle). */
 const LEAST_ACROSS = 0.05;
@@ -118,25 +118,29 @@ export class BreathingAxis {
 
   /** A sample without a vessel: it counts against the block's coverage. */
   miss(t: number, beatS: number): boolean {
-    if (Number.isNaN(this.blockStart)) return false;
+    if (Number.isNaN(this.blockStart)) return this.iteration >= 0 && this.alternate();
     this.blockAll++;
     return this.advance(t, beatS);
   }
 
   private advance(t: number, beatS: number): boolean {
+    // A solve under way takes one alternation per sample (no sample pays for a whole solve).
+    const solved = this.iteration >= 0 && this.alternate();
     const length = Math.min(BLOCK_MAX_S, Math.max(BLOCK_MIN_S, beatS));
-    if (t - this.blockStart < length) return false;
+    if (t - this.blockStart < length) return solved;
     if (this.blockN < LEAST_COVERAGE * this.blockAll) {
       // Too little of the beat was seen: its mean keeps some of the beat. Not differenced.
       this.resetBlock();
       this.previousEnd = Number.NaN;
-      return false;
+      return solved;
     }
     this.closeBlock(t);
     if (Number.isNaN(this.nextSolveT)) this.nextSolveT = t + SOLVE_EVERY_S;
-    if (t < this.nextSolveT) return false;
-    this.nextSolveT = t + SOLVE_EVERY_S;
-    return this.solve(t);
+    if (t >= this.nextSolveT && this.iteration < 0) {
+      this.nextSolveT = t + SOLVE_EVERY_S;
+      this.startSolve(t);
+    }
+    return solved;
   }
 
   private resetBlock(): void {
@@ -180,44 +184,56 @@ export class BreathingAxis {
     else this.keptStart = (this.keptStart + 1) % KEPT;
   }
 
-  /** w and the r_t by alternating least squares from the axis now; the axis is w's direction. */
-  private solve(now: number): boolean {
-    const d = this.d, M = this.M, w = this.w, u0 = this.prior, e = this.keptE, V = this.keptV;
+  /** The solve under way: the alternation next (−1: none), and the time its weights are taken at. */
+  private iteration = -1;
+  private solveT = 0;
+
+  /** Starts a solve (w and the r_t by alternating least squares) from the axis now, if there is evidence enough. */
+  private startSolve(now: number): void {
     let evidence = 0;
     for (let k = 0; k < this.keptCount; k++) evidence += Math.exp(-(now - this.keptT[(this.keptStart + k) % KEPT]!) / MEMORY_S);
     this.evidence = evidence;
-    if (evidence < LEAST_BLOCKS) return false;
-    for (let a = 0; a < d; a++) w[a] = this.axis[a]!;
-    for (let it = 0; it < ITERATIONS; it++) {
-      // Normal equations of w: (Σ c r² P + μ P0) w = Σ c r Δe, P0 = I − u0 u0ᵀ the prior's.
-      M.fill(0);
-      let ww = 0;
-      for (let a = 0; a < d; a++) ww += w[a]! ** 2;
-      let weight = 0, rr = 0;
-      for (let k = 0; k < this.keptCount; k++) {
-        const i = (this.keptStart + k) % KEPT, o = i * d;
-        let wv = 0, we = 0;
-        for (let a = 0; a < d; a++) { wv += w[a]! * V[o + a]!; we += w[a]! * e[o + a]!; }
-        // r given w: Δe's part along w's image across the vessel, P w (Δe is across already).
-        const across = ww - wv * wv;
-        if (!(across > LEAST_ACROSS * ww)) continue;
-        const r = we / across, c = Math.exp(-(now - this.keptT[i]!) / MEMORY_S);
-        weight += c;
-        rr += c * r * r;
-        for (let a = 0; a < d; a++) {
-          for (let b = 0; b < d; b++) M[a * (d + 1) + b]! += c * r * r * ((a === b ? 1 : 0) - V[o + a]! * V[o + b]!);
-          M[a * (d + 1) + d]! += c * r * e[o + a]!;
-        }
+    if (evidence < LEAST_BLOCKS) return;
+    for (let a = 0; a < this.d; a++) this.w[a] = this.axis[a]!;
+    this.solveT = now;
+    this.iteration = 0;
+  }
+
+  /** One alternation: r_t given w, then w given the r_t. After the last, the axis is w's direction (true). */
+  private alternate(): boolean {
+    const d = this.d, M = this.M, w = this.w, u0 = this.prior, e = this.keptE, V = this.keptV, now = this.solveT;
+    // Normal equations of w: (Σ c r² P + μ P0) w = Σ c r Δe, P0 = I − u0 u0ᵀ the prior's.
+    M.fill(0);
+    let ww = 0;
+    for (let a = 0; a < d; a++) ww += w[a]! ** 2;
+    let weight = 0, rr = 0;
+    for (let k = 0; k < this.keptCount; k++) {
+      const i = (this.keptStart + k) % KEPT, o = i * d;
+      let wv = 0, we = 0;
+      for (let a = 0; a < d; a++) { wv += w[a]! * V[o + a]!; we += w[a]! * e[o + a]!; }
+      // r given w: Δe's part along w's image across the vessel, P w (Δe is across already).
+      const across = ww - wv * wv;
+      if (!(across > LEAST_ACROSS * ww)) continue;
+      const r = we / across, c = Math.exp(-(now - this.keptT[i]!) / MEMORY_S);
+      weight += c;
+      rr += c * r * r;
+      for (let a = 0; a < d; a++) {
+        for (let b = 0; b < d; b++) M[a * (d + 1) + b]! += c * r * r * ((a === b ? 1 : 0) - V[o + a]! * V[o + b]!);
+        M[a * (d + 1) + d]! += c * r * e[o + a]!;
       }
-      if (!(weight > 0) || !(rr > 0)) return false;
+    }
+    let ok = weight > 0 && rr > 0;
+    if (ok) {
       const mu = PRIOR_BLOCKS * (rr / weight);
       for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) M[a * (d + 1) + b]! += mu * ((a === b ? 1 : 0) - u0[a]! * u0[b]!) + (a === b ? 1e-9 * rr : 0);
-      if (!solveInPlace(M, d, w)) return false;
+      ok = solveInPlace(M, d, w);
     }
     let norm = 0, sense = 0;
     for (let a = 0; a < d; a++) { norm += w[a]! ** 2; sense += w[a]! * u0[a]!; }
     norm = Math.sqrt(norm);
-    if (!(norm > 0)) return false;
+    if (!ok || !(norm > 0)) { this.iteration = -1; return false; }
+    if (++this.iteration < ITERATIONS) return false;
+    this.iteration = -1;
     for (let a = 0; a < d; a++) this.axis[a] = ((sense < 0 ? -1 : 1) * w[a]!) / norm;
     return true;
   }
