@@ -25,12 +25,14 @@ for (const c of conditions) if (!CONDITION_NAMES.includes(c)) throw new Error(`u
 const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
 if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
 
-/** Breathing's displacement per mm (twin frame, LPS: +x left, +y posterior, +z head), and a name. */
+/** Breathing's displacement per mm on inspiration (twin frame, LPS: +x left, +y posterior, +z head), and a name. */
 const DIRECTIONS: { name: string; direction: [number, number, number] }[] = [
   { name: "the simulator's (0.3 AP)", direction: [0, 0.3, -1] },
   { name: 'head to foot only', direction: [0, 0, -1] },
+  // Anterior on inspiration, as Shechter et al. measured in patients (IEEE TMI 2004;23:1046).
+  { name: '0.3 anterior', direction: [0, -0.3, -1] },
   { name: '0.8 AP', direction: [0, 0.8, -1] },
-  { name: '0.4 LR, 0.6 AP (36°)', direction: [0.4, 0.6, -1] },
+  { name: '0.4 LR, 0.6 AP', direction: [0.4, 0.6, -1] },
   { name: '−0.3 LR, 0.2 AP', direction: [-0.3, 0.2, -1] },
 ];
 const ASSUMED = { ...DEFAULT_COMPENSATION, eam: { ...DEFAULT_COMPENSATION.eam, breathingOffAxis: 1, learnBreathingAxis: false } };
