@@ -7,23 +7,16 @@
 // for tuning, so it runs on the training seeds unless told otherwise. Printed, never asserted.
 //   npx tsx bench/breath-axis.bench.ts [--twin FILE] [--conditions a,b] [--seeds 1,2,3,4]
 
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_COMPENSATION } from '../server/pipeline/stages/compensate-motion.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns } from '../simulators/device/accuracy.ts';
-import { CONDITION_NAMES, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
 import { poolRuns, scoreGuidance } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
+import { conditionsArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const twinPath = arg('--twin') ?? fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url));
-const conditions = (arg('--conditions')?.split(',') ?? ['standard', 'physiological', 'variable-breathing']) as ConditionName[];
-for (const c of conditions) if (!CONDITION_NAMES.includes(c)) throw new Error(`unknown condition '${c}' (one of ${CONDITION_NAMES.join(', ')})`);
-const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
-if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
+const twinPath = twinArg();
+const conditions = conditionsArg(['standard', 'physiological', 'variable-breathing']);
+const seeds = seedsArg();
 
 /** Breathing's displacement per mm on inspiration (twin frame, LPS: +x left, +y posterior, +z head), and a name. */
 const DIRECTIONS: { name: string; direction: [number, number, number] }[] = [

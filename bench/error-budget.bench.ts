@@ -4,28 +4,19 @@
 // Printed, never asserted.
 //   npx tsx bench/error-budget.bench.ts [--twin FILE] [--condition physiological] [--seeds 1,2,3,4] [--feed eam|fluoro-biplane|fluoro-single]
 
-import { fileURLToPath } from 'node:url';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns, STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
-import { CONDITION_NAMES, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
-import type { FeedKind } from '../simulators/device/device-simulator.ts';
+import { type ConditionName } from '../simulators/device/conditions.ts';
 import type { MotionSpec } from '../simulators/device/heart-motion.ts';
 import type { ScenarioRun } from '../simulators/device/run-scenario.ts';
 import { poolRuns, scoreGuidance } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
+import { conditionsArg, feedArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const twinPath = arg('--twin') ?? fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url));
-const condition = (arg('--condition') ?? 'physiological') as ConditionName;
-if (!CONDITION_NAMES.includes(condition)) throw new Error(`unknown condition '${condition}' (one of ${CONDITION_NAMES.join(', ')})`);
-const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
-if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
-const FEED_KINDS: readonly FeedKind[] = ['eam', 'fluoro-biplane', 'fluoro-single'];
-const feed = (arg('--feed') ?? 'eam') as FeedKind;
-if (!FEED_KINDS.includes(feed)) throw new Error(`--feed takes one of ${FEED_KINDS.join(', ')}`);
+const twinPath = twinArg();
+const [condition] = conditionsArg(['physiological'], '--condition') as [ConditionName];
+const seeds = seedsArg();
+const feed = feedArg();
 
 /** Each variant changes the condition's motion and nothing else. */
 const VARIANTS: [string, (m: MotionSpec) => MotionSpec][] = [

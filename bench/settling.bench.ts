@@ -6,27 +6,18 @@
 // Printed, never asserted.
 //   npx tsx bench/settling.bench.ts [--twin FILE] [--conditions a,b] [--seeds 1,2,3,4] [--feed eam|fluoro-biplane|fluoro-single] [--rate HZ]
 
-import { fileURLToPath } from 'node:url';
 import type { Guidance } from '../protocol/index.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns, STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
-import { CONDITION_NAMES, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
-import type { FeedKind, GroundTruth } from '../simulators/device/device-simulator.ts';
+import type { GroundTruth } from '../simulators/device/device-simulator.ts';
 import { scoreGuidance } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
+import { arg, conditionsArg, feedArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const twinPath = arg('--twin') ?? fileURLToPath(new URL('../data/twins/demo.twin.json', import.meta.url));
-const conditions = (arg('--conditions')?.split(',') ?? ['standard', 'physiological', 'variable-breathing']) as ConditionName[];
-for (const c of conditions) if (!CONDITION_NAMES.includes(c)) throw new Error(`unknown condition '${c}' (one of ${CONDITION_NAMES.join(', ')})`);
-const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
-if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
-const FEED_KINDS: readonly FeedKind[] = ['eam', 'fluoro-biplane', 'fluoro-single'];
-const feed = (arg('--feed') ?? 'eam') as FeedKind;
-if (!FEED_KINDS.includes(feed)) throw new Error(`--feed takes one of ${FEED_KINDS.join(', ')}`);
+const twinPath = twinArg();
+const conditions = conditionsArg(['standard', 'physiological', 'variable-breathing']);
+const seeds = seedsArg();
+const feed = feedArg();
 const rate = arg('--rate') === undefined ? undefined : Number(arg('--rate'));
 if (rate !== undefined && !(rate >= 1 && rate <= 1000)) throw new Error('--rate takes a sample rate in Hz, 1–1000');
 

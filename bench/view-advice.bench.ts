@@ -8,16 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { viewAdvice } from '../client/src/display/guidance-panel.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns } from '../simulators/device/accuracy.ts';
-import { CONDITION_NAMES, TRAINING_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
+import { conditionsArg, seedsArg } from './support/tuning-args.ts';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const conditions = (arg('--conditions') ?? 'standard,physiological').split(',') as ConditionName[];
-for (const c of conditions) if (!CONDITION_NAMES.includes(c)) throw new Error(`unknown condition '${c}' (one of ${CONDITION_NAMES.join(', ')})`);
-const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
-if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
+const conditions = conditionsArg(['standard', 'physiological']);
+const seeds = seedsArg();
 const TWINS = { demo: '../data/twins/demo.twin.json', 'second heart': '../data/bench-twins/second-heart.twin.json' };
 /** The tip counts as off by more than this (mm): confidence's own "right" (RIGHT_WITHIN_MM in the tracker). */
 const OFF_MM = 5;
