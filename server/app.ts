@@ -18,7 +18,7 @@ import { IgtlIngest } from './plugins/igtl-ingest.ts';
 import { ServerMetrics, healthRoutes } from './plugins/metrics.ts';
 import { restRoutes } from './plugins/rest.ts';
 import { ProcedureRegistry } from './procedures/procedure-registry.ts';
-import { findUnfinished } from './recording/unfinished-recordings.ts';
+import { findUnfinished, type UnfinishedScan } from './recording/unfinished-recordings.ts';
 import { TwinStore } from './procedures/twin-store.ts';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -143,6 +143,11 @@ export async function buildServer(config: ServerConfig, version: string): Promis
   });
   const socketIo = displaySocketIo(app.server, procedures, broadcaster, config.limits, metrics, auth);
 
+  // The recordings a restart resumes, read once at start (each file's head and tail): the warm-up
+  // asks whether there are any, then resume() brings them back, before any feed can connect.
+  let unfinished: UnfinishedScan | null = null;
+  const unfinishedAtStart = (): UnfinishedScan => (unfinished ??= findUnfinished(config.recordingsDir, config.resumeWithinS));
+
   return {
     app,
     igtl,
@@ -159,7 +164,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
       // After a crash, rebuilding the procedures runs their inputs through the pipeline, which warms
       // it as well; a synthetic procedure first would only keep their displays "lost" a second longer.
       if (config.resume && !config.redis) {
-        const waiting = findUnfinished(config.recordingsDir, config.resumeWithinS).resumable.length;
+        const waiting = unfinishedAtStart().resumable.length;
         if (waiting > 0) return { samples: 0, ms: 0, skipped: `${waiting} procedure(s) to resume, whose rebuild warms the pipeline` };
       }
       try {
@@ -173,7 +178,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
     // With Redis, procedures live there: a takeover brings them back, not the recordings.
     resume: async () => {
       if (cluster) return cluster.start(app);
-      if (config.resume) await resumeUnfinished(config, procedures, app.log);
+      if (config.resume) await resumeUnfinished(unfinishedAtStart(), procedures, app.log);
     },
     async close() {
       cluster?.stopTakingOver();
@@ -198,8 +203,7 @@ export async function buildServer(config: ServerConfig, version: string): Promis
  * never half-rebuilt state on a display). One that cannot come back (its twin is gone, its file
  * unreadable) is logged and left; the others and the server carry on.
  */
-async function resumeUnfinished(config: ServerConfig, procedures: ProcedureRegistry, log: FastifyBaseLogger): Promise<void> {
-  const scan = findUnfinished(config.recordingsDir, config.resumeWithinS);
+async function resumeUnfinished(scan: UnfinishedScan, procedures: ProcedureRegistry, log: FastifyBaseLogger): Promise<void> {
   for (const s of scan.skipped) log.warn({ recording: s.path }, `not resumed: ${s.reason}`);
   for (const unfinished of scan.resumable) {
     try {

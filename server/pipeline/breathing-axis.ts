@@ -187,21 +187,34 @@ export class BreathingAxis {
   /** The solve under way: the alternation next (−1: none), and the time its weights are taken at. */
   private iteration = -1;
   private solveT = 0;
+  /** Each kept difference's weight in the solve under way, and the time of the difference it was taken for. */
+  private readonly weight = new Float64Array(KEPT);
+  private readonly weightT = new Float64Array(KEPT).fill(Number.NaN);
+
+  /** Slot i's weight at the solve's time: how recent its difference is (worked out once per solve and difference). */
+  private weightOf(i: number): number {
+    if (this.weightT[i] !== this.keptT[i]) {
+      this.weight[i] = Math.exp(-(this.solveT - this.keptT[i]!) / MEMORY_S);
+      this.weightT[i] = this.keptT[i]!;
+    }
+    return this.weight[i]!;
+  }
 
   /** Starts a solve (w and the r_t by alternating least squares) from the axis now, if there is evidence enough. */
   private startSolve(now: number): void {
+    this.solveT = now;
+    this.weightT.fill(Number.NaN);
     let evidence = 0;
-    for (let k = 0; k < this.keptCount; k++) evidence += Math.exp(-(now - this.keptT[(this.keptStart + k) % KEPT]!) / MEMORY_S);
+    for (let k = 0; k < this.keptCount; k++) evidence += this.weightOf((this.keptStart + k) % KEPT);
     this.evidence = evidence;
     if (evidence < LEAST_BLOCKS) return;
     for (let a = 0; a < this.d; a++) this.w[a] = this.axis[a]!;
-    this.solveT = now;
     this.iteration = 0;
   }
 
   /** One alternation: r_t given w, then w given the r_t. After the last, the axis is w's direction (true). */
   private alternate(): boolean {
-    const d = this.d, M = this.M, w = this.w, u0 = this.prior, e = this.keptE, V = this.keptV, now = this.solveT;
+    const d = this.d, M = this.M, w = this.w, u0 = this.prior, e = this.keptE, V = this.keptV;
     // Normal equations of w: (Σ c r² P + μ P0) w = Σ c r Δe, P0 = I − u0 u0ᵀ the prior's.
     M.fill(0);
     let ww = 0;
@@ -214,12 +227,14 @@ export class BreathingAxis {
       // r given w: Δe's part along w's image across the vessel, P w (Δe is across already).
       const across = ww - wv * wv;
       if (!(across > LEAST_ACROSS * ww)) continue;
-      const r = we / across, c = Math.exp(-(now - this.keptT[i]!) / MEMORY_S);
+      const r = we / across, c = this.weightOf(i);
+      const cr = c * r, crr = cr * r;
       weight += c;
-      rr += c * r * r;
+      rr += crr;
       for (let a = 0; a < d; a++) {
-        for (let b = 0; b < d; b++) M[a * (d + 1) + b]! += c * r * r * ((a === b ? 1 : 0) - V[o + a]! * V[o + b]!);
-        M[a * (d + 1) + d]! += c * r * e[o + a]!;
+        const row = a * (d + 1), va = V[o + a]!;
+        for (let b = 0; b < d; b++) M[row + b]! += crr * ((a === b ? 1 : 0) - va * V[o + b]!);
+        M[row + d]! += cr * e[o + a]!;
       }
     }
     let ok = weight > 0 && rr > 0;

@@ -57,6 +57,8 @@ const HRV = 0.03;
 const HRV_HZ = 0.05;
 /** Breathing-rate variability swings at this rate (Hz). */
 const BRV_HZ = 0.02;
+/** Breathing's displacement per mm on inspiration: caudal (LPS −z) with a little antero-posterior motion. */
+const RESPIRATORY_DIRECTION: readonly [number, number, number] = [0, 0.3, -1];
 export const DEFAULT_MOTION: MotionSpec = { cardiacHz: 1.1, cardiacMm: 8, respiratoryHz: 0.25, respiratoryMm: 5 };
 
 /**
@@ -225,11 +227,7 @@ export class HeartMotion {
     const inward = 0.4 * w * (0.5 + 0.5 * fromBase);
     const r = this.respiratory(t) * this.spec.respiratoryMm;
     for (let k = 0; k < 3; k++) out[k] = longitudinal * this.axis[k]! - (inward * radial[k]!) / rn;
-    const dir = this.spec.respiratoryDirection;
-    if (dir) for (let k = 0; k < 3; k++) out[k]! += dir[k]! * r;
-    else {
-      out[2]! += -r; // inspiration moves the heart caudally (LPS z)
-      out[1]! += 0.3 * r; // with a little antero-posterior motion
-    }
+    const dir = this.spec.respiratoryDirection ?? RESPIRATORY_DIRECTION;
+    for (let k = 0; k < 3; k++) out[k]! += dir[k]! * r;
   }
 }
