@@ -107,6 +107,16 @@ export interface MotionFilterOptions {
    * each breath too, by an amount of their own.
    */
   learnBreathingAxis: boolean;
+  /**
+   * A breath the filter does not take out still counts in alongSpread, its own uncertainty times
+   * this (0: not), once breathing has been seen in the signal. Where a vein runs along the
+   * breathing axis nothing across it shows the breath: the catheter's own movement absorbs it, the
+   * respiratory terms fade below minMotionAmplitude and are no longer taken out, and with them
+   * went the only spread that said the place along the vein swings with each breath (found on
+   * training seed 6, second heart, EAM push-pause: a pause in a vein within 10° of the axis, 5–8 mm
+   * off for 2 s at confidence 0.9). Their covariance there is what the filter does not know.
+   */
+  breathSpreadWhenOff: number;
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
@@ -136,6 +146,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   breathingVelocityS: 1,
   breathingReturnS: 0.5,
   alongSpreadScale: 2.5,
+  breathSpreadWhenOff: 0,
   breathingOffAxis: 1,
   learnBreathingAxis: false,
 };
@@ -421,6 +432,16 @@ export class MotionFilter {
       if (breathingOn) for (let a = 0; a < d; a++) breathAlong += vessel.along[a]! * this.breathingAxis[a]!;
       this.alongMotion = this.alongAmplitude(vessel.along, cardiacOn, respiratoryOn, breathAlong);
       this.measureAlongSpread(vessel.along, cardiacOn, respiratoryOn, breathAlong);
+      const breathSeen = this.spectrum.respiratoryFound || !this.o.estimateFrequencies;
+      if (this.o.breathSpreadWhenOff > 0 && breathSeen && !still && (!respiratoryOn || (shared && !breathingOn))) {
+        // The breath's terms that are not taken out, alone (their covariance with the rest left out).
+        const on = this.alongSpread;
+        let breathOff = 0;
+        if (shared && !breathingOn) for (let a = 0; a < d; a++) breathOff += vessel.along[a]! * this.breathingAxis[a]!;
+        this.measureAlongSpread(vessel.along, false, !respiratoryOn, breathOff);
+        const off = (this.o.breathSpreadWhenOff / this.o.alongSpreadScale) * this.alongSpread;
+        this.alongSpread = Math.sqrt(on * on + off * off);
+      }
     } else {
       this.alongMotion = 0;
       this.alongSpread = 0;
