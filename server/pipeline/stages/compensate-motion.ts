@@ -37,7 +37,8 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   // as many times as the spread of what is taken out). Training seeds 5–6, second heart,
   // push-pause: confidently wrong 0.105 % → 0.004 %; seeds 1–4, both hearts, every condition: no
   // position figure changes, instruction agreement −0.000 to −0.017 (at 1 and 1.5: 0.104 and
-  // 0.100 %; with the heartbeat's terms counted too, gated EAM's instruction agreement −0.047).
+  // 0.100 %; counted before breathing was seen, gated EAM's instruction agreement −0.041, and with
+  // the heartbeat's terms too −0.047).
   eam: { noise: 1, breathingOffAxis: 0.03, learnBreathingAxis: true, breathSpreadWhenOff: 2.5 },
   // The same model in pixels: ~1 mm at the isocentre is ~6.7 px on a 0.2 mm detector at 1.33×
   // magnification, so densities scale by ~44.
