@@ -3,7 +3,8 @@
 // client's simulator may move it any way. This runs the EAM conditions with the breath turned to
 // several directions, twice in the same run: with the EAM filter's breathing held to an axis it
 // learns from the procedure (today's default, breathing-axis.ts) and with the assumed head-to-foot
-// axis and no shaping (the code before: breathingOffAxis 1, learnBreathingAxis off). A diagnostic
+// axis and no shaping (breathingOffAxis 1, learnBreathingAxis off: the code before the twelfth
+// session, with today's other defaults). A diagnostic
 // for tuning, so it runs on the training seeds unless told otherwise. Printed, never asserted.
 //   npx tsx bench/breath-axis.bench.ts [--twin FILE] [--conditions a,b] [--seeds 1,2,3,4]
 
@@ -11,6 +12,7 @@ import { DEFAULT_COMPENSATION } from '../server/pipeline/stages/compensate-motio
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns } from '../simulators/device/accuracy.ts';
 import { poolRuns, scoreGuidance } from '../simulators/device/score.ts';
+import { RESPIRATORY_DIRECTION } from '../simulators/device/heart-motion.ts';
 import { printJson } from './harness.ts';
 import { conditionsArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
@@ -20,7 +22,7 @@ const seeds = seedsArg();
 
 /** Breathing's displacement per mm on inspiration (twin frame, LPS: +x left, +y posterior, +z head), and a name. */
 const DIRECTIONS: { name: string; direction: [number, number, number] }[] = [
-  { name: "the simulator's (0.3 AP)", direction: [0, 0.3, -1] },
+  { name: "the simulator's (0.3 AP)", direction: [...RESPIRATORY_DIRECTION] },
   { name: 'head to foot only', direction: [0, 0, -1] },
   // Anterior on inspiration, as Shechter et al. measured in patients (IEEE TMI 2004;23:1046).
   { name: '0.3 anterior', direction: [0, -0.3, -1] },

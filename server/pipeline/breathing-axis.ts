@@ -51,8 +51,6 @@ const SOLVE_EVERY_S = 2;
 export class BreathingAxis {
   /** The axis now: unit, in the measurement space, pointing as the prior does. */
   readonly axis: Float64Array;
-  /** Differences taken in, weighted by how recent (the data's share against the prior). */
-  evidence = 0;
   private readonly d: number;
   private readonly prior: Float64Array;
   private blockStart = Number.NaN;
@@ -204,9 +202,9 @@ export class BreathingAxis {
   private startSolve(now: number): void {
     this.solveT = now;
     this.weightT.fill(Number.NaN);
+    // The differences kept, weighted by how recent: the data's share against the prior.
     let evidence = 0;
     for (let k = 0; k < this.keptCount; k++) evidence += this.weightOf((this.keptStart + k) % KEPT);
-    this.evidence = evidence;
     if (evidence < LEAST_BLOCKS) return;
     for (let a = 0; a < this.d; a++) this.w[a] = this.axis[a]!;
     this.iteration = 0;

@@ -417,7 +417,7 @@ export class MotionFilter {
     }
     if (shared && dt > 0) this.breathingMs += (1 - Math.exp(-dt / BREATHING_RMS_S)) * (this.x[this.B]! ** 2 - this.breathingMs);
     const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies, latched(this.cardiacOnSince, t));
-    const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.spectrum.respiratoryFound || !this.o.estimateFrequencies, latched(this.respiratoryOnSince, t));
+    const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.breathingRateKnown, latched(this.respiratoryOnSince, t));
     // The free-form breath swings between zero and the breath's far end: its amplitude is about
     // √2 × its RMS.
     const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude * (latched(this.breathingOnSince, t) ? HOLD_ON : 1);
@@ -428,18 +428,16 @@ export class MotionFilter {
     this.irregularBreathing = breathingOn;
     if (vessel) {
       // The free-form breath's share along the vessel (its axis projected), for both measures.
-      let breathAlong = 0;
-      if (breathingOn) for (let a = 0; a < d; a++) breathAlong += vessel.along[a]! * this.breathingAxis[a]!;
+      let axisAlong = 0;
+      if (shared) for (let a = 0; a < d; a++) axisAlong += vessel.along[a]! * this.breathingAxis[a]!;
+      const breathAlong = breathingOn ? axisAlong : 0;
       this.alongMotion = this.alongAmplitude(vessel.along, cardiacOn, respiratoryOn, breathAlong);
-      this.measureAlongSpread(vessel.along, cardiacOn, respiratoryOn, breathAlong);
-      const breathSeen = this.spectrum.respiratoryFound || !this.o.estimateFrequencies;
-      if (this.o.breathSpreadWhenOff > 0 && breathSeen && !still && (!respiratoryOn || (shared && !breathingOn))) {
+      this.measureAlongSpread(vessel.along, cardiacOn, respiratoryOn, breathAlong, this.o.alongSpreadScale);
+      if (this.o.breathSpreadWhenOff > 0 && this.breathingRateKnown && !still && (!respiratoryOn || (shared && !breathingOn))) {
         // The breath's terms that are not taken out, alone (their covariance with the rest left out).
         const on = this.alongSpread;
-        let breathOff = 0;
-        if (shared && !breathingOn) for (let a = 0; a < d; a++) breathOff += vessel.along[a]! * this.breathingAxis[a]!;
-        this.measureAlongSpread(vessel.along, false, !respiratoryOn, breathOff);
-        const off = (this.o.breathSpreadWhenOff / this.o.alongSpreadScale) * this.alongSpread;
+        this.measureAlongSpread(vessel.along, false, !respiratoryOn, shared && !breathingOn ? axisAlong : 0, this.o.breathSpreadWhenOff);
+        const off = this.alongSpread;
         this.alongSpread = Math.sqrt(on * on + off * off);
       }
     } else {
@@ -511,6 +509,11 @@ export class MotionFilter {
       const spectrumAxis = this.spectrum.respiratoryAxis;
       if (spectrumAxis) for (let a = 0; a < this.dims; a++) spectrumAxis[a] = sense * axis[a]!;
     }
+  }
+
+  /** The breathing rate has been read from the signal (or is given): a breath has been seen. */
+  private get breathingRateKnown(): boolean {
+    return this.spectrum.respiratoryFound || !this.o.estimateFrequencies;
   }
 
   /** The breathing axis as a unit vector (zero before one is given). */
@@ -675,9 +678,10 @@ export class MotionFilter {
   /**
    * alongSpread: the filter's own standard deviation of the motion taken out along the vessel now
    * (this phase less the reference's), √(J P Jᵀ) with J that motion's derivative by the state, times
-   * alongSpreadScale. (Written to the field: a double returned from a call is a heap allocation.)
+   * `scale` (alongSpreadScale; breathSpreadWhenOff for the breath not taken out). (Written to the
+   * field: a double returned from a call is a heap allocation.)
    */
-  private measureAlongSpread(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathAlong: number): void {
+  private measureAlongSpread(along: ArrayLike<number>, cardiacOn: boolean, respiratoryOn: boolean, breathAlong: number, scale: number): void {
     const n = this.n, J = this.ph, bn = this.basisNow, br = this.basisRef; // ph: correct()'s scratch, free here
     J.fill(0);
     for (let a = 0; a < this.dims; a++) {
@@ -696,7 +700,7 @@ export class MotionFilter {
       for (let b = 0; b < count; b++) { const k = nz[b]!; acc += P[row + k]! * J[k]!; }
       v += J[i]! * acc;
     }
-    this.alongSpread = this.o.alongSpreadScale * Math.sqrt(Math.max(0, v));
+    this.alongSpread = scale * Math.sqrt(Math.max(0, v));
   }
 
   /** Amplitude of the harmonics [from, to) of the state: √(Σ over dimensions and terms of the coefficients²). */
@@ -820,7 +824,7 @@ export class MotionFilter {
       }
       // Until the breathing rate is read from the signal, the assumed one can be well off: the
       // respiratory terms must then be free to turn (a phase slipping at the rate's error).
-      const respiratoryDrift = this.spectrum.respiratoryFound || !this.o.estimateFrequencies ? this.o.respiratoryDrift : this.o.respiratoryDriftUnsettled;
+      const respiratoryDrift = this.breathingRateKnown ? this.o.respiratoryDrift : this.o.respiratoryDriftUnsettled;
       for (let a = 0; a < d; a++) {
         for (let i = 2; i < 6; i++) P[(a * N + i) * n + a * N + i]! += this.o.amplitudeDrift * dt;
         if (!this.axisShaped) for (let i = 6; i < N; i++) P[(a * N + i) * n + a * N + i]! += respiratoryDrift * dt;

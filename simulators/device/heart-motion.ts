@@ -58,7 +58,7 @@ const HRV_HZ = 0.05;
 /** Breathing-rate variability swings at this rate (Hz). */
 const BRV_HZ = 0.02;
 /** Breathing's displacement per mm on inspiration: caudal (LPS −z) with a little antero-posterior motion. */
-const RESPIRATORY_DIRECTION: readonly [number, number, number] = [0, 0.3, -1];
+export const RESPIRATORY_DIRECTION: readonly [number, number, number] = [0, 0.3, -1];
 export const DEFAULT_MOTION: MotionSpec = { cardiacHz: 1.1, cardiacMm: 8, respiratoryHz: 0.25, respiratoryMm: 5 };
 
 /**
