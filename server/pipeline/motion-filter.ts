@@ -117,16 +117,6 @@ export interface MotionFilterOptions {
    * off for 2 s at confidence 0.9). Their covariance there is what the filter does not know.
    */
   breathSpreadWhenOff: number;
-  /**
-   * The breathing axis is not learnt from a vessel that leaves its straight line by more than this
-   * within a few mm (VesselConstraint.bendMm; Infinity: from every vessel). The learner reads the
-   * breath from the measurement across the tracker's line; where the vein folds, a lead moving
-   * along it moves across that line, the learner takes the catheter's own movement for the breath
-   * and turns the axis toward it, and the breath taken out along that axis then holds the lead at
-   * the tracker's place (found on training seeds 7 and 9, second heart, EAM: a lead advanced round
-   * the great cardiac vein's fold shown 5–8 mm behind for up to 3.5 s, at confidence up to 0.88).
-   */
-  axisBendLimit: number;
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
@@ -139,7 +129,6 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   respiratoryDriftUnsettled: 0.05,
   centrelineSlack: 2.5,
   holdGate: 3,
-  axisBendLimit: Infinity,
   cardiacHz: 1.1,
   respiratoryHz: 0.25,
   spectrumWindowS: 8,
@@ -216,8 +205,6 @@ export interface VesselConstraint {
    * to the tracker's, it would hold the tracker there too. The vessel still serves the spectrum.
    */
   hold: boolean;
-  /** How far the vein leaves the straight line (point, along) within a few mm of the point (measurement units); absent: not known. */
-  bendMm?: number;
 }
 
 export class MotionFilter {
@@ -410,7 +397,7 @@ export class MotionFilter {
     this.spectrum.remember(t, this.residual, y, vessel ? this.across : null);
     if (this.axisLearner) {
       const beatS = 1 / this.spectrum.cardiacHz;
-      if (vessel && !((vessel.bendMm ?? 0) > this.o.axisBendLimit)) {
+      if (vessel) {
         if (this.axisLearner.add(t, this.residual, vessel.along, beatS)) this.useBreathingAxis(this.axisLearner.axis);
       } else if (this.axisLearner.miss(t, beatS)) this.useBreathingAxis(this.axisLearner.axis);
     }

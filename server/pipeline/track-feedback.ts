@@ -16,14 +16,11 @@ const TANGENT_SPAN = 2;
  * entering either vein there, and holding it to the tracker's would hold the tracker there too.
  */
 export const JUNCTION_CLEARANCE_MM = 12;
-/** How far along the vein (mm, each way) its departure from the straight line through a place is measured. */
-const BEND_WINDOW_MM = 8;
 
 export class TrackFeedback {
   /** Twin frame, mm. */
-  readonly vessel: VesselConstraint & { point: [number, number, number]; along: [number, number, number]; across: [number, number, number][]; bendMm: number } = {
+  readonly vessel: VesselConstraint & { point: [number, number, number]; along: [number, number, number]; across: [number, number, number][] } = {
     hold: false,
-    bendMm: 0,
     point: [0, 0, 0],
     along: [1, 0, 0],
     across: [
@@ -35,8 +32,6 @@ export class TrackFeedback {
   private t = Number.NaN;
   /** Per segment (its child node), computed once per twin: the vessel's direction, and whether to hold to it. */
   private readonly along: Float64Array;
-  /** Per segment: how far the vein leaves the straight line along it within BEND_WINDOW_MM each way (mm). */
-  private readonly bend: Float64Array;
   private readonly hold: Uint8Array;
 
   /** The place is used only while it is this recent (s) and the tracker this confident. */
@@ -47,7 +42,6 @@ export class TrackFeedback {
   ) {
     const v = twin.veins;
     this.along = new Float64Array(3 * v.nodeCount);
-    this.bend = new Float64Array(v.nodeCount);
     this.hold = new Uint8Array(v.nodeCount);
     for (let s = 0; s < v.nodeCount; s++) if (v.parent[s]! >= 0) this.describe(s);
   }
@@ -73,38 +67,7 @@ export class TrackFeedback {
     this.along[3 * segment] = ax / len;
     this.along[3 * segment + 1] = ay / len;
     this.along[3 * segment + 2] = az / len;
-    this.bend[segment] = this.departure(segment);
     this.hold[segment] = nearestJunctionMm(v, segment, v.arcLengthMm[segment]!, (n) => forksAt(v, n), JUNCTION_CLEARANCE_MM) <= JUNCTION_CLEARANCE_MM ? 0 : 1;
-  }
-
-  /**
-   * The furthest the branch's nodes within BEND_WINDOW_MM of a segment's middle lie from the
-   * straight line through it along the vessel's direction (mm): where the vein folds, a lead moving
-   * along it a few mm moves across that line.
-   */
-  private departure(segment: number): number {
-    const v = this.twin.veins, pos = v.positionsMm, branch = v.segmentBranch[segment]!, from = v.parent[segment]!;
-    const ax = this.along[3 * segment]!, ay = this.along[3 * segment + 1]!, az = this.along[3 * segment + 2]!;
-    const mx = (pos[3 * from]! + pos[3 * segment]!) / 2, my = (pos[3 * from + 1]! + pos[3 * segment + 1]!) / 2, mz = (pos[3 * from + 2]! + pos[3 * segment + 2]!) / 2;
-    const mid = (v.arcLengthMm[from]! + v.arcLengthMm[segment]!) / 2;
-    let most = 0;
-    const measure = (n: number): void => {
-      const dx = pos[3 * n]! - mx, dy = pos[3 * n + 1]! - my, dz = pos[3 * n + 2]! - mz;
-      const along = dx * ax + dy * ay + dz * az;
-      most = Math.max(most, Math.hypot(dx - along * ax, dy - along * ay, dz - along * az));
-    };
-    // Back toward the root (the branch's first node included), then ahead on the branch.
-    for (let n = from; n >= 0 && v.arcLengthMm[n]! >= mid - BEND_WINDOW_MM; n = v.parent[n]!) {
-      measure(n);
-      if (v.segmentBranch[n] !== branch) break;
-    }
-    for (let n = segment; n >= 0 && v.arcLengthMm[n]! <= mid + BEND_WINDOW_MM; ) {
-      measure(n);
-      let next = -1;
-      for (let c = v.childStart[n]!; c < v.childStart[n + 1]!; c++) if (v.segmentBranch[v.children[c]!] === branch) next = v.children[c]!;
-      n = next;
-    }
-    return most;
   }
 
   set(t: number, segment: number, x: number, y: number, z: number, confidence: number): void {
@@ -116,7 +79,6 @@ export class TrackFeedback {
     c.hold = this.hold[segment] === 1;
     c.point[0] = x; c.point[1] = y; c.point[2] = z;
     c.along[0] = ax; c.along[1] = ay; c.along[2] = az;
-    c.bendMm = this.bend[segment]!;
     // Two directions across: any unit vector not along the vessel, made orthogonal, and their cross.
     const [hx, hy, hz] = Math.abs(ax) < 0.9 ? [1, 0, 0] : [0, 1, 0];
     const dot = hx * ax + hy * ay + hz * az;

@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MotionFilter, type MotionFilterOptions } from '../../server/pipeline/motion-filter.ts';
 import { TrackFeedback, JUNCTION_CLEARANCE_MM } from '../../server/pipeline/track-feedback.ts';
-import { buildVeinTree, type VeinJson } from '../../server/twin/vein-tree.ts';
 import { CRANIAL, heartAxes } from '../../server/twin/heart-axes.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
@@ -271,27 +270,6 @@ describe('track feedback', () => {
     expect(feedback.at(1 + feedback.maxAgeS + 0.01)).toBeNull();
     feedback.set(2, mid, ...node(mid), feedback.minConfidence / 2);
     expect(feedback.at(2)).toBeNull();
-  });
-
-  it('says how far the vein leaves its straight line: nothing on a straight run, the fold on a hairpin', () => {
-    // One vein, 1 mm apart: 30 mm along x, a half turn of radius 3 mm, 30 mm back.
-    const nodes: [number, number, number, number][] = [];
-    for (let i = 0; i <= 30; i++) nodes.push([i, 0, 0, 1]);
-    for (let k = 1; k < 10; k++) { const a = (Math.PI * k) / 10; nodes.push([30 + 3 * Math.sin(a), 3 - 3 * Math.cos(a), 0, 1]); }
-    for (let i = 30; i >= 0; i--) nodes.push([i, 6, 0, 1]);
-    const veins: VeinJson = { nodes, edges: nodes.slice(1).map((_, i) => [i, i + 1]), root: 0, branches: [{ id: 'v', name: 'v', kind: 'other', nodes: nodes.map((_, i) => i) }] };
-    const feedback = new TrackFeedback({ veins: buildVeinTree(veins, 1000) } as unknown as Twin);
-    const bendAt = (segment: number): number => {
-      feedback.set(1, segment, ...(veins.nodes[segment]!.slice(0, 3) as [number, number, number]), 1);
-      return feedback.at(1)!.bendMm!;
-    };
-    // 10 mm from either end of the turn the vein within 8 mm is straight.
-    expect(bendAt(15)).toBeLessThan(1e-9);
-    expect(bendAt(nodes.length - 15)).toBeLessThan(1e-9);
-    // At the apex both arms are within 8 mm: the line across the turn misses them by 3 mm and more.
-    expect(bendAt(35)).toBeGreaterThan(3);
-    // Approaching the turn the departure grows.
-    expect(bendAt(26)).toBeGreaterThan(bendAt(23));
   });
 });
 

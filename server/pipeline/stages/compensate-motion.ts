@@ -39,14 +39,7 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   // position figure changes, instruction agreement −0.000 to −0.017 (at 1 and 1.5: 0.104 and
   // 0.100 %; counted before breathing was seen, gated EAM's instruction agreement −0.041, and with
   // the heartbeat's terms too −0.047).
-  // The axis is not learnt where the vein leaves its straight line by more than 3 mm within 8 mm
-  // (axisBendLimit; 20 % of the second heart's vein length, 8 % of the demo's): a lead advanced
-  // round the second heart's great cardiac vein fold was shown 5–8 mm behind at confidence up to
-  // 0.88 (training seed 7 push-pause, 66 samples; seed 9 standard, 1). Training seeds 1–10 (second
-  // heart) and 1–8 (demo), EAM, every condition: both stalls gone, p95 mean change +0.016 mm over
-  // seeds 1–8 (cells −0.21 to +0.25 mm) and −0.04 mm over 9–10 (−1.72 to +0.66), instruction
-  // agreement −0.001; 2 mm moved the second heart's gated confidently wrong 0 → 0.26 %: not taken.
-  eam: { noise: 1, breathingOffAxis: 0.03, learnBreathingAxis: true, breathSpreadWhenOff: 2.5, axisBendLimit: 3 },
+  eam: { noise: 1, breathingOffAxis: 0.03, learnBreathingAxis: true, breathSpreadWhenOff: 2.5 },
   // The same model in pixels: ~1 mm at the isocentre is ~6.7 px on a 0.2 mm detector at 1.33×
   // magnification, so densities scale by ~44.
   fluoro: { noise: 4, minMotionAmplitude: 5, motionSignificance: 0.5, holdGate: 20, accelerationDensity: 450, amplitudeDrift: 9, respiratoryDrift: 0.22, respiratoryDriftUnsettled: 2.2, centrelineSlack: 17, breathingAcceleration: 44 * 50, breathingReturnS: 0.7, alongSpreadScale: 1 },
