@@ -6,7 +6,7 @@
 import type { Guidance } from '../../protocol/index.ts';
 import type { PipelineOptions } from '../../server/pipeline/procedure-pipeline.ts';
 import type { Twin } from '../../server/twin/twin.ts';
-import { CONDITIONS, CONDITION_NAMES, HELD_OUT_SEEDS, TRAINING_SEEDS, twinFor, type ConditionName } from './conditions.ts';
+import { CONDITIONS, CONDITION_NAMES, HELD_OUT_SEEDS, TRAINING_SEEDS, VALIDATION_SEEDS, twinFor, type ConditionName } from './conditions.ts';
 import type { DeviceOptions, FeedKind, GroundTruth } from './device-simulator.ts';
 import { defaultDeviceOptions } from './device-simulator.ts';
 import type { MotionSpec } from './heart-motion.ts';
@@ -24,14 +24,19 @@ export interface AccuracyReport extends FeedFigures {
   registration: { treMm: number; treP95Mm: number; treEstimateMm: number; trials: number; landmarks: number; noiseMmRms: number };
   conditions: Partial<Record<ConditionName, FeedFigures>>;
   twin: string;
-  seeds: { set: 'held-out' | 'training'; seeds: number[] };
+  /** 'list': seeds given one by one (seedList). */
+  seeds: { set: SeedSet | 'list'; seeds: number[] };
   scenarios: ScenarioName[];
   description: string;
 }
 
+export type SeedSet = 'held-out' | 'training' | 'validation';
+
+const SEED_SETS: Record<SeedSet, readonly number[]> = { 'held-out': HELD_OUT_SEEDS, training: TRAINING_SEEDS, validation: VALIDATION_SEEDS };
+
 export interface AccuracyOptions {
-  seeds?: 'held-out' | 'training';
-  /** Only these seeds (tuning runs on a subset of the training seeds). */
+  seeds?: SeedSet;
+  /** These seeds instead of a set (tuning runs on a subset of the training seeds). */
   seedList?: readonly number[];
   /** Pipeline options, for tuning (the bench itself runs the defaults). */
   pipeline?: Partial<PipelineOptions>;
@@ -72,7 +77,8 @@ export async function* conditionRuns(twin: Twin, name: ConditionName, feed: Feed
 }
 
 export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}): Promise<AccuracyReport> {
-  const seeds = options.seedList ?? (options.seeds === 'training' ? TRAINING_SEEDS : HELD_OUT_SEEDS);
+  const seeds = options.seedList ?? SEED_SETS[options.seeds ?? 'held-out'];
+  const set = options.seedList ? 'list' : (options.seeds ?? 'held-out');
   const names = options.conditions ?? CONDITION_NAMES;
   const pooled: Record<keyof FeedFigures, Pool> = { eam: pool(), fluoroBiplane: pool(), fluoroSingle: pool() };
   const conditions: Partial<Record<ConditionName, FeedFigures>> = {};
@@ -113,10 +119,10 @@ export async function accuracyReport(twin: Twin, options: AccuracyOptions = {}):
     registration: { treMm: r3(errors[errors.length >> 1]!), treP95Mm: r3(errors[Math.floor(errors.length * 0.95)]!), treEstimateMm: r3(estimate / trials), trials, landmarks: 4, noiseMmRms: 1 },
     conditions,
     twin: twin.meta.id,
-    seeds: { set: options.seeds ?? 'held-out', seeds: [...seeds] },
+    seeds: { set, seeds: [...seeds] },
     scenarios: STANDARD_SCENARIOS,
     description:
-      `twin ${twin.meta.id}; scenarios ${STANDARD_SCENARIOS.join(', ')} × ${options.seeds ?? 'held-out'} seeds ${seeds.join(', ')}; conditions ${names.join(', ')} ` +
+      `twin ${twin.meta.id}; scenarios ${STANDARD_SCENARIOS.join(', ')} × ${set === 'list' ? 'the' : set} seeds ${seeds.join(', ')}; conditions ${names.join(', ')} ` +
       '(see simulators/device/conditions.ts); EAM 100 Hz in a frame rotated 25° and shifted, registered from 4 landmarks with 1 mm noise; fluoro 15 fps, LAO 30 / RAO 30',
   };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseSeeds } from '../../cli/bench-accuracy.ts';
 import { COMMANDS, main } from '../../cli/main.ts';
 import type { TwinSummary } from '../../server/twin/twin-summary.ts';
 import { readSurfaceFile } from '../../simulators/twin/surface-files.ts';
@@ -33,6 +34,28 @@ async function inProcess(...args: string[]): Promise<{ code: number; out: string
   const code = await main(args, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
   return { code, out, err };
 }
+
+describe('twinguide bench accuracy --seeds', () => {
+  it('takes a named set or seeds one by one, and refuses anything else with TG_ERR_USAGE', () => {
+    expect(parseSeeds(undefined)).toBeUndefined();
+    expect(parseSeeds('validation')).toBe('validation');
+    expect(parseSeeds('training')).toBe('training');
+    expect(parseSeeds('5,7,9')).toEqual([5, 7, 9]);
+    expect(parseSeeds('0')).toEqual([0]);
+    for (const bad of ['', 'valid', '7,,9', '7,7', '-1', '1.5', ' 7', `${2 ** 31}`, Array.from({ length: 33 }, (_, i) => i).join(',')]) {
+      expect(() => parseSeeds(bad), bad).toThrow(/TG_ERR_USAGE|--seeds/);
+    }
+  });
+
+  it('runs the seeds it is given and says which in its JSON', async () => {
+    const { code, out } = await inProcess('bench', 'accuracy', '--seeds', '7', '--conditions', 'clean', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { seeds: { set: string; seeds: number[] }; description: string; conditions: Record<string, unknown> };
+    expect(report.seeds).toEqual({ set: 'list', seeds: [7] });
+    expect(Object.keys(report.conditions)).toEqual(['clean']);
+    expect(report.description).toContain('seeds 7;');
+  }, 120_000);
+});
 
 describe('twinguide twin info', () => {
   it('prints counts, branches with lengths, sites, accessible sites and target zones as JSON', async () => {
