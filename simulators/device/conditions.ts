@@ -10,10 +10,11 @@ import type { Twin } from '../../server/twin/twin.ts';
 import { Random } from '../twin/random.ts';
 import type { DeviceOptions } from './device-simulator.ts';
 import { PUSH_PAUSE } from './hand.ts';
+import { WALL_CONTACT } from './wall-contact.ts';
 import type { MotionSpec } from './heart-motion.ts';
 import { withExcursions, type ScenarioPlan } from './scenarios.ts';
 
-export const CONDITION_NAMES = ['standard', 'clean', 'gated', 'sinusoidal', 'physiological', 'ectopy', 'variable-breathing', 'push-pause', 'excursions', 'outliers', 'physiological-signals'] as const;
+export const CONDITION_NAMES = ['standard', 'clean', 'gated', 'sinusoidal', 'physiological', 'ectopy', 'variable-breathing', 'push-pause', 'excursions', 'outliers', 'physiological-signals', 'wall-contact', 'wall-contact-moving'] as const;
 export type ConditionName = (typeof CONDITION_NAMES)[number];
 
 /** Seeds the pipeline's parameters may be tuned on. */
@@ -121,6 +122,16 @@ export const CONDITIONS: Record<ConditionName, AccuracyCondition> = {
     name: 'physiological-signals',
     description: 'as variable-breathing with 15 % ectopic beats, and the lab sending its ECG R waves (40 ms late) and a respiratory amplitude at 25 Hz',
     device: (seed) => ({ ...usual, noiseMm: 0.7, motion: physiological(seed, { ectopicFraction: 0.15, breathPeriodVariability: 0.3, breathDepthVariability: 0.35, sighEvery: 6 }), signals: { ecg: true, respiration: true } }),
+  },
+  'wall-contact': {
+    name: 'wall-contact',
+    description: 'gated, the tip resting against the vein wall (off the centreline by the vein radius less the 5 F lead\'s, on a side that turns slowly) and scored where it rests',
+    device: (seed) => ({ ...usual, motion: { ...rates(seed), cardiacMm: 0, respiratoryMm: 0 }, wallContact: WALL_CONTACT }),
+  },
+  'wall-contact-moving': {
+    name: 'wall-contact-moving',
+    description: 'physiological, the tip resting against the vein wall as in wall-contact',
+    device: (seed) => ({ ...usual, noiseMm: 0.7, motion: physiological(seed), wallContact: WALL_CONTACT }),
   },
   outliers: {
     name: 'outliers',

@@ -15,6 +15,7 @@ import { HandWarp, type HandSpec } from './hand.ts';
 import { DEFAULT_MOTION, HeartMotion, type MotionSpec } from './heart-motion.ts';
 import { Trajectory, type ScenarioPlan } from './scenarios.ts';
 import type { RoutePoint } from './tree-route.ts';
+import { WallContact, type WallContactSpec } from './wall-contact.ts';
 
 export type FeedKind = 'eam' | 'fluoro-single' | 'fluoro-biplane';
 
@@ -46,6 +47,8 @@ export interface DeviceOptions {
   spikeMm?: [number, number];
   /** The lead's electrode offsets from the tip (mm): the truth then holds when any electrode is in a zone, as the guidance does. */
   lead?: LeadInfo;
+  /** The tip rests against the vein's wall instead of on its centreline (see wall-contact.ts); the truth is where it rests. */
+  wallContact?: WallContactSpec;
 }
 
 export interface GroundTruth {
@@ -61,6 +64,8 @@ export interface GroundTruth {
   borderMm: number;
   /** Along-tree distance to the nearest junction (how ambiguous the branch is here). */
   junctionMm: number;
+  /** With the tip resting on the wall (wallContact): its place on the centreline, where p is the tip itself. */
+  centrelineP?: [number, number, number];
 }
 
 export interface SimulatedSample {
@@ -175,6 +180,7 @@ export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceO
   const hand = options.hand && !plan.loop ? new HandWarp(options.hand, options.seed, trajectory.durationS) : null;
   const duration = options.durationS ?? (plan.loop ? Infinity : hand ? hand.durationS : trajectory.durationS);
   const spikes = new Random(options.seed * 31337 + 5);
+  const wall = options.wallContact ? new WallContact(twin, options.wallContact, options.seed) : null;
   const dt = 1 / options.rateHz;
   const displacement = [0, 0, 0];
   const pending: SimulatedSample[] = [];
@@ -182,7 +188,10 @@ export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceO
   for (let k = 0; ; k++) {
     const t = k * dt;
     if (t > duration) break;
-    const truthPoint = trajectory.at(hand ? hand.planTime(t) : t);
+    // (A lead resting on the wall moves a copy of the trajectory's point across the vein.)
+    const onCentreline = trajectory.at(hand ? hand.planTime(t) : t);
+    const truthPoint = wall ? { ...onCentreline } : onCentreline;
+    wall?.apply(truthPoint, t);
     const inGap = options.gaps.some(([start, length]) => t >= start && t < start + length);
     const dropped = random.next() < options.dropoutFraction;
     const jitter = random.next() * options.jitterS;
@@ -199,8 +208,9 @@ export function* simulateDevice(twin: Twin, plan: ScenarioPlan, options: DeviceO
       const n = Math.hypot(d[0]!, d[1]!, d[2]!) || 1;
       for (let i = 0; i < 3; i++) moved[i]! += (size * d[i]!) / n;
     }
-    const judged = oracle.judge(truthPoint);
+    const judged = oracle.judge(onCentreline);
     const truth: GroundTruth = {
+      ...(wall ? { centrelineP: [onCentreline.x, onCentreline.y, onCentreline.z] as [number, number, number] } : {}),
       seq, t, p: [truthPoint.x, truthPoint.y, truthPoint.z], branch: twin.veins.branches[truthPoint.branch]!.id, arcLengthMm: truthPoint.arcLengthMm, segment: truthPoint.segment, ...judged,
     };
     let sample: FeedSample;
