@@ -472,8 +472,12 @@ export class TreeTracker {
     // Confidence is about the branch: candidates on the best state's branch share its mass.
     let mass = 0;
     let branchMass = 0;
+    // (The best score is read once: subtracting top.score inside the loop zeroed it at the best
+    // state, and every state after it in the list kept its score unnormalised, a penalty of the
+    // best state's own log-likelihood at each step.)
+    const topScore = top.score;
     for (const c of this.current) {
-      c.score -= top.score;
+      c.score -= topScore;
       const w = Math.exp(c.score);
       mass += w;
       if (c.branch === top.branch) branchMass += w;
