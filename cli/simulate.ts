@@ -20,6 +20,7 @@ import type { Twin } from '../server/twin/twin.ts';
 import { inputsFromSamples, simulateLandmarkRegistration } from '../simulators/device/run-scenario.ts';
 import { resolveLead } from '../server/lead/lead-catalogue.ts';
 import { SCENARIO_NAMES, scenarioPlan, type ScenarioName } from '../simulators/device/scenarios.ts';
+import { WALL_CONTACT } from '../simulators/device/wall-contact.ts';
 import { EXIT_OK, parseCommandArgs, type Command, type Io } from './command.ts';
 
 export function packageVersion(): string {
@@ -136,6 +137,9 @@ Options:
   --dropouts F       fraction of samples lost at random (default 0.02)
   --cardiac-mm MM    cardiac motion, peak-to-peak at the base (default 8)
   --respiratory-mm MM  respiratory motion, peak-to-peak (default 5)
+  --wall-contact F   the tip rests on the vein wall, off the centreline by F (0-1) of the vein's
+                     radius less the lead's (the ground truth is where it rests; default: on the
+                     centreline)
   --lead MODEL       the lead (default generic-quadripolar, as the server's procedures; 'none': the
                      tip alone): its electrodes decide the ground truth's zone state as they decide
                      the guidance's. A recording carries the lead and the ground truth.
@@ -145,7 +149,7 @@ Options:
     const { help, values } = parseCommandArgs(
       this,
       args,
-      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' }, noise: { type: 'string' }, dropouts: { type: 'string' }, 'cardiac-mm': { type: 'string' }, 'respiratory-mm': { type: 'string' }, lead: { type: 'string' }, electrodes: { type: 'string' } },
+      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' }, noise: { type: 'string' }, dropouts: { type: 'string' }, 'cardiac-mm': { type: 'string' }, 'respiratory-mm': { type: 'string' }, 'wall-contact': { type: 'string' }, lead: { type: 'string' }, electrodes: { type: 'string' } },
       { min: 0, max: 0 },
     );
     if (help) { io.out(this.help); return EXIT_OK; }
@@ -174,6 +178,7 @@ Options:
     const dropoutFraction = number(values.dropouts, '--dropouts', 0, 0.9);
     const cardiacMm = number(values['cardiac-mm'], '--cardiac-mm', 0, 30);
     const respiratoryMm = number(values['respiratory-mm'], '--respiratory-mm', 0, 30);
+    const wallShare = number(values['wall-contact'], '--wall-contact', 0, 1);
     let lead: LeadInfo | null;
     try {
       if (values.electrodes !== undefined) lead = resolveLead({ model: 'custom', electrodeOffsetsMm: values.electrodes.split(',').map(Number) });
@@ -197,6 +202,8 @@ Options:
       if (lead) device.lead = lead;
       if (cardiacMm !== undefined) device.motion = { ...device.motion, cardiacMm };
       if (respiratoryMm !== undefined) device.motion = { ...device.motion, respiratoryMm };
+      // The lead's own radius where it has one (a custom lead without a diameter, or none: 5 F).
+      if (wallShare !== undefined) device.wallContact = { ...WALL_CONTACT, share: wallShare, ...(lead ? { leadRadiusMm: lead.bodyDiameterMm / 2 } : {}) };
       if (kind !== 'eam') {
         const v = twin.veins;
         const c = [0, 0, 0];

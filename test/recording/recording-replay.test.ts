@@ -116,6 +116,23 @@ describe('twinguide simulate and replay', () => {
     expect(report.compared).toBeGreaterThan(1500);
   });
 
+  it('puts the tip on the vein wall when asked (--wall-contact), truth where it rests, and refuses a share outside 0-1', async () => {
+    const path = join(dir, 'wall.mcap');
+    const truth = join(dir, 'wall.jsonl');
+    expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'reach-lateral-zone', '--to', path, '--truth', truth, '--seed', '3', '--duration', '8', '--wall-contact', '1'], io().io)).toBe(0);
+    const truths = readFileSync(truth, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { p: number[]; centrelineP?: number[] });
+    const offsets = truths.map((t) => Math.hypot(t.p[0]! - t.centrelineP![0]!, t.p[1]! - t.centrelineP![1]!, t.p[2]! - t.centrelineP![2]!));
+    // The demo's sinus is 7 mm across: a 5 F lead rests up to ~2.9 mm off its centreline.
+    expect(Math.max(...offsets)).toBeGreaterThan(2);
+    expect(Math.max(...offsets)).toBeLessThan(3.3);
+    const r = io();
+    expect(await main(['replay', path, '--json'], r.io)).toBe(0);
+    expect((JSON.parse(r.out.join('')) as { identical: boolean }).identical).toBe(true);
+    const bad = io();
+    expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'reach-lateral-zone', '--to', join(dir, 'w2.mcap'), '--wall-contact', '1.5'], bad.io)).toBe(2);
+    expect(bad.err.join('')).toContain('--wall-contact must be a number from 0 to 1');
+  });
+
   it('says clearly when it cannot reach a live target, and refuses unknown scenarios', async () => {
     const a = io();
     expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'loop', '--to', 'ws://127.0.0.1:1/ws/feed?procedure=x'], a.io)).toBe(1);
