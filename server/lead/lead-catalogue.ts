@@ -7,7 +7,7 @@
 import { TwinguideError, type LeadInfo, type LeadSpec } from '../../protocol/index.ts';
 
 /** 5 French (1 F = 1/3 mm by the scale's definition): the body size most LV leads are sold in. */
-const FIVE_FRENCH_MM = 5 / 3;
+export const FIVE_FRENCH_MM = 5 / 3;
 
 export const LEAD_CATALOGUE: readonly LeadInfo[] = [
   {

@@ -12,7 +12,7 @@
 import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-index.ts';
 import type { Twin } from '../twin/twin.ts';
 import { CRANIAL } from '../twin/heart-axes.ts';
-import { branchDirection, pointOnBranch, renamesAt, segmentAxes, treeAncestry, type TreeAncestry } from '../twin/vein-tree.ts';
+import { branchDirection, pointOnBranch, radiusAt, renamesAt, segmentAxes, treeAncestry, type TreeAncestry } from '../twin/vein-tree.ts';
 
 export interface TrackerOptions {
   /** Spread of the observation around the centreline after motion compensation, mm. */
@@ -283,7 +283,7 @@ export class TreeTracker {
       const rx = origin[0]! + u * dir[0]! - qx, ry = origin[1]! + u * dir[1]! - qy, rz = origin[2]! + u * dir[2]! - qz;
       const dist = Math.hypot(rx, ry, rz);
       bestD = Math.min(bestD, dist);
-      const radius = v.radiiMm[p]! + s * (v.radiiMm[c]! - v.radiiMm[p]!);
+      const radius = radiusAt(v, c, s);
       const arc = v.arcLengthMm[p]! + s * (v.arcLengthMm[c]! - v.arcLengthMm[p]!);
       if (dist > radius + toleranceMm && !(dist <= radius + toleranceMm + RAY_NEAR_MISS_MM && this.nearPrevious(v.segmentBranch[c]!, arc, t))) continue;
       const cand = this.take();
@@ -558,7 +558,7 @@ export class TreeTracker {
     out.offCentrelineMm = top.offMm;
     if (top.branch === this.committedBranch) {
       out.branch = top.branch; out.segment = top.segment; out.x = top.x; out.y = top.y; out.z = top.z; out.arcLengthMm = top.arc;
-      out.radiusMm = this.radiusAt(top.segment, top.t);
+      out.radiusMm = radiusAt(this.twin.veins, top.segment, top.t);
     } else {
       // While a new branch is pending, stay on the reported one at its point nearest the tip.
       const p = this.twin.centrelines.nearest(top.x, top.y, top.z, this.scratch, this.committedBranch);
@@ -612,7 +612,7 @@ export class TreeTracker {
     out.segment = at.segment;
     out.arcLengthMm = Math.max(arcs[branch.nodes[0]!]!, Math.min(arcs[branch.nodes[branch.nodes.length - 1]!]!, this.shownArc));
     out.x = p[0]!; out.y = p[1]!; out.z = p[2]!;
-    out.radiusMm = this.radiusAt(at.segment, at.t);
+    out.radiusMm = radiusAt(this.twin.veins, at.segment, at.t);
   }
 
   /** Update the along-vein swing from the best state's arc length (restarted on a change of branch or a gap). */
@@ -690,12 +690,6 @@ export class TreeTracker {
   private cranialShare(segment: number): number {
     const axes = this.axes, e = 4 * segment, length = axes[e + 3]!;
     return length > 0 ? Math.abs(axes[e]! * CRANIAL[0] + axes[e + 1]! * CRANIAL[1] + axes[e + 2]! * CRANIAL[2]) / length : 0;
-  }
-
-  private radiusAt(segment: number, t: number): number {
-    const v = this.twin.veins;
-    const p = v.parent[segment]!;
-    return v.radiiMm[p]! + t * (v.radiiMm[segment]! - v.radiiMm[p]!);
   }
 
   /** Where treeDistance puts its result (a typed slot: no boxed double per call). */

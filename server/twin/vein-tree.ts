@@ -221,6 +221,13 @@ export function pointOnBranch(tree: VeinTree, branch: VeinBranch, arcMm: number,
   if (at) { at.segment = b; at.t = t; }
 }
 
+/** The vein's radius at a place on a segment (its child node; t 0 at the parent, 1 at the child), mm. */
+export function radiusAt(tree: VeinTree, segment: number, t: number): number {
+  const p = tree.parent[segment]!;
+  if (p < 0) return tree.radiiMm[segment]!;
+  return tree.radiiMm[p]! + t * (tree.radiiMm[segment]! - tree.radiiMm[p]!);
+}
+
 /** The mean of the tree's node positions (mm): where a technician puts the heart at the C-arm's isocentre. */
 export function treeCentre(tree: VeinTree): [number, number, number] {
   const c: [number, number, number] = [0, 0, 0];

@@ -7,7 +7,8 @@
 // slide along the vein because the measurement does not lie on the centreline.
 
 import type { Twin } from '../../server/twin/twin.ts';
-import { branchDirection } from '../../server/twin/vein-tree.ts';
+import { FIVE_FRENCH_MM } from '../../server/lead/lead-catalogue.ts';
+import { branchDirection, radiusAt } from '../../server/twin/vein-tree.ts';
 import { Random } from '../twin/random.ts';
 import type { RoutePoint } from './tree-route.ts';
 
@@ -20,7 +21,7 @@ export interface WallContactSpec {
   turnRadS: number;
 }
 
-export const WALL_CONTACT: WallContactSpec = { share: 1, leadRadiusMm: 5 / 6, turnRadS: 0.3 };
+export const WALL_CONTACT: WallContactSpec = { share: 1, leadRadiusMm: FIVE_FRENCH_MM / 2, turnRadS: 0.3 };
 
 /** The vein's direction over this far each side of the tip (mm): smooth through bends, as a lead is. */
 const DIRECTION_HALF_MM = 5;
@@ -48,9 +49,7 @@ export class WallContact {
     const length = Math.hypot(ux, uy, uz);
     if (!(length > 1e-6)) return;
     ux /= length; uy /= length; uz /= length;
-    const parent = v.parent[point.segment]!;
-    const radius = parent < 0 ? v.radiiMm[point.segment]! : v.radiiMm[parent]! + point.t * (v.radiiMm[point.segment]! - v.radiiMm[parent]!);
-    const off = this.spec.share * Math.max(0, radius - this.spec.leadRadiusMm);
+    const off = this.spec.share * Math.max(0, radiusAt(v, point.segment, point.t) - this.spec.leadRadiusMm);
     point.x += off * ux; point.y += off * uy; point.z += off * uz;
   }
 }
