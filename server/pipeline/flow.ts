@@ -35,8 +35,8 @@ export type Flow =
    * alongSpreadMm: motion compensation's spread (standard deviation) of that motion along the vessel (mm).
    * irregularBreathing: motion compensation is taking out a breath that differs from its harmonic (the free-form breath).
    */
-  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean }
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean }
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number }
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }

@@ -21,6 +21,7 @@
 import { COS, COS2, MotionSpectrum, PHASES, SIN, SIN2 } from './motion-spectrum.ts';
 import type { PhysioPhase } from './physio-phase.ts';
 import { BreathingAxis } from './breathing-axis.ts';
+import { SlidingMinimum } from './sliding-minimum.ts';
 import { StillnessGauge } from './stillness.ts';
 
 export interface MotionFilterOptions {
@@ -117,6 +118,14 @@ export interface MotionFilterOptions {
    * off for 2 s at confidence 0.9). Their covariance there is what the filter does not know.
    */
   breathSpreadWhenOff: number;
+  /**
+   * The free-form breath is zero at the reference phase, which every breath passes: an offset it
+   * has held for a whole breath (its smallest size over the last breathFloorBreaths breaths, in
+   * measurement units) is not a breath but the lead where the vessel it is held to is not (the
+   * tracker's belief confirming itself). From this size on the vessel is let go until it clears.
+   */
+  breathFloorRelease: number;
+  breathFloorBreaths: number;
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
@@ -149,6 +158,8 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   breathSpreadWhenOff: 0,
   breathingOffAxis: 1,
   learnBreathingAxis: false,
+  breathFloorRelease: Infinity,
+  breathFloorBreaths: 1.25,
 };
 
 /** Before its rate is read from the signal, a motion must be this many times minMotionAmplitude to be taken out. */
@@ -256,6 +267,12 @@ export class MotionFilter {
    * what is left of it is the largest error (a plain sinusoid the harmonic removes leaves little).
    */
   irregularBreathing = false;
+  /**
+   * The free-form breath's smallest size over the last breathFloorBreaths breaths (measurement
+   * units; 0 before it has been seen that long): what of it has not come back to the reference.
+   */
+  breathFloor = 0;
+  private readonly breathMinimum = new SlidingMinimum();
 
   constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
     this.dims = dims;
@@ -353,7 +370,7 @@ export class MotionFilter {
       if (shared) h[this.B] = this.breathingAxis[a]!;
       this.correct(y[a]!, r);
     }
-    const held = vessel?.hold === true && this.withinHoldGate(y, vessel);
+    const held = vessel?.hold === true && !(this.breathFloor >= this.o.breathFloorRelease) && this.withinHoldGate(y, vessel);
     if (held) {
       // Across the vessel, the lead at the reference phase (position + H(φ_ref)) is on the centreline.
       // (withinHoldGate has just computed the reference basis from this state.)
@@ -416,6 +433,11 @@ export class MotionFilter {
       if (this.n > this.B) { this.x[this.B]! *= keep; this.x[this.B + 1]! *= keep; }
     }
     if (shared && dt > 0) this.breathingMs += (1 - Math.exp(-dt / BREATHING_RMS_S)) * (this.x[this.B]! ** 2 - this.breathingMs);
+    if (shared) {
+      this.breathMinimum.add(t, Math.abs(this.x[this.B]!));
+      const floor = this.breathMinimum.minimum(t, this.o.breathFloorBreaths / this.spectrum.respiratoryHz);
+      this.breathFloor = Number.isNaN(floor) ? 0 : floor;
+    }
     const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies, latched(this.cardiacOnSince, t));
     const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.breathingRateKnown, latched(this.respiratoryOnSince, t));
     // The free-form breath swings between zero and the breath's far end: its amplitude is about

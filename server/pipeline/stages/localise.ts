@@ -27,7 +27,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         const s = item.sample;
         if (item.twin) {
           // EAM: registered and compensated in the twin frame already.
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, breathFloorMm: item.breathFloorMm ?? 0 });
           return;
         }
         if (s.type !== 'fluoro') return;
