@@ -126,6 +126,14 @@ export interface MotionFilterOptions {
    */
   breathFloorRelease: number;
   breathFloorBreaths: number;
+  /**
+   * With the reference at an extreme of the breath (end-expiration or end-inspiration), no breath
+   * takes the heart beyond it: the breath the filter takes out (its harmonic and b, along the
+   * reference direction) held beyond it by at least this much (measurement units) for
+   * breathBeyondS is the lead elsewhere too, and lets the vessel go the same way.
+   */
+  breathBeyondRelease: number;
+  breathBeyondS: number;
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
@@ -160,6 +168,8 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   learnBreathingAxis: false,
   breathFloorRelease: Infinity,
   breathFloorBreaths: 1.25,
+  breathBeyondRelease: Infinity,
+  breathBeyondS: 0.5,
 };
 
 /** Before its rate is read from the signal, a motion must be this many times minMotionAmplitude to be taken out. */
@@ -273,6 +283,9 @@ export class MotionFilter {
    */
   breathFloor = 0;
   private readonly breathMinimum = new SlidingMinimum();
+  /** How far the breath taken out has stayed beyond the reference over the last breathBeyondS (0: not; see breathBeyondRelease). */
+  breathBeyond = 0;
+  private readonly beyondMinimum = new SlidingMinimum();
 
   constructor(dims: number, options: Partial<MotionFilterOptions> = {}, capacity = 2048) {
     this.dims = dims;
@@ -370,7 +383,7 @@ export class MotionFilter {
       if (shared) h[this.B] = this.breathingAxis[a]!;
       this.correct(y[a]!, r);
     }
-    const held = vessel?.hold === true && !(this.breathFloor >= this.o.breathFloorRelease) && this.withinHoldGate(y, vessel);
+    const held = vessel?.hold === true && !(this.breathFloor >= this.o.breathFloorRelease) && !(this.breathBeyond >= this.o.breathBeyondRelease) && this.withinHoldGate(y, vessel);
     if (held) {
       // Across the vessel, the lead at the reference phase (position + H(φ_ref)) is on the centreline.
       // (withinHoldGate has just computed the reference basis from this state.)
@@ -437,6 +450,21 @@ export class MotionFilter {
       this.breathMinimum.add(t, Math.abs(this.x[this.B]!));
       const floor = this.breathMinimum.minimum(t, this.o.breathFloorBreaths / this.spectrum.respiratoryHz);
       this.breathFloor = Number.isNaN(floor) ? 0 : floor;
+      const dirR = this.respiratoryReference;
+      if (dirR && this.respiratoryMode !== 'mean' && this.o.breathBeyondRelease < Infinity) {
+        // The breath along the reference direction, from the reference: ≤ 0 for any real breath.
+        this.referenceBasis(this.basisRef);
+        let beyond = 0;
+        for (let a = 0; a < d; a++) {
+          let r = this.breathingAxis[a]! * this.x[this.B]!;
+          for (let j = 6; j < N; j++) r += (bn[j]! - this.basisRef[j]!) * this.x[a * N + j]!;
+          beyond += dirR[a]! * r;
+        }
+        // Only while a breath is being taken out: without one there is no breath to be beyond.
+        this.beyondMinimum.add(t, Number.isNaN(this.respiratoryOnSince) ? 0 : beyond);
+        const stayed = this.beyondMinimum.minimum(t, this.o.breathBeyondS);
+        this.breathBeyond = stayed > 0 ? stayed : 0;
+      }
     }
     const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies, latched(this.cardiacOnSince, t));
     const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.breathingRateKnown, latched(this.respiratoryOnSince, t));

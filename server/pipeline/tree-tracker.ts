@@ -198,7 +198,7 @@ export class TreeTracker {
   alongSpreadMm = 0;
   /** Motion compensation is taking out a breath that differs from its harmonic (its cranio-caudal error is then the largest). */
   irregularBreathing = false;
-  /** What of motion compensation's free-form breath has not come back to the reference for a whole breath (mm; see MotionFilter.breathFloor). */
+  /** What of the breath motion compensation takes out cannot be a breath (mm): MotionFilter.breathFloor or breathBeyond, the larger. */
   breathFloorMm = 0;
   /** The point observation whose candidates are being collected. */
   private readonly obs = new Float64Array(3);

@@ -124,9 +124,10 @@ describe('the breath cannot hold the lead where the tracker believes it', () => 
     // stops at 175.8 mm along the great cardiac vein, whose centreline kinks (52°, 72°, 46° within
     // 12 mm) into the breathing axis there. Held to the tracker's place 11 mm behind, the filter took
     // the lead's offset across that vessel as the free-form breath: shown 8.5 mm off to the end of
-    // the run, sure (≥ 0.8) for 168 samples. Now b's floor lets the vessel go after a breath, and
-    // counts as spread until then. (Measured before: 168 sure and wrong, last half second 8.5 mm off;
-    // now none, 0.9 mm.)
+    // the run, sure (≥ 0.8) for 168 samples. Now a breath held beyond end-expiration lets the
+    // vessel go within a second, and b's floor after a breath (counted as spread until then).
+    // (Measured before: 168 sure and wrong, last half second 8.5 mm off, the run's p95 8.7 mm; now
+    // none, 1.0 mm, p95 4.9 mm; with the floor alone: none, 0.9 mm, p95 8.7 mm.)
     const second = await loadTwinFile(fileURLToPath(new URL('../../data/bench-twins/second-heart.twin.json', import.meta.url)), { loadModel: false });
     try {
       const c = CONDITIONS.standard, seed = 79;
