@@ -250,7 +250,7 @@ describe('motion filter', () => {
     const both = run({});
     // Measured: b's floor 4.0 mm a breath after the move; from 15 s on, the output's median error
     // 7.5 mm held, 1.2 mm let go by the floor, 1.0 mm by the breath beyond end-expiration (p95 8.6,
-    // 2.4, 1.9 mm); 3–6 s after the move, median 7.2 mm by the floor alone (a breath has not yet
+    // 2.4, 1.9 mm); 3–6 s after the move, median 6.8 mm by the floor alone (a breath has not yet
     // passed), 1.1 mm by the breath beyond.
     expect(held.floor).toBeGreaterThan(DEFAULT_COMPENSATION.eam.breathFloorRelease!);
     expect(quantile(held.late, 0.5)).toBeGreaterThan(5);

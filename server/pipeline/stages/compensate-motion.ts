@@ -39,7 +39,7 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   // position figure changes, instruction agreement −0.000 to −0.017 (at 1 and 1.5: 0.104 and
   // 0.100 %; counted before breathing was seen, gated EAM's instruction agreement −0.041, and with
   // the heartbeat's terms too −0.047).
-  // A free-form breath that has not come back to the reference for a breath (1.25 breaths at the
+  // A free-form breath that has not come back to the reference for a breath (one breath at the
   // rate read) lets the vessel go from 1.5 mm (breathFloorRelease). Found on extra training seeds
   // 26–90, second heart, `standard`: the lead advanced up the great cardiac vein where its centreline
   // kinks into the breathing axis, and b took the 8.5 mm as a breath for 6 s (sure for 2 s). There:
