@@ -34,6 +34,8 @@ export type Flow =
    * invisible to the tracker (across the vessel they show as distance from it).
    * alongSpreadMm: motion compensation's spread (standard deviation) of that motion along the vessel (mm).
    * irregularBreathing: motion compensation is taking out a breath that differs from its harmonic (the free-form breath).
+   * breathFloorMm: what of that breath cannot be a breath (mm; EAM): not back at the reference for a
+   * breath, or beyond it (MotionFilter.breathFloor, breathBeyond): an offset the data do not explain.
    */
   | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number }
   | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number }
