@@ -451,26 +451,8 @@ export class MotionFilter {
       if (this.n > this.B) { this.x[this.B]! *= keep; this.x[this.B + 1]! *= keep; }
     }
     if (shared && dt > 0) this.breathingMs += (1 - Math.exp(-dt / BREATHING_RMS_S)) * (this.x[this.B]! ** 2 - this.breathingMs);
-    if (shared) {
-      this.breathMinimum.add(t, Math.abs(this.x[this.B]!));
-      const floor = this.breathMinimum.minimum(t, this.o.breathFloorBreaths / this.spectrum.respiratoryHz);
-      this.breathFloor = Number.isNaN(floor) ? 0 : floor;
-      const dirR = this.respiratoryReference;
-      if (dirR && this.respiratoryMode !== 'mean' && this.o.breathBeyondRelease < Infinity) {
-        // The breath along the reference direction, from the reference: ≤ 0 for any real breath.
-        this.referenceBasis(this.basisRef);
-        let beyond = 0;
-        for (let a = 0; a < d; a++) {
-          let r = this.breathingAxis[a]! * this.x[this.B]!;
-          for (let j = 6; j < N; j++) r += (bn[j]! - this.basisRef[j]!) * this.x[a * N + j]!;
-          beyond += dirR[a]! * r;
-        }
-        // Only while a breath is being taken out: without one there is no breath to be beyond.
-        this.beyondMinimum.add(t, Number.isNaN(this.respiratoryOnSince) ? 0 : beyond);
-        const stayed = this.beyondMinimum.minimum(t, this.o.breathBeyondS);
-        this.breathBeyond = stayed > 0 ? stayed : 0;
-      }
-    }
+    // (As it was before this sample: gaugeBreath counts a breath beyond the reference only then.)
+    const respiratoryWasOn = !Number.isNaN(this.respiratoryOnSince);
     const cardiacOn = !still && this.motionShown(2, 6, this.ecgPhase || this.spectrum.cardiacFound || !this.o.estimateFrequencies, latched(this.cardiacOnSince, t));
     const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.breathingRateKnown, latched(this.respiratoryOnSince, t));
     // The free-form breath swings between zero and the breath's far end: its amplitude is about
@@ -480,6 +462,7 @@ export class MotionFilter {
     this.respiratoryOnSince = onSince(respiratoryOn, this.respiratoryOnSince, t);
     this.breathingOnSince = onSince(breathingOn, this.breathingOnSince, t);
     this.atReference(out, cardiacOn, respiratoryOn);
+    if (shared) this.gaugeBreath(t, respiratoryWasOn);
     this.irregularBreathing = breathingOn;
     if (vessel) {
       // The free-form breath's share along the vessel (its axis projected), for both measures.
@@ -509,6 +492,30 @@ export class MotionFilter {
         out[a] = out[a]! - this.x[a * N]! + (y[a]! - motionNow);
       }
     }
+  }
+
+  /**
+   * breathFloor and breathBeyond from this sample's state (see breathFloorRelease and
+   * breathBeyondRelease). Called after atReference, whose reference basis it reads.
+   */
+  private gaugeBreath(t: number, respiratoryWasOn: boolean): void {
+    this.breathMinimum.add(t, Math.abs(this.x[this.B]!));
+    const floor = this.breathMinimum.minimum(t, this.o.breathFloorBreaths / this.spectrum.respiratoryHz);
+    this.breathFloor = Number.isNaN(floor) ? 0 : floor;
+    const dirR = this.respiratoryReference;
+    if (!dirR || this.respiratoryMode === 'mean' || !(this.o.breathBeyondRelease < Infinity)) return;
+    // The breath along the reference direction, from the reference: ≤ 0 for any real breath.
+    const bn = this.basisNow, br = this.basisRef;
+    let beyond = 0;
+    for (let a = 0; a < this.dims; a++) {
+      let r = this.breathingAxis[a]! * this.x[this.B]!;
+      for (let j = 6; j < N; j++) r += (bn[j]! - br[j]!) * this.x[a * N + j]!;
+      beyond += dirR[a]! * r;
+    }
+    // Only while a breath is being taken out: without one there is no breath to be beyond.
+    this.beyondMinimum.add(t, respiratoryWasOn ? beyond : 0);
+    const stayed = this.beyondMinimum.minimum(t, this.o.breathBeyondS);
+    this.breathBeyond = stayed > 0 ? stayed : 0;
   }
 
   private cardiacFoundAt = Number.NaN;
