@@ -36,9 +36,11 @@ export type Flow =
    * irregularBreathing: motion compensation is taking out a breath that differs from its harmonic (the free-form breath).
    * breathFloorMm: what of that breath cannot be a breath (mm; EAM): not back at the reference for a
    * breath, or beyond it (MotionFilter.breathFloor, breathBeyond): an offset the data do not explain.
+   * nothingMoves: nothing moves the tip but the catheter (MotionFilter.nothingMoves; every view's for
+   * fluoro): gated or clean input. Absent: false.
    */
-  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number }
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number }
+  | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number; nothingMoves?: boolean }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number; nothingMoves?: boolean }
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }

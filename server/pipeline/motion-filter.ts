@@ -205,6 +205,14 @@ const onSince = (on: boolean, since: number, t: number): number => (on ? (Number
  */
 const SETTLED_FRACTION = 1;
 
+/**
+ * The fitted motion's amplitude is averaged over this long (s) to say whether the heart moves in
+ * this input at all: a push leaves a few mm in the harmonics for a moment on gated input (p99 of
+ * the cardiac terms' amplitude 0.7–2.1 mm, median 0.35, training seeds 1–2, second heart, EAM), a
+ * beating heart holds 2–3.5 mm there.
+ */
+const MOTION_SEEN_S = 10;
+
 /** The input counts as still when it strays from a smooth path by less than this fraction of minMotionAmplitude (RMS). */
 const STILL_WOBBLE = 0.3;
 /** With the input still, fitted motion fades with this time constant (s). */
@@ -282,6 +290,19 @@ export class MotionFilter {
    * what is left of it is the largest error (a plain sinusoid the harmonic removes leaves little).
    */
   irregularBreathing = false;
+  /**
+   * Nothing moves the tip but the catheter: no motion taken out of this sample (heartbeat, breath's
+   * harmonic or free-form breath), and none ever seen in this procedure's input (gated or clean
+   * input). The output is then the measurement as it came, with nothing left in it to swing along
+   * the vessel. (Not the same as no motion taken out: where a vein runs along the breath, nothing
+   * across it shows the breath, and its terms fade below minMotionAmplitude while it still moves the
+   * lead along the vein: found on training seed 6, second heart, push-pause.)
+   */
+  nothingMoves = false;
+  /** The fitted motion's size (the harmonic coefficients' root sum of squares) averaged over MOTION_SEEN_S. */
+  private motionLevel = 0;
+  /** motionLevel has reached minMotionAmplitude: the heart moves in this input. */
+  private motionSeen = false;
   /**
    * The free-form breath's smallest size over the last breathFloorBreaths breaths (measurement
    * units; 0 before it has been seen that long): what of it has not come back to the reference.
@@ -464,6 +485,12 @@ export class MotionFilter {
     this.atReference(out, cardiacOn, respiratoryOn);
     if (shared) this.gaugeBreath(t, respiratoryWasOn);
     this.irregularBreathing = breathingOn;
+    if (dt > 0) {
+      const level = Math.sqrt(this.bandAmplitude(2, 6) ** 2 + this.bandAmplitude(6, N) ** 2);
+      this.motionLevel += (1 - Math.exp(-dt / MOTION_SEEN_S)) * (level - this.motionLevel);
+      if (this.motionLevel >= this.o.minMotionAmplitude) this.motionSeen = true;
+    }
+    this.nothingMoves = !cardiacOn && !respiratoryOn && !breathingOn && !this.motionSeen;
     if (vessel) {
       // The free-form breath's share along the vessel (its axis projected), for both measures.
       let axisAlong = 0;

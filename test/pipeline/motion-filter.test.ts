@@ -13,7 +13,7 @@ import type { Twin } from '../../server/twin/twin.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import { gaussian } from '../../simulators/device/device-simulator.ts';
 import { HeartMotion, type MotionSpec } from '../../simulators/device/heart-motion.ts';
-import { placeOnBranch } from '../../simulators/device/tree-route.ts';
+import { placeOnBranch, pointAt } from '../../simulators/device/tree-route.ts';
 import { Random } from '../../simulators/twin/random.ts';
 
 let twin: Twin;
@@ -366,5 +366,39 @@ describe('truth oracle', () => {
     // Mid-branch, far from any: more than 2 mm.
     const mid = gcv.nodes[Math.floor(gcv.nodes.length / 2)]!;
     expect(oracle.judge(pointAt(twin, { segment: mid, t: 0.5 })).junctionMm).toBeGreaterThan(2);
+  });
+});
+
+describe('nothing moves but the catheter', () => {
+  /** nothingMoves per sample for a lead pushed up and down the GCV at 5 mm/s, under `spec` until `switchAt` s and without any motion after. */
+  const run = (spec: MotionSpec, seconds: number, switchAt = Infinity): boolean[] => {
+    const beating = new HeartMotion(twin, spec);
+    const filter = new MotionFilter(3, DEFAULT_COMPENSATION.eam);
+    filter.setReferences(towardBase, CRANIAL);
+    filter.setBreathingAxis(CRANIAL);
+    const random = new Random(11);
+    const d = [0, 0, 0], out = new Float64Array(3), flags: boolean[] = [];
+    const gcv = twin.veins.branches.find((b) => b.id === 'gcv')!;
+    for (let k = 0; k <= seconds * 100; k++) {
+      const t = k / 100;
+      // Up and down the GCV at 5 mm/s.
+      const span = gcv.lengthMm - 10, s = (5 * t) % (2 * span);
+      const place = pointAt(twin, placeOnBranch(twin, 'gcv', gcv.startArcMm + 5 + (s < span ? s : 2 * span - s)));
+      const p = [place.x, place.y, place.z];
+      if (t < switchAt) beating.displacement(p, t, d); else d.fill(0);
+      filter.update(t, [p[0]! + d[0]! + 0.6 * gaussian(random), p[1]! + d[1]! + 0.6 * gaussian(random), p[2]! + d[2]! + 0.6 * gaussian(random)], out);
+      flags.push(filter.nothingMoves);
+    }
+    return flags;
+  };
+  const share = (flags: boolean[], from: number): number => flags.slice(from * 100).filter(Boolean).length / (flags.length - from * 100);
+
+  it('says so of gated input (noise and the catheter only), once it has seen enough', () => {
+    expect(share(run({ ...SPEC, cardiacMm: 0, respiratoryMm: 0 }, 40), 10)).toBeGreaterThan(0.8);
+  });
+
+  it('never says so of a beating heart, nor after its motion stops showing (a vein along the breath hides it)', () => {
+    const flags = run(SPEC, 50, 20);
+    expect(share(flags, 5)).toBe(0);
   });
 });

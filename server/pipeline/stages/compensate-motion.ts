@@ -170,7 +170,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             const dx = out3[0]! - m[3]!, dy = out3[1]! - m[7]!, dz = out3[2]! - m[11]!;
             trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
           }
-          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], settled: eam.settled(s.t), alongMotionMm: eam.alongMotion, alongSpreadMm: eam.alongSpread, irregularBreathing: eam.irregularBreathing, breathFloorMm: Math.max(eam.breathFloor, eam.breathBeyond) });
+          emit({ kind: 'compensated', sample: s, source: null, twin: [out3[0]!, out3[1]!, out3[2]!], views: [], settled: eam.settled(s.t), alongMotionMm: eam.alongMotion, alongSpreadMm: eam.alongSpread, irregularBreathing: eam.irregularBreathing, nothingMoves: eam.nothingMoves, breathFloorMm: Math.max(eam.breathFloor, eam.breathBeyond) });
           return;
         }
         const compensated = s.views.map((view, k) => {
@@ -193,15 +193,16 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         // Each view's spread along the vessel, in mm at the isocentre (the point triangulated from two
         // views moves along the vessel with either: their RMS). One view's ray does not use it.
         // Any view taking out an irregular breath makes the observation's breath irregular.
-        let along2 = 0, irregularBreathing = false;
+        let along2 = 0, irregularBreathing = false, nothingMoves = options.enabled;
         if (options.enabled) {
           for (let k = 0; k < s.views.length; k++) {
             const { geometry: g, filter } = views[k]!;
             if (s.views.length > 1) along2 += (filter.alongSpread * g.pixelSpacing[0] * (g.sod / g.sid)) ** 2;
             if (filter.irregularBreathing) irregularBreathing = true;
+            if (!filter.nothingMoves) nothingMoves = false;
           }
         }
-        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled, alongSpreadMm: Math.sqrt(along2 / s.views.length), irregularBreathing });
+        emit({ kind: 'compensated', sample: s, source: null, twin: null, views: compensated, settled, alongSpreadMm: Math.sqrt(along2 / s.views.length), irregularBreathing, nothingMoves });
       },
     };
   });

@@ -27,7 +27,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         const s = item.sample;
         if (item.twin) {
           // EAM: registered and compensated in the twin frame already.
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, breathFloorMm: item.breathFloorMm ?? 0 });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, breathFloorMm: item.breathFloorMm ?? 0, nothingMoves: item.nothingMoves ?? false });
           return;
         }
         if (s.type !== 'fluoro') return;
@@ -43,12 +43,12 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
           return { origin: [o[0]!, o[1]!, o[2]!] as [number, number, number], direction: rotate(ray.direction) };
         });
         if (rays.length === 1) {
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'ray', origin: rays[0]!.origin, direction: rays[0]!.direction }, quality: 1, settled: item.settled });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'ray', origin: rays[0]!.origin, direction: rays[0]!.direction }, quality: 1, settled: item.settled, nothingMoves: item.nothingMoves ?? false });
           return;
         }
         const tri = triangulate(rays[0]!, rays[1]!);
         if (!tri || tri.gapMm > MAX_TRIANGULATION_GAP_MM) return counters.drop('triangulation');
-        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false });
+        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, nothingMoves: item.nothingMoves ?? false });
       },
     };
   });

@@ -27,6 +27,7 @@ export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, f
         tracker.alongSpreadMm = item.alongSpreadMm ?? 0;
         tracker.irregularBreathing = item.irregularBreathing ?? false;
         tracker.breathFloorMm = item.breathFloorMm ?? 0;
+        tracker.nothingMoves = item.nothingMoves ?? false;
         if (item.obs.type === 'point') tracker.updatePoint(item.t, item.obs.p[0], item.obs.p[1], item.obs.p[2], estimate);
         else tracker.updateRay(item.t, item.obs.origin, item.obs.direction, RAY_TOLERANCE_MM, estimate);
         if (estimate.branch < 0) return;
