@@ -134,6 +134,11 @@ export interface MotionFilterOptions {
    */
   breathBeyondRelease: number;
   breathBeyondS: number;
+  /**
+   * A free-form breath taken out counts as motion for nothingMoves even when no harmonic has ever
+   * been seen (see DEFAULT_COMPENSATION for the choice per feed).
+   */
+  freeBreathIsMotion: boolean;
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
@@ -175,6 +180,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   breathFloorBreaths: 1,
   breathBeyondRelease: Infinity,
   breathBeyondS: 0.5,
+  freeBreathIsMotion: true,
 };
 
 /** Before its rate is read from the signal, a motion must be this many times minMotionAmplitude to be taken out. */
@@ -292,11 +298,11 @@ export class MotionFilter {
   irregularBreathing = false;
   /**
    * Nothing moves the tip but the catheter: no motion taken out of this sample (heartbeat, breath's
-   * harmonic or free-form breath), and none ever seen in this procedure's input (gated or clean
-   * input). The output is then the measurement as it came, with nothing left in it to swing along
-   * the vessel. (Not the same as no motion taken out: where a vein runs along the breath, nothing
-   * across it shows the breath, and its terms fade below minMotionAmplitude while it still moves the
-   * lead along the vein: found on training seed 6, second heart, push-pause.)
+   * harmonic or, with freeBreathIsMotion, free-form breath), and none ever seen in this
+   * procedure's input (gated or clean input): no motion is left in the output to swing along the
+   * vessel. (Not the same as no motion taken out: where a vein runs along the breath, nothing
+   * across it shows the breath, and its terms fade below minMotionAmplitude while it still moves
+   * the lead along the vein: found on training seed 6, second heart, push-pause.)
    */
   nothingMoves = false;
   /** The fitted motion's size (the harmonic coefficients' root sum of squares) averaged over MOTION_SEEN_S. */
@@ -490,7 +496,7 @@ export class MotionFilter {
       this.motionLevel += (1 - Math.exp(-dt / MOTION_SEEN_S)) * (level - this.motionLevel);
       if (this.motionLevel >= this.o.minMotionAmplitude) this.motionSeen = true;
     }
-    this.nothingMoves = !cardiacOn && !respiratoryOn && !breathingOn && !this.motionSeen;
+    this.nothingMoves = !cardiacOn && !respiratoryOn && !(breathingOn && this.o.freeBreathIsMotion) && !this.motionSeen;
     if (vessel) {
       // The free-form breath's share along the vessel (its axis projected), for both measures.
       let axisAlong = 0;
