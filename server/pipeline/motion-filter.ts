@@ -492,7 +492,7 @@ export class MotionFilter {
     if (shared) this.gaugeBreath(t, respiratoryWasOn);
     this.irregularBreathing = breathingOn;
     if (dt > 0) {
-      const level = Math.sqrt(this.bandAmplitude(2, 6) ** 2 + this.bandAmplitude(6, N) ** 2);
+      const level = this.bandAmplitude(2, N); // the heartbeat's terms and the breath's
       this.motionLevel += (1 - Math.exp(-dt / MOTION_SEEN_S)) * (level - this.motionLevel);
       if (this.motionLevel >= this.o.minMotionAmplitude) this.motionSeen = true;
     }
