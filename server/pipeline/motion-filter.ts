@@ -305,10 +305,12 @@ export class MotionFilter {
    * the lead along the vein: found on training seed 6, second heart, push-pause.)
    */
   nothingMoves = false;
-  /** The fitted motion's size (the harmonic coefficients' root sum of squares) averaged over MOTION_SEEN_S. */
+  /**
+   * The fitted motion's size (the harmonic coefficients' root sum of squares) averaged over
+   * MOTION_SEEN_S; no longer updated once it has reached minMotionAmplitude (the heart moves in
+   * this input, for good).
+   */
   private motionLevel = 0;
-  /** motionLevel has reached minMotionAmplitude: the heart moves in this input. */
-  private motionSeen = false;
   /**
    * The free-form breath's smallest size over the last breathFloorBreaths breaths (measurement
    * units; 0 before it has been seen that long): what of it has not come back to the reference.
@@ -491,12 +493,11 @@ export class MotionFilter {
     this.atReference(out, cardiacOn, respiratoryOn);
     if (shared) this.gaugeBreath(t, respiratoryWasOn);
     this.irregularBreathing = breathingOn;
-    if (dt > 0) {
+    if (this.motionLevel < this.o.minMotionAmplitude && dt > 0) {
       const level = this.bandAmplitude(2, N); // the heartbeat's terms and the breath's
       this.motionLevel += (1 - Math.exp(-dt / MOTION_SEEN_S)) * (level - this.motionLevel);
-      if (this.motionLevel >= this.o.minMotionAmplitude) this.motionSeen = true;
     }
-    this.nothingMoves = !cardiacOn && !respiratoryOn && !(breathingOn && this.o.freeBreathIsMotion) && !this.motionSeen;
+    this.nothingMoves = !cardiacOn && !respiratoryOn && !(breathingOn && this.o.freeBreathIsMotion) && this.motionLevel < this.o.minMotionAmplitude;
     if (vessel) {
       // The free-form breath's share along the vessel (its axis projected), for both measures.
       let axisAlong = 0;

@@ -43,7 +43,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
           return { origin: [o[0]!, o[1]!, o[2]!] as [number, number, number], direction: rotate(ray.direction) };
         });
         if (rays.length === 1) {
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'ray', origin: rays[0]!.origin, direction: rays[0]!.direction }, quality: 1, settled: item.settled, nothingMoves: item.nothingMoves ?? false });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'ray', origin: rays[0]!.origin, direction: rays[0]!.direction }, quality: 1, settled: item.settled });
           return;
         }
         const tri = triangulate(rays[0]!, rays[1]!);
