@@ -399,6 +399,7 @@ export class MotionFilter {
     bn[2] = Math.sin(this.phaseC); bn[3] = Math.cos(this.phaseC);
     bn[4] = Math.sin(2 * this.phaseC); bn[5] = Math.cos(2 * this.phaseC);
     if (this.respiratoryRegression) {
+      if (!Number.isNaN(regressor)) this.followRespiratoryRange(physio!.respiratoryRange);
       // A stale signal holds the breathing where it was last seen.
       if (!Number.isNaN(regressor)) this.lastRegressor = regressor;
       bn[6] = this.lastRegressor; bn[7] = 0;
@@ -558,6 +559,29 @@ export class MotionFilter {
   /** Breathing is modelled as proportional to the lab's respiratory amplitude (once it has been seen). */
   private respiratoryRegression = false;
   private lastRegressor = 0;
+  /** The respiratory range the regression's coefficients are scaled for (NaN before the first). */
+  private regressorRange = Number.NaN;
+
+  /**
+   * The regressor is the amplitude over the recent range, and the range moves with the breaths in
+   * its window (a sigh doubles it for a minute). Scale the coefficients (and their covariance) with
+   * it, so coefficient × regressor, the breath taken out for a given amplitude, stays what it was:
+   * the filter need not relearn the breath each time a deep breath enters or leaves the window.
+   * (Relearning it cost 0.9 mm of p95 on the training seeds' physiological-signals runs.)
+   */
+  private followRespiratoryRange(range: number): void {
+    const before = this.regressorRange;
+    if (range === before) return;
+    this.regressorRange = range;
+    if (!(before > 0) || !(range > 0)) return;
+    const k = range / before, n = this.n, P = this.P;
+    for (let a = 0; a < this.dims; a++) {
+      const i = a * N + 6;
+      this.x[i]! *= k;
+      for (let m = 0; m < n; m++) { P[i * n + m]! *= k; P[m * n + i]! *= k; }
+    }
+    this.lastRegressor /= k;
+  }
   private respiratoryMode: 'end-expiration' | 'end-inspiration' | 'mean' = 'end-expiration';
 
   /** Which respiratory phase the reference is, for a respiratory amplitude signal. */

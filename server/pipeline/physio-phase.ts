@@ -80,6 +80,16 @@ export class PhysioPhase {
   }
 
   /**
+   * The range (min to max) the regressor is scaled by now. It changes as deeper or shallower
+   * breaths come into and leave the window (a sigh doubles it for a minute): a filter regressing on
+   * the amplitude rescales its coefficient by the same factor, so that the breath it takes out for
+   * a given amplitude does not change with it (see MotionFilter.followRespiratoryRange).
+   */
+  get respiratoryRange(): number {
+    return this.max - this.min;
+  }
+
+  /**
    * The respiratory amplitude at t relative to the reference phase, scaled so that a whole breath's
    * range is 1; NaN without a recent signal or before the range is known (a few breaths).
    */
