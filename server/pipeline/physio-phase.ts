@@ -14,11 +14,17 @@ const RESPIRATION_WINDOW_S = 60;
 /** Plausible RR intervals, s (20–240 bpm). */
 const RR_MIN_S = 0.25;
 const RR_MAX_S = 3;
+/** The usual RR interval is the median of this many. */
+const RR_KEPT = 5;
 
 export class PhysioPhase {
   /** The last few R waves, oldest first. */
   private readonly rWaves: number[] = [];
   private rr = Number.NaN;
+  /** The last RR_KEPT plausible RR intervals (a ring), and how many have been seen. */
+  private readonly intervals = new Float64Array(RR_KEPT);
+  private readonly sortedIntervals = new Float64Array(RR_KEPT);
+  private intervalCount = 0;
   private amplitudeT = Number.NaN;
   private amplitude = Number.NaN;
   /** Respiratory amplitudes kept for the range: [t, value] pairs, oldest first (decimated to ~10 Hz). */
@@ -40,10 +46,30 @@ export class PhysioPhase {
     if (last !== undefined && t <= last) return; // out of order or repeated: the newer one stands
     if (last !== undefined) {
       const d = t - last;
-      if (d >= RR_MIN_S && d <= RR_MAX_S) this.rr = Number.isNaN(this.rr) ? d : this.rr + 0.2 * (d - this.rr);
+      if (d >= RR_MIN_S && d <= RR_MAX_S) this.rr = this.normalRr(d);
     }
     this.rWaves.push(t);
     if (this.rWaves.length > 4) this.rWaves.shift();
+  }
+
+  /**
+   * The usual RR interval: the median of the last RR_KEPT. An ectopic beat's short interval and the
+   * compensatory pause after it pull a running mean one way and then the other (by 8 % and back
+   * for a beat at 60 % of the RR), which puts every normal beat after them out of phase; the median
+   * does not move for them. (Validation seeds, physiological-signals: p95 0.03–0.16 mm lower.)
+   */
+  private normalRr(interval: number): number {
+    const kept = this.intervals;
+    kept[this.intervalCount % RR_KEPT] = interval;
+    this.intervalCount++;
+    const n = Math.min(this.intervalCount, RR_KEPT), sorted = this.sortedIntervals;
+    for (let i = 0; i < n; i++) {
+      // Insertion into the sorted prefix: five numbers.
+      let j = i;
+      while (j > 0 && sorted[j - 1]! > kept[i]!) { sorted[j] = sorted[j - 1]!; j--; }
+      sorted[j] = kept[i]!;
+    }
+    return sorted[n >> 1]!;
   }
 
   /**

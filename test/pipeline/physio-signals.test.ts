@@ -1,4 +1,6 @@
-// The lab's respiratory signal (a belt, impedance pneumography) tells the breath's depth breath by
+// The lab's ECG and respiratory signal. The ECG's R waves give the cardiac phase as a fraction of
+// the usual RR interval, which an ectopic beat and its compensatory pause must not move.
+// The respiratory signal (a belt, impedance pneumography) tells the breath's depth breath by
 // breath, so a deep breath is taken out as deep as it is. The filter regresses the motion on the
 // amplitude scaled by its recent range; that range grows when a sigh comes into its window and
 // shrinks a minute later when it leaves. Found on the training seeds: each change of the range
@@ -61,4 +63,21 @@ it.each([3, 4, 5])('takes a deep breath out as deep as the belt says, before, wh
   // p99 3.5–8.6 mm, worst 7.8–17.3 mm (the breath relearnt each time the range changed).
   expect(quantile(errors, 0.99)).toBeLessThan(2.2);
   expect(Math.max(...errors)).toBeLessThan(4);
+});
+
+it('keeps the usual RR interval through an ectopic beat and its compensatory pause', () => {
+  const physio = new PhysioPhase();
+  // Ten beats at 1 s, an ectopic beat 0.6 s after the last, its pause (1.4 s), then normal beats.
+  let t = 0;
+  for (let k = 0; k < 10; k++) physio.rWave(t++);
+  t = 9.6;
+  physio.rWave(t);
+  t += 1.4;
+  physio.rWave(t);
+  // Half a second into the next (normal) beat: half way through it. (A running mean of the RR
+  // moved to 0.92 s and then 1.016 s, and put this beat at 0.492.)
+  expect(physio.cardiacFraction(t + 0.5)).toBeCloseTo(0.5, 9);
+  t += 1;
+  physio.rWave(t);
+  expect(physio.cardiacFraction(t + 0.25)).toBeCloseTo(0.25, 9);
 });
