@@ -580,7 +580,6 @@ export class MotionFilter {
       this.x[i]! *= k;
       for (let m = 0; m < n; m++) { P[i * n + m]! *= k; P[m * n + i]! *= k; }
     }
-    this.lastRegressor /= k;
   }
   private respiratoryMode: 'end-expiration' | 'end-inspiration' | 'mean' = 'end-expiration';
 

@@ -24,8 +24,8 @@ afterAll(() => twin.close());
 
 const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
-/** A still lead mid-vein under a heart and breath, with the lab's ECG and belt; compensated errors after 20 s. */
-function withSignals(spec: MotionSpec, seconds: number): number[] {
+/** A still lead mid-vein under a heart and breath, with the lab's ECG and belt; compensated errors from `from` s. */
+function withSignals(spec: MotionSpec, seconds: number, from = 20): number[] {
   const axis = heartAxes(twin).longAxis!;
   const motion = new HeartMotion(twin, spec);
   const filter = new MotionFilter(3, { ...DEFAULT_COMPENSATION.eam, noise: 1 });
@@ -49,7 +49,7 @@ function withSignals(spec: MotionSpec, seconds: number): number[] {
     motion.displacement(p, t, d);
     filter.update(t, [p[0]! + d[0]! + 0.5 * gaussian(random), p[1]! + d[1]! + 0.5 * gaussian(random), p[2]! + d[2]! + 0.5 * gaussian(random)], out, feedback.at(t - 0.01), physio);
     feedback.set(t, i, p[0]!, p[1]!, p[2]!, 1);
-    if (t >= 20) errors.push(Math.hypot(out[0]! - p[0]!, out[1]! - p[1]!, out[2]! - p[2]!));
+    if (t >= from) errors.push(Math.hypot(out[0]! - p[0]!, out[1]! - p[1]!, out[2]! - p[2]!));
   }
   return errors;
 }
@@ -80,4 +80,15 @@ it('keeps the usual RR interval through an ectopic beat and its compensatory pau
   t += 1;
   physio.rWave(t);
   expect(physio.cardiacFraction(t + 0.25)).toBeCloseTo(0.25, 9);
+});
+
+it.each([3, 4, 5])('takes the breath out from the first seconds of the belt (seed %i)', (seed) => {
+  // The regression starts once the belt has been read for 2 s (it waited 5 s for the range while
+  // the range's changes cost a relearning; they no longer do). From 3 to 6 s into the feed:
+  const spec: MotionSpec = { waveform: 'physiological', cardiacHz: 1.1, cardiacMm: 6, respiratoryHz: 0.25, respiratoryMm: 8, rrVariability: 0.03, breathPeriodVariability: 0.2, breathDepthVariability: 0.35, sighEvery: 4, seed };
+  const early = withSignals(spec, 6, 3);
+  // Measured (seeds 3, 4, 5): p95 1.40–1.65 mm, worst 2.0–2.5 mm; starting at 5 s, p95 2.2–2.9 mm,
+  // worst 3.7–5.9 mm.
+  expect(quantile(early, 0.95)).toBeLessThan(1.9);
+  expect(Math.max(...early)).toBeLessThan(3.2);
 });
