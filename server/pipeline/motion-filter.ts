@@ -394,6 +394,10 @@ export class MotionFilter {
     if (this.ecgPhase) this.phaseC = 2 * Math.PI * fraction;
     const regressor = physio ? physio.respiratoryRegressor(t, this.respiratoryMode) : Number.NaN;
     if (!Number.isNaN(regressor) && !this.respiratoryRegression) this.startRespiratoryRegression();
+    // The signal lost (no amplitude for a second: a belt unplugged, the link down): back to the
+    // breath as the motion itself shows it. Held at its last amplitude instead, the breath taken
+    // out stayed where the signal stopped for the rest of the procedure. (Shorter gaps hold it.)
+    else if (this.respiratoryRegression && (physio === null || physio.respirationLost(t))) this.stopRespiratoryRegression();
     // The motion basis now.
     const bn = this.basisNow;
     bn[2] = Math.sin(this.phaseC); bn[3] = Math.cos(this.phaseC);
@@ -681,7 +685,39 @@ export class MotionFilter {
       }
     }
     if (this.axisShaped) this.shapeRespiratory(6, 100, true);
+    // The signal is back after a loss: start from what was learnt on it (its range is taken up by
+    // followRespiratoryRange on the first sample), still as loosely known as at the first start.
+    if (this.keptRange > 0) {
+      for (let a = 0; a < this.dims; a++) this.x[a * N + 6] = this.keptCoefficient[a]!;
+      this.regressorRange = this.keptRange;
+    }
   }
+
+  /**
+   * Leave the respiratory regression: the respiratory terms are the breath's harmonic again and the
+   * free-form breath is back, each as at the start (learnt afresh from the motion). The
+   * coefficient learnt on the signal is kept for when it returns (see startRespiratoryRegression).
+   */
+  private stopRespiratoryRegression(): void {
+    this.respiratoryRegression = false;
+    const n = this.n, P = this.P;
+    for (let a = 0; a < this.dims; a++) this.keptCoefficient[a] = this.x[a * N + 6]!;
+    this.keptRange = this.regressorRange;
+    this.regressorRange = Number.NaN;
+    const reset = (i: number, variance: number): void => {
+      this.x[i] = 0;
+      for (let k = 0; k < n; k++) { P[i * n + k] = 0; P[k * n + i] = 0; }
+      P[i * n + i] = variance;
+    };
+    for (let a = 0; a < this.dims; a++) { reset(a * N + 6, 25); reset(a * N + 7, 25); }
+    if (this.axisShaped) for (const j of [6, 7]) this.shapeRespiratory(j, 25, true);
+    if (n > this.B) { reset(this.B, 25); reset(this.B + 1, 100); }
+    this.lastRegressor = 0;
+  }
+
+  /** The regression's coefficient when the signal was lost, and the range it was for (NaN: none). */
+  private readonly keptCoefficient = new Float64Array(3);
+  private keptRange = Number.NaN;
 
   /**
    * Has the filter seen the heart's motion long enough to remove it: the rate read from the signal

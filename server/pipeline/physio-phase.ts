@@ -9,6 +9,8 @@
 const STALE_BEATS = 2.5;
 /** A respiratory amplitude older than this (s) is not used. */
 const RESPIRATION_STALE_S = 0.5;
+/** No respiratory amplitude for this long (s): the signal is lost (a belt unplugged, the link down). */
+const RESPIRATION_LOST_S = 1;
 /** The respiratory range (min to max) is read over this long, s. */
 const RESPIRATION_WINDOW_S = 60;
 /**
@@ -124,6 +126,11 @@ export class PhysioPhase {
    */
   get respiratoryRange(): number {
     return this.max - this.min;
+  }
+
+  /** Had a respiratory signal, and none for RESPIRATION_LOST_S before t. */
+  respirationLost(t: number): boolean {
+    return t - this.amplitudeT > RESPIRATION_LOST_S;
   }
 
   /**

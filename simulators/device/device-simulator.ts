@@ -41,7 +41,13 @@ export interface DeviceOptions {
   /** The physician's hand: pushes, pauses and pull-backs instead of a steady advance (see hand.ts). */
   hand?: HandSpec;
   /** The lab's physiological signals on the feed: ECG R waves, and a respiratory amplitude at respirationHz. */
-  signals?: { ecg: boolean; respiration: boolean; respirationHz?: number; ecgDelayS?: number };
+  signals?: {
+    ecg: boolean; respiration: boolean; respirationHz?: number; ecgDelayS?: number;
+    /** The respiratory amplitude stops at this time (s): a belt unplugged, a lost link. */
+    respirationStopS?: number;
+    /** The R waves stop at this time (s): an ECG lead off. */
+    ecgStopS?: number;
+  };
   /** Sensor spikes: this fraction of samples is off by spikeMm (uniform in the range, random direction). */
   spikeFraction?: number;
   spikeMm?: [number, number];
@@ -270,11 +276,11 @@ export function simulatePhysio(twin: Twin, options: DeviceOptions, durationS: nu
   const out: SimulatedSignal[] = [];
   if (!options.signals) return out;
   const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
-  if (options.signals.ecg) for (const t of motion.rWaves(0, durationS)) out.push({ signal: { type: 'rwave', t }, arrivalS: t + (options.signals.ecgDelayS ?? 0.04) });
+  if (options.signals.ecg) for (const t of motion.rWaves(0, Math.min(durationS, options.signals.ecgStopS ?? Infinity))) out.push({ signal: { type: 'rwave', t }, arrivalS: t + (options.signals.ecgDelayS ?? 0.04) });
   if (options.signals.respiration) {
     const dt = 1 / (options.signals.respirationHz ?? 25);
     // A belt reads in its own units: an offset and a scale the pipeline must not depend on.
-    for (let t = 0; t <= durationS; t += dt) out.push({ signal: { type: 'respiration', t, amplitude: 512 + 300 * motion.breathing(t) }, arrivalS: t + options.latencyS });
+    for (let t = 0; t <= Math.min(durationS, options.signals.respirationStopS ?? Infinity); t += dt) out.push({ signal: { type: 'respiration', t, amplitude: 512 + 300 * motion.breathing(t) }, arrivalS: t + options.latencyS });
   }
   return out.sort((a, b) => a.arrivalS - b.arrivalS);
 }
