@@ -14,7 +14,7 @@ import { IgtlStreamDecoder } from '../protocol/openigtlink/igtl-stream.ts';
 import { guidancePipeline } from '../server/pipeline/procedure-pipeline.ts';
 import { ProcedureRecorder } from '../server/recording/procedure-recording.ts';
 import { loadTwinFile } from '../server/twin/load-twin.ts';
-import { applyMatrix, defaultDeviceOptions, gaussian, invertRigid, rigidMatrix, simulateDevice, type FeedKind, type SimulatedSample } from '../simulators/device/device-simulator.ts';
+import { applyMatrix, defaultDeviceOptions, gaussian, invertRigid, physioStream, rigidMatrix, simulateDevice, simulatePhysio, type FeedKind, type SimulatedSample, type SimulatedSignal } from '../simulators/device/device-simulator.ts';
 import { Random } from '../simulators/twin/random.ts';
 import type { Twin } from '../server/twin/twin.ts';
 import { inputsFromSamples, simulateLandmarkRegistration } from '../simulators/device/run-scenario.ts';
@@ -49,14 +49,15 @@ async function registerOverRest(to: string, twin: Twin, twinToSource: readonly n
   io.out(`registered procedure ${procedure} from ${pairs.length} landmarks (RMS ${body.rmsMm?.toFixed(2)} mm)`);
 }
 
-/** Send samples at their arrival pace to a server; stop at the end or on SIGINT/SIGTERM. */
+/** Send samples (and the lab's signals, if any) at their arrival pace to a server; stop at the end or on SIGINT/SIGTERM. */
 async function sendLive(
   to: string,
   samples: Iterator<SimulatedSample>,
-  options: { pace: number; device: string; truth: string | undefined; io: Io },
+  options: { pace: number; device: string; truth: string | undefined; io: Io; signals: Iterator<SimulatedSignal> | null },
 ): Promise<number> {
   const truth = options.truth ? createWriteStream(options.truth) : null;
   let send: (s: SimulatedSample) => void;
+  let sendSignal: (s: SimulatedSignal) => void;
   let close: () => void;
   const errors: string[] = [];
   if (to.startsWith('igtl://')) {
@@ -71,12 +72,19 @@ async function sendLive(
       const seconds = 1_700_000_000 + Math.floor(s.sample.t);
       socket.write(encodeIgtl({ headerVersion: 1, deviceName: options.device, timestamp: { seconds, fraction: Math.round((s.sample.t - Math.floor(s.sample.t)) * 2 ** 32) % 2 ** 32 }, content: { type: 'TRANSFORM', rotation: identity, translationMm: s.sample.p } }));
     };
+    // The lab's signals as SENSOR messages from <device>-ECG (a reading > 0: an R wave) and <device>-RESP.
+    sendSignal = ({ signal }) => {
+      const seconds = 1_700_000_000 + Math.floor(signal.t);
+      const ecg = signal.type === 'rwave';
+      socket.write(encodeIgtl({ headerVersion: 1, deviceName: `${options.device}-${ecg ? 'ECG' : 'RESP'}`, timestamp: { seconds, fraction: Math.round((signal.t - Math.floor(signal.t)) * 2 ** 32) % 2 ** 32 }, content: { type: 'SENSOR', status: 0, unit: 0n, values: [ecg ? 1 : signal.amplitude] } }));
+    };
     close = () => socket.end();
   } else {
     const ws = new WebSocket(to);
     await connected(to, (resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
     ws.on('message', (d: Buffer) => { try { const m = decodeDisplayFrame(d); if (m.type === 'error') errors.push(`${m.code}: ${m.message}`); } catch { /* not ours */ } });
     send = (s) => ws.send(encodeMessage(s.sample));
+    sendSignal = (s) => ws.send(encodeMessage(s.signal));
     close = () => ws.close();
   }
   let stopped = false;
@@ -84,12 +92,23 @@ async function sendLive(
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const started = performance.now();
-  let sent = 0;
+  const until = async (arrivalS: number): Promise<void> => {
+    const wait = started + (arrivalS * 1000) / options.pace - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  };
+  let sent = 0, signalsSent = 0;
+  let signal = options.signals?.next();
   try {
     for (let next = samples.next(); !next.done && !stopped; next = samples.next()) {
-      const due = started + (next.value.arrivalS * 1000) / options.pace;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      // The signals that arrive before this sample, each at its own time (none before the first
+      // sample: the server reads a signal's time on the feed's clock, which the samples set).
+      for (; signal && !signal.done && signal.value.arrivalS <= next.value.arrivalS && !stopped; signal = options.signals!.next()) {
+        if (sent === 0) continue;
+        await until(signal.value.arrivalS);
+        sendSignal(signal.value);
+        signalsSent++;
+      }
+      await until(next.value.arrivalS);
       send(next.value);
       truth?.write(`${JSON.stringify(next.value.truth)}\n`);
       sent++;
@@ -101,7 +120,7 @@ async function sendLive(
     close();
     if (truth) await new Promise<void>((resolve) => truth.end(() => resolve()));
   }
-  options.io.out(`sent ${sent} samples to ${to}${stopped ? ' (stopped)' : ''}${errors.length ? `; ${errors.length} rejected, first: ${errors[0]}` : ''}`);
+  options.io.out(`sent ${sent} samples${options.signals ? ` and ${signalsSent} ECG and respiration readings` : ''} to ${to}${stopped ? ' (stopped)' : ''}${errors.length ? `; ${errors.length} rejected, first: ${errors[0]}` : ''}`);
   return EXIT_OK;
 }
 
@@ -137,6 +156,9 @@ Options:
   --dropouts F       fraction of samples lost at random (default 0.02)
   --cardiac-mm MM    cardiac motion, peak-to-peak at the base (default 8)
   --respiratory-mm MM  respiratory motion, peak-to-peak (default 5)
+  --signals          the lab's ECG R waves and respiratory amplitude too, from the same heart and
+                     breath (ws:// as rwave/respiration messages, igtl:// as SENSOR from
+                     <device>-ECG and <device>-RESP, and in a recording)
   --wall-contact F   the tip rests on the vein wall, off the centreline by F (0-1) of the vein's
                      radius less the lead's (the ground truth is where it rests; default: on the
                      centreline)
@@ -149,7 +171,7 @@ Options:
     const { help, values } = parseCommandArgs(
       this,
       args,
-      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' }, noise: { type: 'string' }, dropouts: { type: 'string' }, 'cardiac-mm': { type: 'string' }, 'respiratory-mm': { type: 'string' }, 'wall-contact': { type: 'string' }, lead: { type: 'string' }, electrodes: { type: 'string' } },
+      { twin: { type: 'string' }, scenario: { type: 'string' }, to: { type: 'string' }, feed: { type: 'string' }, rate: { type: 'string' }, seed: { type: 'string' }, duration: { type: 'string' }, truth: { type: 'string' }, speed: { type: 'string' }, device: { type: 'string' }, register: { type: 'boolean' }, noise: { type: 'string' }, dropouts: { type: 'string' }, 'cardiac-mm': { type: 'string' }, 'respiratory-mm': { type: 'string' }, 'wall-contact': { type: 'string' }, lead: { type: 'string' }, electrodes: { type: 'string' }, signals: { type: 'boolean' } },
       { min: 0, max: 0 },
     );
     if (help) { io.out(this.help); return EXIT_OK; }
@@ -204,6 +226,7 @@ Options:
       if (respiratoryMm !== undefined) device.motion = { ...device.motion, respiratoryMm };
       // The lead's own radius where it has one (a custom lead without a diameter, or none: 5 F).
       if (wallShare !== undefined) device.wallContact = { ...WALL_CONTACT, share: wallShare, ...(lead ? { leadRadiusMm: lead.bodyDiameterMm / 2 } : {}) };
+      if (values.signals) device.signals = { ecg: true, respiration: true };
       if (kind !== 'eam') {
         const v = twin.veins;
         const c = [0, 0, 0];
@@ -213,11 +236,12 @@ Options:
       const registration = kind === 'eam' ? simulateLandmarkRegistration(twin, device.twinToSource, 0.58, seed) : { state: 'landmarks' as const, matrix: invertRigid(device.twinToSource), rmsMm: 0 };
       if (network) {
         if (values.register) await registerOverRest(to, twin, device.twinToSource, seed, io);
-        return await sendLive(to, simulateDevice(twin, plan, device), { pace, device: values.device ?? 'LeadTip', truth: values.truth, io });
+        return await sendLive(to, simulateDevice(twin, plan, device), { pace, device: values.device ?? 'LeadTip', truth: values.truth, io, signals: values.signals ? physioStream(twin, device) : null });
       }
       const arrivals: number[] = [];
       const samples = [...simulateDevice(twin, plan, device)];
-      const { inputs, truths } = inputsFromSamples(samples, registration, true, [], lead);
+      const signals = values.signals ? simulatePhysio(twin, device, (samples[samples.length - 1]?.arrivalS ?? 0) + 1) : [];
+      const { inputs, truths } = inputsFromSamples(samples, registration, true, signals, lead);
       for (const s of samples) arrivals[s.sample.seq] = s.arrivalS;
       const procedureId = `sim-${scenario}-${seed}`;
       const recorder = new ProcedureRecorder(to, { procedureId, twinId: twin.meta.id, source: kind === 'eam' ? 'eam' : 'fluoro', startedAt: new Date(0).toISOString(), twinguideVersion: packageVersion() }, { flushEveryMs: 0, maxBytes: 2 * 1024 ** 3 });

@@ -268,6 +268,30 @@ export interface SimulatedSignal {
 }
 
 /**
+ * The same signals as simulatePhysio, without an end (a live feed that loops): produced a window at a
+ * time, each window in arrival order (an item's delay is well under a window, so across windows the
+ * order holds to within that delay).
+ */
+export function* physioStream(twin: Twin, options: DeviceOptions, windowS = 10): Generator<SimulatedSignal> {
+  if (!options.signals) return;
+  const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
+  const dt = 1 / (options.signals.respirationHz ?? 25);
+  let k = 0;
+  for (let from = 0; ; from += windowS) {
+    const to = from + windowS;
+    const out: SimulatedSignal[] = [];
+    if (options.signals.ecg) for (const t of motion.rWaves(from, Math.min(to, options.signals.ecgStopS ?? Infinity))) out.push({ signal: { type: 'rwave', t }, arrivalS: t + (options.signals.ecgDelayS ?? 0.04) });
+    if (options.signals.respiration) {
+      for (; k * dt < to && k * dt <= (options.signals.respirationStopS ?? Infinity); k++) {
+        const t = k * dt;
+        out.push({ signal: { type: 'respiration', t, amplitude: 512 + 300 * motion.breathing(t) }, arrivalS: t + options.latencyS });
+      }
+    }
+    yield* out.sort((a, b) => a.arrivalS - b.arrivalS);
+  }
+}
+
+/**
  * The ECG's R waves and the respiratory amplitude that the same simulated heart and breathing
  * (same seed and spec as simulateDevice) produce over [0, durationS], in arrival order. R waves
  * arrive ecgDelayS after they happen (QRS detection), the amplitude as it is sampled.

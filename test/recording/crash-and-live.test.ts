@@ -102,6 +102,40 @@ describe('the simulator against a live server', () => {
   }, 30_000);
 });
 
+describe('the simulator with the lab\'s signals against a live server', () => {
+  it('sends ECG R waves and respiration (--signals) to ws:// and, as SENSOR messages, to igtl://, and the procedure records every one', async () => {
+    const { child, http, igtl } = await startServer(join(dir, 'signals'));
+    const sentBy: Record<string, number> = {};
+    const paths: Record<string, string> = {};
+    try {
+      const a = await post<{ id: string }>(`${http}/api/procedures`, { twinId: 'demo', source: 'eam' });
+      const ws = io();
+      expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'reach-lateral-zone', '--to', `${http.replace('http', 'ws')}/ws/feed?procedure=${a.id}`, '--register', '--signals', '--duration', '3', '--speed', '1.5'], ws.io)).toBe(0);
+      expect(ws.out.join('\n')).not.toContain('rejected');
+      sentBy[a.id] = Number(/and (\d+) ECG and respiration readings/.exec(ws.out.join('\n'))![1]);
+      const b = await post<{ id: string }>(`${http}/api/procedures`, { twinId: 'demo', source: 'eam', igtlDevice: 'SigTip' });
+      const tcp = io();
+      expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'reach-lateral-zone', '--to', `igtl://127.0.0.1:${igtl}`, '--device', 'SigTip', '--signals', '--duration', '3', '--speed', '1.5'], tcp.io)).toBe(0);
+      expect(tcp.out.join('\n')).not.toContain('rejected');
+      sentBy[b.id] = Number(/and (\d+) ECG and respiration readings/.exec(tcp.out.join('\n'))![1]);
+      await new Promise((r) => setTimeout(r, 200));
+      for (const id of [a.id, b.id]) paths[id] = ((await (await fetch(`${http}/api/procedures/${id}`)).json()) as { recording: string }).recording;
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    for (const [id, sent] of Object.entries(sentBy)) {
+      // 3 s: about 3 R waves and 75 belt readings.
+      expect(sent).toBeGreaterThan(60);
+      const recording = await loadRecording(paths[id]!);
+      const signals = recording.inputs.filter((i) => i.kind === 'signal');
+      expect(signals.length).toBe(sent);
+      expect(signals.some((i) => i.kind === 'signal' && i.signal.type === 'rwave')).toBe(true);
+      expect(signals.some((i) => i.kind === 'signal' && i.signal.type === 'respiration')).toBe(true);
+    }
+  }, 30_000);
+});
+
 describe('a recording that reaches its size limit', () => {
   it('stops, tells the displays so, and guidance goes on', async () => {
     const server = await buildServer(resolveConfig({ port: 0, recordingsDir: join(dir, 'limited'), twinsDir: join(ROOT, 'data/twins'), logLevel: 'silent', limits: { maxRecordingBytes: 60_000 } }), 'test');

@@ -116,6 +116,19 @@ describe('twinguide simulate and replay', () => {
     expect(report.compared).toBeGreaterThan(1500);
   });
 
+  it('records the lab\'s ECG and respiration with the samples (--signals), and replay reproduces it exactly', async () => {
+    const path = join(dir, 'signals.mcap');
+    expect(await main(['simulate', '--twin', 'data/twins/demo.twin.json', '--scenario', 'reach-lateral-zone', '--to', path, '--seed', '3', '--duration', '20', '--signals'], io().io)).toBe(0);
+    const recording = await loadRecording(path);
+    const kinds = recording.inputs.flatMap((i) => (i.kind === 'signal' ? [i.signal.type] : []));
+    // 20 s: ~22 R waves at 1.1 Hz, ~500 belt readings at 25 Hz.
+    expect(kinds.filter((k) => k === 'rwave').length).toBeGreaterThan(15);
+    expect(kinds.filter((k) => k === 'respiration').length).toBeGreaterThan(400);
+    const b = io();
+    expect(await main(['replay', path, '--json'], b.io)).toBe(0);
+    expect((JSON.parse(b.out.join('')) as { identical: boolean }).identical).toBe(true);
+  });
+
   it('puts the tip on the vein wall when asked (--wall-contact), truth where it rests, and refuses a share outside 0-1', async () => {
     const path = join(dir, 'wall.mcap');
     const truth = join(dir, 'wall.jsonl');
