@@ -8,16 +8,11 @@
 // (physiological-signals p95 3.4–3.6 mm against 2.5–2.7 mm with the range followed). A belt can be
 // unplugged: the breath then comes from the motion again, and from the belt again when it is back.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MotionFilter } from '../../server/pipeline/motion-filter.ts';
 import { PhysioPhase } from '../../server/pipeline/physio-phase.ts';
-import { DEFAULT_COMPENSATION } from '../../server/pipeline/stages/compensate-motion.ts';
-import { TrackFeedback } from '../../server/pipeline/track-feedback.ts';
-import { CRANIAL, heartAxes } from '../../server/twin/heart-axes.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import type { Twin } from '../../server/twin/twin.ts';
-import { gaussian } from '../../simulators/device/device-simulator.ts';
-import { HeartMotion, type MotionSpec } from '../../simulators/device/heart-motion.ts';
-import { Random } from '../../simulators/twin/random.ts';
+import type { MotionSpec } from '../../simulators/device/heart-motion.ts';
+import { stillLeadWithSignals } from '../../simulators/device/still-lead.ts';
 
 let twin: Twin;
 beforeAll(async () => { twin = await loadTwinFile(new URL('../../data/twins/demo.twin.json', import.meta.url).pathname, { loadModel: false }); });
@@ -25,35 +20,9 @@ afterAll(() => twin.close());
 
 const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
-/** A still lead mid-vein under a heart and breath, with the lab's ECG and belt; compensated errors from `from` s. */
-function withSignals(spec: MotionSpec, seconds: number, from = 20, belt: (t: number) => boolean = () => true): number[] {
-  const axis = heartAxes(twin).longAxis!;
-  const motion = new HeartMotion(twin, spec);
-  const filter = new MotionFilter(3, { ...DEFAULT_COMPENSATION.eam, noise: 1 });
-  filter.setReferences([-axis[0], -axis[1], -axis[2]], CRANIAL);
-  filter.setBreathingAxis(CRANIAL);
-  const physio = new PhysioPhase();
-  const feedback = new TrackFeedback(twin);
-  const lmv = twin.veins.branches.find((b) => b.kind === 'lateral')!;
-  const i = lmv.nodes[Math.floor(lmv.nodes.length / 2)]!;
-  const p = [twin.veins.positionsMm[3 * i]!, twin.veins.positionsMm[3 * i + 1]!, twin.veins.positionsMm[3 * i + 2]!];
-  const random = new Random(11);
-  const d = [0, 0, 0];
-  const out = new Float64Array(3);
-  const errors: number[] = [];
-  const beats = motion.rWaves(0, seconds + 1);
-  let nextBeat = 0;
-  for (let k = 0; k <= seconds * 100; k++) {
-    const t = k / 100;
-    while (nextBeat < beats.length && beats[nextBeat]! <= t) physio.rWave(beats[nextBeat++]!);
-    if (k % 4 === 0 && belt(t)) physio.respiration(t, 512 + 300 * motion.breathing(t)); // 25 Hz, in the belt's own units
-    motion.displacement(p, t, d);
-    filter.update(t, [p[0]! + d[0]! + 0.5 * gaussian(random), p[1]! + d[1]! + 0.5 * gaussian(random), p[2]! + d[2]! + 0.5 * gaussian(random)], out, feedback.at(t - 0.01), physio);
-    feedback.set(t, i, p[0]!, p[1]!, p[2]!, 1);
-    if (t >= from) errors.push(Math.hypot(out[0]! - p[0]!, out[1]! - p[1]!, out[2]! - p[2]!));
-  }
-  return errors;
-}
+/** A still lead mid-vein with the lab's ECG and belt (the belt sent while `belt(t)`); compensated errors from `from` s. */
+const withSignals = (spec: MotionSpec, seconds: number, from = 20, belt: (t: number) => boolean = () => true): number[] =>
+  stillLeadWithSignals(twin, spec, seconds, { from, belt: (t, amplitude) => (belt(t) ? amplitude : null) }).errors;
 
 it.each([3, 4, 5])('takes a deep breath out as deep as the belt says, before, while and after it is the deepest of the last minute (seed %i)', (seed) => {
   // Breaths of every depth, and a sigh (twice as deep) about one breath in four: the range the
