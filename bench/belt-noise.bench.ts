@@ -6,8 +6,8 @@
 //   npm run bench:belt-noise [-- --seeds 1,2,3,4]
 
 import { loadTwinFile } from '../server/twin/load-twin.ts';
-import { gaussian } from '../simulators/device/device-simulator.ts';
-import { BELT_UNITS, stillLeadWithSignals } from '../simulators/device/still-lead.ts';
+import { BELT_UNITS, gaussian } from '../simulators/device/device-simulator.ts';
+import { stillLeadWithSignals } from '../simulators/device/still-lead.ts';
 import { Random } from '../simulators/twin/random.ts';
 import { printJson } from './harness.ts';
 import { seedsArg } from './support/tuning-args.ts';

@@ -49,6 +49,11 @@ async function registerOverRest(to: string, twin: Twin, twinToSource: readonly n
   io.out(`registered procedure ${procedure} from ${pairs.length} landmarks (RMS ${body.rmsMm?.toFixed(2)} mm)`);
 }
 
+/** Feed time t (s) as an OpenIGTLink timestamp (from a fixed epoch, so the server sees a plausible clock). */
+function igtlTimestamp(t: number): { seconds: number; fraction: number } {
+  return { seconds: 1_700_000_000 + Math.floor(t), fraction: Math.round((t - Math.floor(t)) * 2 ** 32) % 2 ** 32 };
+}
+
 /** Send samples (and the lab's signals, if any) at their arrival pace to a server; stop at the end or on SIGINT/SIGTERM. */
 async function sendLive(
   to: string,
@@ -69,14 +74,12 @@ async function sendLive(
     const identity: [[number, number, number], [number, number, number], [number, number, number]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
     send = (s) => {
       if (s.sample.type !== 'tip') return;
-      const seconds = 1_700_000_000 + Math.floor(s.sample.t);
-      socket.write(encodeIgtl({ headerVersion: 1, deviceName: options.device, timestamp: { seconds, fraction: Math.round((s.sample.t - Math.floor(s.sample.t)) * 2 ** 32) % 2 ** 32 }, content: { type: 'TRANSFORM', rotation: identity, translationMm: s.sample.p } }));
+      socket.write(encodeIgtl({ headerVersion: 1, deviceName: options.device, timestamp: igtlTimestamp(s.sample.t), content: { type: 'TRANSFORM', rotation: identity, translationMm: s.sample.p } }));
     };
     // The lab's signals as SENSOR messages from <device>-ECG (a reading > 0: an R wave) and <device>-RESP.
     sendSignal = ({ signal }) => {
-      const seconds = 1_700_000_000 + Math.floor(signal.t);
       const ecg = signal.type === 'rwave';
-      socket.write(encodeIgtl({ headerVersion: 1, deviceName: `${options.device}-${ecg ? 'ECG' : 'RESP'}`, timestamp: { seconds, fraction: Math.round((signal.t - Math.floor(signal.t)) * 2 ** 32) % 2 ** 32 }, content: { type: 'SENSOR', status: 0, unit: 0n, values: [ecg ? 1 : signal.amplitude] } }));
+      socket.write(encodeIgtl({ headerVersion: 1, deviceName: `${options.device}-${ecg ? 'ECG' : 'RESP'}`, timestamp: igtlTimestamp(signal.t), content: { type: 'SENSOR', status: 0, unit: 0n, values: [ecg ? 1 : signal.amplitude] } }));
     };
     close = () => socket.end();
   } else {

@@ -230,6 +230,14 @@ const BREATHING_RMS_S = 4;
 /** Cycles at the heart rate read from the signal before the filter counts as settled. */
 const SETTLE_CYCLES = 4;
 
+/** Prior variances at the start: the catheter's velocity, each motion term, the free-form breath and its rate. */
+const VELOCITY_PRIOR = 100;
+const TERM_PRIOR = 25;
+const BREATH_PRIOR = 25;
+const BREATH_RATE_PRIOR = 100;
+/** The respiratory regression's coefficient prior (per whole respiratory range, along the axis). */
+const REGRESSION_PRIOR = 100;
+
 const N = 8; // state per dimension: position, velocity, a_c1, b_c1, a_c2, b_c2, a_r, b_r
 
 /**
@@ -362,13 +370,13 @@ export class MotionFilter {
       for (let a = 0; a < d; a++) {
         const b = a * N;
         this.P[b * this.n + b] = this.o.noise ** 2;
-        this.P[(b + 1) * this.n + b + 1] = 100;
-        for (let i = 2; i < N; i++) this.P[(b + i) * this.n + b + i] = 25;
+        this.P[(b + 1) * this.n + b + 1] = VELOCITY_PRIOR;
+        for (let i = 2; i < N; i++) this.P[(b + i) * this.n + b + i] = TERM_PRIOR;
       }
-      if (this.axisShaped) for (const j of [6, 7]) this.shapeRespiratory(j, 25, true);
+      if (this.axisShaped) for (const j of [6, 7]) this.shapeRespiratory(j, TERM_PRIOR, true);
       if (this.n > this.B) {
-        this.P[this.B * this.n + this.B] = 25;
-        this.P[(this.B + 1) * this.n + this.B + 1] = 100;
+        this.P[this.B * this.n + this.B] = BREATH_PRIOR;
+        this.P[(this.B + 1) * this.n + this.B + 1] = BREATH_RATE_PRIOR;
       }
       this.breathingMs = 0;
       this.lastT = t;
@@ -403,9 +411,11 @@ export class MotionFilter {
     bn[2] = Math.sin(this.phaseC); bn[3] = Math.cos(this.phaseC);
     bn[4] = Math.sin(2 * this.phaseC); bn[5] = Math.cos(2 * this.phaseC);
     if (this.respiratoryRegression) {
-      if (!Number.isNaN(regressor)) this.followRespiratoryRange(physio!.respiratoryRange);
       // A stale signal holds the breathing where it was last seen.
-      if (!Number.isNaN(regressor)) this.lastRegressor = regressor;
+      if (!Number.isNaN(regressor)) {
+        this.followRespiratoryRange(physio!.respiratoryRange);
+        this.lastRegressor = regressor;
+      }
       bn[6] = this.lastRegressor; bn[7] = 0;
     } else {
       bn[6] = Math.sin(this.phaseR); bn[7] = Math.cos(this.phaseR);
@@ -670,21 +680,10 @@ export class MotionFilter {
   /** Switch the respiratory terms to the amplitude regressor: their old meaning (sin, cos) is dropped. */
   private startRespiratoryRegression(): void {
     this.respiratoryRegression = true;
-    const n = this.n, P = this.P;
     // The lab's signal replaces the shared breathing state: it is frozen at zero.
-    for (let i = this.B; i < n; i++) {
-      this.x[i] = 0;
-      for (let k = 0; k < n; k++) { P[i * n + k] = 0; P[k * n + i] = 0; }
-    }
-    for (let a = 0; a < this.dims; a++) {
-      for (const j of [6, 7]) {
-        const i = a * N + j;
-        this.x[i] = 0;
-        for (let k = 0; k < n; k++) { P[i * n + k] = 0; P[k * n + i] = 0; }
-        P[i * n + i] = j === 6 ? 100 : 1e-9;
-      }
-    }
-    if (this.axisShaped) this.shapeRespiratory(6, 100, true);
+    for (let i = this.B; i < this.n; i++) this.resetTerm(i, 0);
+    for (let a = 0; a < this.dims; a++) { this.resetTerm(a * N + 6, REGRESSION_PRIOR); this.resetTerm(a * N + 7, 1e-9); }
+    if (this.axisShaped) this.shapeRespiratory(6, REGRESSION_PRIOR, true);
     // The signal is back after a loss: start from what was learnt on it (its range is taken up by
     // followRespiratoryRange on the first sample), still as loosely known as at the first start.
     if (this.keptRange > 0) {
@@ -700,19 +699,21 @@ export class MotionFilter {
    */
   private stopRespiratoryRegression(): void {
     this.respiratoryRegression = false;
-    const n = this.n, P = this.P;
     for (let a = 0; a < this.dims; a++) this.keptCoefficient[a] = this.x[a * N + 6]!;
     this.keptRange = this.regressorRange;
     this.regressorRange = Number.NaN;
-    const reset = (i: number, variance: number): void => {
-      this.x[i] = 0;
-      for (let k = 0; k < n; k++) { P[i * n + k] = 0; P[k * n + i] = 0; }
-      P[i * n + i] = variance;
-    };
-    for (let a = 0; a < this.dims; a++) { reset(a * N + 6, 25); reset(a * N + 7, 25); }
-    if (this.axisShaped) for (const j of [6, 7]) this.shapeRespiratory(j, 25, true);
-    if (n > this.B) { reset(this.B, 25); reset(this.B + 1, 100); }
+    for (let a = 0; a < this.dims; a++) { this.resetTerm(a * N + 6, TERM_PRIOR); this.resetTerm(a * N + 7, TERM_PRIOR); }
+    if (this.axisShaped) for (const j of [6, 7]) this.shapeRespiratory(j, TERM_PRIOR, true);
+    if (this.n > this.B) { this.resetTerm(this.B, BREATH_PRIOR); this.resetTerm(this.B + 1, BREATH_RATE_PRIOR); }
     this.lastRegressor = 0;
+  }
+
+  /** State i back to zero, known to `variance` and to nothing else (its row and column of P cleared). */
+  private resetTerm(i: number, variance: number): void {
+    const n = this.n, P = this.P;
+    this.x[i] = 0;
+    for (let k = 0; k < n; k++) { P[i * n + k] = 0; P[k * n + i] = 0; }
+    P[i * n + i] = variance;
   }
 
   /** The regression's coefficient when the signal was lost, and the range it was for (NaN: none). */

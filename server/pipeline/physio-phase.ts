@@ -29,6 +29,8 @@ const RR_MIN_S = 0.25;
 const RR_MAX_S = 3;
 /** The usual RR interval is the median of this many. */
 const RR_KEPT = 5;
+/** Scratch for that median (derived on each R wave, not state: not in a checkpoint). */
+const sortedIntervals = new Float64Array(RR_KEPT);
 
 export class PhysioPhase {
   /** The last few R waves, oldest first. */
@@ -36,7 +38,6 @@ export class PhysioPhase {
   private rr = Number.NaN;
   /** The last RR_KEPT plausible RR intervals (a ring), and how many have been seen. */
   private readonly intervals = new Float64Array(RR_KEPT);
-  private readonly sortedIntervals = new Float64Array(RR_KEPT);
   private intervalCount = 0;
   private amplitudeT = Number.NaN;
   private amplitude = Number.NaN;
@@ -75,7 +76,7 @@ export class PhysioPhase {
     const kept = this.intervals;
     kept[this.intervalCount % RR_KEPT] = interval;
     this.intervalCount++;
-    const n = Math.min(this.intervalCount, RR_KEPT), sorted = this.sortedIntervals;
+    const n = Math.min(this.intervalCount, RR_KEPT), sorted = sortedIntervals;
     for (let i = 0; i < n; i++) {
       // Insertion into the sorted prefix: five numbers.
       let j = i;

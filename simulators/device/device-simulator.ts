@@ -267,6 +267,20 @@ export interface SimulatedSignal {
   arrivalS: number;
 }
 
+/** A belt reads in its own units: an offset, and this much for a breath of depth 1 (the pipeline must depend on neither). */
+export const BELT_OFFSET = 512;
+export const BELT_UNITS = 300;
+
+/** The belt's reading at t, arriving after the feed's latency. */
+function beltReading(motion: HeartMotion, t: number, options: DeviceOptions): SimulatedSignal {
+  return { signal: { type: 'respiration', t, amplitude: BELT_OFFSET + BELT_UNITS * motion.breathing(t) }, arrivalS: t + options.latencyS };
+}
+
+/** An R wave at t, arriving after QRS detection's delay. */
+function rWaveReading(t: number, options: DeviceOptions): SimulatedSignal {
+  return { signal: { type: 'rwave', t }, arrivalS: t + (options.signals?.ecgDelayS ?? 0.04) };
+}
+
 /**
  * The same signals as simulatePhysio, without an end (a live feed that loops): produced a window at a
  * time, each window in arrival order (an item's delay is well under a window, so across windows the
@@ -280,13 +294,8 @@ export function* physioStream(twin: Twin, options: DeviceOptions, windowS = 10):
   for (let from = 0; ; from += windowS) {
     const to = from + windowS;
     const out: SimulatedSignal[] = [];
-    if (options.signals.ecg) for (const t of motion.rWaves(from, Math.min(to, options.signals.ecgStopS ?? Infinity))) out.push({ signal: { type: 'rwave', t }, arrivalS: t + (options.signals.ecgDelayS ?? 0.04) });
-    if (options.signals.respiration) {
-      for (; k * dt < to && k * dt <= (options.signals.respirationStopS ?? Infinity); k++) {
-        const t = k * dt;
-        out.push({ signal: { type: 'respiration', t, amplitude: 512 + 300 * motion.breathing(t) }, arrivalS: t + options.latencyS });
-      }
-    }
+    if (options.signals.ecg) for (const t of motion.rWaves(from, Math.min(to, options.signals.ecgStopS ?? Infinity))) out.push(rWaveReading(t, options));
+    if (options.signals.respiration) for (; k * dt < to && k * dt <= (options.signals.respirationStopS ?? Infinity); k++) out.push(beltReading(motion, k * dt, options));
     yield* out.sort((a, b) => a.arrivalS - b.arrivalS);
   }
 }
@@ -300,11 +309,10 @@ export function simulatePhysio(twin: Twin, options: DeviceOptions, durationS: nu
   const out: SimulatedSignal[] = [];
   if (!options.signals) return out;
   const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
-  if (options.signals.ecg) for (const t of motion.rWaves(0, Math.min(durationS, options.signals.ecgStopS ?? Infinity))) out.push({ signal: { type: 'rwave', t }, arrivalS: t + (options.signals.ecgDelayS ?? 0.04) });
+  if (options.signals.ecg) for (const t of motion.rWaves(0, Math.min(durationS, options.signals.ecgStopS ?? Infinity))) out.push(rWaveReading(t, options));
   if (options.signals.respiration) {
     const dt = 1 / (options.signals.respirationHz ?? 25);
-    // A belt reads in its own units: an offset and a scale the pipeline must not depend on.
-    for (let t = 0; t <= Math.min(durationS, options.signals.respirationStopS ?? Infinity); t += dt) out.push({ signal: { type: 'respiration', t, amplitude: 512 + 300 * motion.breathing(t) }, arrivalS: t + options.latencyS });
+    for (let t = 0; t <= Math.min(durationS, options.signals.respirationStopS ?? Infinity); t += dt) out.push(beltReading(motion, t, options));
   }
   return out.sort((a, b) => a.arrivalS - b.arrivalS);
 }

@@ -10,12 +10,8 @@ import { TrackFeedback } from '../../server/pipeline/track-feedback.ts';
 import { CRANIAL, heartAxes } from '../../server/twin/heart-axes.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { Random } from '../twin/random.ts';
-import { gaussian } from './device-simulator.ts';
+import { BELT_OFFSET, BELT_UNITS, gaussian } from './device-simulator.ts';
 import { HeartMotion, type MotionSpec } from './heart-motion.ts';
-
-/** The belt's amplitude for a breath of depth 1, in its own units (and its offset). */
-export const BELT_UNITS = 300;
-const BELT_OFFSET = 512;
 
 export interface StillLeadOptions {
   /** Errors are kept from this time (s). */
