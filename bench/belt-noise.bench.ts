@@ -24,8 +24,7 @@ function run(seed: number, noise: number, driftPerMin: number): { errors: number
   const { errors, filter } = stillLeadWithSignals(twin, spec, SECONDS, { belt: (t, amplitude) => amplitude + noise * gaussian(belt) + (driftPerMin * t) / 60 });
   // The coefficient is per whole range of the last minute: per belt unit it compares with the truth
   // (the simulator's breath moves the heart respiratoryMm caudally per breath of depth 1).
-  const state = filter as unknown as { x: Float64Array; regressorRange: number };
-  return { errors, ratio: state.x[2 * 8 + 6]! / state.regressorRange / (-spec.respiratoryMm / BELT_UNITS) };
+  return { errors, ratio: filter.regressionCoefficient(2) / (-spec.respiratoryMm / BELT_UNITS) };
 }
 
 console.log(`belt noise and drift: a still lead, demo twin, EAM, seeds ${seeds.join(',')}, ${SECONDS} s each (scored after 20 s)`);

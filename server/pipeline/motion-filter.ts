@@ -716,6 +716,14 @@ export class MotionFilter {
     P[i * n + i] = variance;
   }
 
+  /**
+   * The breath the respiratory regression takes out along dimension a per unit of the lab's
+   * amplitude (its coefficient is per whole range): NaN before the regression has a range.
+   */
+  regressionCoefficient(a: number): number {
+    return this.x[a * N + 6]! / this.regressorRange;
+  }
+
   /** The regression's coefficient when the signal was lost, and the range it was for (NaN: none). */
   private readonly keptCoefficient = new Float64Array(3);
   private keptRange = Number.NaN;

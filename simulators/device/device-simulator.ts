@@ -282,6 +282,19 @@ function rWaveReading(t: number, options: DeviceOptions): SimulatedSignal {
 }
 
 /**
+ * The lab's signals in one window of time, appended to `out` unsorted: R waves in [from, to), belt
+ * readings from `belt.t` on (a cursor carried from window to window, stepped by adding the interval)
+ * while before `to`, or up to `to` itself with `lastWindow`. Each stops at its own stop time.
+ */
+function physioWindow(motion: HeartMotion, options: DeviceOptions, from: number, to: number, belt: { t: number }, lastWindow: boolean, out: SimulatedSignal[]): void {
+  const signals = options.signals!;
+  if (signals.ecg) for (const t of motion.rWaves(from, Math.min(to, signals.ecgStopS ?? Infinity))) out.push(rWaveReading(t, options));
+  if (!signals.respiration) return;
+  const dt = 1 / (signals.respirationHz ?? 25), stop = signals.respirationStopS ?? Infinity;
+  for (; belt.t <= stop && (belt.t < to || (lastWindow && belt.t === to)); belt.t += dt) out.push(beltReading(motion, belt.t, options));
+}
+
+/**
  * The same signals as simulatePhysio, without an end (a live feed that loops): produced a window at a
  * time, each window in arrival order (an item's delay is well under a window, so across windows the
  * order holds to within that delay).
@@ -289,13 +302,10 @@ function rWaveReading(t: number, options: DeviceOptions): SimulatedSignal {
 export function* physioStream(twin: Twin, options: DeviceOptions, windowS = 10): Generator<SimulatedSignal> {
   if (!options.signals) return;
   const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
-  const dt = 1 / (options.signals.respirationHz ?? 25);
-  let k = 0;
+  const belt = { t: 0 };
   for (let from = 0; ; from += windowS) {
-    const to = from + windowS;
     const out: SimulatedSignal[] = [];
-    if (options.signals.ecg) for (const t of motion.rWaves(from, Math.min(to, options.signals.ecgStopS ?? Infinity))) out.push(rWaveReading(t, options));
-    if (options.signals.respiration) for (; k * dt < to && k * dt <= (options.signals.respirationStopS ?? Infinity); k++) out.push(beltReading(motion, k * dt, options));
+    physioWindow(motion, options, from, from + windowS, belt, false, out);
     yield* out.sort((a, b) => a.arrivalS - b.arrivalS);
   }
 }
@@ -308,11 +318,6 @@ export function* physioStream(twin: Twin, options: DeviceOptions, windowS = 10):
 export function simulatePhysio(twin: Twin, options: DeviceOptions, durationS: number): SimulatedSignal[] {
   const out: SimulatedSignal[] = [];
   if (!options.signals) return out;
-  const motion = new HeartMotion(twin, { seed: options.seed, ...options.motion });
-  if (options.signals.ecg) for (const t of motion.rWaves(0, Math.min(durationS, options.signals.ecgStopS ?? Infinity))) out.push(rWaveReading(t, options));
-  if (options.signals.respiration) {
-    const dt = 1 / (options.signals.respirationHz ?? 25);
-    for (let t = 0; t <= Math.min(durationS, options.signals.respirationStopS ?? Infinity); t += dt) out.push(beltReading(motion, t, options));
-  }
+  physioWindow(new HeartMotion(twin, { seed: options.seed, ...options.motion }), options, 0, durationS, { t: 0 }, true, out);
   return out.sort((a, b) => a.arrivalS - b.arrivalS);
 }
