@@ -118,11 +118,13 @@ console.log(`    by distance to the nearest junction: ${missesByJunction.values.
 console.log(`    spans: median ${quantile(spans.map((s) => s.seconds), 0.5).toFixed(2)} s, longest ${(spans.at(-1)?.seconds ?? 0).toFixed(2)} s; the surest ${Math.max(0, ...spans.map((s) => s.sure)).toFixed(2)}; shown at confidence ≥ 0.8 in ${spans.filter((s) => s.sure >= 0.8).length}`);
 console.log(`    most often: ${[...pairs].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([p, n]) => `${p} ×${n}`).join('; ')}`);
 
+/** One JSON figure per bin, named by its lower edge (p95BreathFrom4Mm: the breath 4–6 mm). */
+function p95ByBin(prefix: string, suffix: string, bins: Bins): Record<string, number> {
+  return Object.fromEntries(bins.values.map((v, k) => [`${prefix}${bins.edges[k]}${suffix}`, +quantile(v, 0.95).toFixed(2)]));
+}
 printJson('error-anatomy', {
   condition, feed, twin: twin.meta.id, p95Mm: +p95.toFixed(2), breathLeftShare: +breathLeft.toFixed(3),
-  p95ByBreathMm: byBreath.values.map((v) => +quantile(v, 0.95).toFixed(2)),
-  p95ByVeinAgainstBreath: byAngle.values.map((v) => +quantile(v, 0.95).toFixed(2)),
-  p95ByTime: byTime.values.map((v) => +quantile(v, 0.95).toFixed(2)),
+  ...p95ByBin('p95BreathFrom', 'Mm', byBreath), ...p95ByBin('p95VeinCosFrom', 'Mm', byAngle), ...p95ByBin('p95TimeFrom', 'sMm', byTime),
   branchMisses: misses, branchMissSpans: spans.length,
 });
 await twin.close();
