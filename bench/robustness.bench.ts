@@ -11,39 +11,22 @@
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns } from '../simulators/device/accuracy.ts';
 import type { ConditionName } from '../simulators/device/conditions.ts';
-import type { DeviceOptions } from '../simulators/device/device-simulator.ts';
-import type { MotionSpec } from '../simulators/device/heart-motion.ts';
 import type { ScenarioRun } from '../simulators/device/run-scenario.ts';
 import { CONFIDENT, poolRuns, scoreGuidance } from '../simulators/device/score.ts';
+import { UNSEEN_VARIANTS } from '../simulators/device/unseen-variants.ts';
 import { printJson } from './harness.ts';
 import { arg, conditionsArg, feedArg, twinArg } from './support/tuning-args.ts';
 
-interface Variant { name: string; description: string; motion?: (m: MotionSpec) => MotionSpec; device?: Partial<DeviceOptions> }
-
-const VARIANTS: Variant[] = [
-  { name: 'as-drawn', description: "the condition's own heart and breath" },
-  { name: 'af', description: 'RR intervals varying by 25 % (atrial fibrillation, common in CRT candidates)', motion: (m) => ({ ...m, rrVariability: 0.25 }) },
-  { name: 'heart-120', description: 'heart rate 120 per minute', motion: (m) => ({ ...m, cardiacHz: 2 }) },
-  { name: 'heart-42', description: 'heart rate 42 per minute', motion: (m) => ({ ...m, cardiacHz: 0.7 }) },
-  { name: 'big-heartbeat', description: 'a 15 mm heartbeat', motion: (m) => ({ ...m, cardiacMm: 15 }) },
-  { name: 'deep-breath', description: 'a 15 mm breath', motion: (m) => ({ ...m, respiratoryMm: 15 }) },
-  { name: 'fast-breath', description: 'breathing 27 per minute', motion: (m) => ({ ...m, respiratoryHz: 0.45 }) },
-  { name: 'slow-breath', description: 'breathing 7 per minute', motion: (m) => ({ ...m, respiratoryHz: 0.12 }) },
-  { name: 'ap-breath', description: 'breathing mostly antero-posterior (31° from that axis)', motion: (m) => ({ ...m, respiratoryDirection: [0.3, 0.9, -0.45] }) },
-  { name: 'noise-1.5', description: '1.5 mm of position noise per axis', device: { noiseMm: 1.5 } },
-  { name: 'rate-50', description: '50 samples (or frames) per second', device: { rateHz: 50 } },
-  { name: 'rate-20', description: '20 samples (or frames) per second', device: { rateHz: 20 } },
-];
 
 const twinPath = twinArg();
 const [condition] = conditionsArg(['physiological'], '--condition') as [ConditionName];
 const feed = feedArg();
 const seeds = arg('--seeds')?.split(',').map(Number) ?? [26, 27, 28, 29];
 if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
-const names = arg('--variants')?.split(',') ?? VARIANTS.map((v) => v.name);
+const names = arg('--variants')?.split(',') ?? UNSEEN_VARIANTS.map((v) => v.name);
 const chosen = names.map((n) => {
-  const v = VARIANTS.find((x) => x.name === n);
-  if (!v) throw new Error(`unknown variant '${n}' (one of ${VARIANTS.map((x) => x.name).join(', ')})`);
+  const v = UNSEEN_VARIANTS.find((x) => x.name === n);
+  if (!v) throw new Error(`unknown variant '${n}' (one of ${UNSEEN_VARIANTS.map((x) => x.name).join(', ')})`);
   return v;
 });
 

@@ -15,6 +15,7 @@ import { WALL_CONTACT } from '../../simulators/device/wall-contact.ts';
 import { beatShape, HeartMotion } from '../../simulators/device/heart-motion.ts';
 import { runScenario, type ScenarioRun } from '../../simulators/device/run-scenario.ts';
 import type { ScenarioName } from '../../simulators/device/scenarios.ts';
+import { UNSEEN_VARIANTS } from '../../simulators/device/unseen-variants.ts';
 import { CONFIDENT, JUNCTION_TOLERANCE_MM, poolRuns, scoreGuidance, WRONG_BY_MM } from '../../simulators/device/score.ts';
 
 let demo: Twin;
@@ -156,6 +157,24 @@ describe('confidence means what it says', () => {
       const right = confident.reduce((n, b) => n + b.right * b.samples, 0) / samples;
       expect(right, name).toBeGreaterThan(0.995);
       expect(figures.confidentlyWrongRate, name).toBeLessThan(0.005);
+    }
+  });
+
+  it('on hearts, breathing and noise no condition draws, the tip is less accurate but nothing is shown sure and wrong', async () => {
+    // bench:robustness (seeds 26–29, eleven variants, EAM and biplane, both hearts): at most
+    // 0.015 % of samples sure and wrong, while a 15 mm breath more than doubles the p95.
+    const c = CONDITIONS.physiological, seed = 26;
+    const chosen = UNSEEN_VARIANTS.filter((v) => ['af', 'deep-breath', 'ap-breath', 'noise-1.5'].includes(v.name));
+    expect(chosen).toHaveLength(4);
+    for (const variant of chosen) {
+      const device = c.device(seed);
+      if (variant.motion && device.motion) device.motion = variant.motion(device.motion);
+      const run = await runScenario(twinFor(demo, c), 'tour', 'eam', { device: { seed, ...device, ...variant.device } });
+      const figures = scoreGuidance(run.guidance, run.truths);
+      expect(figures.confidentlyWrongRate, variant.name).toBeLessThanOrEqual(0.001);
+      // Less sure where it is less right: no more samples at ≥ 0.8 than it has right ones.
+      const sure = run.guidance.filter((g) => g.tip.confidence >= CONFIDENT).length / run.guidance.length;
+      expect(sure, variant.name).toBeLessThanOrEqual(figures.branchAccuracy);
     }
   });
 
