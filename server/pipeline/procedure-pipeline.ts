@@ -1,25 +1,24 @@
 // One procedure's live pipeline, assembled from the stages:
-//   order → feed state → motion compensation → localise (register / back-project) → track on the
-//   tree → the lead's electrodes → responder probability → guidance.
+//   order → feed state → locate on the tree (motion compensation → localise (register /
+//   back-project) → track on the tree, one stage: the tracker's place goes back to compensation)
+//   → the lead's electrodes → responder probability → guidance.
 // Pure: no sockets, no clocks; the same inputs give the same messages, byte for byte, whether they
 // come from a live feed, a recording or a test.
 
 import { defer, filter, map, type Observable } from 'rxjs';
 import { DEFAULT_LIMITS, type DisplayMessage, type Limits } from '../../protocol/index.ts';
 import type { Twin } from '../twin/twin.ts';
-import { kept, PipelineCounters, PipelineState, type Flow, type PipelineInput } from './flow.ts';
+import { PipelineCounters, PipelineState, type Flow, type PipelineInput } from './flow.ts';
 import { NO_REGISTRATION, type Registration } from './registration.ts';
 import { assessResponse } from './stages/assess-response.ts';
-import { DEFAULT_COMPENSATION, compensateMotion, type CompensationOptions } from './stages/compensate-motion.ts';
+import { DEFAULT_COMPENSATION, type CompensationOptions } from './stages/compensate-motion.ts';
 import { trackFeedState } from './stages/feed-state.ts';
 import { guide } from './stages/guide.ts';
-import { localise } from './stages/localise.ts';
+import { locateOnTree } from './stages/locate-on-tree.ts';
 import { orderSamples } from './stages/order-samples.ts';
 import { placeLead } from './stages/place-lead.ts';
-import { trackOnTree } from './stages/track-on-tree.ts';
 import type { TrackerOptions } from './tree-tracker.ts';
 import { TipTrail } from './tip-trail.ts';
-import { TrackFeedback } from './track-feedback.ts';
 import type { GuidanceOptions } from './zone-guidance.ts';
 
 export interface PipelineOptions {
@@ -52,13 +51,12 @@ export function guidancePipeline(twin: Twin, options: PipelineOptions): (input: 
   return (input) =>
     defer(() => {
       const state = options.state;
-      const feedback = kept(state, 'feedback', new TrackFeedback(twin)); // one per subscription: each run starts afresh
+      // (Made here, once per subscription: each run starts afresh.)
+      const locate = locateOnTree(twin, options.compensation ?? DEFAULT_COMPENSATION, options.tracker, registration, counters, options.trail, state);
       return (input as Observable<Flow>).pipe(
         orderSamples(limits, counters, state),
         trackFeedState(limits, state),
-        compensateMotion(twin, options.compensation ?? DEFAULT_COMPENSATION, registration, options.trail, feedback, state),
-        localise(counters, registration, state),
-        trackOnTree(twin, options.tracker, feedback, state),
+        locate,
       ).pipe(
         placeLead(twin, state),
         assessResponse(twin, state),
