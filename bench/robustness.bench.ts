@@ -4,7 +4,8 @@
 // antero-posterior, a 15 mm heartbeat, 1.5 mm of noise, 20 and 50 samples per second), scored as
 // `bench accuracy` scores them. What must hold everywhere is the confidence: a display may be less
 // accurate on a heart like none it has seen, but it must not be sure and wrong there. On seeds
-// 26–29 unless told otherwise (never tuned on; the held-out seeds are the accuracy bench's alone).
+// 26–29 unless told otherwise (validation seeds: earlier sessions judged choices on them, none
+// tuned on them; the held-out seeds are the accuracy bench's alone).
 // Printed, never asserted.
 //   npx tsx bench/robustness.bench.ts [--twin FILE] [--condition physiological] [--feed eam] [--seeds 26,27] [--variants af,deep-breath]
 
