@@ -8,10 +8,10 @@
 
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { branchDirection } from '../server/twin/vein-tree.ts';
-import { conditionRuns } from '../simulators/device/accuracy.ts';
+import { conditionDevice, conditionRuns } from '../simulators/device/accuracy.ts';
 import { CONDITIONS, twinFor, type ConditionName } from '../simulators/device/conditions.ts';
 import { HeartMotion, RESPIRATORY_DIRECTION } from '../simulators/device/heart-motion.ts';
-import { JUNCTION_TOLERANCE_MM } from '../simulators/device/score.ts';
+import { JUNCTION_TOLERANCE_MM, quantileOfSorted } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
 import { conditionsArg, feedArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
@@ -31,11 +31,8 @@ class Bins {
     return k + 1 < this.edges.length ? `${this.edges[k]}–${this.edges[k + 1]} ${unit}` : `≥ ${this.edges[k]} ${unit}`;
   }
 }
-const quantile = (xs: readonly number[], p: number): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-};
+/** As `bench accuracy` takes quantiles (score.ts), of an unsorted list. */
+const quantile = (xs: readonly number[], p: number): number => quantileOfSorted([...xs].sort((a, b) => a - b), p);
 const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 const mm = (x: number): string => (Number.isNaN(x) ? '   –' : x.toFixed(2).padStart(6));
 
@@ -52,10 +49,11 @@ let regressionXY = 0, regressionXX = 0, misses = 0;
 
 const twin = await loadTwinFile(twinPath, { loadModel: false });
 const seen = twinFor(twin, CONDITIONS[condition]);
+const branchById = new Map(twin.veins.branches.map((b) => [b.id, b]));
 const direction = new Float64Array(3), chordA = new Float64Array(3), chordB = new Float64Array(3);
 for (const seed of seeds) {
   // The heart and breath the simulator drew for this seed (the same as the runs' own).
-  const motion = CONDITIONS[condition].device(seed).motion;
+  const motion = conditionDevice(condition, seed).motion;
   const heart = motion ? new HeartMotion(seen, { seed, ...motion }) : null;
   const dir = motion?.respiratoryDirection ?? RESPIRATORY_DIRECTION;
   const dirLength = Math.hypot(dir[0], dir[1], dir[2]);
@@ -78,7 +76,7 @@ for (const seed of seeds) {
       byBreath.add(breath, error);
       leftAlongBreath.add(breath, along);
       regressionXY += along * breath; regressionXX += breath * breath;
-      const branch = twin.veins.branches.find((b) => b.id === truth.branch);
+      const branch = branchById.get(truth.branch);
       if (branch && branchDirection(twin.veins, branch, truth.arcLengthMm, 3, direction, chordA, chordB)) {
         const cos = Math.abs(direction[0]! * unit[0]! + direction[1]! * unit[1]! + direction[2]! * unit[2]!);
         byAngle.add(cos, error);

@@ -16,14 +16,12 @@ import type { ScenarioRun } from '../simulators/device/run-scenario.ts';
 import { CONFIDENT, poolRuns, scoreGuidance } from '../simulators/device/score.ts';
 import { UNSEEN_VARIANTS } from '../simulators/device/unseen-variants.ts';
 import { printJson } from './harness.ts';
-import { arg, conditionsArg, feedArg, twinArg } from './support/tuning-args.ts';
-
+import { arg, conditionsArg, feedArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
 const twinPath = twinArg();
 const [condition] = conditionsArg(['physiological'], '--condition') as [ConditionName];
 const feed = feedArg();
-const seeds = arg('--seeds')?.split(',').map(Number) ?? [26, 27, 28, 29];
-if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
+const seeds = seedsArg([26, 27, 28, 29]);
 const names = arg('--variants')?.split(',') ?? UNSEEN_VARIANTS.map((v) => v.name);
 const chosen = names.map((n) => {
   const v = UNSEEN_VARIANTS.find((x) => x.name === n);
@@ -37,7 +35,7 @@ console.log(`  ${'variant'.padEnd(14)} branch   median    p95   sure & wrong   i
 const figures: Record<string, number> = {};
 for (const v of chosen) {
   const runs: ScenarioRun[] = [];
-  for await (const run of conditionRuns(twin, condition, feed, seeds, { ...(v.motion ? { motion: v.motion } : {}), ...(v.device ? { device: v.device } : {}) })) runs.push(run);
+  for await (const run of conditionRuns(twin, condition, feed, seeds, v)) runs.push(run);
   const { guidance, truths } = poolRuns(runs);
   const f = scoreGuidance(guidance, truths);
   console.log(`  ${v.name.padEnd(14)} ${f.branchAccuracy.toFixed(4)}  ${f.tipErrorMedianMm.toFixed(2).padStart(6)} ${f.tipErrorP95Mm.toFixed(2).padStart(6)}   ${(100 * f.confidentlyWrongRate).toFixed(3).padStart(6)} %     ${f.instructionAgreement.toFixed(3)}      ${f.zoneAgreement.toFixed(3)}  (${v.description})`);

@@ -23,9 +23,9 @@ export function conditionsArg(defaults: readonly ConditionName[], flag = '--cond
   return conditions;
 }
 
-/** `--seeds 1,2,3`, or the first four training seeds. */
-export function seedsArg(): number[] {
-  const seeds = arg('--seeds')?.split(',').map(Number) ?? TRAINING_SEEDS.slice(0, 4);
+/** `--seeds 1,2,3`, or the given ones (the first four training seeds). */
+export function seedsArg(defaults: readonly number[] = TRAINING_SEEDS.slice(0, 4)): number[] {
+  const seeds = arg('--seeds')?.split(',').map(Number) ?? [...defaults];
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers, comma-separated');
   return seeds;
 }

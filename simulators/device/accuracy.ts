@@ -53,21 +53,30 @@ const FEEDS: [keyof FeedFigures, FeedKind][] = [['eam', 'eam'], ['fluoroBiplane'
 interface Pool { guidance: Guidance[]; truths: Map<number, GroundTruth> }
 const pool = (): Pool => ({ guidance: [], truths: new Map() });
 
+/** A change to a condition's runs: its device options, or its own heart and breath (`motion`). */
+export interface ConditionChange { device?: Partial<DeviceOptions>; motion?: (spec: MotionSpec) => MotionSpec }
+
+/** The device options a condition's runs use for a seed, with `change` applied. */
+export function conditionDevice(name: ConditionName, seed: number, change: ConditionChange = {}): Partial<DeviceOptions> & { seed: number } {
+  const device = { ...CONDITIONS[name].device(seed) };
+  // `motion` changes the condition's own heart and breath (bench:error-budget takes parts away).
+  if (change.motion && device.motion) device.motion = change.motion(device.motion);
+  return { seed, ...device, ...change.device };
+}
+
 /**
  * One condition's runs for a feed, as the bench makes them: each seed through each standard
  * scenario, with the condition's device, landmark noise and plan. `device` overrides the device
  * options (another sample rate, say) for diagnostics.
  */
-export async function* conditionRuns(twin: Twin, name: ConditionName, feed: FeedKind, seeds: readonly number[], options: { pipeline?: Partial<PipelineOptions>; device?: Partial<DeviceOptions>; motion?: (spec: MotionSpec) => MotionSpec } = {}): AsyncGenerator<ScenarioRun> {
+export async function* conditionRuns(twin: Twin, name: ConditionName, feed: FeedKind, seeds: readonly number[], options: ConditionChange & { pipeline?: Partial<PipelineOptions> } = {}): AsyncGenerator<ScenarioRun> {
   const condition = CONDITIONS[name];
   const seen = twinFor(twin, condition);
   for (const seed of seeds) {
-    const device = { ...condition.device(seed) };
-    // `motion` changes the condition's own heart and breath (bench:error-budget takes parts away).
-    if (options.motion && device.motion) device.motion = options.motion(device.motion);
+    const device = conditionDevice(name, seed, options);
     for (const scenario of STANDARD_SCENARIOS) {
       yield await runScenario(seen, scenario, feed, {
-        device: { seed, ...device, ...options.device },
+        device,
         ...(options.pipeline ? { pipeline: options.pipeline } : {}),
         ...(condition.landmarkNoiseMm !== undefined ? { landmarkNoiseMm: condition.landmarkNoiseMm } : {}),
         ...(condition.plan ? { plan: (plan) => condition.plan!(twin, plan, seed) } : {}),

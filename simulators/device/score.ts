@@ -44,7 +44,8 @@ const BANDS = [0, 0.2, 0.5, 0.8, 0.95, 1.0001];
 export const JUNCTION_TOLERANCE_MM = 2;
 export const BORDER_TOLERANCE_MM = 1.5;
 
-function quantile(sorted: number[], q: number): number {
+/** The q-quantile of sorted values, as every figure here takes it (NaN when there are none). */
+export function quantileOfSorted(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
@@ -83,8 +84,8 @@ export function scoreGuidance(guidance: readonly Guidance[], truths: ReadonlyMap
     samples: n,
     branchAccuracy: r(branch / n),
     branchAccuracyStrict: r(branchStrict / n),
-    tipErrorMedianMm: r(quantile(errors, 0.5)),
-    tipErrorP95Mm: r(quantile(errors, 0.95)),
+    tipErrorMedianMm: r(quantileOfSorted(errors, 0.5)),
+    tipErrorP95Mm: r(quantileOfSorted(errors, 0.95)),
     zoneAgreement: r(zone / n),
     zoneAgreementStrict: r(zoneStrict / n),
     instructionAgreement: r(instruction / n),

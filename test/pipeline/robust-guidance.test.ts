@@ -16,6 +16,7 @@ import { beatShape, HeartMotion } from '../../simulators/device/heart-motion.ts'
 import { runScenario, type ScenarioRun } from '../../simulators/device/run-scenario.ts';
 import type { ScenarioName } from '../../simulators/device/scenarios.ts';
 import { UNSEEN_VARIANTS } from '../../simulators/device/unseen-variants.ts';
+import { conditionDevice } from '../../simulators/device/accuracy.ts';
 import { CONFIDENT, JUNCTION_TOLERANCE_MM, poolRuns, scoreGuidance, WRONG_BY_MM } from '../../simulators/device/score.ts';
 
 let demo: Twin;
@@ -167,9 +168,7 @@ describe('confidence means what it says', () => {
     const chosen = UNSEEN_VARIANTS.filter((v) => ['af', 'deep-breath', 'ap-breath', 'noise-1.5'].includes(v.name));
     expect(chosen).toHaveLength(4);
     for (const variant of chosen) {
-      const device = c.device(seed);
-      if (variant.motion && device.motion) device.motion = variant.motion(device.motion);
-      const run = await runScenario(twinFor(demo, c), 'tour', 'eam', { device: { seed, ...device, ...variant.device } });
+      const run = await runScenario(twinFor(demo, c), 'tour', 'eam', { device: conditionDevice('physiological', seed, variant) });
       const figures = scoreGuidance(run.guidance, run.truths);
       expect(figures.confidentlyWrongRate, variant.name).toBeLessThanOrEqual(0.001);
       // Less sure where it is less right: no more samples at ≥ 0.8 than it has right ones.
