@@ -46,6 +46,24 @@ export interface TrackerOptions {
   rayMaxConfidence: number;
   /** breathFloorMm times this counts as spread (an offset the data do not explain). */
   breathFloorConfidence: number;
+  /**
+   * A breath not yet watched (mm, 1 SD, cranio-caudal): until motion compensation has watched for
+   * two breaths at rest, a still tip is no evidence that nothing breathes (the end-expiratory pause
+   * looks still), and the first inspiration moves the heart caudally by 4.9 ± 1.9 mm (Shechter et
+   * al.: see CRANIAL_SPREAD), along a vein as far as the vein runs cranio-caudally over the breath's reach: read
+   * as a push along it. It counts in the confidence for WATCH_S, fading out over WATCH_FADE_S.
+   * (Found by an independent client, `bench:independent`: on the second heart's trunk the first
+   * breath after a quiet start was shown up to 10 mm off at confidence 0.9–1.0.)
+   */
+  unwatchedBreathMm: number;
+  /**
+   * While motion compensation has not learnt the heartbeat (unsettled), the tip still swings with
+   * it, 5–10 mm peak to peak at the coronary sinus: a spread (mm, 1 SD, any direction) that counts
+   * in the confidence, along the vein and in telling two veins side by side apart. (Found by the
+   * independent client: in the first second, the demo twin's coronary sinus shown as the middle
+   * cardiac vein beside it at confidence ≥ 0.8.)
+   */
+  unsettledHeartMm: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -74,6 +92,8 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   // the release: sure and wrong summed over cells 0.089 → 0.075 % (demo), 0.203 → 0.188 % (second
   // heart); p95 per cell −0.002 / +0.003 mm; instruction agreement −0.0003 / −0.0002.
   breathFloorConfidence: 1,
+  unwatchedBreathMm: 5,
+  unsettledHeartMm: 3,
 };
 
 export interface TrackEstimate {
@@ -173,6 +193,12 @@ const PUSH_HOLD_S = 1;
 const ALONG_MOTION_ERROR = 0.2;
 /** Confidence is the chance that the place is right: on its branch and within this (mm) of the tip. */
 const RIGHT_WITHIN_MM = 5;
+/** How long a breath counts as not yet watched (TrackerOptions.unwatchedBreathMm), s: two breaths at rest (3–5 s each)… */
+const WATCH_S = 10;
+/** …then fading out over this long. */
+const WATCH_FADE_S = 5;
+/** How far along the vein (mm, each way) a breath's caudal shift is read: the vein's run over that stretch counts, not just here. */
+const BREATH_REACH_MM = 8;
 
 // -1, 0 or 1 (small integers): a comparator returning a double difference allocates on every compare.
 const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0);
@@ -187,6 +213,8 @@ export class TreeTracker {
   private lastObs: [number, number, number] | null = null;
   private committedBranch = -1;
   private lastStepT = -Infinity;
+  /** When the tracker started watching (its first step since a reset; NaN before). */
+  private watchFromT = Number.NaN;
   /** Set by the caller per observation: has motion compensation learnt the heartbeat yet? */
   settled = true;
   /**
@@ -232,6 +260,7 @@ export class TreeTracker {
     this.committedBranch = -1;
     this.pendingBranch = -1;
     this.lastStepT = -Infinity;
+    this.watchFromT = Number.NaN;
     this.interval = Number.NaN;
     this.spread2 = 0;
     this.leap = null;
@@ -478,6 +507,7 @@ export class TreeTracker {
     const dt = t - this.lastStepT;
     if (dt > 0 && dt < 0.5) this.interval = Number.isNaN(this.interval) ? dt : this.interval + 0.1 * (dt - this.interval);
     this.lastStepT = t;
+    if (Number.isNaN(this.watchFromT)) this.watchFromT = t;
     const top = best!;
     // Normalise (keep scores bounded) and measure how clearly the best state wins.
     // Confidence is about the branch: candidates on the best state's branch share its mass.
@@ -541,6 +571,8 @@ export class TreeTracker {
     for (const c of this.previous) if (c.branch !== this.committedBranch && c.offMm < nearestOther) nearestOther = c.offMm;
     const separation = Math.max(0, Math.min(1, (nearestOther - top.offMm) / (2 * sigma)));
     if (!ray) this.alongSpread(top, dt, spreadAlpha, t, separation >= 1);
+    const heartLeft = this.settled || ray ? 0 : this.o.unsettledHeartMm;
+    const claimedSeparation = heartLeft > 0 ? Math.max(0, Math.min(1, (nearestOther - top.offMm) / (2 * Math.sqrt(sigma * sigma + heartLeft * heartLeft)))) : separation;
     const far = Math.max(0, top.offMm - 2 * sigma);
     const nearVein = Math.exp(-(far * far) / (2 * sigma * sigma));
     out.posterior = bestPosterior * nearVein;
@@ -548,14 +580,16 @@ export class TreeTracker {
     const unseen = ALONG_MOTION_ERROR * this.alongMotionMm;
     const floorSpread = this.o.breathFloorConfidence * this.breathFloorMm;
     const excess = Math.max(0, this.spread2 + this.along2 + unseen * unseen - this.o.spreadFloorMm ** 2) + floorSpread * floorSpread;
-    out.confidence = posterior * nearVein * Math.exp(-excess / (2 * this.o.spreadScaleMm ** 2)) * (0.5 + 0.5 * separation);
+    out.confidence = posterior * nearVein * Math.exp(-excess / (2 * this.o.spreadScaleMm ** 2)) * (0.5 + 0.5 * claimedSeparation);
     // Along the vessel an error shows nowhere here: the chance that it stays within RIGHT_WITHIN_MM,
     // given motion compensation's spread there, is part of the chance that the place is right.
     // While the cranio-caudal part of distances is discounted, the breath compensation leaves there
     // (σ·√(CRANIAL_SPREAD² − 1) beyond the emission's σ) moves the place along a vessel as far as
     // the vessel runs cranio-caudally: part of the same spread.
     const unseenBreath = !ray && this.irregularBreathing ? sigma * CRANIAL_EXTRA * this.cranialShare(top.segment) : 0;
-    const along = Math.sqrt(this.alongSpreadMm * this.alongSpreadMm + unseenBreath * unseenBreath);
+    const watching = ray ? 0 : Math.max(0, Math.min(1, (WATCH_S + WATCH_FADE_S - (t - this.watchFromT)) / WATCH_FADE_S));
+    const unwatched = watching > 0 ? this.o.unwatchedBreathMm * watching * Math.max(this.cranialShare(top.segment), this.cranialRun(top.branch, top.arc)) : 0;
+    const along = Math.sqrt(this.alongSpreadMm * this.alongSpreadMm + unseenBreath * unseenBreath + unwatched * unwatched + heartLeft * heartLeft);
     if (along > 0) out.confidence *= erf(RIGHT_WITHIN_MM / (along * Math.SQRT2));
     if (ray) {
       out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
@@ -709,6 +743,20 @@ export class TreeTracker {
   }
 
   /** |cos| of the angle between the segment (parent → node) and the cranio-caudal axis. */
+  private readonly runFrom = new Float64Array(3);
+  private readonly runTo = new Float64Array(3);
+
+  /** The cranio-caudal share of the vein's run over BREATH_REACH_MM each way of arc length `arc` on `branch`. */
+  private cranialRun(branch: number, arc: number): number {
+    const veins = this.twin.veins, b = veins.branches[branch]!, from = this.runFrom, to = this.runTo;
+    if (b.nodes.length < 2) return 0;
+    pointOnBranch(veins, b, arc - BREATH_REACH_MM, from);
+    pointOnBranch(veins, b, arc + BREATH_REACH_MM, to);
+    const dx = to[0]! - from[0]!, dy = to[1]! - from[1]!, dz = to[2]! - from[2]!;
+    const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
+    return length > 0 ? Math.abs(dx * CRANIAL[0] + dy * CRANIAL[1] + dz * CRANIAL[2]) / length : 0;
+  }
+
   private cranialShare(segment: number): number {
     const axes = this.axes, e = 4 * segment, length = axes[e + 3]!;
     return length > 0 ? Math.abs(axes[e]! * CRANIAL[0] + axes[e + 1]! * CRANIAL[1] + axes[e + 2]! * CRANIAL[2]) / length : 0;

@@ -1,6 +1,7 @@
 // Clean input is the easiest case there is: a lead pushed steadily (5 and 10 mm/s, through the
-// coronary sinus into the posterolateral vein) and then held must be shown confidently all along,
-// not as LOW CONFIDENCE for seconds because the tracker took its own speed for motion left in. At
+// coronary sinus into the posterolateral vein) and then held must be shown confidently all along
+// (within what the first seconds allow: a breath may yet come), not as LOW CONFIDENCE for seconds
+// because the tracker took its own speed for motion left in. At
 // 20 mm/s the motion filter still takes part of the push for a heartbeat near the forks (confidence
 // falls there, honestly): it must never be sure and wrong, and be confident once the lead is held.
 import { from, lastValueFrom, toArray } from 'rxjs';
@@ -43,10 +44,13 @@ describe('a fast steady push on clean input', () => {
     it(`at ${mmS} mm/s is shown confidently while moving and once held`, async () => {
       const { guidance, path } = await run(mmS);
       const after = guidance.filter((g) => g.t >= 1); // the first second learns the heart (there is none)
-      const confident = after.filter((g) => g.tip.confidence >= 0.8).length / after.length;
+      // For the first 15 s a breath may yet come (nothing has been watched long enough to say there
+      // is none), and along the stretches that run head to foot the place is not claimed at 0.8:
+      // confident here is ≥ 0.6 (before that change, ≥ 0.8 for > 0.85 of these samples).
+      const confident = after.filter((g) => g.tip.confidence >= 0.6).length / after.length;
       const low = after.filter((g) => g.zone.text.startsWith('LOW CONFIDENCE')).length / after.length;
       // (At the forks confidence dips while another vein is as near as the one the tip is in: honest.)
-      expect(confident).toBeGreaterThan(0.85);
+      expect(confident).toBeGreaterThan(0.9);
       expect(low).toBeLessThan(0.05);
       // Held at the end: confident, in the zone, every sample.
       const held = guidance.filter((g) => g.seq >= path.length + 50);
