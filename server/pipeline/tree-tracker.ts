@@ -50,8 +50,9 @@ export interface TrackerOptions {
    * A breath not yet watched (mm, 1 SD, cranio-caudal): until motion compensation has watched for
    * two breaths at rest, a still tip is no evidence that nothing breathes (the end-expiratory pause
    * looks still), and the first inspiration moves the heart caudally by 4.9 ± 1.9 mm (Shechter et
-   * al.: see CRANIAL_SPREAD), along a vein as far as the vein runs cranio-caudally over the breath's reach: read
-   * as a push along it. It counts in the confidence for WATCH_S, fading out over WATCH_FADE_S.
+   * al.: see CRANIAL_SPREAD), along a vein as far as the vein runs cranio-caudally over the
+   * breath's reach: read as a push along it. It counts in the confidence for WATCH_S, fading out
+   * over WATCH_FADE_S.
    * (Found by an independent client, `bench:independent`: on the second heart's trunk the first
    * breath after a quiet start was shown up to 10 mm off at confidence 0.9–1.0.)
    */
@@ -571,6 +572,8 @@ export class TreeTracker {
     for (const c of this.previous) if (c.branch !== this.committedBranch && c.offMm < nearestOther) nearestOther = c.offMm;
     const separation = Math.max(0, Math.min(1, (nearestOther - top.offMm) / (2 * sigma)));
     if (!ray) this.alongSpread(top, dt, spreadAlpha, t, separation >= 1);
+    // What is claimed: a heartbeat not yet taken out also blurs two veins side by side (the path's
+    // own separation, above, is left as it was: it only chooses how the smoother follows).
     const heartLeft = this.settled || ray ? 0 : this.o.unsettledHeartMm;
     const claimedSeparation = heartLeft > 0 ? Math.max(0, Math.min(1, (nearestOther - top.offMm) / (2 * Math.sqrt(sigma * sigma + heartLeft * heartLeft)))) : separation;
     const far = Math.max(0, top.offMm - 2 * sigma);
@@ -742,7 +745,6 @@ export class TreeTracker {
     return false;
   }
 
-  /** |cos| of the angle between the segment (parent → node) and the cranio-caudal axis. */
   private readonly runFrom = new Float64Array(3);
   private readonly runTo = new Float64Array(3);
 
@@ -757,6 +759,7 @@ export class TreeTracker {
     return length > 0 ? Math.abs(dx * CRANIAL[0] + dy * CRANIAL[1] + dz * CRANIAL[2]) / length : 0;
   }
 
+  /** |cos| of the angle between the segment (parent → node) and the cranio-caudal axis. */
   private cranialShare(segment: number): number {
     const axes = this.axes, e = 4 * segment, length = axes[e + 3]!;
     return length > 0 ? Math.abs(axes[e]! * CRANIAL[0] + axes[e + 1]! * CRANIAL[1] + axes[e + 2]! * CRANIAL[2]) / length : 0;
