@@ -8,13 +8,14 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TwinBundle } from '../protocol/index.ts';
 import { printJson } from './harness.ts';
-import { INDEPENDENT_CONDITIONS, readTree, walk } from './support/independent-client.ts';
+import { quantileOfSorted } from '../simulators/device/score.ts';
+import { freePort } from '../tools/redis-server.ts';
+import { INDEPENDENT_CONDITIONS, pooled, readTree, walk } from './support/independent-client.ts';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,20 +33,8 @@ const SYSTOLE_ANY = arg('systole', 'apex') === 'any';
 
 const CONDITIONS = INDEPENDENT_CONDITIONS.filter((c) => arg('conditions', 'clean,gated,moving').split(',').includes(c.name));
 
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+/** The q-quantile of unsorted values, as `bench accuracy` takes it. */
+const quantile = (xs: readonly number[], q: number): number => quantileOfSorted([...xs].sort((x, y) => x - y), q);
 
 const port = await freePort();
 const recordings = mkdtempSync(join(tmpdir(), 'twinguide-independent-'));
@@ -68,13 +57,10 @@ try {
   console.log(`independent client: twin ${twinId}, ${WALKS} walks per condition of up to ${MAX_SECONDS} s, EAM ${RATE_HZ} Hz, own frame, landmark registration over REST, scored from a display socket`);
   for (const condition of CONDITIONS) {
     const mine = results.filter((_, i) => runs[i]!.condition === condition);
-    const errors = mine.flatMap((r) => r.errors);
-    const n = mine.reduce((a, r) => a + r.n, 0);
-    const branch = mine.reduce((a, r) => a + r.branchOk, 0) / n;
-    const sure = mine.reduce((a, r) => a + r.sure, 0) / n;
-    const sureWrong = mine.reduce((a, r) => a + r.sureWrong, 0) / n;
+    const all = pooled(mine), errors = all.errors, n = all.n;
+    const branch = all.branchOk / n, sure = all.sure / n, sureWrong = all.sureWrong / n;
     const worstWalkP95 = Math.max(...mine.map((r) => quantile(r.errors, 0.95)));
-    console.log(`  ${condition.name.padEnd(7)} branch ${branch.toFixed(3)}  tip median ${quantile(errors, 0.5).toFixed(2)} mm  p95 ${quantile(errors, 0.95).toFixed(2)} mm (worst walk ${worstWalkP95.toFixed(2)})  shown sure ${(100 * sure).toFixed(0)} %  sure and wrong ${(100 * sureWrong).toFixed(3)} %  (${n} guidance messages; delivery p99 ${quantile(mine.flatMap((r) => r.lateMs), 0.99).toFixed(1)} ms)`);
+    console.log(`  ${condition.name.padEnd(7)} branch ${branch.toFixed(3)}  tip median ${quantile(errors, 0.5).toFixed(2)} mm  p95 ${quantile(errors, 0.95).toFixed(2)} mm (worst walk ${worstWalkP95.toFixed(2)})  shown sure ${(100 * sure).toFixed(0)} %  sure and wrong ${(100 * sureWrong).toFixed(3)} %  (${n} guidance messages; delivery p99 ${quantile(all.lateMs, 0.99).toFixed(1)} ms)`);
     Object.assign(json, { [`${condition.name}Branch`]: Number(branch.toFixed(4)), [`${condition.name}MedianMm`]: Number(quantile(errors, 0.5).toFixed(3)), [`${condition.name}P95Mm`]: Number(quantile(errors, 0.95).toFixed(3)), [`${condition.name}SureWrongRate`]: Number(sureWrong.toFixed(6)) });
   }
   printJson('independent-client', json);

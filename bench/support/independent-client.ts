@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { decodeDisplayFrame, encodeMessage, type TwinBundle } from '../../protocol/index.ts';
 
 /** A small deterministic generator of this client's own (mulberry32). */
-function generator(seed: number): { next: () => number; gauss: () => number; between: (a: number, b: number) => number } {
+export function generator(seed: number): { next: () => number; gauss: () => number; between: (a: number, b: number) => number } {
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -224,11 +224,11 @@ export interface WalkOptions { rateHz: number; seconds: number; systoleAny?: boo
 
 /** One walk as its own procedure on the server at `base` (http://…), scored from a display socket. */
 export async function walk(base: string, bundle: TwinBundle, tree: Tree, condition: Condition, seed: number, options: WalkOptions): Promise<Scored> {
-  const { rateHz: RATE_HZ, seconds: MAX_SECONDS } = options;
-  const TRACE_DIR = options.traceDir ?? '';
+  const { rateHz, seconds } = options;
+  const traceDir = options.traceDir ?? '';
   const rng = generator(seed);
-  const legs = plan(tree, rng, MAX_SECONDS);
-  const body = patient(seed, MAX_SECONDS + 5, condition, apexward(bundle), options.systoleAny ?? false);
+  const legs = plan(tree, rng, seconds);
+  const body = patient(seed, seconds + 5, condition, apexward(bundle), options.systoleAny ?? false);
   const frame = rotation(rng);
   const call = async (path: string, method: string, payload?: unknown) => {
     const r = await fetch(base + path, { method, headers: payload ? { 'content-type': 'application/json' } : {}, ...(payload ? { body: JSON.stringify(payload) } : {}) });
@@ -259,7 +259,7 @@ export async function walk(base: string, bundle: TwinBundle, tree: Tree, conditi
     scored.errors.push(error);
     scored.branchOk += branchOk ? 1 : 0;
     scored.lateMs.push(performance.now() - real.sentAt);
-    if (TRACE_DIR) trace.push(`${m.seq / RATE_HZ},${error.toFixed(3)},${m.tip.confidence.toFixed(3)},${real.branch},${m.tip.branch},${m.tip.arcLengthMm.toFixed(2)},${real.p.map((v) => v.toFixed(2)).join(',')},${(m.tip.p as V3).map((v) => v.toFixed(2)).join(',')},${m.zone.instruction}`);
+    if (traceDir) trace.push(`${m.seq / rateHz},${error.toFixed(3)},${m.tip.confidence.toFixed(3)},${real.branch},${m.tip.branch},${m.tip.arcLengthMm.toFixed(2)},${real.p.map((v) => v.toFixed(2)).join(',')},${(m.tip.p as V3).map((v) => v.toFixed(2)).join(',')},${m.zone.instruction}`);
     if (m.tip.confidence >= 0.8) {
       scored.sure++;
       if (error > 5 || (!sameBranch && !real.nearJunction)) scored.sureWrong++;
@@ -273,10 +273,10 @@ export async function walk(base: string, bundle: TwinBundle, tree: Tree, conditi
   let seq = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const dueSeq = Math.floor(((performance.now() - started) / 1000) * RATE_HZ);
+      const dueSeq = Math.floor(((performance.now() - started) / 1000) * rateHz);
       for (; seq <= dueSeq; seq++) {
-        const t = seq / RATE_HZ;
-        const lead = t < MAX_SECONDS ? leadAt(tree, legs, t) : null;
+        const t = seq / rateHz;
+        const lead = t < seconds ? leadAt(tree, legs, t) : null;
         if (!lead) { clearInterval(timer); resolve(); return; }
         const dist = norm(sub(lead.p, tree.points[tree.root]!));
         const moved = add(lead.p, body.motion(t, dist));
@@ -292,9 +292,21 @@ export async function walk(base: string, bundle: TwinBundle, tree: Tree, conditi
   feed.close();
   display.close();
   await call(`/api/procedures/${id}`, 'DELETE');
-  if (TRACE_DIR) {
-    mkdirSync(TRACE_DIR, { recursive: true });
-    writeFileSync(join(TRACE_DIR, `${condition.name}-${seed}.csv`), trace.join('\n') + '\n');
+  if (traceDir) {
+    mkdirSync(traceDir, { recursive: true });
+    writeFileSync(join(traceDir, `${condition.name}-${seed}.csv`), trace.join('\n') + '\n');
   }
   return scored;
+}
+
+/** Several walks' scores as one (the messages of all of them). */
+export function pooled(walks: readonly Scored[]): Scored {
+  return {
+    errors: walks.flatMap((w) => w.errors),
+    lateMs: walks.flatMap((w) => w.lateMs),
+    branchOk: walks.reduce((a, w) => a + w.branchOk, 0),
+    sureWrong: walks.reduce((a, w) => a + w.sureWrong, 0),
+    sure: walks.reduce((a, w) => a + w.sure, 0),
+    n: walks.reduce((a, w) => a + w.n, 0),
+  };
 }

@@ -17,6 +17,7 @@ import { CRANIAL } from '../../server/twin/heart-axes.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { pointOnBranch } from '../../server/twin/vein-tree.ts';
+import { generator } from '../../bench/support/independent-client.ts';
 
 let demo: Twin, second: Twin;
 beforeAll(async () => {
@@ -28,21 +29,9 @@ afterAll(async () => { await demo.close(); await second.close(); });
 type V3 = [number, number, number];
 const RATE_HZ = 50;
 
-/** A seeded normal deviate (the test's own, not the simulator's). */
-function noise(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 /** Feed a still lead at `at`, moved by `motion(t)` (mm) plus 0.4 mm of noise, for `seconds`; the guidance with each sample's truth. */
 async function still(twin: Twin, at: V3, motion: (t: number) => V3, seconds: number, seed: number): Promise<Guidance[]> {
-  const gauss = noise(seed);
+  const gauss = generator(seed).gauss; // the independent client's, not the simulator's
   const inputs: PipelineInput[] = [{ kind: 'registration', registration: identityRegistration() }];
   for (let seq = 0; seq < seconds * RATE_HZ; seq++) {
     const t = seq / RATE_HZ, m = motion(t);

@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import type { TwinBundle } from '../../protocol/index.ts';
-import { INDEPENDENT_CONDITIONS, readTree, walk, type Scored } from '../../bench/support/independent-client.ts';
+import { INDEPENDENT_CONDITIONS, pooled, readTree, walk } from '../../bench/support/independent-client.ts';
 import { startLiveServer, type LiveServer } from '../helpers/live-server.ts';
 
 let live: LiveServer | undefined;
@@ -20,8 +20,7 @@ async function score(twinsDir: string, twinId: string, conditionName: string, se
   const bundle = (await (await fetch(`${base}/api/twins/${twinId}/bundle`)).json()) as TwinBundle;
   const tree = readTree(bundle);
   const condition = INDEPENDENT_CONDITIONS.find((c) => c.name === conditionName)!;
-  const results: Scored[] = await Promise.all(Array.from({ length: walks }, (_, w) => walk(base, bundle, tree, condition, seed * 1000 + w, { rateHz: 50, seconds: 20 })));
-  return { n: results.reduce((a, r) => a + r.n, 0), sureWrong: results.reduce((a, r) => a + r.sureWrong, 0), sure: results.reduce((a, r) => a + r.sure, 0) };
+  return pooled(await Promise.all(Array.from({ length: walks }, (_, w) => walk(base, bundle, tree, condition, seed * 1000 + w, { rateHz: 50, seconds: 20 }))));
 }
 
 it('is never sure and wrong when a patient of its own breathes (second heart, EAM over WebSocket)', async () => {
