@@ -35,3 +35,41 @@ describe('stillness gauge', () => {
     expect(fill(() => [noise(), noise(), noise()]).wobble()).toBeGreaterThan(0.3);
   });
 });
+
+describe('stillness gauge: the measurement noise it reads', () => {
+  let seed = 11;
+  const gauss = (): number => {
+    seed = (seed * 16807) % 2147483647; const u = seed / 2147483647;
+    seed = (seed * 16807) % 2147483647; const v = seed / 2147483647;
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  /** Mean over many windows of noiseVariance() / the true noise variance (summed over the axes). */
+  const readOver = (dims: number, hz: number, sigma: number, path: (t: number) => number): number => {
+    const g = new StillnessGauge(dims);
+    let sum = 0, n = 0;
+    for (let k = 0; k < hz * 60; k++) {
+      const t = k / hz;
+      g.add(t, Array.from({ length: dims }, (_, a) => (a === 0 ? path(t) : 0) + sigma * gauss()));
+      if (t > 2 && k % Math.round(hz * 1.5) === 0) { sum += g.noiseVariance() / (dims * sigma * sigma); n++; }
+    }
+    return sum / n;
+  };
+
+  it('white noise reads as itself (EAM at 100 Hz, a view at 15 frames a second), and a steady push adds nothing', () => {
+    expect(readOver(3, 100, 0.6, () => 0)).toBeGreaterThan(0.85);
+    expect(readOver(3, 100, 0.6, () => 0)).toBeLessThan(1.15);
+    expect(readOver(2, 15, 4, () => 0)).toBeGreaterThan(0.75);
+    expect(readOver(2, 15, 4, () => 0)).toBeLessThan(1.25);
+    expect(readOver(2, 15, 4, (t) => 180 * t)).toBeLessThan(1.3); // 12 mm/s at 15 frames a second
+  });
+
+  it('a beating heart does not read as noise, even with a quick systole at 15 frames a second', () => {
+    // 50 px (7.5 mm) toward the apex in 0.12 s, back over the rest of the beat: a few second
+    // differences are huge, which a mean would read as noise 20× the true one.
+    const beat = (t: number): number => { const ph = (t * 1.2) % 1; return ph < 0.15 ? (50 * ph) / 0.15 : 50 * Math.exp(-(ph - 0.15) * 8); };
+    expect(readOver(2, 15, 4, beat)).toBeLessThan(3);
+    const g = new StillnessGauge(2);
+    for (let k = 0; k < 15 * 10; k++) g.add(k / 15, [beat(k / 15) + 4 * gauss(), 4 * gauss()]);
+    expect(g.wobble() ** 2).toBeGreaterThan(2 * g.noiseVariance());
+  });
+});
