@@ -221,19 +221,6 @@ const MOTION_SEEN_S = 10;
 
 /** The input counts as still when it strays from a smooth path by less than this fraction of minMotionAmplitude (RMS). */
 const STILL_WOBBLE = 0.3;
-/**
- * …or, while no motion has been seen in the input (motionLevel), when its wobble² is within
- * (STILL_WOBBLE × minMotionAmplitude)² plus this many times the noise variance the gauge reads
- * from the samples' second differences (StillnessGauge.noiseVariance: a heartbeat barely shows
- * there, noise fully). Training seeds 1–4, both hearts, 13 conditions, chosen among 1, 1.5 and
- * 2.5: biplane `gated` p95 1.47 → 1.36 mm (demo), 1.59 → 1.38 (second heart), instruction
- * agreement 0.913 → 0.973, 0.844 → 0.989; `wall-contact` EAM p95 3.65 → 3.14, 2.65 → 2.53 and
- * instructions 0.766 → 0.917, 0.877 → 0.993; every motion condition within ±0.01 mm. At 1.5 and
- * 2.5 the demo's `standard` biplane and single plane lost (single-plane p95 3.44 → 3.89 at 2.5).
- * Without the latch on motion seen (at 1.5), every motion condition lost (a beating heart read as still
- * in its quieter moments: `physiological-signals` biplane p95 2.16 → 6.20 mm).
- */
-const STILL_NOISE = 1;
 /** With the input still, fitted motion fades with this time constant (s). */
 const STILL_DECAY_S = 0.25;
 
@@ -501,12 +488,7 @@ export class MotionFilter {
     // the harmonics hold is not the heart's (a fast push leaves some there). It is not taken out,
     // and it fades within a few tenths of a second instead of at its drift rate.
     this.stillness.add(t, y);
-    // Until the input has shown a motion, a wobble its own measurement noise explains is still too:
-    // gated input carries the system's noise (0.6 mm, 4 px), above STILL_WOBBLE, and was never
-    // taken as still, so the filters fitted noise and the catheter's starts and stops as motion
-    // and took them out (see STILL_NOISE).
-    const wobble = this.stillness.wobble(), smooth = STILL_WOBBLE * this.o.minMotionAmplitude;
-    const still = wobble < smooth || (this.motionLevel < this.o.minMotionAmplitude && wobble * wobble < smooth * smooth + STILL_NOISE * this.stillness.noiseVariance());
+    const still = this.stillness.wobble() < STILL_WOBBLE * this.o.minMotionAmplitude;
     if (still && dt > 0) {
       const keep = Math.exp(-dt / STILL_DECAY_S);
       for (let a = 0; a < d; a++) for (let j = 2; j < N; j++) this.x[a * N + j]! *= keep;

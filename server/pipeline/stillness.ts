@@ -1,10 +1,9 @@
 // Is the measured tip free of any heartbeat right now? Over the last 1.5 s, how far the
 // measurements stray from a smooth path (a quadratic in time per axis: a steady push, a slowing
 // push and a gentle curve all fit one; a heartbeat does not: 1.5 s holds a whole beat down to 40 bpm).
-// With clean input the answer is yes, and then whatever motion the filter has fitted is not the
-// heart's (a fast push leaves some in the harmonics, which would otherwise be taken out of the tip
-// and move it off the vein). Gated input strays by its measurement noise, which the gauge also
-// reads (noiseVariance), so that the filter can tell a noisy still input from a beating one.
+// With clean or gated input the answer is yes, and then whatever motion the filter has fitted is
+// not the heart's (a fast push leaves some in the harmonics, which would otherwise be taken out of
+// the tip and move it off the vein).
 
 export class StillnessGauge {
   private readonly t: Float64Array;
@@ -21,17 +20,12 @@ export class StillnessGauge {
   private readonly moments = new Float64Array(5);
   /** Per axis: Σv, Σv·τ, Σv·τ², Σv² (v = y − originY). */
   private readonly sums: Float64Array;
-  /** Per slot: the squared second difference (all axes) of the triple that ends there (NaN without one). */
-  private readonly jitter: Float64Array;
-  private readonly scratch: Float64Array;
 
   constructor(private readonly dims: number, private readonly windowS = 1.5, private readonly capacity = 512) {
     this.t = new Float64Array(capacity);
     this.y = new Float64Array(capacity * dims);
     this.originY = new Float64Array(dims);
     this.sums = new Float64Array(4 * dims);
-    this.jitter = new Float64Array(capacity);
-    this.scratch = new Float64Array(capacity);
   }
 
   add(t: number, y: ArrayLike<number>): void {
@@ -41,7 +35,6 @@ export class StillnessGauge {
     else this.count++;
     this.t[i] = t;
     for (let a = 0; a < this.dims; a++) this.y[i * this.dims + a] = y[a]!;
-    this.jitter[i] = this.count >= 3 ? this.secondDifference2((i + this.capacity - 2) % this.capacity) : Number.NaN;
     // Forget what is older than the window.
     while (this.count > 1 && t - this.t[this.head]! > this.windowS) {
       this.take(this.head, -1);
@@ -50,17 +43,6 @@ export class StillnessGauge {
     }
     if (!(t - this.originT <= 2 * this.windowS)) this.rebuild();
     else this.take(i, 1);
-  }
-
-  /** |y(i) − 2 y(i+1) + y(i+2)|², summed over the axes (slots in ring order). */
-  private secondDifference2(i: number): number {
-    const d = this.dims, j = (i + 1) % this.capacity, k = (i + 2) % this.capacity;
-    let sum = 0;
-    for (let a = 0; a < d; a++) {
-      const v = this.y[i * d + a]! - 2 * this.y[j * d + a]! + this.y[k * d + a]!;
-      sum += v * v;
-    }
-    return sum;
   }
 
   /** Add (sign 1) or remove (−1) sample slot i's share of the sums. */
@@ -82,22 +64,6 @@ export class StillnessGauge {
     this.moments.fill(0);
     this.sums.fill(0);
     for (let k = 0, i = this.head; k < this.count; k++, i = i + 1 === this.capacity ? 0 : i + 1) this.take(i, 1);
-  }
-
-  /**
-   * The measurement noise's variance over the window, summed over the axes as wobble() is, from
-   * the median of the samples' squared second differences: white noise of variance σ² per axis
-   * gives 6σ² per axis there, a steady push none, and a heartbeat little (at 15 frames a second a
-   * 1.2 Hz beat of amplitude A gives (0.25 A)²/2, against A²/2 about a smooth path). The median,
-   * not the mean: a quick systole at 15 frames a second and a sensor spike make a few large ones,
-   * which would read as noise and a beating heart as still. NaN with fewer than 3 samples.
-   */
-  noiseVariance(): number {
-    const n = this.count - 2;
-    if (n < 1) return Number.NaN;
-    const v = this.scratch;
-    for (let k = 0, i = (this.head + 2) % this.capacity; k < n; k++, i = i + 1 === this.capacity ? 0 : i + 1) v[k] = this.jitter[i]!;
-    return median(v, n) / (6 * MEDIAN_CHI2[Math.min(this.dims, 3) - 1]!);
   }
 
   /**
@@ -143,26 +109,4 @@ function solveSymmetric3(s0: number, s1: number, s2: number, s3: number, s4: num
   out[1] = (z1 - l21 * out[2]!) / l11;
   out[0] = (z0 - l10 * out[1]! - l20 * out[2]!) / l00;
   return true;
-}
-
-/** The median of a χ² variable with 1, 2, 3 degrees of freedom over its mean (1, 2, 3). */
-const MEDIAN_CHI2 = [0.4549, 0.6931, 0.7887];
-
-/** The median of v[0..n) (reorders it; the upper one of an even count: Hoare's selection). */
-function median(v: Float64Array, n: number): number {
-  const k = n >> 1;
-  let lo = 0, hi = n - 1;
-  while (lo < hi) {
-    const pivot = v[(lo + hi) >> 1]!;
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (v[i]! < pivot) i++;
-      while (v[j]! > pivot) j--;
-      if (i <= j) { const x = v[i]!; v[i] = v[j]!; v[j] = x; i++; j--; }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return v[k]!;
 }

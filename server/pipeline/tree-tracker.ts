@@ -12,7 +12,6 @@
 import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-index.ts';
 import type { Twin } from '../twin/twin.ts';
 import { CRANIAL } from '../twin/heart-axes.ts';
-import { FIVE_FRENCH_MM } from '../lead/lead-catalogue.ts';
 import { branchDirection, pointOnBranch, radiusAt, renamesAt, segmentAxes, treeAncestry, type TreeAncestry } from '../twin/vein-tree.ts';
 
 export interface TrackerOptions {
@@ -182,28 +181,6 @@ const ALONG_TAU_S = 0.7;
 /** The shown place's smoother: this time constant, or this many sample intervals if longer (fluoro's 15 fps). */
 const SHOWN_TAU_S = 0.05;
 const SHOWN_TAU_INTERVALS = 1.5;
-/**
- * On still input (nothingMoves) the tip is shown where it rests across the vein: the measured
- * offset from the centreline, across it, averaged over WALL_TAU_S, shown from WALL_FROM_MM (none
- * below: that much is the registration's error and noise) rising to the whole of it by WALL_FULL_MM,
- * and never further out than the lumen leaves a lead's body (the vein's radius less a 5 F lead's).
- * A lead rests on the wall of a vein wider than itself; the twin's centreline is the middle of the
- * lumen. Training seeds 1–4 (from 0, 0.5 and 1 mm; over 0.3 and 1 s; after 0, 1.5 and 3 s):
- * `wall-contact` EAM median 1.80 → 0.98 mm and p95 3.14 → 3.02 mm (demo), 2.53 → 1.77 mm (second
- * heart), biplane p95 3.15 → 2.70, 2.60 → 1.91 mm; every other condition within 0.02 mm. From 0 mm
- * the registration's error was shown as an offset (clean biplane median 0.37 → 0.88 mm, gated
- * biplane p95 1.36 → 1.50); from 0.5 a little of it (gated biplane median 0.49 → 0.59 mm). Not on
- * moving input: there the offset is mostly motion left in (the twentieth session showed it always:
- * every other condition's median +0.2–0.6 mm); from the first sample (no WALL_WATCH_S) the first
- * seconds of moving input showed some (second heart EAM medians +0.01–0.02 mm, demo `sinusoidal`
- * p95 1.37 → 1.41) for a little more on the wall (demo p95 2.85, second heart 1.75 mm).
- */
-const WALL_FROM_MM = 1;
-const WALL_FULL_MM = 2;
-const WALL_TAU_S = 0.3;
-/** …and not in the first seconds of tracking (s): a heart that moves has not shown it yet (3 s: demo `wall-contact` p95 3.08 mm). */
-const WALL_WATCH_S = 1.5;
-const LEAD_BODY_RADIUS_MM = FIVE_FRENCH_MM / 2;
 /** A gap this long restarts it. */
 const SHOWN_RESTART_S = 0.5;
 /** …and while the catheter is pushed (or pulled) steadily, and just after: it follows the push. */
@@ -292,8 +269,6 @@ export class TreeTracker {
     this.arcRate = 0;
     this.along2 = 0;
     this.shownArc = Number.NaN;
-    this.wallOffset.fill(0);
-    this.wallBranch = -1;
   }
 
   private take(): Candidate {
@@ -687,40 +662,6 @@ export class TreeTracker {
     out.arcLengthMm = Math.max(arcs[branch.nodes[0]!]!, Math.min(arcs[branch.nodes[branch.nodes.length - 1]!]!, this.shownArc));
     out.x = p[0]!; out.y = p[1]!; out.z = p[2]!;
     out.radiusMm = radiusAt(this.twin.veins, at.segment, at.t);
-    this.restOnWall(t, dt, out);
-  }
-
-  /** The measured offset across the vein, averaged (twin frame, mm), and the branch it is on. */
-  private readonly wallOffset = new Float64Array(3);
-  private wallBranch = -1;
-
-  /** Moves the shown point (on the centreline) to where the tip rests across the vein, on still input (see WALL_FROM_MM). */
-  private restOnWall(t: number, dt: number, out: TrackEstimate): void {
-    const veins = this.twin.veins, segment = out.segment, parent = veins.parent[segment]!, o = this.wallOffset;
-    if (parent < 0 || !this.nothingMoves || !(t - this.watchFromT >= WALL_WATCH_S) || this.wallBranch !== out.branch) {
-      o.fill(0);
-      this.wallBranch = out.branch;
-      return;
-    }
-    const pos = veins.positionsMm;
-    let tx = pos[3 * segment]! - pos[3 * parent]!, ty = pos[3 * segment + 1]! - pos[3 * parent + 1]!, tz = pos[3 * segment + 2]! - pos[3 * parent + 2]!;
-    const length = Math.sqrt(tx * tx + ty * ty + tz * tz);
-    if (!(length > 1e-9)) return;
-    tx /= length; ty /= length; tz /= length;
-    // The observation's offset from the shown point, across the vein.
-    let ox = this.obs[0]! - out.x, oy = this.obs[1]! - out.y, oz = this.obs[2]! - out.z;
-    let along = ox * tx + oy * ty + oz * tz;
-    ox -= along * tx; oy -= along * ty; oz -= along * tz;
-    const a = Math.min(1, Math.max(0, dt) / WALL_TAU_S);
-    o[0]! += a * (ox - o[0]!); o[1]! += a * (oy - o[1]!); o[2]! += a * (oz - o[2]!);
-    // (Across this segment: the average may hold some of the last one's direction.)
-    along = o[0]! * tx + o[1]! * ty + o[2]! * tz;
-    o[0]! -= along * tx; o[1]! -= along * ty; o[2]! -= along * tz;
-    const m = Math.sqrt(o[0]! * o[0]! + o[1]! * o[1]! + o[2]! * o[2]!);
-    const share = Math.min(1, (m - WALL_FROM_MM) / (WALL_FULL_MM - WALL_FROM_MM));
-    if (!(share > 0)) return;
-    const k = share * Math.min(1, Math.max(0, out.radiusMm - LEAD_BODY_RADIUS_MM) / m);
-    out.x += k * o[0]!; out.y += k * o[1]!; out.z += k * o[2]!;
   }
 
   /**
