@@ -166,14 +166,17 @@ function patient(seed: number, seconds: number, condition: Condition, apexward: 
     at += period;
   }
   const inspire = unit([rng.between(-0.3, 0.3), rng.between(-0.5, 0.3), -1]); // LPS: −z is to the feet
+  // The beat and the breath at the last time asked: a walk asks in time order, so each search
+  // goes on from there instead of from the first beat (from the start again if time goes back).
+  let k = 0, b = 0;
   return {
     motion(t, dist) {
-      let k = 0;
+      if (t < beats[k]!) k = 0;
       while (k + 1 < beats.length && beats[k + 1]! <= t) k++;
       const x = (t - beats[k]!) / Math.max(0.2, beats[k + 1]! - beats[k]!);
       const reach = 0.6 + 0.8 * Math.min(1, dist / 80); // the lateral wall moves more than the ostium
       const heart: V3 = !condition.heart ? [0, 0, 0] : add(scale(systole, beatShape(x) * reach), scale(swirl, Math.sin(2 * Math.PI * x) * reach));
-      let b = 0;
+      if (t < breaths[b]!.at) b = 0;
       while (b + 1 < breaths.length && breaths[b + 1]!.at <= t) b++;
       const breath = breaths[b]!;
       const y = (t - breath.at) / breath.period;
