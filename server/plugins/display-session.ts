@@ -25,8 +25,8 @@ const HELD_MAX = 8;
  * feed that sent a few samples at once) goes out as soon as it is computed instead of one frame
  * per display interval after it, and the rate over any longer stretch is still the display's.
  * With 2 frames, at 16 procedures × 100 Hz into 120 Hz displays, the frames held after a hiccup
- * put the server's own p99 (sample received → frame written) at 5–20 ms; with 0.1 s, 1–2 ms
- * (bench:server --scale-only, four runs each).
+ * put the server's own p99 (sample received → frame written) in its ≤ 10 ms or ≤ 20 ms bucket;
+ * with 0.1 s, ≤ 1 ms or ≤ 2 ms (bench:server --scale-only, alternating, four runs each).
  */
 const CATCH_UP_S = 0.1;
 /** How often a backed-up display is retried. */
