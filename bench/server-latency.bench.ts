@@ -12,6 +12,8 @@
 // allocation per sample (a sampling profile: it slows the server, so not with latency figures).
 // Then (with Debian's redis-server) two instances on Redis: 32 procedures × 100 Hz × 8 displays.
 //   npm run bench:server [-- --seconds 10] [--warm-up 15] [--scale-only | --cluster-only] [--cluster-procedures N] [--client-validate]
+//     [--relay-work 100,200,300]: with the scale runs, relays that spin that many µs per frame first,
+//     each as a p99 ratio to the bare relay (how much work per sample fits in a ratio on this machine)
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -127,8 +129,8 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 };
 
-async function relayRun(procedures: number, displaysPer: number, staggered = false): Promise<{ latencies: number[]; usage: HostUsage; clientCpuPercent: number }> {
-  const host = await startHost(['relay']);
+async function relayRun(procedures: number, displaysPer: number, staggered = false, workUs = 0): Promise<{ latencies: number[]; usage: HostUsage; clientCpuPercent: number }> {
+  const host = await startHost(['relay', String(workUs)]);
   const clients = await startClients(procedures > 1 ? 2 : 1);
   const urls: [number, string][] = [];
   const channels: Channel[] = [];
@@ -187,6 +189,10 @@ const fmt = (xs: number[]) => `p50 ${percentile(xs, 0.5).toFixed(3)} ms, p99 ${p
 const CLUSTER_ONLY = process.argv.includes('--cluster-only');
 /** --scale-only: just the 16-procedure runs against their baselines (for profiling the server). */
 const SCALE_ONLY = process.argv.includes('--scale-only');
+const relayWorkArg = process.argv.indexOf('--relay-work');
+/** --relay-work 100,200: relays with that much work per frame (µs) beside the scale runs. */
+const RELAY_WORK_US = relayWorkArg > 0 ? (process.argv[relayWorkArg + 1] ?? '').split(',').map(Number) : [];
+if (RELAY_WORK_US.some((us) => !Number.isFinite(us) || us < 0 || us > 10_000)) throw new Error('--relay-work takes microseconds per frame (0–10000), comma-separated');
 const scaleFigures: Record<string, number> = {};
 if (!CLUSTER_ONLY) {
 if (!SCALE_ONLY) {
@@ -214,6 +220,11 @@ for (const staggered of [false, true]) {
   Object.assign(scaleFigures, { [`${key}P99Ms`]: +percentile(scale.latencies, 0.99).toFixed(2), [`${key}RelayP99Ms`]: +percentile(bare.latencies, 0.99).toFixed(2), [`${key}P99Ratio`]: +ratio.toFixed(2), [`${key}CpuPercent`]: Math.round(cpu) });
   console.log(`  inside the server (sample received → frame handed to the socket, its own histogram): p99 ${serverSide}`);
   console.log(`  server CPU ${cpu.toFixed(0)}% of one core over ${(scale.usage.wallMs / 1000).toFixed(1)} s, RSS ${scale.usage.rssMb.toFixed(0)} MB (peak ${scale.usage.maxRssMb.toFixed(0)} MB)`);
+  for (const workUs of RELAY_WORK_US) {
+    const working = await relayRun(16, 8, staggered, workUs);
+    const relayCpu = (working.usage.cpuMs / working.usage.wallMs) * 100;
+    console.log(`  relay with ${workUs} µs of work per frame: ${fmt(working.latencies)}; CPU ${relayCpu.toFixed(0)}%; p99 ratio to the bare relay ${(percentile(working.latencies, 0.99) / percentile(bare.latencies, 0.99)).toFixed(2)}×`);
+  }
   if (scale.usage.allocatedBytes !== undefined) {
     console.log(`  server heap allocated per sample (everything: pipeline, recording, 8 display sends): ${(scale.usage.allocatedBytes / scale.samples / 1024).toFixed(1)} KB (TG_ALLOC sampling profile)`);
     Object.assign(scaleFigures, { [`${key}AllocatedKbPerSample`]: +(scale.usage.allocatedBytes / scale.samples / 1024).toFixed(1) });

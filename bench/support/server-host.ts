@@ -1,7 +1,7 @@
 // Child process for the server benchmarks: runs either the twinguide server or a bare ws relay (the
 // baseline: every frame from a socket marked ?role=feed is sent as-is to every ?role=display
 // socket), on 127.0.0.1, and reports its port, then its CPU time and RSS when told to stop.
-//   fork('server-host.ts', ['twinguide', displayMaxHz, redisUrl?]) | fork('server-host.ts', ['relay'])
+//   fork('server-host.ts', ['twinguide', displayMaxHz, redisUrl?]) | fork('server-host.ts', ['relay', workUsPerFrame?])
 // With a Redis URL the server is one of several instances (it starts its cluster side once it listens).
 // TG_ALLOC=1: the twinguide host also samples its heap allocations (V8's sampling heap profiler,
 // collected objects included) from mark to usage and reports the bytes, and writes the profile
@@ -22,6 +22,8 @@ export interface HostReady { kind: 'ready'; port: number }
 export interface HostUsage { kind: 'usage'; cpuMs: number; wallMs: number; rssMb: number; maxRssMb: number; allocatedBytes?: number }
 
 const [mode = 'relay', hz = '60', redis] = process.argv.slice(2);
+/** The relay's own work per feed frame (µs): its second argument. */
+const workUs = mode === 'relay' ? Number(process.argv[3] ?? 0) : 0;
 const send = (m: HostReady | HostUsage) => process.send!(m);
 let mark = { cpu: process.cpuUsage(), wall: performance.now() };
 
@@ -43,7 +45,12 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
         set.add(ws);
         ws.on('close', () => set.delete(ws));
       } else {
-        ws.on('message', (data: Buffer) => { for (const d of set) d.send(data); });
+        ws.on('message', (data: Buffer) => {
+          // A working relay (bench:server --relay-work) spins this long per frame first: a stand-in
+          // for a server's own work per sample, to see how much of it fits in a p99 ratio.
+          if (workUs > 0) for (const until = performance.now() + workUs / 1000; performance.now() < until;);
+          for (const d of set) d.send(data);
+        });
       }
     });
     return { port: (wss.address() as { port: number }).port, close: () => new Promise((r) => wss.close(() => r())) };
