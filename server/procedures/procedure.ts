@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, TwinguideError, checkMeasurementValues } from '../../pr
 import { resolveLead } from '../lead/lead-catalogue.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import { describeFault, guarded } from '../faults.ts';
+import { spreadInterval, type SpreadInterval } from '../spread-interval.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
 import { applyState, captureState, sharedOfTwin } from '../pipeline/state-capture.ts';
@@ -102,7 +103,7 @@ export class Procedure {
   feed: FeedStatus = { state: 'lost', rateHz: 0 };
   private readonly inputs$ = new Subject<PipelineInput>();
   private readonly subscription: Subscription;
-  private readonly ticker: ReturnType<typeof setInterval>;
+  private readonly ticker: SpreadInterval;
   private lastSample: { t: number; wallMs: number } | null = null;
   private ended = false;
   /** Ended (DELETE, shutdown, or with Redis: its lease moved to another instance). */
@@ -151,8 +152,7 @@ export class Procedure {
       // The pipeline does not throw by design; if it ever does, this procedure fails, visibly, alone.
       error: (e: unknown) => this.failPipeline(e),
     });
-    this.ticker = setInterval(guarded('tick', report, () => this.tick()), TICK_MS);
-    this.ticker.unref();
+    this.ticker = spreadInterval(guarded('tick', report, () => this.tick()), TICK_MS);
   }
 
   /**
@@ -520,7 +520,7 @@ export class Procedure {
   /** End: the feed is closed, the pipeline completes, the recording is finalised. */
   end(): void {
     if (this.ended) return;
-    clearInterval(this.ticker);
+    this.ticker.clear();
     const report = (where: string, e: unknown): void => this.fault(where, e);
     guarded('end', report, () => this.feeder?.stop())();
     guarded('end', report, () => this.feedClosed())();

@@ -5,6 +5,7 @@
 // disk) stops the recording, never the procedure: `stopped` says why.
 
 import { unlinkSync } from 'node:fs';
+import { spreadInterval, type SpreadInterval } from '../spread-interval.ts';
 import { basename, dirname, join } from 'node:path';
 import { TwinguideError, type DisplayMessage } from '../../protocol/index.ts';
 import { DISPLAY_MESSAGES, FEED_MESSAGES } from '../../protocol/messages.ts';
@@ -87,7 +88,7 @@ export function sourceTimeNs(t: number): bigint {
 export class ProcedureRecorder {
   private readonly writer: McapFileWriter;
   private readonly ids: Map<string, number>;
-  private readonly timer: ReturnType<typeof setInterval> | null;
+  private readonly timer: SpreadInterval | null;
   private inputs = 0;
   private outputs = 0;
   stopped: string | null = null;
@@ -100,8 +101,7 @@ export class ProcedureRecorder {
     this.headBytes = this.writer.bytesWritten;
     this.put(TOPICS.meta, 0n, 0n, meta);
     this.writer.flush();
-    this.timer = options.flushEveryMs > 0 ? setInterval(() => this.flush(), options.flushEveryMs) : null;
-    this.timer?.unref();
+    this.timer = options.flushEveryMs > 0 ? spreadInterval(() => this.flush(), options.flushEveryMs) : null;
   }
 
   get bytes(): number {
@@ -164,7 +164,7 @@ export class ProcedureRecorder {
 
   private stop(reason: string): void {
     this.stopped = reason;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     try {
       this.writer.close();
     } catch {
@@ -174,7 +174,7 @@ export class ProcedureRecorder {
 
   /** Give up a segment that must not exist (a resume that failed half way): closed and deleted. */
   discard(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     this.stopped = 'discarded';
     this.writer.abandon();
     try { unlinkSync(this.path); } catch { /* already gone */ }
@@ -182,7 +182,7 @@ export class ProcedureRecorder {
 
   /** Finalise: summary and index written; the file opens with the indexed reader. */
   close(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.clear();
     if (!this.stopped) {
       this.writer.close();
       this.stopped = 'closed';
