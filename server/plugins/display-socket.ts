@@ -6,6 +6,7 @@ import type {} from '@fastify/websocket'; // its route-option and handler types
 import type { WebSocket } from 'ws';
 import { encodeMessage, type Limits } from '../../protocol/index.ts';
 import { displaySender } from '../framed-once.ts';
+import { spreadInterval } from '../spread-interval.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import type { ProcedureRegistry } from '../procedures/procedure-registry.ts';
 import { DisplaySession } from './display-session.ts';
@@ -35,14 +36,15 @@ export function displaySocket(app: FastifyInstance, procedures: ProcedureRegistr
     }, metrics);
     let alive = true;
     socket.on('pong', () => { alive = true; });
-    const pinger = setInterval(() => {
+    // (Spread like the procedures' ticks: displays that joined together do not all ping at once.)
+    const pinger = spreadInterval(() => {
       if (!alive) return socket.terminate();
       alive = false;
       socket.ping();
     }, PING_MS);
     socket.on('close', () => {
       session.close();
-      clearInterval(pinger);
+      pinger.clear();
     });
   });
 }
