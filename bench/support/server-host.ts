@@ -21,9 +21,10 @@ import { resolveConfig } from '../../server/config.ts';
 export interface HostReady { kind: 'ready'; port: number }
 export interface HostUsage { kind: 'usage'; cpuMs: number; wallMs: number; rssMb: number; maxRssMb: number; allocatedBytes?: number }
 
-const [mode = 'relay', hz = '60', redis] = process.argv.slice(2);
-/** The relay's own work per feed frame (µs): its second argument. */
-const workUs = mode === 'relay' ? Number(process.argv[3] ?? 0) : 0;
+const [mode = 'relay', second, redis] = process.argv.slice(2);
+/** The second argument: the twinguide host's display rate, or the relay's own work per feed frame (µs). */
+const hz = second ?? '60';
+const workUs = mode === 'relay' ? Number(second ?? 0) : 0;
 const send = (m: HostReady | HostUsage) => process.send!(m);
 let mark = { cpu: process.cpuUsage(), wall: performance.now() };
 

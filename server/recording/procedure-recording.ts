@@ -5,11 +5,11 @@
 // disk) stops the recording, never the procedure: `stopped` says why.
 
 import { unlinkSync } from 'node:fs';
-import { spreadInterval, type SpreadInterval } from '../spread-interval.ts';
 import { basename, dirname, join } from 'node:path';
 import { TwinguideError, type DisplayMessage } from '../../protocol/index.ts';
 import { DISPLAY_MESSAGES, FEED_MESSAGES } from '../../protocol/messages.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
+import { spreadInterval, type SpreadInterval } from '../spread-interval.ts';
 import { readRecordingFile } from './mcap-file-reader.ts';
 import { TOPICS, type RecordingMeta } from './mcap-records.ts';
 

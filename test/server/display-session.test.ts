@@ -25,14 +25,19 @@ function setUp() {
   return { broadcaster, sent, transport, session, dropped };
 }
 
+/** Guidance seq from..to into the procedure, one every `everyMs` (a steady feed). */
+function publishSteady(broadcaster: InProcessBroadcaster, from: number, to: number, everyMs: number): void {
+  for (let seq = from; seq <= to; seq++) {
+    broadcaster.publish('p1', guidance(seq));
+    vi.advanceTimersByTime(everyMs);
+  }
+}
+
 it('holds only the newest guidance and status while backed up, and sends them in order once it drains', async () => {
   const { broadcaster, sent, transport, session, dropped } = setUp();
   expect(sent.map((m) => m.type)).toEqual(['snapshot']);
   transport.backedUp = true;
-  for (let seq = 1; seq <= 500; seq++) {
-    broadcaster.publish('p1', guidance(seq));
-    vi.advanceTimersByTime(10);
-  }
+  publishSteady(broadcaster, 1, 500, 10);
   broadcaster.publish('p1', status('stale'));
   broadcaster.publish('p1', status('lost'));
   vi.advanceTimersByTime(200);
@@ -81,10 +86,7 @@ it('sends guidance a hiccup upstream held up at once, not one display interval a
   const { broadcaster, sent, session } = setUp();
   // 50 Hz for a second into the 60 Hz display, then nothing for 80 ms and the next 5 samples at
   // once (a busy server, or a feed that sent what it had queued).
-  for (let seq = 1; seq <= 50; seq++) {
-    broadcaster.publish('p1', guidance(seq));
-    vi.advanceTimersByTime(20);
-  }
+  publishSteady(broadcaster, 1, 50, 20);
   vi.advanceTimersByTime(80);
   const before = sent.length;
   for (let seq = 51; seq <= 55; seq++) broadcaster.publish('p1', guidance(seq));
@@ -96,10 +98,7 @@ it('keeps a display at its rate on average (latest wins), letting a jittered 100
   const { broadcaster, sent, session } = setUp();
   // 100 Hz for 2 s into a 60 Hz display: about 120 frames (and the first tenth of a second's
   // burst), the newest always among them.
-  for (let seq = 1; seq <= 200; seq++) {
-    broadcaster.publish('p1', guidance(seq));
-    vi.advanceTimersByTime(10);
-  }
+  publishSteady(broadcaster, 1, 200, 10);
   vi.advanceTimersByTime(100);
   const frames = sent.filter((m): m is Guidance => m.type === 'guidance');
   expect(frames.length).toBeLessThanOrEqual(2 * DEFAULT_LIMITS.displayMaxHz + 0.1 * DEFAULT_LIMITS.displayMaxHz + 1);
