@@ -53,7 +53,9 @@ Options:
   --veins FILE              vein centrelines instead of a synthesised tree: VMTK centrelines (.vtp
                             or .vtk polylines with MaximumInscribedSphereRadius; the lines are
                             merged into one tree at the ostium), 3D Slicer centreline curves
-                            (.mrk.json with a Radius measurement), or the shared JSON tree (e.g.
+                            (.mrk.json with a Radius measurement; curves in any order and
+                            direction: the ostium is the widest free end, or the one nearest a
+                            cs-ostium landmark), or the shared JSON tree (e.g.
                             data/anatomy/bodyparts3d-coronary-veins/veins_centerline.json, fitted
                             onto this heart; its licence carries over). Centrelines already on
                             this heart stay where they are, set onto the surface
@@ -127,13 +129,15 @@ Options:
     // --septum is in the epicardium file's coordinates: into mm and LPS as the surfaces were.
     const flip = heart.epiFile.frame === 'RAS' ? -1 : 1, mm = units === 'm' ? 1000 : 1;
     const septum = septumInFile ? ([septumInFile[0] * mm * flip, septumInFile[1] * mm * flip, septumInFile[2] * mm] as [number, number, number]) : undefined;
-    let veins: { file: CentrelineFile; source: string; format: string; sameFrame: boolean } | undefined;
-    if (values.veins !== undefined) {
-      const input = readCentrelines(values.veins, { ...readOptions, ...(values['vein-names'] ? { namesFile: values['vein-names'] } : {}) });
-      veins = { file: input.tree, source: basename(values.veins), format: input.format, sameFrame: input.sameFrame };
-    }
     const landmarks = values.landmarks !== undefined ? readLandmarkFile(values.landmarks, readOptions) : undefined;
     if (landmarks && landmarks.ignored.length > 0 && !values.quiet) io.err(`--landmarks: ignoring ${landmarks.ignored.join(', ')} (known: cs-ostium, lv-apex, septum)`);
+    let veins: { file: CentrelineFile; source: string; format: string; sameFrame: boolean; ostium?: string } | undefined;
+    if (values.veins !== undefined) {
+      // (The cs-ostium landmark also says which end of split centreline curves is the ostium.)
+      const ostiumLandmark = landmarks?.landmarks.csOstium;
+      const input = readCentrelines(values.veins, { ...readOptions, ...(values['vein-names'] ? { namesFile: values['vein-names'] } : {}), ...(ostiumLandmark ? { ostiumLandmark } : {}) });
+      veins = { file: input.tree, source: basename(values.veins), format: input.format, sameFrame: input.sameFrame, ...(input.ostium ? { ostium: input.ostium } : {}) };
+    }
     const activation = values.activation !== undefined ? readVertexField(values.activation, heart.epiFile, files.epi, ACTIVATION_LIMITS) : undefined;
     const response = values.response !== undefined ? readVertexField(values.response, heart.epiFile, files.epi, RESPONSE_LIMITS) : undefined;
     const { bundle } = buildTwinFromSurfaces(heart.surfaces, {

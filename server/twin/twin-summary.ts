@@ -137,7 +137,7 @@ function provenanceOf(meta: Record<string, unknown>): TwinSummary['provenance'] 
     ? `${orientationFrom === 'geometry' ? 'from the geometry' : orientationFrom === 'user' ? 'from the user (--septum / landmarks)' : 'from the PATIENT FRAME (the geometry could not tell)'}: ${said(o?.['method']) ?? ''}`
     : said(builder['anatomicalFrame'] as unknown) ?? 'not recorded';
   const v = builder['veins'];
-  const veins = v ? `${said(v['from']) ?? 'a centreline file'}${v['placement'] && v['placement'] !== 'synthesised' ? `, ${String(v['placement'])}` : ''}${typeof v['rmsToSurfaceMm'] === 'number' ? ` (RMS ${v['rmsToSurfaceMm']} mm to the epicardium before setting on it)` : ''}` : 'not recorded';
+  const veins = v ? `${said(v['from']) ?? 'a centreline file'}${said(v['ostium']) ? ` (ostium: ${String(v['ostium'])})` : ''}${v['placement'] && v['placement'] !== 'synthesised' ? `, ${String(v['placement'])}` : ''}${typeof v['rmsToSurfaceMm'] === 'number' ? ` (RMS ${v['rmsToSurfaceMm']} mm to the epicardium before setting on it)` : ''}` : 'not recorded';
   return {
     orientation,
     veins,

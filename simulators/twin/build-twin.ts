@@ -31,7 +31,7 @@ export interface BuildOptions {
   created?: string;
   source?: string;
   /** A real centreline tree to place on the epicardium instead of synthesising one. */
-  veins?: { file: CentrelineFile; source: string; format?: string; sameFrame?: boolean };
+  veins?: { file: CentrelineFile; source: string; format?: string; sameFrame?: boolean; ostium?: string };
   /** A point on the septum or in the RV (--septum), in the surfaces' coordinates (mm, LPS). */
   septum?: [number, number, number];
   /** Landmarks from a file (--landmarks). */
@@ -213,7 +213,7 @@ export function buildTwinFromSurfaces(surfaces: HeartSurfaces, options: BuildOpt
         ...(options.input ? { input: options.input } : {}),
         orientation: { from: frame.orientation, method: frame.method },
         veins: veinFit && options.veins
-          ? { from: `${options.veins.format ?? 'centreline file'} ${options.veins.source}`, placement: veinFit.placement, icpIterations: veinFit.iterations, scale: r3(veinFit.scale), rmsToSurfaceMm: r2(veinFit.rmsToSurfaceMm) }
+          ? { from: `${options.veins.format ?? 'centreline file'} ${options.veins.source}`, ...(options.veins.ostium ? { ostium: options.veins.ostium } : {}), placement: veinFit.placement, icpIterations: veinFit.iterations, scale: r3(veinFit.scale), rmsToSurfaceMm: r2(veinFit.rmsToSurfaceMm) }
           : { from: `synthesised on the epicardium (seed ${options.seed})`, placement: 'synthesised' },
         activation: { from: options.activation ? options.activation.source : 'illustrative LBBB-like map (builder)' },
         response: { from: options.response ? `${options.response.source} (sampled at each site; no model in the twin)` : 'illustrative logistic model (ONNX, in the twin)' },

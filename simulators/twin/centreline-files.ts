@@ -13,6 +13,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TwinguideError } from '../../protocol/index.ts';
+import { orientFromOstium, type CentrelineLine, type OrientedLines } from './centreline-orientation.ts';
 import { parseCentrelineFile, type CentrelineFile } from './real-vein-tree.ts';
 import { declaredFrame, type PatientFrame, type Units } from './surface-files.ts';
 import { parseVtk } from './vtk-legacy.ts';
@@ -30,6 +31,8 @@ export interface CentrelineReadOptions {
   frame?: PatientFrame;
   /** Sidecar JSON with a name for each input line, in order. */
   namesFile?: string;
+  /** The CS ostium landmark (mm, LPS, the surfaces' frame): which end of split curves is the ostium. */
+  ostiumLandmark?: readonly number[];
 }
 
 export interface CentrelineInput {
@@ -39,9 +42,11 @@ export interface CentrelineInput {
   lines: number;
   /** Nodes are in the surfaces' frame already (VMTK, Slicer), not a tree from another body. */
   sameFrame: boolean;
+  /** How the ostium was found among the lines' ends (VMTK and Slicer files; the JSON form names its root). */
+  ostium?: OrientedLines['ostium'];
 }
 
-interface Line { points: [number, number, number][]; radii: number[]; name: string | null }
+type Line = CentrelineLine;
 
 export function readCentrelines(file: string, options: CentrelineReadOptions = {}): CentrelineInput {
   let bytes: Buffer;
@@ -58,12 +63,14 @@ export function readCentrelines(file: string, options: CentrelineReadOptions = {
     if (ext === '.vtp' || ext === '.vtk') {
       const poly = ext === '.vtp' ? parseVtp(bytes) : parseVtk(bytes);
       const lines = polylines(poly, poly.space ?? declaredFrame(bytes) ?? options.frame ?? 'LPS', scale);
-      return { tree: mergeLines(withNames(lines, names)), format: 'vmtk-polylines', lines: lines.length, sameFrame: true };
+      const oriented = orientFromOstium(withNames(lines, names), options.ostiumLandmark);
+      return { tree: mergeLines(oriented.lines), format: 'vmtk-polylines', lines: lines.length, sameFrame: true, ostium: oriented.ostium };
     }
     const json = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
     if (Array.isArray(json['markups'])) {
       const lines = markupCurves(json['markups'], options.frame, scale);
-      return { tree: mergeLines(withNames(lines, names)), format: 'slicer-markups', lines: lines.length, sameFrame: true };
+      const oriented = orientFromOstium(withNames(lines, names), options.ostiumLandmark);
+      return { tree: mergeLines(oriented.lines), format: 'slicer-markups', lines: lines.length, sameFrame: true, ostium: oriented.ostium };
     }
     const tree = parseCentrelineFile(bytes.toString('utf8'), file);
     if (names) tree.branches.forEach((b, i) => { if (names[i]) b.name = names[i]!; });
@@ -133,21 +140,13 @@ const CS_MAX_MM = 60;
 /**
  * One tree from lines that may repeat each other's proximal stretch (VMTK: every line from the
  * ostium) or that are split at the bifurcations (3D Slicer: each curve from a junction or the
- * ostium to the next). The root is the end the lines share, or the first line's start; the longest
- * line from the root is the trunk; a line that starts where a branch ends continues that branch.
- * The trunk is split into the coronary sinus (to its first junction, at most CS_MAX_MM) and the
- * vein it continues as.
+ * ostium to the next), turned to run from the ostium and ordered root first (orientFromOstium).
+ * The longest line from the root is the trunk; a line that starts where a branch ends continues
+ * that branch. The trunk is split into the coronary sinus (to its first junction, at most
+ * CS_MAX_MM) and the vein it continues as.
  */
-export function mergeLines(input: Line[]): CentrelineFile {
-  let lines = input;
+function mergeLines(lines: Line[]): CentrelineFile {
   const length = (l: Line): number => l.points.reduce((a, p, k) => a + (k > 0 ? dist(p, l.points[k - 1]!) : 0), 0);
-  if (lines.length > 1) {
-    // VMTK runs source → targets; lines that share their ends instead are reversed.
-    const spread = (pick: (l: Line) => [number, number, number]): number => Math.max(...lines.map((l) => dist(pick(l), pick(lines[0]!))));
-    if (spread((l) => l.points[l.points.length - 1]!) < Math.min(2, spread((l) => l.points[0]!))) {
-      lines = lines.map((l) => ({ points: [...l.points].reverse(), radii: [...l.radii].reverse(), name: l.name }));
-    }
-  }
   const root = lines[0]!.points[0]!;
 
   const nodes: [number, number, number, number][] = [];

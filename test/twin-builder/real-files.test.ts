@@ -230,6 +230,44 @@ describe('twins from those files', () => {
     expect(built.twin.veins.branches.length).toBe(9);
   });
 
+  it('3D Slicer curves in any order and direction make the same tree, rooted at the widest free end or the cs-ostium landmark', () => {
+    const file = join(FIX, 'veins', 'slicer-centerlines.mrk.json');
+    type Curve = { controlPoints: unknown[]; measurements: { controlPointValues: number[] }[] };
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { markups: Curve[] };
+    const turned = (m: Curve): Curve => ({ ...m, controlPoints: [...m.controlPoints].reverse(), measurements: m.measurements.map((x) => ({ ...x, controlPointValues: [...x.controlPointValues].reverse() })) });
+    const edges = (t: { nodes: readonly (readonly number[])[]; edges: readonly (readonly number[])[] }): string[] =>
+      t.edges.map((e) => e.map((n) => t.nodes[n]!.slice(0, 3).map((x) => x.toFixed(3)).join(',')).join(' > ')).sort();
+    const write = (name: string, markups: Curve[]): string => {
+      const path = join(tmp, `slicer-${name.replace(/\W+/g, '-')}.mrk.json`);
+      writeFileSync(path, JSON.stringify({ ...json, markups }));
+      return path;
+    };
+    const original = readCentrelines(file);
+    expect(original.ostium).toBe('widest free end');
+    const variants: Record<string, Curve[]> = {
+      'every curve reversed': json.markups.map(turned),
+      'every other curve reversed': json.markups.map((m, i) => (i % 2 ? turned(m) : m)),
+      'the trunk reversed': json.markups.map((m, i) => (i === 0 ? turned(m) : m)),
+      'in reverse order': [...json.markups].reverse(),
+      'reversed, in reverse order': [...json.markups].reverse().map(turned),
+      'rotated order': [...json.markups.slice(6), ...json.markups.slice(0, 6)],
+    };
+    for (const [name, markups] of Object.entries(variants)) {
+      const read = readCentrelines(write(name, markups));
+      expect(edges(read.tree), name).toEqual(edges(original.tree));
+    }
+    // A tributary's end made the widest: the radii alone would root the tree there; the landmark says where the ostium is.
+    const widened = json.markups.map((m, i) => (i === 12 ? { ...m, measurements: m.measurements.map((x) => ({ ...x, controlPointValues: x.controlPointValues.map(() => 6) })) } : m));
+    const misled = readCentrelines(write('widened leaf', widened));
+    expect(edges(misled.tree)).not.toEqual(edges(original.tree));
+    const { landmarks } = readLandmarkFile(join(FIX, 'veins', 'landmarks.mrk.json'));
+    const told = readCentrelines(write('widened leaf, turned', widened.map(turned)), { ostiumLandmark: landmarks.csOstium! });
+    expect(told.ostium).toBe('free end nearest the cs-ostium landmark');
+    expect(told.tree.nodes[0]!.slice(0, 3).map((x, k) => Math.abs(x - landmarks.csOstium![k]!)).every((d) => d < 0.01)).toBe(true);
+    // (Its wider radius lets that curve follow the tree further before it branches off: compare with the same curves as written.)
+    expect(edges(told.tree)).toEqual(edges(readCentrelines(write('widened leaf', widened), { ostiumLandmark: landmarks.csOstium! }).tree));
+  });
+
   it('names from a sidecar file, else from where each branch runs', () => {
     const named = readCentrelines(join(FIX, 'veins', 'vmtk-centerlines.vtp'), { namesFile: join(FIX, 'veins', 'vmtk-names.json') });
     expect(named.tree.branches.slice(1).every((b) => /^vein to leaf \d$/.test(b.name))).toBe(true);

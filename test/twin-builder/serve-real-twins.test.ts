@@ -45,7 +45,7 @@ describe('twins built from real files by `twinguide twin build`', () => {
     expect(lv).toMatch(/oriented from the geometry: .*valve rims/);
     expect(lv).toMatch(/p from: point data 'CRTResponse' of epi\.vtp/);
     expect(lv).toMatch(/activation from: point data 'ActivationTime'/);
-    expect(cli('twin', 'info', join(twins, 'vmtk.twin.json'))).toMatch(/veins: vmtk-polylines vmtk-centerlines\.vtp, as-given/);
+    expect(cli('twin', 'info', join(twins, 'vmtk.twin.json'))).toMatch(/veins: vmtk-polylines vmtk-centerlines\.vtp \(ostium: shared start\), as-given/);
     expect(cli('twin', 'info', join(twins, 'cap.twin.json'))).toMatch(/oriented from the user/);
   });
 
