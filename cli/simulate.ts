@@ -151,7 +151,8 @@ Options:
   --register         ws:// only: first post the procedure's registration from the twin's landmarks,
                      touched with 1 mm noise in the simulated EAM frame
   --feed KIND        eam | fluoro-single | fluoro-biplane (default: the scenario's)
-  --rate HZ          samples per second (default 100 for EAM, 15 for fluoro; 7.5–100)
+  --rate HZ          samples per second (default 100 for EAM, 15 for fluoro; 1–100: low-dose
+                     pulsed fluoroscopy runs at 3.75–4 frames/s)
   --seed N           seed for noise, dropouts and heart/breathing rates (default 1)
   --duration S       stop after S seconds (required for the endless 'loop' scenario)
   --truth FILE       also write the ground truth of every sample, one JSON object per line
@@ -195,7 +196,7 @@ Options:
       if (!Number.isFinite(x) || x < lo || x > hi) throw new TwinguideError('TG_ERR_USAGE', `${name} must be a number from ${lo} to ${hi}`);
       return x;
     };
-    const rate = number(values.rate, '--rate', 7.5, 100);
+    const rate = number(values.rate, '--rate', 1, 100);
     const seed = number(values.seed, '--seed', 0, 2 ** 31) ?? 1;
     const duration = number(values.duration, '--duration', 0.1, 24 * 3600);
     const pace = number(values.speed, '--speed', 0.01, 1000) ?? 1;

@@ -9,3 +9,4 @@ export * from './validate.ts';
 export * from './twin-schema.ts';
 export * from './lead.ts';
 export * from './views.ts';
+export * from './feed-timing.ts';

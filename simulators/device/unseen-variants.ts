@@ -20,4 +20,6 @@ export const UNSEEN_VARIANTS: readonly UnseenVariant[] = [
   { name: 'noise-1.5', description: '1.5 mm of position noise per axis', device: { noiseMm: 1.5 } },
   { name: 'rate-50', description: '50 samples (or frames) per second', device: { rateHz: 50 } },
   { name: 'rate-20', description: '20 samples (or frames) per second', device: { rateHz: 20 } },
+  { name: 'rate-7.5', description: '7.5 samples (or frames) per second', device: { rateHz: 7.5 } },
+  { name: 'rate-4', description: '4 frames per second (low-dose pulsed fluoroscopy for device implantation)', device: { rateHz: 4 } },
 ];

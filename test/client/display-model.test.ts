@@ -175,4 +175,16 @@ describe('the banner', () => {
     // Shorter than a takeover's whole gap (a lease of 700 ms and the rebuild after it).
     expect(WATCHDOG_MS).toBeLessThan(700);
   });
+
+  it('a slow feed (fluoroscopy at 4 frames/s) is not silent between its frames, nor at one dropped frame', async () => {
+    const { isSilent, watchdogMs, WATCHDOG_MS } = await import('../../client/src/display/guidance-panel.ts');
+    const state = { link: 'open' as const, feed: 'live' as const, rateHz: 4 };
+    expect(watchdogMs(100)).toBe(WATCHDOG_MS);
+    expect(watchdogMs(15)).toBe(WATCHDOG_MS);
+    expect(isSilent(state, 250 + 1)).toBe(false);
+    expect(isSilent(state, 2 * 250 + 1)).toBe(false);
+    // The server calls it stale after 2.5 of its intervals (625 ms); silence is that and the link's grace.
+    expect(isSilent(state, 625 + 250 - 1)).toBe(false);
+    expect(isSilent(state, 625 + 250 + 1)).toBe(true);
+  });
 });

@@ -80,4 +80,41 @@ describe('trackFeedState', () => {
     const stale = out.find((f) => f.kind === 'feed' && f.state === 'stale');
     expect(stale && stale.kind === 'feed' ? stale.rateHz : 0).toBeCloseTo(100, 0);
   });
+
+  /** Frames every `interval` s from t = 0 with the server's 50 ms ticks between them; `missing`: frame numbers not sent. */
+  const slowFeed = (interval: number, frames: number, missing: number[] = [], t0 = 0, seq0 = 1): Flow[] => {
+    const out: Flow[] = [];
+    for (let k = 0; k < frames; k++) {
+      const t = t0 + k * interval;
+      if (!missing.includes(k)) out.push(tip(seq0 + k, t));
+      for (let g = 0.05; g < interval - 1e-9; g += 0.05) out.push({ kind: 'tick', t: t + g });
+    }
+    return out;
+  };
+
+  it('a slow feed (fluoroscopy at 4 frames/s) stays live between its frames and over one dropped frame; stale after 2.5 of its intervals', async () => {
+    // Frames 10 and 20 dropped; after frame 39 (t 9.75 s) nothing more but ticks to 12 s.
+    const input = [...slowFeed(0.25, 40, [10, 20]), ...Array.from({ length: 45 }, (_, k): Flow => ({ kind: 'tick', t: 9.8 + 0.05 * k }))];
+    const got = await states(input);
+    expect(got[0]).toBe('live@0');
+    expect(got.filter((s) => s.startsWith('stale')).map((s) => Number(s.split('@')[1]))).toEqual([expect.closeTo(9.75 + 0.65, 5)]);
+    expect(got.at(-1)!.startsWith('lost@')).toBe(true);
+    expect(Number(got.at(-1)!.split('@')[1])).toBeCloseTo(9.75 + 2.05, 5);
+    // The rate it reports is its own.
+    const out = await lastValueFrom(from(input).pipe(trackFeedState(DEFAULT_LIMITS), toArray()));
+    const stale = out.find((f) => f.kind === 'feed' && f.state === 'stale');
+    expect(stale && stale.kind === 'feed' ? stale.rateHz : 0).toBeCloseTo(4, 0);
+  });
+
+  it('follows a feed that slows from 15 to 3 frames/s within a few frames, and a fast feed keeps its 250 ms', async () => {
+    const fast = slowFeed(1 / 15, 30);
+    const slow = slowFeed(1 / 3, 30, [], 2, 31);
+    const got = await states([...fast, ...slow]);
+    // Only the first slow frames read as stale (the rhythm is still 15 fps); none after the third.
+    const staleAt = got.filter((s) => s.startsWith('stale')).map((s) => Number(s.split('@')[1]));
+    expect(staleAt.length).toBeGreaterThan(0);
+    expect(staleAt.every((t) => t < 2 + 3 / 3)).toBe(true);
+    // 100 Hz: one 0.3 s gap is stale at the floor, 0.25 s, as before.
+    expect(await states([...Array.from({ length: 20 }, (_, k) => tip(k + 1, k / 100)), { kind: 'tick', t: 0.19 + 0.25 }, { kind: 'tick', t: 0.19 + 0.26 }])).toEqual(['live@0', 'stale@0.45']);
+  });
 });

@@ -4,6 +4,8 @@
 
 import type { FeedState, Guidance, MeasurementRecord, RegistrationStatus } from '../../../protocol/messages.ts';
 import { viewName } from '../../../protocol/views.ts';
+import { staleAfterS } from '../../../protocol/feed-timing.ts';
+import { DEFAULT_LIMITS } from '../../../protocol/limits.ts';
 import { cividisCss } from '../common/colours.ts';
 import { measurementText } from '../common/measurement-text.ts';
 import type { Layout } from './layout.ts';
@@ -59,8 +61,18 @@ export function banner(s: DisplayState): { kind: BannerKind; text: string } {
  */
 export const WATCHDOG_MS = 500;
 
+/**
+ * The watchdog for a feed at this rate: a slow feed (fluoroscopy at a few frames/s) brings guidance
+ * only that often, and the server calls it stale later (protocol/feed-timing.ts, the same rule at
+ * the default floor): its stale time plus the same grace, never less than WATCHDOG_MS.
+ */
+export function watchdogMs(rateHz: number): number {
+  const staleMs = 1000 * staleAfterS(DEFAULT_LIMITS.feedStaleAfterS, rateHz > 0 ? 1 / rateHz : 0);
+  return Math.max(WATCHDOG_MS, staleMs + (WATCHDOG_MS - 1000 * DEFAULT_LIMITS.feedStaleAfterS));
+}
+
 /** Whether a display whose last message came `sinceMs` ago must say it has had no updates. */
-export const isSilent = (s: Pick<DisplayState, 'link' | 'feed'>, sinceMs: number): boolean => s.link === 'open' && s.feed === 'live' && sinceMs > WATCHDOG_MS;
+export const isSilent = (s: Pick<DisplayState, 'link' | 'feed' | 'rateHz'>, sinceMs: number): boolean => s.link === 'open' && s.feed === 'live' && sinceMs > watchdogMs(s.rateHz);
 
 export const isLive = (s: DisplayState): boolean => banner(s).kind === '' && s.guidance !== null;
 
