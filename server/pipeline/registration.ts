@@ -68,11 +68,29 @@ function checkPairs(source: readonly Point3[], target: readonly Point3[]): void 
   }
 }
 
+/**
+ * A source frame of the other handedness (one axis flipped: an export with y down, RAS with only x
+ * negated) cannot be fitted by any rotation: the fit leaves a large residual and guidance would
+ * be centimetres off. With four or more landmarks off one plane, a mirror image that fits this
+ * much better, with the rigid fit's RMS over MIRROR_MIN_RMS_MM, is refused with what to change.
+ */
+const MIRROR_BETTER = 0.5;
+const MIRROR_MIN_RMS_MM = 3;
+
+function refuseMirrored(source: readonly Point3[], target: readonly Point3[], rmsMm: number, scaling: boolean): void {
+  if (source.length < 4 || rmsMm <= MIRROR_MIN_RMS_MM) return;
+  const mirrored = fitRigid(source.map((p): Point3 => [-p[0], p[1], p[2]]), target, { scaling });
+  if (mirrored.rmsMm < MIRROR_BETTER * rmsMm) {
+    throw new TwinguideError('TG_ERR_REGISTRATION', `the landmarks fit a mirror image of the twin (RMS ${mirrored.rmsMm.toFixed(1)} mm) far better than the twin (RMS ${rmsMm.toFixed(1)} mm): the source frame has the other handedness (one axis flipped against the twin's LPS); flip that axis of the source points (and of the feed) and register again`);
+  }
+}
+
 /** Landmark registration with RMS fiducial error and leave-one-out TRE (each landmark predicted by the fit of the others). */
 export function registerLandmarks(source: readonly Point3[], target: readonly Point3[], options: { scaling?: boolean } = {}): Registration & { fit: RigidFit } {
   if (source.length !== target.length) throw new TwinguideError('TG_ERR_REGISTRATION', 'as many source as twin points are needed');
   checkPairs(source, target);
   const fit = fitRigid(source, target, { scaling: options.scaling === true });
+  refuseMirrored(source, target, fit.rmsMm, options.scaling === true);
   let tre = 0;
   let counted = 0;
   if (source.length >= 4) {

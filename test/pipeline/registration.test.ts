@@ -56,6 +56,27 @@ describe('landmark registration', () => {
     expect(code(() => registerLandmarks([[0, 0, 0], [10, 0, 0], [20, 0.1, 0], [30, 0, 0]], [[0, 0, 0], [10, 0, 0], [20, 0, 0], [30, 0, 0]]))).toBe('TG_ERR_REGISTRATION');
   });
 
+  it('refuses landmarks from a frame of the other handedness (one axis flipped), saying so; a right-handed frame with noise is never taken for one', () => {
+    const target = twin.landmarks.map((l) => l.positionMm as P);
+    expect(target.length).toBeGreaterThanOrEqual(4);
+    for (const axis of [0, 1, 2]) {
+      const source = target.map((p) => { const q = applyMatrix(twinToSource, p) as P; q[axis] = -q[axis]!; return q; });
+      let error: TwinguideError | null = null;
+      try { registerLandmarks(source, target); } catch (e) { error = e as TwinguideError; }
+      expect(error?.code).toBe('TG_ERR_REGISTRATION');
+      expect(error?.message).toMatch(/mirror image .* other handedness/);
+    }
+    // Two axes flipped (RAS against LPS) is a rotation: fitted exactly.
+    const ras = target.map((p) => { const q = applyMatrix(twinToSource, p) as P; return [-q[0], -q[1], q[2]] as P; });
+    expect(registerLandmarks(ras, target).rmsMm!).toBeLessThan(1e-6);
+    // Badly picked landmarks (5 mm noise) in the right frame: a large RMS, but no mirror.
+    for (let seed = 1; seed <= 40; seed++) {
+      const random = new Random(seed);
+      const source = target.map((p) => applyMatrix(twinToSource, p).map((v) => v + 5 * gaussian(random)) as P);
+      expect(() => registerLandmarks(source, target)).not.toThrow();
+    }
+  });
+
   it('ICP refinement of a tip trail to the centrelines improves a perturbed registration, and refuses to make it worse', () => {
     const v = twin.veins;
     // A trail along the CS and the lateral vein, in the source frame, 0.3 mm noise.
