@@ -50,12 +50,14 @@ export function rotateToSource(m: readonly number[], x: number, y: number, z: nu
 /** Points closer than this are the same point; all within it of a line are collinear. */
 const DEGENERATE_MM = 1;
 
-function checkPairs(source: readonly Point3[], target: readonly Point3[]): void {
+/** `sourceScale`: source units per mm (1, or with scaling the sizes' ratio): the source's tolerance is DEGENERATE_MM in its own scale. */
+function checkPairs(source: readonly Point3[], target: readonly Point3[], sourceScale = 1): void {
   if (source.length < 3) throw new TwinguideError('TG_ERR_REGISTRATION', `${source.length} landmark pairs; a rigid fit needs at least 3`);
   for (const pts of [source, target]) {
+    const tolerance = DEGENERATE_MM * (pts === source ? sourceScale : 1);
     for (let i = 0; i < pts.length; i++) for (let j = 0; j < i; j++) {
       const d = Math.hypot(pts[i]![0] - pts[j]![0], pts[i]![1] - pts[j]![1], pts[i]![2] - pts[j]![2]);
-      if (d < DEGENERATE_MM) throw new TwinguideError('TG_ERR_REGISTRATION', `landmarks ${j} and ${i} are the same point (${d.toFixed(2)} mm apart)`);
+      if (d < tolerance) throw new TwinguideError('TG_ERR_REGISTRATION', `landmarks ${j} and ${i} are the same point (${d.toPrecision(3)} ${pts === source && sourceScale !== 1 ? 'source units' : 'mm'} apart)`);
     }
     // Collinear: the spread about the best line (2nd principal value) is tiny.
     const n = pts.length;
@@ -64,7 +66,7 @@ function checkPairs(source: readonly Point3[], target: readonly Point3[]): void 
     const cov = new Float64Array(9);
     for (const p of pts) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) cov[3 * r + s]! += ((p[r]! - c[r]!) * (p[s]! - c[s]!)) / n;
     const { values } = symmetricEigen(cov, 3);
-    if (Math.sqrt(Math.max(0, values[1]!)) < DEGENERATE_MM / 2) throw new TwinguideError('TG_ERR_REGISTRATION', 'the landmarks are collinear: a rotation about their line cannot be determined');
+    if (Math.sqrt(Math.max(0, values[1]!)) < (DEGENERATE_MM * (pts === source ? sourceScale : 1)) / 2) throw new TwinguideError('TG_ERR_REGISTRATION', 'the landmarks are collinear: a rotation about their line cannot be determined');
   }
 }
 
@@ -85,10 +87,38 @@ function refuseMirrored(source: readonly Point3[], target: readonly Point3[], rm
   }
 }
 
+/**
+ * Without scaling, the same landmarks span about the same size in both frames (picking errors move
+ * them by millimetres): a source that spans a thousandth or a tenth as much is in metres or
+ * centimetres, and would be refused as "the same point" or fitted centimetres off. Outside this
+ * ratio of sizes (RMS about the centroid) the registration is refused, naming the likely unit.
+ */
+const MAX_SIZE_RATIO = 2;
+
+function rmsSpread(pts: readonly Point3[]): number {
+  const n = pts.length;
+  const c = [0, 0, 0];
+  for (const p of pts) for (let k = 0; k < 3; k++) c[k]! += p[k]! / n;
+  let s = 0;
+  for (const p of pts) s += (p[0] - c[0]!) ** 2 + (p[1] - c[1]!) ** 2 + (p[2] - c[2]!) ** 2;
+  return Math.sqrt(s / n);
+}
+
+function refuseOtherUnits(source: readonly Point3[], target: readonly Point3[]): void {
+  const a = rmsSpread(source), b = rmsSpread(target);
+  if (b === 0 || (a <= MAX_SIZE_RATIO * b && a * MAX_SIZE_RATIO >= b)) return;
+  const ratio = a / b;
+  const unit = ratio < 0.003 ? 'metres' : ratio < 0.3 ? 'centimetres' : ratio > 300 ? 'micrometres' : null;
+  throw new TwinguideError('TG_ERR_REGISTRATION', `the source landmarks span ${a.toPrecision(3)} mm about their centre against the twin's ${b.toPrecision(3)} mm (×${ratio.toPrecision(2)})${unit ? `: the source looks like ${unit}` : ''}; positions are in millimetres (or register with scaling: true for a frame of another scale)`);
+}
+
 /** Landmark registration with RMS fiducial error and leave-one-out TRE (each landmark predicted by the fit of the others). */
 export function registerLandmarks(source: readonly Point3[], target: readonly Point3[], options: { scaling?: boolean } = {}): Registration & { fit: RigidFit } {
   if (source.length !== target.length) throw new TwinguideError('TG_ERR_REGISTRATION', 'as many source as twin points are needed');
-  checkPairs(source, target);
+  if (source.length >= 3 && options.scaling !== true) refuseOtherUnits(source, target);
+  // With scaling the source may be in other units: its tolerances scale with its size.
+  const sourceScale = options.scaling === true && source.length >= 3 && rmsSpread(target) > 0 ? Math.max(1e-6, rmsSpread(source) / rmsSpread(target)) : 1;
+  checkPairs(source, target, sourceScale);
   const fit = fitRigid(source, target, { scaling: options.scaling === true });
   refuseMirrored(source, target, fit.rmsMm, options.scaling === true);
   let tre = 0;
@@ -98,7 +128,7 @@ export function registerLandmarks(source: readonly Point3[], target: readonly Po
       const s = source.filter((_, k) => k !== i);
       const t = target.filter((_, k) => k !== i);
       try {
-        checkPairs(s, t);
+        checkPairs(s, t, sourceScale);
       } catch {
         continue; // leaving this one out makes the rest degenerate: no estimate from it
       }

@@ -77,6 +77,19 @@ describe('landmark registration', () => {
     }
   });
 
+  it('refuses landmarks in metres or centimetres against a twin in millimetres, naming the unit; takes them with scaling', () => {
+    const target = twin.landmarks.map((l) => l.positionMm as P);
+    const inSource = target.map((p) => applyMatrix(twinToSource, p) as P);
+    for (const [scale, unit] of [[0.001, 'metres'], [0.1, 'centimetres']] as const) {
+      const source = inSource.map((p) => p.map((v) => v * scale) as P);
+      let error: TwinguideError | null = null;
+      try { registerLandmarks(source, target); } catch (e) { error = e as TwinguideError; }
+      expect(error?.code).toBe('TG_ERR_REGISTRATION');
+      expect(error?.message).toContain(`looks like ${unit}`);
+      expect(registerLandmarks(source, target, { scaling: true }).rmsMm!).toBeLessThan(1e-6);
+    }
+  });
+
   it('ICP refinement of a tip trail to the centrelines improves a perturbed registration, and refuses to make it worse', () => {
     const v = twin.veins;
     // A trail along the CS and the lateral vein, in the source frame, 0.3 mm noise.
