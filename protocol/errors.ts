@@ -47,7 +47,7 @@ export const ERRORS = {
   TG_ERR_PROCEDURE_FAULT: "A procedure's own code failed (logged, counted in /metrics, said on its displays and in its recording); that procedure alone is affected, the server and every other procedure carry on.",
   TG_ERR_LEAD: "A lead is not known to the catalogue, or a custom lead's electrode offsets are missing, not increasing, or given for a catalogue model.",
   TG_ERR_MEASUREMENT: 'A measurement value is outside what a lab measures (QLV 0–300 ms, 0–10 V, pulse width 0.05–2 ms, 100–4000 Ω), or names an electrode the lead does not have; refused and counted, nothing recorded.',
-  TG_ERR_REGISTRATION: 'A registration cannot be computed: too few, duplicate or collinear landmarks, unknown landmark name, landmarks from a frame of the other handedness (a mirror image of the twin fits them far better: flip that axis of the source) or in other units (metres or centimetres against the twin's millimetres, without scaling), or no trail to refine with.',
+  TG_ERR_REGISTRATION: 'A registration cannot be computed: too few, duplicate or collinear landmarks, unknown landmark name, landmarks from a frame of the other handedness (a mirror image of the twin fits them far better: flip that axis of the source) or in other units (metres or centimetres against the twin in millimetres, without scaling), or no trail to refine with.',
 
   // Recordings
   TG_ERR_RECORDING: 'A recording cannot be read (not MCAP, not a twinguide recording, or unreadable).',
