@@ -91,8 +91,17 @@ export function orientFromOstium(input: readonly CentrelineLine[], landmark?: re
     return endRadius(only, 1) > SINGLE_LINE_WIDER * endRadius(only, 0) ? { lines: [reversed(only)], ostium: 'single line, reversed (wider end)' } : { lines: [only], ostium: 'single line' };
   }
   const spread = (end: 0 | 1): number => Math.max(...input.map((l) => dist(endPoint(l, end), endPoint(input[0]!, end))));
-  if (spread(0) < SHARED_END_MM) return { lines: [...input], ostium: 'shared start' };
-  if (spread(1) < SHARED_END_MM) return { lines: input.map(reversed), ostium: 'shared end' };
+  // The point the lines share is the ostium (VMTK) unless their other ends say otherwise: a tree
+  // split at its only bifurcation, its trunk drawn toward the ostium, shares a start too. The
+  // ostium is the landmark's nearest, or (without one) no narrower than the far ends.
+  const sharedIsOstium = (end: 0 | 1): boolean => {
+    const other = (1 - end) as 0 | 1;
+    if (landmark) return input.every((l) => dist(endPoint(input[0]!, end), landmark) <= dist(endPoint(l, other), landmark));
+    const shared = Math.max(...input.map((l) => endRadius(l, end)));
+    return input.every((l) => SINGLE_LINE_WIDER * shared >= endRadius(l, other));
+  };
+  if (spread(0) < SHARED_END_MM && sharedIsOstium(0)) return { lines: [...input], ostium: 'shared start' };
+  if (spread(1) < SHARED_END_MM && sharedIsOstium(1)) return { lines: input.map(reversed), ostium: 'shared end' };
 
   // The ostium: the end that touches no other line nearest the landmark, or the widest (ties: the
   // file's order, starts first).

@@ -61,6 +61,15 @@ describe('orienting centreline lines from the ostium', () => {
     expect(into.lines.map(start)).toEqual([OSTIUM, OSTIUM]);
   });
 
+  it('a tree split at its only bifurcation, its trunk drawn toward the ostium, shares a start that is not the ostium', () => {
+    // Three curves that all start at the bifurcation: the wide free end is the ostium.
+    const oriented = orientFromOstium([turned(trunk), atEnd, onward]);
+    expect(oriented.ostium).toBe('widest free end');
+    expectRootedAtOstium(oriented.lines);
+    // The same drawn from the ostium (VMTK-like, every line from one point) is taken as it is.
+    expect(orientFromOstium([line(OSTIUM, [60, 15, 0], 4, 1, 'a'), line(OSTIUM, [70, -5, 0], 4, 1, 'b')]).ostium).toBe('shared start');
+  });
+
   it('the cs-ostium landmark outranks the widths', () => {
     // The tributary's far end made the widest (a segmentation that swelled there).
     const swollen = { ...fromMiddle, radii: fromMiddle.radii.map(() => 8) };
