@@ -268,6 +268,34 @@ describe('twins from those files', () => {
     expect(edges(told.tree)).toEqual(edges(readCentrelines(write('widened leaf', widened), { ostiumLandmark: landmarks.csOstium! }).tree));
   });
 
+  it('VMTK-like lines seeded at a distal vein (every line from a narrow end) are rooted at the ostium, the widest end', () => {
+    type P = [number, number, number];
+    // Polylines through waypoints, a point every mm, radius interpolated between the waypoints'.
+    const through = (way: P[], r: number[]): { points: P[]; radii: number[] } => {
+      const points: P[] = [], radii: number[] = [];
+      for (let i = 1; i < way.length; i++) {
+        const a = way[i - 1]!, b = way[i]!;
+        const n = Math.max(1, Math.round(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2])));
+        for (let k = i === 1 ? 0 : 1; k <= n; k++) {
+          const t = k / n;
+          points.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2])]);
+          radii.push(r[i - 1]! + t * (r[i]! - r[i - 1]!));
+        }
+      }
+      return { points, radii };
+    };
+    const seed: P = [25, 25, 0], middle: P = [20, 0, 0], ostium: P = [0, 0, 0], junction: P = [40, 0, 0];
+    const lines = [through([seed, middle, ostium], [0.6, 3, 4]), through([seed, middle, junction, [60, 15, 0]], [0.6, 3, 2, 0.8]), through([seed, middle, junction, [70, -5, 0]], [0.6, 3, 2, 1])];
+    const path = join(tmp, 'distal-seed.mrk.json');
+    writeFileSync(path, JSON.stringify({ markups: lines.map((l, i) => ({ type: 'Curve', coordinateSystem: 'LPS', name: `line ${i}`, controlPoints: l.points.map((position) => ({ position })), measurements: [{ name: 'Radius', controlPointValues: l.radii }] })) }));
+    const { tree, ostium: how } = readCentrelines(path);
+    expect(how).toBe('widest free end');
+    expect(tree.nodes[tree.root]!.slice(0, 3)).toEqual(ostium);
+    expect(tree.nodes.length - new Set(tree.edges.map(([a]) => a)).size).toBe(3); // the seed's vein and the two beyond the junction
+    const length = tree.edges.reduce((sum, [a, b]) => sum + Math.hypot(...[0, 1, 2].map((k) => tree.nodes[a!]![k]! - tree.nodes[b!]![k]!)), 0);
+    expect(length).toBeCloseTo(20 + Math.hypot(5, 25) + 20 + Math.hypot(20, 15) + Math.hypot(30, 5), -1);
+  });
+
   it('names from a sidecar file, else from where each branch runs', () => {
     const named = readCentrelines(join(FIX, 'veins', 'vmtk-centerlines.vtp'), { namesFile: join(FIX, 'veins', 'vmtk-names.json') });
     expect(named.tree.branches.slice(1).every((b) => /^vein to leaf \d$/.test(b.name))).toBe(true);
