@@ -104,8 +104,8 @@ function rmsSpread(pts: readonly Point3[]): number {
   return Math.sqrt(s / n);
 }
 
-function refuseOtherUnits(source: readonly Point3[], target: readonly Point3[]): void {
-  const a = rmsSpread(source), b = rmsSpread(target);
+/** `a`, `b`: the source's and the twin's sizes (rmsSpread). */
+function refuseOtherUnits(a: number, b: number): void {
   if (b === 0 || (a <= MAX_SIZE_RATIO * b && a * MAX_SIZE_RATIO >= b)) return;
   const ratio = a / b;
   const unit = ratio < 0.003 ? 'metres' : ratio < 0.3 ? 'centimetres' : ratio > 300 ? 'micrometres' : null;
@@ -115,9 +115,11 @@ function refuseOtherUnits(source: readonly Point3[], target: readonly Point3[]):
 /** Landmark registration with RMS fiducial error and leave-one-out TRE (each landmark predicted by the fit of the others). */
 export function registerLandmarks(source: readonly Point3[], target: readonly Point3[], options: { scaling?: boolean } = {}): Registration & { fit: RigidFit } {
   if (source.length !== target.length) throw new TwinguideError('TG_ERR_REGISTRATION', 'as many source as twin points are needed');
-  if (source.length >= 3 && options.scaling !== true) refuseOtherUnits(source, target);
+  // (Fewer than three pairs: checkPairs says so.)
+  const sourceSize = source.length >= 3 ? rmsSpread(source) : 0, twinSize = source.length >= 3 ? rmsSpread(target) : 0;
+  if (options.scaling !== true) refuseOtherUnits(sourceSize, twinSize);
   // With scaling the source may be in other units: its tolerances scale with its size.
-  const sourceScale = options.scaling === true && source.length >= 3 && rmsSpread(target) > 0 ? Math.max(1e-6, rmsSpread(source) / rmsSpread(target)) : 1;
+  const sourceScale = options.scaling === true && twinSize > 0 ? Math.max(1e-6, sourceSize / twinSize) : 1;
   checkPairs(source, target, sourceScale);
   const fit = fitRigid(source, target, { scaling: options.scaling === true });
   refuseMirrored(source, target, fit.rmsMm, options.scaling === true);

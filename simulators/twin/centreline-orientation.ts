@@ -32,8 +32,11 @@ const SHARED_END_MM = 2;
 const TOUCH_MM = 1;
 /** A vessel's radius at an end: the mean over this length of the line (mm): one point's radius is noisy. */
 const END_RADIUS_MM = 3;
-/** A single line runs from its wider end when that end is this much wider than the other. */
-const SINGLE_LINE_WIDER = 1.25;
+/**
+ * An end this much wider than another is the ostium's: a single line runs from it, and a point the
+ * lines share is not the ostium when a far end is this much wider.
+ */
+const OSTIUM_WIDER = 1.25;
 
 const dist = (a: readonly number[], b: readonly number[]): number => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
 
@@ -82,13 +85,11 @@ const endPoint = (l: CentrelineLine, end: 0 | 1): [number, number, number] => (e
 export function orientFromOstium(input: readonly CentrelineLine[], landmark?: readonly number[]): OrientedLines {
   if (input.length === 1) {
     const only = input[0]!;
-    if (landmark) {
-      return dist(endPoint(only, 1), landmark) < dist(endPoint(only, 0), landmark)
-        ? { lines: [reversed(only)], ostium: 'single line, from its end nearest the cs-ostium landmark' }
-        : { lines: [only], ostium: 'single line, from its end nearest the cs-ostium landmark' };
-    }
-    // One line: the CS is wider at its ostium than where it runs on as a vein.
-    return endRadius(only, 1) > SINGLE_LINE_WIDER * endRadius(only, 0) ? { lines: [reversed(only)], ostium: 'single line, reversed (wider end)' } : { lines: [only], ostium: 'single line' };
+    // One line: from its end nearest the landmark, or its wider end (the CS is wider at its ostium
+    // than where it runs on as a vein).
+    const turn = landmark ? dist(endPoint(only, 1), landmark) < dist(endPoint(only, 0), landmark) : endRadius(only, 1) > OSTIUM_WIDER * endRadius(only, 0);
+    const ostium = landmark ? 'single line, from its end nearest the cs-ostium landmark' : turn ? 'single line, reversed (wider end)' : 'single line';
+    return { lines: [turn ? reversed(only) : only], ostium };
   }
   const spread = (end: 0 | 1): number => Math.max(...input.map((l) => dist(endPoint(l, end), endPoint(input[0]!, end))));
   // The point the lines share is the ostium (VMTK) unless their other ends say otherwise: a tree
@@ -98,7 +99,7 @@ export function orientFromOstium(input: readonly CentrelineLine[], landmark?: re
     const other = (1 - end) as 0 | 1;
     if (landmark) return input.every((l) => dist(endPoint(input[0]!, end), landmark) <= dist(endPoint(l, other), landmark));
     const shared = Math.max(...input.map((l) => endRadius(l, end)));
-    return input.every((l) => SINGLE_LINE_WIDER * shared >= endRadius(l, other));
+    return input.every((l) => OSTIUM_WIDER * shared >= endRadius(l, other));
   };
   if (spread(0) < SHARED_END_MM && sharedIsOstium(0)) return { lines: [...input], ostium: 'shared start' };
   if (spread(1) < SHARED_END_MM && sharedIsOstium(1)) return { lines: input.map(reversed), ostium: 'shared end' };

@@ -64,11 +64,11 @@ export const WATCHDOG_MS = 500;
 /**
  * The watchdog for a feed at this rate: a slow feed (fluoroscopy at a few frames/s) brings guidance
  * only that often, and the server calls it stale later (protocol/feed-timing.ts, the same rule at
- * the default floor): its stale time plus the same grace, never less than WATCHDOG_MS.
+ * the default floor): WATCHDOG_MS, longer by as much as the server's stale time is.
  */
 export function watchdogMs(rateHz: number): number {
-  const staleMs = 1000 * staleAfterS(DEFAULT_LIMITS.feedStaleAfterS, rateHz > 0 ? 1 / rateHz : 0);
-  return Math.max(WATCHDOG_MS, staleMs + (WATCHDOG_MS - 1000 * DEFAULT_LIMITS.feedStaleAfterS));
+  const floorS = DEFAULT_LIMITS.feedStaleAfterS;
+  return WATCHDOG_MS + 1000 * (staleAfterS(floorS, rateHz > 0 ? 1 / rateHz : 0) - floorS);
 }
 
 /** Whether a display whose last message came `sinceMs` ago must say it has had no updates. */
