@@ -2,8 +2,10 @@
 // The heart's band is read from differences of the measurements themselves (the catheter's slow
 // movement falls away; nothing of the filter's own model is echoed back). The breathing band is read
 // over a longer window from what the heart and the catheter do not explain (with the vessel known,
-// the measurement's offset across it; otherwise the measurement less the filter's catheter state),
-// along the cranio-caudal direction, where breathing moves the heart.
+// the measurement's offset across it, or from the tracker's place with breathFromOffset; otherwise
+// the measurement less the filter's catheter state), along the cranio-caudal direction, where
+// breathing moves the heart; a peak there counts only if enough of its power also shows across the
+// vessel, where the hand cannot move the lead.
 // Computed a few bins per sample, so no single sample pays for a whole spectrum.
 
 import type { MotionFilterOptions } from './motion-filter.ts';
@@ -61,7 +63,12 @@ export class MotionSpectrum {
   private readonly shareRe = new Float64Array(6);
   private readonly shareIm = new Float64Array(6);
 
-  remember(t: number, y: ArrayLike<number>, raw: ArrayLike<number>, across: ArrayLike<number> | null = null): void {
+  /**
+   * `y`: what the breathing band is read from (the heart taken out); `yAcross`: the same across
+   * the vessel only, which a breathing peak must show (equal to `y` when that is what `y` is);
+   * `raw`: the measurement itself (the heart's band); `across`: the measurement across the vessel.
+   */
+  remember(t: number, y: ArrayLike<number>, yAcross: ArrayLike<number>, raw: ArrayLike<number>, across: ArrayLike<number> | null = null): void {
     const cap = this.historyT.length, d = this.dims;
     const at = (this.historyStart + this.historyCount) % cap;
     this.historyT[at] = t;
@@ -77,14 +84,16 @@ export class MotionSpectrum {
     // Breathing: block means, accumulated as samples come (no sample pays for a whole window).
     if (this.blockCount === 0) this.blockStartT = t;
     this.blockSumT += t;
-    for (let a = 0; a < d; a++) this.blockSumY[a]! += y[a]!;
+    for (let a = 0; a < d; a++) { this.blockSumY[a]! += y[a]!; this.blockSumA[a]! += yAcross[a]!; }
     this.blockCount++;
     if (t - this.blockStartT >= this.o.respiratoryWindowS / SNAPSHOT) {
       const slot = (this.blocksStart + this.blocksCount) % SNAPSHOT;
       this.blockT[slot] = this.blockSumT / this.blockCount;
       for (let a = 0; a < d; a++) {
         this.blockY[slot * d + a] = this.blockSumY[a]! / this.blockCount;
+        this.blockA[slot * d + a] = this.blockSumA[a]! / this.blockCount;
         this.blockSumY[a] = 0;
+        this.blockSumA[a] = 0;
       }
       // Once full, the ring's start moves on. (Without a branch whose first run, minutes in, would
       // send the optimised code back to the interpreter while it is compiled again.)
@@ -98,10 +107,13 @@ export class MotionSpectrum {
 
   private readonly blockT = new Float64Array(SNAPSHOT);
   private readonly blockY = new Float64Array(SNAPSHOT * 3);
+  /** The same blocks across the vessel only. */
+  private readonly blockA = new Float64Array(SNAPSHOT * 3);
   private blocksStart = 0;
   private blocksCount = 0;
   private blockSumT = 0;
   private readonly blockSumY = new Float64Array(3);
+  private readonly blockSumA = new Float64Array(3);
   private blockCount = 0;
   private blockStartT = 0;
 
@@ -132,6 +144,8 @@ export class MotionSpectrum {
   private respiratoryAgreeing = 0;
   private snapSpan = 0;
   private readonly binPower = new Float64Array(BINS.length);
+  /** Breathing's bins: the power across the vessel only (read along an axis: snapshot dimension 1). */
+  private readonly binAcross = new Float64Array(BINS.length);
   /** cos and sin of this bin's w·t per snapshot time, and of the bin step's, for the rotation. */
   private readonly binCos = new Float64Array(SNAPSHOT);
   private readonly binSin = new Float64Array(SNAPSHOT);
@@ -184,19 +198,13 @@ export class MotionSpectrum {
           sw[i] = sn * dc + c * ds;
         }
       }
-      // Breathing read along its axis has one dimension only (the others are zero).
+      // Breathing read along its axis has one dimension (the snapshot's second holds the same
+      // across the vessel only, for the peak's check).
       const dims = cardiac ? d : this.respDims;
       let total = 0;
-      for (let a = 0; a < dims; a++) {
-        let re = 0, im = 0;
-        for (let i = 0, k = a; i < n; i++, k += d) {
-          const r = ys[k]!;
-          re += r * cw[i]!;
-          im -= r * sw[i]!;
-        }
-        total += re * re + im * im;
-      }
+      for (let a = 0; a < dims; a++) total += this.binPowerOf(ys, a, n, d);
       this.binPower[b] = total;
+      this.binAcross[b] = !cardiac && this.respDims === 1 ? this.binPowerOf(ys, 1, n, d) : total;
     }
     this.binNext = end;
     if (end < BINS.length) return;
@@ -223,16 +231,33 @@ export class MotionSpectrum {
       // Breathing shows fewer cycles and more clutter: a modest peak is taken when two rounds in a
       // row agree on it; once the rate is known, a peak far from it (a stretch of catheter motion
       // can make one) must hold for RESPIRATORY_FAR_ROUNDS rounds.
-      const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 1.8, 0);
+      let fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 1.8, 0);
+      // A rhythm along the vessel only is the hand's: a breath moves the vessel across too.
+      if (fr !== null) {
+        const b = RESP_FIRST + Math.round((fr - BINS[RESP_FIRST]!) / BIN_STEP.respiratory);
+        if (this.binAcross[b]! < BREATH_ACROSS_SHARE * this.binPower[b]!) fr = null;
+      }
       const agree = fr !== null && Math.abs(fr - this.lastRespiratoryPeak) <= 0.06 * fr;
       this.respiratoryAgreeing = agree ? this.respiratoryAgreeing + 1 : 0;
       const far = fr !== null && this.respiratoryFound && Math.abs(fr - this.respiratoryHz) > 0.25 * this.respiratoryHz;
-      if (agree && (!far || this.respiratoryAgreeing >= RESPIRATORY_FAR_ROUNDS)) {
+      if (fr !== null && agree && (!far || this.respiratoryAgreeing >= RESPIRATORY_FAR_ROUNDS)) {
         this.respiratoryHz = fr;
         this.respiratoryFound = true;
       }
       this.lastRespiratoryPeak = fr ?? Number.NaN;
     }
+  }
+
+  /** |Σ y·e^{−iωt}|² of snapshot dimension a over n rows, at the bin binCos/binSin hold. */
+  private binPowerOf(ys: Float64Array, a: number, n: number, d: number): number {
+    const cw = this.binCos, sw = this.binSin;
+    let re = 0, im = 0;
+    for (let i = 0, k = a; i < n; i++, k += d) {
+      const r = ys[k]!;
+      re += r * cw[i]!;
+      im -= r * sw[i]!;
+    }
+    return re * re + im * im;
   }
 
   /**
@@ -356,9 +381,10 @@ export class MotionSpectrum {
     for (let a = 0; a < d; a++) ys[i * d + a] = this.blockY[k * d + a]!;
     const axis = this.respiratoryAxis;
     if (!axis) return;
-    let along = 0;
-    for (let a = 0; a < d; a++) along += axis[a]! * ys[i * d + a]!;
-    for (let a = 0; a < d; a++) ys[i * d + a] = a === 0 ? along : 0;
+    // Along the axis: the offset in dimension 0, the same across the vessel in dimension 1.
+    let along = 0, acrossAlong = 0;
+    for (let a = 0; a < d; a++) { along += axis[a]! * ys[i * d + a]!; acrossAlong += axis[a]! * this.blockA[k * d + a]!; }
+    for (let a = 0; a < d; a++) ys[i * d + a] = a === 0 ? along : a === 1 ? acrossAlong : 0;
   }
 
   /** The heart's history, decimated: row i copied. */
@@ -396,6 +422,13 @@ export class MotionSpectrum {
 const SNAPSHOT = 64;
 /** Snapshot rows (copied, or detrended) per sample: four stages of up to SNAPSHOT rows take a few samples. */
 const ROWS_PER_SAMPLE = 32;
+/**
+ * The least share of a breathing peak's power that must show across the vessel. Measured per round
+ * (second heart, training seeds 1–10, the peak of the offset from the tracker's place along the
+ * breathing axis): a real breath 0.20 at the 10th percentile (`standard`), 0.28 (`physiological`),
+ * a pushing and pausing hand 0.01–0.29 (10th–75th, `push-pause`), whose rhythm is along the vessel.
+ */
+const BREATH_ACROSS_SHARE = 0.15;
 /** Consecutive agreeing rounds before a breathing rate far from the known one is taken. */
 const RESPIRATORY_FAR_ROUNDS = 6;
 const MAX_BINS_PER_SAMPLE = 3;
