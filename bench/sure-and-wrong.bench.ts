@@ -1,0 +1,51 @@
+// Where a condition's runs show the tip sure and wrong (confidence ≥ 0.8 and more than 5 mm off,
+// or on the wrong branch away from a junction, as `bench accuracy` counts it): each episode with
+// its seed, scenario, time, how far off and how sure, and where the lead truly was against where
+// it was shown. For finding what a rare failure has in common over many seeds (the twenty-fifth
+// session's 26 episodes over 225 seeds, 20 at one kink of the second heart's great cardiac vein).
+// Never on the held-out seeds. A diagnostic: printed, never asserted.
+//   npx tsx bench/sure-and-wrong.bench.ts [--twin FILE] [--condition standard] [--feed eam] [--seeds 26-90]
+
+import { loadTwinFile } from '../server/twin/load-twin.ts';
+import { conditionRuns, STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
+import { HELD_OUT_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
+import { CONFIDENT, JUNCTION_TOLERANCE_MM, WRONG_BY_MM } from '../simulators/device/score.ts';
+import { printJson } from './harness.ts';
+import { conditionsArg, feedArg, seedsArg, twinArg } from './support/tuning-args.ts';
+
+const twinPath = twinArg();
+const [condition] = conditionsArg(['standard'], '--condition') as [ConditionName];
+const feed = feedArg();
+const seeds = seedsArg([26, 27, 28, 29, 30, 31, 32, 33, 34, 35]);
+if (seeds.some((s) => HELD_OUT_SEEDS.includes(s))) throw new Error(`seeds ${HELD_OUT_SEEDS.join(', ')} are held out: they are for 'twinguide bench accuracy' alone`);
+
+interface Episode { seed: number; scenario: string; from: number; to: number; samples: number; worstMm: number; surest: number; where: string }
+const episodes: Episode[] = [];
+let samples = 0, sureWrong = 0;
+const twin = await loadTwinFile(twinPath, { loadModel: false });
+for (const seed of seeds) {
+  let k = 0;
+  for await (const run of conditionRuns(twin, condition, feed, [seed])) {
+    const scenario = STANDARD_SCENARIOS[k++]!;
+    let open: Episode | null = null;
+    const close = (): void => { if (open) episodes.push(open); open = null; };
+    for (const g of run.guidance) {
+      const truth = run.truths.get(g.seq);
+      if (!truth) continue;
+      samples++;
+      const off = Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
+      const wrong = off > WRONG_BY_MM || (g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM);
+      if (!(wrong && g.tip.confidence >= CONFIDENT)) { close(); continue; }
+      sureWrong++;
+      open ??= { seed, scenario, from: truth.t, to: truth.t, samples: 0, worstMm: 0, surest: 0, where: `${truth.branch} at ${truth.arcLengthMm.toFixed(1)} mm shown as ${g.tip.branch} at ${g.tip.arcLengthMm.toFixed(1)} mm` };
+      open.to = truth.t; open.samples++;
+      open.worstMm = Math.max(open.worstMm, off); open.surest = Math.max(open.surest, g.tip.confidence);
+    }
+    close();
+  }
+}
+await twin.close();
+
+console.log(`sure and wrong: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds[0]}–${seeds.at(-1)} (${seeds.length}); ${sureWrong} of ${samples} samples (${((100 * sureWrong) / Math.max(1, samples)).toFixed(4)} %) in ${episodes.length} episodes`);
+for (const e of episodes) console.log(`  seed ${e.seed} ${e.scenario.padEnd(26)} ${e.from.toFixed(2)}–${e.to.toFixed(2)} s  ${String(e.samples).padStart(3)} samples  up to ${e.worstMm.toFixed(1)} mm at ${e.surest.toFixed(2)}  ${e.where}`);
+printJson('sure-and-wrong', { condition, feed, twin: twin.meta.id, seeds: seeds.length, samples, sureWrong, rate: +((sureWrong / Math.max(1, samples)).toFixed(8)), episodes: episodes.length });
