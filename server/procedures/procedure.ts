@@ -13,7 +13,7 @@ import { spreadInterval, type SpreadInterval } from '../spread-interval.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
 import { applyState, captureState, sharedOfTwin } from '../pipeline/state-capture.ts';
-import { writeCheckpoint, type Checkpoint, type StartState } from '../recording/checkpoints.ts';
+import { CHECKPOINT_VERSION, writeCheckpoint, type Checkpoint, type StartState } from '../recording/checkpoints.ts';
 import { checkpointedPipelineState, guidancePipeline } from '../pipeline/procedure-pipeline.ts';
 import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
 import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
@@ -214,7 +214,7 @@ export class Procedure {
       recorder.flush();
       if (recorder.stopped) return;
       const checkpoint: Checkpoint = {
-        version: 1,
+        version: CHECKPOINT_VERSION,
         procedureId: this.id,
         segmentInputs: recorder.inputCount,
         segmentOutputs: recorder.outputCount,

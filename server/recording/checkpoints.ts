@@ -12,7 +12,15 @@ import type { Registration } from '../pipeline/registration.ts';
 import { streamMessages } from './mcap-records.ts';
 import { decodeRecordingMessages } from './procedure-recording.ts';
 
-export const CHECKPOINT_VERSION = 1;
+/**
+ * The pipeline state's shape: a checkpoint holds the stages' objects field by field, and one written
+ * by a build whose classes had other fields cannot be put into this build's (a field it lacks would
+ * fail on the first input). Raised when a checkpointed class gains or loses a field: a checkpoint
+ * file of another version is refused and resume replays the recorded inputs instead (a segment
+ * whose meta starts from another version's state is refused with a clear error). 2: the motion
+ * spectrum's breathing blocks across the vessel (twenty-fifth session).
+ */
+export const CHECKPOINT_VERSION = 2;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 

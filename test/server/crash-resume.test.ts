@@ -3,6 +3,7 @@
 // reconnects; the first guidance after the restart equals a replay of the same inputs; and the
 // recording's segments replay, as one, byte for byte. Real processes, sockets and files.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { readTimeline } from '../../client/src/replay/recording-timeline.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { decodeDisplayFrame, encodeMessage, type DisplayMessage, type FeedSample, type Guidance } from '../../protocol/index.ts';
+import { CHECKPOINT_VERSION } from '../../server/recording/checkpoints.ts';
 import { loadRecording } from '../../server/recording/procedure-recording.ts';
 import { replayRecording } from '../../server/recording/replay.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
@@ -127,6 +129,37 @@ describe('a procedure survives kill -9', () => {
     const first = live[0]!;
     const same = replay.messages.find((m): m is Guidance => m.type === 'guidance' && m.seq === first.seq)!;
     expect(Buffer.from(encodeMessage(same)).equals(Buffer.from(encodeMessage(first)))).toBe(true);
+  }, 120_000);
+
+  it('resumes by replaying the recorded inputs when its checkpoint was written by a build of another state shape', async () => {
+    // An upgraded server finds a checkpoint of the old pipeline's classes: it refuses it (its
+    // version is not CHECKPOINT_VERSION) rather than put old fields into new objects, and rebuilds
+    // the procedure from every recorded input.
+    const recordings = fresh();
+    const samples = await simulated(8);
+    const config = join(recordings, '..', `${recordings.split('/').pop()}.config.json`);
+    writeFileSync(config, JSON.stringify({ limits: { checkpointEveryInputs: 150 } }));
+    dirs.push(config);
+    let server = await start(recordings, '--config', config);
+    const created = await json(server.base, '/api/procedures', { method: 'POST', body: { twinId: 'demo', source: 'eam' } });
+    const id = created.body.id as string;
+    await feed(server.base, id, samples, 2);
+    await pause(300);
+    const before = (await json(server.base, `/api/procedures/${id}`)).body;
+    await server.kill();
+    const checkpoints = readdirSync(recordings).filter((f) => f.endsWith('.ckpt'));
+    expect(checkpoints.length).toBe(1);
+    const path = join(recordings, checkpoints[0]!);
+    const old = deserialize(readFileSync(path)) as { version: number };
+    expect(old.version).toBe(CHECKPOINT_VERSION);
+    writeFileSync(path, serialize({ ...old, version: CHECKPOINT_VERSION - 1 }));
+
+    server = await start(recordings, '--config', config);
+    const after = (await json(server.base, `/api/procedures/${id}`)).body;
+    expect(after.resumed.fromCheckpoint).toBe(false);
+    expect(after.resumed.inputs).toBeGreaterThan(samples.length * 0.9); // every recorded input, not the tail after a checkpoint
+    expect(after.samplesIn).toBe(before.samplesIn);
+    await server.stop();
   }, 120_000);
 
   it('--no-resume starts empty; a procedure ended by DELETE stays ended', async () => {
