@@ -30,7 +30,7 @@ export function seedsArg(defaults: readonly number[] = TRAINING_SEEDS.slice(0, 4
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (!range) return [Number(part)];
     const from = Number(range[1]), to = Number(range[2]);
-    if (to < from || to - from > 10_000) throw new Error(`--seeds range '${part}' must run upward, at most 10000 seeds`);
+    if (to < from || to - from >= 10_000) throw new Error(`--seeds range '${part}' must run upward, at most 10000 seeds`);
     return Array.from({ length: to - from + 1 }, (_, k) => from + k);
   });
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('--seeds takes whole numbers or ranges (26-90), comma-separated');
