@@ -424,7 +424,7 @@ const SNAPSHOT = 64;
 const ROWS_PER_SAMPLE = 32;
 /**
  * The least share of a breathing peak's power that must show across the vessel. Measured per round
- * (second heart, training seeds 1–10, the peak of the offset from the tracker's place along the
+ * (second heart, seeds 1–10, the peak of the offset from the tracker's place along the
  * breathing axis): a real breath 0.20 at the 10th percentile (`standard`), 0.28 (`physiological`),
  * a pushing and pausing hand 0.01–0.29 (10th–75th, `push-pause`), whose rhythm is along the vessel.
  */
