@@ -480,8 +480,8 @@ export class MotionFilter {
       let cardiacNow = 0;
       for (let j = 2; j < 6; j++) cardiacNow += bn[j]! * this.x[a * N + j]!;
       this.residual[a] = y[a]! - cardiacNow - (vessel ? vessel.point[a]! : this.x[a * N]!);
-      this.offset[a] = this.residual[a]!;
     }
+    if (this.o.breathFromOffset) this.offset.set(this.residual);
     if (vessel) {
       let along = 0;
       for (let a = 0; a < d; a++) along += vessel.along[a]! * this.residual[a]!;

@@ -24,7 +24,7 @@ export class MotionSpectrum {
   private historyCount = 0;
   private nextSpectrumT = -Infinity;
 
-  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'respiratoryWindowS' | 'spectrumEveryS' | 'minMotionAmplitude'>, capacity = 2048) {
+  constructor(private readonly dims: number, private readonly o: Pick<MotionFilterOptions, 'cardiacHz' | 'respiratoryHz' | 'spectrumWindowS' | 'respiratoryWindowS' | 'spectrumEveryS' | 'minMotionAmplitude' | 'breathFromOffset'>, capacity = 2048) {
     this.cardiacHz = o.cardiacHz;
     this.respiratoryHz = o.respiratoryHz;
     this.historyT = new Float64Array(capacity);
@@ -65,8 +65,9 @@ export class MotionSpectrum {
 
   /**
    * `y`: what the breathing band is read from (the heart taken out); `yAcross`: the same across
-   * the vessel only, which a breathing peak must show (equal to `y` when that is what `y` is);
-   * `raw`: the measurement itself (the heart's band); `across`: the measurement across the vessel.
+   * the vessel only, which a breathing peak must show (read with breathFromOffset only: otherwise
+   * `y` is that already); `raw`: the measurement itself (the heart's band); `across`: the
+   * measurement across the vessel.
    */
   remember(t: number, y: ArrayLike<number>, yAcross: ArrayLike<number>, raw: ArrayLike<number>, across: ArrayLike<number> | null = null): void {
     const cap = this.historyT.length, d = this.dims;
@@ -84,7 +85,8 @@ export class MotionSpectrum {
     // Breathing: block means, accumulated as samples come (no sample pays for a whole window).
     if (this.blockCount === 0) this.blockStartT = t;
     this.blockSumT += t;
-    for (let a = 0; a < d; a++) { this.blockSumY[a]! += y[a]!; this.blockSumA[a]! += yAcross[a]!; }
+    for (let a = 0; a < d; a++) this.blockSumY[a]! += y[a]!;
+    if (this.o.breathFromOffset) for (let a = 0; a < d; a++) this.blockSumA[a]! += yAcross[a]!;
     this.blockCount++;
     if (t - this.blockStartT >= this.o.respiratoryWindowS / SNAPSHOT) {
       const slot = (this.blocksStart + this.blocksCount) % SNAPSHOT;
@@ -198,13 +200,13 @@ export class MotionSpectrum {
           sw[i] = sn * dc + c * ds;
         }
       }
-      // Breathing read along its axis has one dimension (the snapshot's second holds the same
-      // across the vessel only, for the peak's check).
+      // Breathing read along its axis has one dimension (with breathFromOffset the snapshot's
+      // second holds the same across the vessel only, for the peak's check).
       const dims = cardiac ? d : this.respDims;
       let total = 0;
       for (let a = 0; a < dims; a++) total += this.binPowerOf(ys, a, n, d);
       this.binPower[b] = total;
-      this.binAcross[b] = !cardiac && this.respDims === 1 ? this.binPowerOf(ys, 1, n, d) : total;
+      this.binAcross[b] = !cardiac && this.o.breathFromOffset && this.respDims === 1 ? this.binPowerOf(ys, 1, n, d) : total;
     }
     this.binNext = end;
     if (end < BINS.length) return;
@@ -233,7 +235,7 @@ export class MotionSpectrum {
       // can make one) must hold for RESPIRATORY_FAR_ROUNDS rounds.
       let fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 1.8, 0);
       // A rhythm along the vessel only is the hand's: a breath moves the vessel across too.
-      if (fr !== null) {
+      if (fr !== null && this.o.breathFromOffset) {
         const b = RESP_FIRST + Math.round((fr - BINS[RESP_FIRST]!) / BIN_STEP.respiratory);
         if (this.binAcross[b]! < BREATH_ACROSS_SHARE * this.binPower[b]!) fr = null;
       }
@@ -381,9 +383,10 @@ export class MotionSpectrum {
     for (let a = 0; a < d; a++) ys[i * d + a] = this.blockY[k * d + a]!;
     const axis = this.respiratoryAxis;
     if (!axis) return;
-    // Along the axis: the offset in dimension 0, the same across the vessel in dimension 1.
+    // Along the axis in dimension 0 (with breathFromOffset, the same across the vessel in dimension 1).
     let along = 0, acrossAlong = 0;
-    for (let a = 0; a < d; a++) { along += axis[a]! * ys[i * d + a]!; acrossAlong += axis[a]! * this.blockA[k * d + a]!; }
+    for (let a = 0; a < d; a++) along += axis[a]! * ys[i * d + a]!;
+    if (this.o.breathFromOffset) for (let a = 0; a < d; a++) acrossAlong += axis[a]! * this.blockA[k * d + a]!;
     for (let a = 0; a < d; a++) ys[i * d + a] = a === 0 ? along : a === 1 ? acrossAlong : 0;
   }
 

@@ -47,6 +47,16 @@ export function rotateToSource(m: readonly number[], x: number, y: number, z: nu
   out[2] = m[2]! * x + m[6]! * y + m[10]! * z;
 }
 
+/** The points' covariance about their centroid (3 × 3, row-major). */
+function covariance(pts: readonly Point3[]): Float64Array {
+  const n = pts.length;
+  const c = [0, 0, 0];
+  for (const p of pts) for (let k = 0; k < 3; k++) c[k]! += p[k]! / n;
+  const cov = new Float64Array(9);
+  for (const p of pts) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) cov[3 * r + s]! += ((p[r]! - c[r]!) * (p[s]! - c[s]!)) / n;
+  return cov;
+}
+
 /** Points closer than this are the same point; all within it of a line are collinear. */
 const DEGENERATE_MM = 1;
 
@@ -60,13 +70,8 @@ function checkPairs(source: readonly Point3[], target: readonly Point3[], source
       if (d < tolerance) throw new TwinguideError('TG_ERR_REGISTRATION', `landmarks ${j} and ${i} are the same point (${d.toPrecision(3)} ${pts === source && sourceScale !== 1 ? 'source units' : 'mm'} apart)`);
     }
     // Collinear: the spread about the best line (2nd principal value) is tiny.
-    const n = pts.length;
-    const c = [0, 0, 0];
-    for (const p of pts) for (let k = 0; k < 3; k++) c[k]! += p[k]! / n;
-    const cov = new Float64Array(9);
-    for (const p of pts) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) cov[3 * r + s]! += ((p[r]! - c[r]!) * (p[s]! - c[s]!)) / n;
-    const { values } = symmetricEigen(cov, 3);
-    if (Math.sqrt(Math.max(0, values[1]!)) < (DEGENERATE_MM * (pts === source ? sourceScale : 1)) / 2) throw new TwinguideError('TG_ERR_REGISTRATION', 'the landmarks are collinear: a rotation about their line cannot be determined');
+    const { values } = symmetricEigen(covariance(pts), 3);
+    if (Math.sqrt(Math.max(0, values[1]!)) < tolerance / 2) throw new TwinguideError('TG_ERR_REGISTRATION', 'the landmarks are collinear: a rotation about their line cannot be determined');
   }
 }
 
@@ -95,13 +100,10 @@ function refuseMirrored(source: readonly Point3[], target: readonly Point3[], rm
  */
 const MAX_SIZE_RATIO = 2;
 
+/** The points' RMS distance from their centroid (the root of the covariance's trace). */
 function rmsSpread(pts: readonly Point3[]): number {
-  const n = pts.length;
-  const c = [0, 0, 0];
-  for (const p of pts) for (let k = 0; k < 3; k++) c[k]! += p[k]! / n;
-  let s = 0;
-  for (const p of pts) s += (p[0] - c[0]!) ** 2 + (p[1] - c[1]!) ** 2 + (p[2] - c[2]!) ** 2;
-  return Math.sqrt(s / n);
+  const cov = covariance(pts);
+  return Math.sqrt(cov[0]! + cov[4]! + cov[8]!);
 }
 
 /** `a`, `b`: the source's and the twin's sizes (rmsSpread). */

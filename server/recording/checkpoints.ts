@@ -17,8 +17,9 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * by a build whose classes had other fields cannot be put into this build's (a field it lacks would
  * fail on the first input). Raised when a checkpointed class gains or loses a field: a checkpoint
  * file of another version is refused and resume replays the recorded inputs instead (a segment
- * whose meta starts from another version's state is refused with a clear error). 2: the motion
- * spectrum's breathing blocks across the vessel (twenty-fifth session).
+ * whose meta starts from another version's state is refused with a clear error). 2: the feed
+ * state's rhythm (twenty-fourth session) and the motion spectrum's breathing blocks across the
+ * vessel (twenty-fifth).
  */
 export const CHECKPOINT_VERSION = 2;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */

@@ -13,7 +13,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { TwinguideError } from '../../protocol/index.ts';
-import { orientFromOstium, type CentrelineLine, type OrientedLines } from './centreline-orientation.ts';
+import { lineLength, orientFromOstium, type CentrelineLine, type OrientedLines } from './centreline-orientation.ts';
+import { closestOnSegment, distance as dist } from './triangle-mesh.ts';
 import { parseCentrelineFile, type CentrelineFile } from './real-vein-tree.ts';
 import { declaredFrame, type PatientFrame, type Units } from './surface-files.ts';
 import { parseVtk } from './vtk-legacy.ts';
@@ -132,7 +133,6 @@ function markupCurves(markups: unknown[], frame: PatientFrame | undefined, scale
   return lines;
 }
 
-const dist = (a: readonly number[], b: readonly number[]): number => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
 
 /** The CS ends at the trunk's first junction, or this far (mm) from the ostium when the first junction is further. */
 const CS_MAX_MM = 60;
@@ -146,7 +146,6 @@ const CS_MAX_MM = 60;
  * CS_MAX_MM) and the vein it continues as.
  */
 function mergeLines(lines: Line[]): CentrelineFile {
-  const length = (l: Line): number => l.points.reduce((a, p, k) => a + (k > 0 ? dist(p, l.points[k - 1]!) : 0), 0);
   const root = lines[0]!.points[0]!;
 
   const nodes: [number, number, number, number][] = [];
@@ -163,12 +162,7 @@ function mergeLines(lines: Line[]): CentrelineFile {
   const nearestOnTree = (p: readonly number[]): { index: number; d: number } => {
     let best = nearestNode(p);
     for (const [a, b] of edges) {
-      const A = nodes[a]!, B = nodes[b]!;
-      const ab = [B[0] - A[0], B[1] - A[1], B[2] - A[2]];
-      const len2 = ab[0]! ** 2 + ab[1]! ** 2 + ab[2]! ** 2;
-      if (len2 === 0) continue;
-      const t = Math.min(1, Math.max(0, ((p[0]! - A[0]) * ab[0]! + (p[1]! - A[1]) * ab[1]! + (p[2]! - A[2]) * ab[2]!) / len2));
-      const d = Math.hypot(A[0] + t * ab[0]! - p[0]!, A[1] + t * ab[1]! - p[1]!, A[2] + t * ab[2]! - p[2]!);
+      const { t, distance: d } = closestOnSegment(p, nodes[a]!, nodes[b]!);
       if (d < best.d) best = { index: t < 0.5 ? a : b, d };
     }
     return best;
@@ -195,7 +189,7 @@ function mergeLines(lines: Line[]): CentrelineFile {
   };
 
   const fromRoot = lines.map((l, i) => ({ i, l })).filter(({ l }) => dist(l.points[0]!, root) < 2);
-  const trunkIndex = fromRoot.sort((a, b) => length(b.l) - length(a.l) || a.i - b.i)[0]!.i;
+  const trunkIndex = fromRoot.sort((a, b) => lineLength(b.l) - lineLength(a.l) || a.i - b.i)[0]!.i;
   const trunkLine = lines[trunkIndex]!;
   const branchNodes: { name: string; nodes: number[] }[] = [{ name: trunkLine.name ?? '', nodes: chain(trunkLine.points, trunkLine.radii, null) }];
   const remaining = new Set(lines.map((_, i) => i).filter((i) => i !== trunkIndex));
@@ -204,7 +198,7 @@ function mergeLines(lines: Line[]): CentrelineFile {
     let pick = -1, best = Infinity, longest = -1;
     for (const i of remaining) {
       const d = Math.round(nearestNode(lines[i]!.points[0]!).d / SHARED_TOLERANCE_MM); // starts within a tolerance count as equal
-      const len = length(lines[i]!);
+      const len = lineLength(lines[i]!);
       if (d < best || (d === best && len > longest)) { best = d; longest = len; pick = i; }
     }
     remaining.delete(pick);

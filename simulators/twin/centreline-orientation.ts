@@ -13,6 +13,8 @@
 //   3. From there, lines join the tree nearest first, each turned to start at its end nearer the
 //      tree (a stretch split off at a bifurcation starts where its parent ends).
 
+import { closestOnSegment, distance as dist } from './triangle-mesh.ts';
+
 export interface CentrelineLine {
   points: [number, number, number][];
   radii: number[];
@@ -38,13 +40,12 @@ const END_RADIUS_MM = 3;
  */
 const OSTIUM_WIDER = 1.25;
 
-const dist = (a: readonly number[], b: readonly number[]): number => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
-
 function reversed(l: CentrelineLine): CentrelineLine {
   return { points: [...l.points].reverse(), radii: [...l.radii].reverse(), name: l.name };
 }
 
-function length(l: CentrelineLine): number {
+/** A line's length along its points (mm). */
+export function lineLength(l: CentrelineLine): number {
   let s = 0;
   for (let k = 1; k < l.points.length; k++) s += dist(l.points[k]!, l.points[k - 1]!);
   return s;
@@ -68,14 +69,7 @@ function endRadius(l: CentrelineLine, end: 0 | 1): number {
 function toLine(p: readonly number[], l: CentrelineLine): number {
   const pts = l.points;
   let best = dist(p, pts[0]!);
-  for (let k = 1; k < pts.length; k++) {
-    const A = pts[k - 1]!, B = pts[k]!;
-    const ab0 = B[0] - A[0], ab1 = B[1] - A[1], ab2 = B[2] - A[2];
-    const len2 = ab0 * ab0 + ab1 * ab1 + ab2 * ab2;
-    const t = len2 === 0 ? 0 : Math.min(1, Math.max(0, ((p[0]! - A[0]) * ab0 + (p[1]! - A[1]) * ab1 + (p[2]! - A[2]) * ab2) / len2));
-    const d = Math.hypot(A[0] + t * ab0 - p[0]!, A[1] + t * ab1 - p[1]!, A[2] + t * ab2 - p[2]!);
-    if (d < best) best = d;
-  }
+  for (let k = 1; k < pts.length; k++) best = Math.min(best, closestOnSegment(p, pts[k - 1]!, pts[k]!).distance);
   return best;
 }
 
@@ -123,7 +117,7 @@ export function orientFromOstium(input: readonly CentrelineLine[], landmark?: re
   const first = input[root.line]!;
   const lines: CentrelineLine[] = [root.end === 0 ? first : reversed(first)];
   // Each remaining line's ends' distances to the tree so far, brought up to date as lines join.
-  const remaining = input.map((l, i) => ({ l, i, d: [Infinity, Infinity] as [number, number], len: length(l) })).filter((r) => r.i !== root!.line);
+  const remaining = input.map((l, i) => ({ l, i, d: [Infinity, Infinity] as [number, number], len: lineLength(l) })).filter((r) => r.i !== root!.line);
   const update = (joined: CentrelineLine): void => {
     for (const r of remaining) for (const end of [0, 1] as const) r.d[end] = Math.min(r.d[end], toLine(endPoint(r.l, end), joined));
   };

@@ -133,6 +133,17 @@ export function distanceToMesh(mesh: TriangleMesh, q: Readonly<Vec>): { distance
   return best;
 }
 
+/** Distance between two points (the first three components of each). */
+export const distance = (a: readonly number[], b: readonly number[]): number => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
+
+/** The point of segment ab nearest p: where along it (0 at a, 1 at b) and how far from p. */
+export function closestOnSegment(p: readonly number[], a: readonly number[], b: readonly number[]): { t: number; distance: number } {
+  const ab0 = b[0]! - a[0]!, ab1 = b[1]! - a[1]!, ab2 = b[2]! - a[2]!;
+  const len2 = ab0 * ab0 + ab1 * ab1 + ab2 * ab2;
+  const t = len2 === 0 ? 0 : Math.min(1, Math.max(0, ((p[0]! - a[0]!) * ab0 + (p[1]! - a[1]!) * ab1 + (p[2]! - a[2]!) * ab2) / len2));
+  return { t, distance: Math.hypot(a[0]! + t * ab0 - p[0]!, a[1]! + t * ab1 - p[1]!, a[2]! + t * ab2 - p[2]!) };
+}
+
 /** Ericson, Real-Time Collision Detection, 5.1.5. */
 export function closestPointOnTriangle(p: Readonly<Vec>, a: Readonly<Vec>, b: Readonly<Vec>, c: Readonly<Vec>): Vec {
   const ab = sub(b, a), ac = sub(c, a), ap = sub(p, a);

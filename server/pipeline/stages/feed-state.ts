@@ -16,20 +16,21 @@ const RHYTHM_GAPS = 5;
 
 export function trackFeedState(limits: Pick<Limits, 'feedStaleAfterS' | 'feedLostAfterS'>, state?: PipelineState) {
   return stage<Flow, Flow>((emit) => {
-    const st = kept(state, 'feed', { state: 'lost' as FeedState, lastT: -Infinity, interval: 0, announcedAt: -Infinity, gaps: new Float64Array(RHYTHM_GAPS), gapCount: 0 });
+    // staleS: the stale time now, the floor or STALE_INTERVALS of the rhythm when that is longer
+    // (set as each interval is recorded).
+    const st = kept(state, 'feed', { state: 'lost' as FeedState, lastT: -Infinity, interval: 0, announcedAt: -Infinity, gaps: new Float64Array(RHYTHM_GAPS), gapCount: 0, staleS: limits.feedStaleAfterS });
     const sorted = new Float64Array(RHYTHM_GAPS);
-    /** The stale time now: the floor, or STALE_INTERVALS of the rhythm when that is longer. */
-    const staleS = (): number => {
+    const recordGap = (dt: number): void => {
+      st.gaps[st.gapCount++ % RHYTHM_GAPS] = dt;
       const n = Math.min(st.gapCount, RHYTHM_GAPS);
-      if (n === 0) return limits.feedStaleAfterS;
-      // Insertion sort of at most five (per sample: nothing allocated).
+      // Insertion sort of at most five (nothing allocated).
       for (let k = 0; k < n; k++) {
         const v = st.gaps[k]!;
         let j = k;
         for (; j > 0 && sorted[j - 1]! > v; j--) sorted[j] = sorted[j - 1]!;
         sorted[j] = v;
       }
-      return staleAfterS(limits.feedStaleAfterS, sorted[n >> 1]!);
+      st.staleS = staleAfterS(limits.feedStaleAfterS, sorted[n >> 1]!);
     };
     const rate = (): number => (st.interval > 0 ? Math.round((10 / st.interval)) / 10 : 0);
     const set = (next: FeedState, t: number): void => {
@@ -45,9 +46,9 @@ export function trackFeedState(limits: Pick<Limits, 'feedStaleAfterS' | 'feedLos
           if (Number.isFinite(st.lastT)) {
             const dt = t - st.lastT;
             // Rate from sample spacing, ignoring gaps (they are dropouts, not a slower feed).
-            if (dt > 0 && dt < staleS()) st.interval = st.interval === 0 ? dt : st.interval + 0.05 * (dt - st.interval);
+            if (dt > 0 && dt < st.staleS) st.interval = st.interval === 0 ? dt : st.interval + 0.05 * (dt - st.interval);
             // The rhythm takes every interval short of being lost: a slow feed's own spacing included.
-            if (dt > 0 && dt < limits.feedLostAfterS) st.gaps[st.gapCount++ % RHYTHM_GAPS] = dt;
+            if (dt > 0 && dt < limits.feedLostAfterS) recordGap(dt);
           }
           st.lastT = t;
           set('live', t);
@@ -56,9 +57,8 @@ export function trackFeedState(limits: Pick<Limits, 'feedStaleAfterS' | 'feedLos
         }
         if (item.kind === 'tick') {
           const gap = item.t - st.lastT;
-          const stale = staleS();
-          if (gap > lostAfterS(limits.feedLostAfterS, stale)) { if (st.state !== 'lost') set('lost', item.t); }
-          else if (gap > stale) { if (st.state === 'live') set('stale', item.t); }
+          if (gap > lostAfterS(limits.feedLostAfterS, st.staleS)) { if (st.state !== 'lost') set('lost', item.t); }
+          else if (gap > st.staleS) { if (st.state === 'live') set('stale', item.t); }
           emit(item);
           return;
         }
