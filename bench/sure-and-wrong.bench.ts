@@ -9,7 +9,7 @@
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns, STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
 import { HELD_OUT_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
-import { CONFIDENT, JUNCTION_TOLERANCE_MM, WRONG_BY_MM } from '../simulators/device/score.ts';
+import { isSureAndWrong, tipErrorMm } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
 import { conditionsArg, feedArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
@@ -33,9 +33,8 @@ for (const seed of seeds) {
       const truth = run.truths.get(g.seq);
       if (!truth) continue;
       samples++;
-      const off = Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
-      const wrong = off > WRONG_BY_MM || (g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM);
-      if (!(wrong && g.tip.confidence >= CONFIDENT)) { close(); continue; }
+      const off = tipErrorMm(g, truth);
+      if (!isSureAndWrong(g, truth, off)) { close(); continue; }
       sureWrong++;
       open ??= { seed, scenario, from: truth.t, to: truth.t, samples: 0, worstMm: 0, surest: 0, where: `${truth.branch} at ${truth.arcLengthMm.toFixed(1)} mm shown as ${g.tip.branch} at ${g.tip.arcLengthMm.toFixed(1)} mm` };
       open.to = truth.t; open.samples++;

@@ -206,7 +206,7 @@ export class MotionSpectrum {
       let total = 0;
       for (let a = 0; a < dims; a++) total += this.binPowerOf(ys, a, n, d);
       this.binPower[b] = total;
-      this.binAcross[b] = !cardiac && this.o.breathFromOffset && this.respDims === 1 ? this.binPowerOf(ys, 1, n, d) : total;
+      if (!cardiac && this.acrossChecked()) this.binAcross[b] = this.binPowerOf(ys, 1, n, d);
     }
     this.binNext = end;
     if (end < BINS.length) return;
@@ -233,21 +233,33 @@ export class MotionSpectrum {
       // Breathing shows fewer cycles and more clutter: a modest peak is taken when two rounds in a
       // row agree on it; once the rate is known, a peak far from it (a stretch of catheter motion
       // can make one) must hold for RESPIRATORY_FAR_ROUNDS rounds.
-      let fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 1.8, 0);
-      // A rhythm along the vessel only is the hand's: a breath moves the vessel across too.
-      if (fr !== null && this.o.breathFromOffset) {
-        const b = RESP_FIRST + Math.round((fr - BINS[RESP_FIRST]!) / BIN_STEP.respiratory);
-        if (this.binAcross[b]! < BREATH_ACROSS_SHARE * this.binPower[b]!) fr = null;
-      }
+      const fr = this.breathingPeak();
       const agree = fr !== null && Math.abs(fr - this.lastRespiratoryPeak) <= 0.06 * fr;
       this.respiratoryAgreeing = agree ? this.respiratoryAgreeing + 1 : 0;
       const far = fr !== null && this.respiratoryFound && Math.abs(fr - this.respiratoryHz) > 0.25 * this.respiratoryHz;
-      if (fr !== null && agree && (!far || this.respiratoryAgreeing >= RESPIRATORY_FAR_ROUNDS)) {
+      if (agree && (!far || this.respiratoryAgreeing >= RESPIRATORY_FAR_ROUNDS)) {
         this.respiratoryHz = fr;
         this.respiratoryFound = true;
       }
       this.lastRespiratoryPeak = fr ?? Number.NaN;
     }
+  }
+
+  /**
+   * Is a breathing peak checked across the vessel? With breathFromOffset and breathing read along
+   * its axis, the snapshot's dimension 1 holds the band across the vessel (breathRow); otherwise
+   * the band is read across the vessel already.
+   */
+  private acrossChecked(): boolean {
+    return this.o.breathFromOffset && this.respDims === 1;
+  }
+
+  /** This round's breathing peak, if any; a rhythm along the vessel only is the hand's (a breath moves the vessel across too). */
+  private breathingPeak(): number | null {
+    const fr = peak(this.binPower, RESP_FIRST, RESP_LAST, 1.8, 0);
+    if (fr === null || !this.acrossChecked()) return fr;
+    const b = RESP_FIRST + Math.round((fr - BINS[RESP_FIRST]!) / BIN_STEP.respiratory);
+    return this.binAcross[b]! < BREATH_ACROSS_SHARE * this.binPower[b]! ? null : fr;
   }
 
   /** |Σ y·e^{−iωt}|² of snapshot dimension a over n rows, at the bin binCos/binSin hold. */

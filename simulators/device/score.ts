@@ -50,6 +50,21 @@ export function quantileOfSorted(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** How far the shown tip is from where the lead truly is (mm). */
+export function tipErrorMm(g: Guidance, truth: GroundTruth): number {
+  return Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
+}
+
+/** Wrong as every figure counts it: more than WRONG_BY_MM off, or on another branch away from a junction. */
+export function isWrong(g: Guidance, truth: GroundTruth, errorMm = tipErrorMm(g, truth)): boolean {
+  return errorMm > WRONG_BY_MM || (g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM);
+}
+
+/** Sure and wrong (confidently wrong): wrong at confidence ≥ CONFIDENT. */
+export function isSureAndWrong(g: Guidance, truth: GroundTruth, errorMm = tipErrorMm(g, truth)): boolean {
+  return g.tip.confidence >= CONFIDENT && isWrong(g, truth, errorMm);
+}
+
 export function scoreGuidance(guidance: readonly Guidance[], truths: ReadonlyMap<number, GroundTruth>): AccuracyFigures {
   let n = 0, branch = 0, branchStrict = 0, zone = 0, zoneStrict = 0, instruction = 0, instructionStrict = 0, confidentlyWrong = 0;
   const bandSamples = new Array<number>(BANDS.length - 1).fill(0);
@@ -62,9 +77,9 @@ export function scoreGuidance(guidance: readonly Guidance[], truths: ReadonlyMap
     const sameBranch = g.tip.branch === truth.branch;
     branchStrict += sameBranch ? 1 : 0;
     branch += sameBranch || truth.junctionMm <= JUNCTION_TOLERANCE_MM ? 1 : 0;
-    const error = Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
+    const error = tipErrorMm(g, truth);
     errors.push(error);
-    const wrong = error > WRONG_BY_MM || (!sameBranch && truth.junctionMm > JUNCTION_TOLERANCE_MM);
+    const wrong = isWrong(g, truth, error);
     if (wrong && g.tip.confidence >= CONFIDENT) confidentlyWrong++;
     const band = BANDS.findIndex((b, k) => g.tip.confidence >= b && g.tip.confidence < BANDS[k + 1]!);
     if (band >= 0) {

@@ -4,12 +4,11 @@
 // honoured, and the lab's ECG and respiratory signals are used when they come.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Guidance } from '../../protocol/index.ts';
 import { DEFAULT_TRACKER_OPTIONS } from '../../server/pipeline/tree-tracker.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { CONDITIONS, twinFor, type ConditionName } from '../../simulators/device/conditions.ts';
-import type { FeedKind, GroundTruth } from '../../simulators/device/device-simulator.ts';
+import type { FeedKind } from '../../simulators/device/device-simulator.ts';
 import { PUSH_PAUSE } from '../../simulators/device/hand.ts';
 import { WALL_CONTACT } from '../../simulators/device/wall-contact.ts';
 import { beatShape, HeartMotion } from '../../simulators/device/heart-motion.ts';
@@ -17,7 +16,7 @@ import { runScenario, type ScenarioRun } from '../../simulators/device/run-scena
 import type { ScenarioName } from '../../simulators/device/scenarios.ts';
 import { UNSEEN_VARIANTS } from '../../simulators/device/unseen-variants.ts';
 import { conditionDevice } from '../../simulators/device/accuracy.ts';
-import { CONFIDENT, JUNCTION_TOLERANCE_MM, poolRuns, scoreGuidance, WRONG_BY_MM } from '../../simulators/device/score.ts';
+import { CONFIDENT, isSureAndWrong, JUNCTION_TOLERANCE_MM, poolRuns, scoreGuidance, tipErrorMm } from '../../simulators/device/score.ts';
 
 let demo: Twin;
 beforeAll(async () => { demo = await loadTwinFile(fileURLToPath(new URL('../../data/twins/demo.twin.json', import.meta.url))); });
@@ -33,7 +32,6 @@ function underCondition(name: ConditionName, scenario: ScenarioName, feed: FeedK
   });
 }
 
-const errorOf = (g: Guidance, truth: GroundTruth): number => Math.hypot(g.tip.p[0] - truth.p[0], g.tip.p[1] - truth.p[1], g.tip.p[2] - truth.p[2]);
 
 /** The longest stretch (s) over which the reported branch is wrong while the truth is clear of every junction. */
 function longestWrongBranch(run: ScenarioRun): number {
@@ -56,7 +54,7 @@ describe('clean input is the best case', () => {
       expect(longestWrongBranch(run), scenario).toBeLessThanOrEqual(DEFAULT_TRACKER_OPTIONS.decisionLagS + 0.02);
       const confidentlyWrong = run.guidance.filter((g) => {
         const truth = run.truths.get(g.seq)!;
-        return g.tip.confidence >= CONFIDENT && (errorOf(g, truth) > WRONG_BY_MM || (g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM));
+        return isSureAndWrong(g, truth);
       });
       expect(confidentlyWrong, scenario).toEqual([]);
       const figures = scoreGuidance(run.guidance, run.truths);
@@ -136,11 +134,11 @@ describe('the breath cannot hold the lead where the tracker believes it', () => 
       const run = await runScenario(twinFor(second, c), 'reach-lateral-zone', 'eam', { device: { seed, ...c.device(seed) } });
       const sureAndWrong = run.guidance.filter((g) => {
         const truth = run.truths.get(g.seq)!;
-        return g.tip.confidence >= CONFIDENT && (errorOf(g, truth) > WRONG_BY_MM || (g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM));
+        return isSureAndWrong(g, truth);
       });
       expect(sureAndWrong.length).toBe(0);
       const end = run.guidance.at(-1)!.t;
-      const last = run.guidance.filter((g) => g.t > end - 0.5).map((g) => errorOf(g, run.truths.get(g.seq)!)).sort((a, b) => a - b);
+      const last = run.guidance.filter((g) => g.t > end - 0.5).map((g) => tipErrorMm(g, run.truths.get(g.seq)!)).sort((a, b) => a - b);
       expect(run.truths.get(run.guidance.at(-1)!.seq)!.arcLengthMm).toBeGreaterThan(175);
       expect(last[last.length >> 1]).toBeLessThan(2);
     } finally {
