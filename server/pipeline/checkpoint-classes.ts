@@ -6,6 +6,7 @@ import { LeadPlacer } from './lead-placement.ts';
 import { MotionFilter } from './motion-filter.ts';
 import { MotionSpectrum } from './motion-spectrum.ts';
 import { PhysioPhase } from './physio-phase.ts';
+import { RegistrationOffset } from './registration-offset.ts';
 import { ResponseEvaluator } from './response-evaluator.ts';
 import { SlidingMinimum } from './sliding-minimum.ts';
 import { StillnessGauge } from './stillness.ts';
@@ -14,4 +15,4 @@ import { TrackFeedback } from './track-feedback.ts';
 import { TreeTracker } from './tree-tracker.ts';
 import { ZoneGuide, ZoneRouter } from './zone-guidance.ts';
 
-export const CHECKPOINT_CLASSES: ClassTable = { BreathingAxis, PipelineCounters, LeadPlacer, MotionFilter, MotionSpectrum, PhysioPhase, ResponseEvaluator, SlidingMinimum, StillnessGauge, TipTrail, TrackFeedback, TreeTracker, ZoneGuide, ZoneRouter };
+export const CHECKPOINT_CLASSES: ClassTable = { BreathingAxis, PipelineCounters, LeadPlacer, MotionFilter, MotionSpectrum, PhysioPhase, RegistrationOffset, ResponseEvaluator, SlidingMinimum, StillnessGauge, TipTrail, TrackFeedback, TreeTracker, ZoneGuide, ZoneRouter };

@@ -153,6 +153,12 @@ export interface MotionFilterOptions {
    * been seen (see DEFAULT_COMPENSATION for the choice per feed).
    */
   freeBreathIsMotion: boolean;
+  /**
+   * The free-form breath is taken out only once the harmonic terms have been seen this many times
+   * minMotionAmplitude (0: from the start; not with freeBreathIsMotion or a respiratory signal). See
+   * DEFAULT_COMPENSATION for the choice per feed.
+   */
+  freeBreathAfterMotion: number;
 }
 
 export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
@@ -195,6 +201,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   breathBeyondRelease: Infinity,
   breathBeyondS: 0.5,
   freeBreathIsMotion: true,
+  freeBreathAfterMotion: 0,
   breathFromOffset: false,
 };
 
@@ -336,6 +343,11 @@ export class MotionFilter {
    * this input, for good).
    */
   private motionLevel = 0;
+  /**
+   * The same level of the harmonic terms, built up until it reaches freeBreathAfterMotion ×
+   * minMotionAmplitude (then the free-form breath may be taken out).
+   */
+  private harmonicLevel = 0;
   /**
    * The free-form breath's smallest size over the last breathFloorBreaths breaths (measurement
    * units; 0 before it has been seen that long): what of it has not come back to the reference.
@@ -521,7 +533,10 @@ export class MotionFilter {
     const respiratoryOn = !still && this.motionShown(6, N, this.respiratoryRegression || this.breathingRateKnown, latched(this.respiratoryOnSince, t));
     // The free-form breath swings between zero and the breath's far end: its amplitude is about
     // √2 × its RMS.
-    const breathingOn = !still && shared && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude * (latched(this.breathingOnSince, t) ? HOLD_ON : 1);
+    const freeBreathLevel = this.o.freeBreathAfterMotion * this.o.minMotionAmplitude;
+    if (this.harmonicLevel < freeBreathLevel && dt > 0) this.harmonicLevel += (1 - Math.exp(-dt / MOTION_SEEN_S)) * (this.bandAmplitude(2, N) - this.harmonicLevel);
+    const breathAllowed = this.o.freeBreathIsMotion || this.respiratoryRegression || this.harmonicLevel >= freeBreathLevel;
+    const breathingOn = !still && shared && breathAllowed && Math.sqrt(2 * this.breathingMs) >= this.o.minMotionAmplitude * (latched(this.breathingOnSince, t) ? HOLD_ON : 1);
     this.cardiacOnSince = onSince(cardiacOn, this.cardiacOnSince, t);
     this.respiratoryOnSince = onSince(respiratoryOn, this.respiratoryOnSince, t);
     this.breathingOnSince = onSince(breathingOn, this.breathingOnSince, t);

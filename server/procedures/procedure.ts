@@ -15,6 +15,7 @@ import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
 import { applyState, captureState, sharedOfTwin } from '../pipeline/state-capture.ts';
 import { CHECKPOINT_VERSION, writeCheckpoint, type Checkpoint, type StartState } from '../recording/checkpoints.ts';
 import { checkpointedPipelineState, guidancePipeline } from '../pipeline/procedure-pipeline.ts';
+import type { RegistrationOffset } from '../pipeline/registration-offset.ts';
 import { NO_REGISTRATION, identityRegistration, refineRegistration, registerLandmarks, registrationInfo, type Registration } from '../pipeline/registration.ts';
 import type { ProcedureRecorder } from '../recording/procedure-recording.ts';
 import { zoneInfo } from '../pipeline/zone-exclusions.ts';
@@ -52,7 +53,8 @@ export interface ProcedureInfo {
   recording: string | null;
   recordingStopped?: string;
   feed: FeedStatus;
-  registration: ReturnType<typeof registrationInfo>;
+  /** learntOffsetMm: the registration's error the pipeline has learnt from the veins (registration-offset.ts), twin frame. */
+  registration: ReturnType<typeof registrationInfo> & { learntOffsetMm?: [number, number, number] };
   samplesIn: number;
   guidanceOut: number;
   dropped: Record<string, number>;
@@ -483,6 +485,14 @@ export class Procedure {
     };
   }
 
+  /** The registration's error learnt so far, when any (rounded to 0.01 mm). */
+  private learntOffset(): { learntOffsetMm?: [number, number, number] } {
+    const learnt = this.pipelineState.roots.get('registrationOffset') as RegistrationOffset | undefined;
+    if (!learnt || learnt.offset.every((x) => x === 0)) return {};
+    const r = (x: number): number => Math.round(x * 100) / 100;
+    return { learntOffsetMm: [r(learnt.offset[0]!), r(learnt.offset[1]!), r(learnt.offset[2]!)] };
+  }
+
   info(): ProcedureInfo {
     return {
       id: this.id,
@@ -494,7 +504,7 @@ export class Procedure {
       recording: this.recorder?.path ?? null,
       ...(this.unrecordedBecause || (this.recorder?.stopped && this.recorder.stopped !== 'closed') ? { recordingStopped: this.unrecordedBecause ?? this.recorder!.stopped! } : {}),
       feed: this.feed,
-      registration: registrationInfo(this.registration),
+      registration: { ...registrationInfo(this.registration), ...this.learntOffset() },
       samplesIn: this.counters.samplesIn,
       guidanceOut: this.counters.guidanceOut,
       dropped: { ...this.counters.dropped },

@@ -19,9 +19,10 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * file of another version is refused and resume replays the recorded inputs instead (a segment
  * whose meta starts from another version's state is refused with a clear error). 2: the feed
  * state's rhythm (twenty-fourth session) and the motion spectrum's breathing blocks across the
- * vessel (twenty-fifth).
+ * vessel (twenty-fifth). 3: the registration's learnt offset and the motion filter's harmonic level
+ * (twenty-seventh).
  */
-export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_VERSION = 3;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 

@@ -105,7 +105,12 @@ describe('clean input is the best case', () => {
     expect([...truths.values()].every((t) => t.centrelineP !== undefined)).toBe(true);
     expect(atTip.confidentlyWrongRate).toBe(0);
     expect(onCentreline.confidentlyWrongRate).toBe(0);
-    expect(onCentreline.tipErrorMedianMm).toBeLessThan(0.1);
+    // (0.1 mm until the twenty-seventh session. The registration's error learnt from the veins
+    // takes a lead resting on one side of the lumen for part of a registration error, here where
+    // the registration is exact: the median along the vein 0.045 → 0.198 mm (p95 1.97 → 1.96), the price of taking
+    // 0.1–0.4 mm off every registration that is not exact; weighting wide veins down to spare
+    // it lost most of that gain: docs/journal.md.)
+    expect(onCentreline.tipErrorMedianMm).toBeLessThan(0.25);
     expect(onCentreline.tipErrorP95Mm).toBeLessThan(2.5);
   });
 

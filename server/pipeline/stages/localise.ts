@@ -5,11 +5,12 @@
 import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 import { backProject, triangulate } from '../carm-geometry.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
+import type { RegistrationOffset } from '../registration-offset.ts';
 
 /** Biplane rays that miss each other by more than this are not one tip. */
 export const MAX_TRIANGULATION_GAP_MM = 8;
 
-export function localise(counters: PipelineCounters, initial: Registration = NO_REGISTRATION, state?: PipelineState) {
+export function localise(counters: PipelineCounters, initial: Registration = NO_REGISTRATION, state?: PipelineState, offset?: RegistrationOffset) {
   return stage<Flow, Flow>((emit) => {
     const st = kept(state, 'localise', { registration: initial, carm: { alpha: NaN, beta: NaN } });
     const o = [0, 0, 0];
@@ -21,13 +22,14 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
       next(item) {
         if (item.kind === 'registration') {
           st.registration = item.registration;
+          offset?.reset();
           return emit(item);
         }
         if (item.kind !== 'compensated') return emit(item);
         const s = item.sample;
         if (item.twin) {
           // EAM: registered and compensated in the twin frame already.
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, breathFloorMm: item.breathFloorMm ?? 0, nothingMoves: item.nothingMoves ?? false });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, breathFloorMm: item.breathFloorMm ?? 0, nothingMoves: item.nothingMoves ?? false, ...(offset && offset.options.eam !== 'off' ? { offsetLearning: offset.options.eam } : {}) });
           return;
         }
         if (s.type !== 'fluoro') return;
@@ -40,6 +42,8 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
           const c = item.views[k]!;
           const ray = backProject(view.geometry, c.u, c.v);
           transformPoint(st.registration.matrix, ray.origin[0], ray.origin[1], ray.origin[2], o);
+          // The registration's learnt error taken out (a translation: the ray's origin moves).
+          if (offset && offset.options.fluoro !== 'off') for (let j = 0; j < 3; j++) o[j]! -= offset.offset[j]!;
           return { origin: [o[0]!, o[1]!, o[2]!] as [number, number, number], direction: rotate(ray.direction) };
         });
         if (rays.length === 1) {
@@ -48,7 +52,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         }
         const tri = triangulate(rays[0]!, rays[1]!);
         if (!tri || tri.gapMm > MAX_TRIANGULATION_GAP_MM) return counters.drop('triangulation');
-        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, nothingMoves: item.nothingMoves ?? false });
+        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, nothingMoves: item.nothingMoves ?? false, ...(offset && offset.options.fluoro !== 'off' ? { offsetLearning: offset.options.fluoro } : {}) });
       },
     };
   });

@@ -11,6 +11,7 @@ import type { Twin } from '../../twin/twin.ts';
 import { kept, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 import type { Registration } from '../registration.ts';
 import type { TipTrail } from '../tip-trail.ts';
+import { RegistrationOffset, DEFAULT_REGISTRATION_OFFSET } from '../registration-offset.ts';
 import { TrackFeedback } from '../track-feedback.ts';
 import type { TrackerOptions } from '../tree-tracker.ts';
 import { compensateMotion, type CompensationOptions } from './compensate-motion.ts';
@@ -23,9 +24,10 @@ import { trackOnTree } from './track-on-tree.ts';
  */
 export function locateOnTree(twin: Twin, compensation: CompensationOptions, tracker: Partial<TrackerOptions> | undefined, registration: Registration, counters: PipelineCounters, trail?: TipTrail, state?: PipelineState): OperatorFunction<Flow, Flow> {
   const feedback = kept(state, 'feedback', new TrackFeedback(twin));
+  const offset = kept(state, 'registrationOffset', new RegistrationOffset({ ...DEFAULT_REGISTRATION_OFFSET, ...compensation.registrationOffset }));
   return (source) => source.pipe(
-    compensateMotion(twin, compensation, registration, trail, feedback, state),
-    localise(counters, registration, state),
-    trackOnTree(twin, tracker, feedback, state),
+    compensateMotion(twin, compensation, registration, trail, feedback, state, offset),
+    localise(counters, registration, state, offset),
+    trackOnTree(twin, tracker, feedback, state, offset),
   );
 }

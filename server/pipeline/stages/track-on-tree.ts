@@ -4,13 +4,14 @@
 
 import type { Twin } from '../../twin/twin.ts';
 import { kept, stage, type Flow, type PipelineState } from '../flow.ts';
+import type { RegistrationOffset } from '../registration-offset.ts';
 import type { TrackFeedback } from '../track-feedback.ts';
 import { TreeTracker, newTrackEstimate, type TrackerOptions } from '../tree-tracker.ts';
 
 /** A ray may pass this far outside a vein tube and still be taken as crossing it (mm). */
 export const RAY_TOLERANCE_MM = 3;
 
-export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, feedback?: TrackFeedback, state?: PipelineState) {
+export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, feedback?: TrackFeedback, state?: PipelineState, offset?: RegistrationOffset) {
   return stage<Flow, Flow>((emit) => {
     const tracker = kept(state, 'track.tracker', new TreeTracker(twin, options));
     const estimate = kept(state, 'track.estimate', newTrackEstimate());
@@ -32,6 +33,11 @@ export function trackOnTree(twin: Twin, options: Partial<TrackerOptions> = {}, f
         else tracker.updateRay(item.t, item.obs.origin, item.obs.direction, RAY_TOLERANCE_MM, estimate);
         if (estimate.branch < 0) return;
         feedback?.set(item.t, estimate.segment, estimate.x, estimate.y, estimate.z, estimate.posterior);
+        // A sure place away from junctions teaches the registration's error (the point as registered).
+        if (offset && feedback && item.offsetLearning && item.obs.type === 'point' && (item.offsetLearning === 'always' || item.nothingMoves) && estimate.posterior >= offset.options.minPosterior && feedback.at(item.t)?.hold) {
+          const f = offset.offset, p = item.obs.p, a = feedback.vessel.along;
+          offset.learn(item.t, p[0] + f[0]!, p[1] + f[1]!, p[2] + f[2]!, estimate.x, estimate.y, estimate.z, a[0], a[1], a[2]);
+        }
         // (Shown smoothed; fed back as the tracker has it.)
         if (item.obs.type === 'point') tracker.smoothShown(item.t, estimate);
         emit({ kind: 'track', seq: item.seq, t: item.t, track: { ...estimate }, quality: item.quality });
