@@ -41,7 +41,7 @@ export type Flow =
    */
   | { kind: 'compensated'; sample: FeedSample; source: null; twin: [number, number, number] | null; views: { u: number; v: number }[]; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number; nothingMoves?: boolean }
   /** offsetLearning: a point with the registration's learnt error taken out, which may teach it more, and when (registration-offset.ts). */
-  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number; nothingMoves?: boolean; offsetLearning?: 'while-still' | 'always' }
+  | { kind: 'observation'; seq: number; t: number; obs: Observation; quality: number; settled: boolean; alongMotionMm?: number; alongSpreadMm?: number; irregularBreathing?: boolean; breathFloorMm?: number; nothingMoves?: boolean; offsetLearning?: 'while-still' | 'always' | undefined }
   /** The active C-arm view changed (fluoro): displays follow it. */
   | { kind: 'carm'; alpha: number; beta: number }
   | { kind: 'feed'; t: number; state: FeedState; rateHz: number }

@@ -5,7 +5,10 @@
 import { kept, stage, type Flow, type PipelineCounters, type PipelineState } from '../flow.ts';
 import { backProject, triangulate } from '../carm-geometry.ts';
 import { NO_REGISTRATION, transformPoint, type Registration } from '../registration.ts';
-import type { RegistrationOffset } from '../registration-offset.ts';
+import type { OffsetLearning, RegistrationOffset } from '../registration-offset.ts';
+
+/** How an observation may teach the learnt offset (undefined: it does not). A plain field, not spread in: this runs per sample. */
+const learning = (mode: OffsetLearning | undefined): 'while-still' | 'always' | undefined => (mode === 'off' ? undefined : mode);
 
 /** Biplane rays that miss each other by more than this are not one tip. */
 export const MAX_TRIANGULATION_GAP_MM = 8;
@@ -29,7 +32,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         const s = item.sample;
         if (item.twin) {
           // EAM: registered and compensated in the twin frame already.
-          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, breathFloorMm: item.breathFloorMm ?? 0, nothingMoves: item.nothingMoves ?? false, ...(offset && offset.options.eam !== 'off' ? { offsetLearning: offset.options.eam } : {}) });
+          emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: item.twin }, quality: 1, settled: item.settled, alongMotionMm: item.alongMotionMm ?? 0, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, breathFloorMm: item.breathFloorMm ?? 0, nothingMoves: item.nothingMoves ?? false, offsetLearning: learning(offset?.options.eam) });
           return;
         }
         if (s.type !== 'fluoro') return;
@@ -52,7 +55,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
         }
         const tri = triangulate(rays[0]!, rays[1]!);
         if (!tri || tri.gapMm > MAX_TRIANGULATION_GAP_MM) return counters.drop('triangulation');
-        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, nothingMoves: item.nothingMoves ?? false, ...(offset && offset.options.fluoro !== 'off' ? { offsetLearning: offset.options.fluoro } : {}) });
+        emit({ kind: 'observation', seq: s.seq, t: s.t, obs: { type: 'point', p: tri.point }, quality: Math.max(0.3, 1 - tri.gapMm / MAX_TRIANGULATION_GAP_MM), settled: item.settled, alongSpreadMm: item.alongSpreadMm ?? 0, irregularBreathing: item.irregularBreathing ?? false, nothingMoves: item.nothingMoves ?? false, offsetLearning: learning(offset?.options.fluoro) });
       },
     };
   });
