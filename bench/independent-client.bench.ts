@@ -4,7 +4,7 @@
 // from a display socket). It starts `twinguide serve` as any user would (a child process on
 // 127.0.0.1, a temp recordings directory) and runs every walk of every condition at once, each
 // its own procedure (the server's limits as shipped). Figures are printed, never asserted.
-//   npm run bench:independent [-- --twin demo|second-heart] [--walks 6] [--rate 50] [--seed 1] [--seconds 60]
+//   npm run bench:independent [-- --twin demo|second-heart] [--walks 6] [--rate 50] [--seed 1] [--seconds 60] [--trace DIR] [--keep DIR]
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +28,8 @@ const SEED = Number(arg('seed', '1'));
 const MAX_SECONDS = Number(arg('seconds', '60'));
 /** A directory to write each walk's scored messages to (CSV), for a look at where it went wrong. */
 const TRACE_DIR = arg('trace', '');
+/** A directory to keep the server's recordings in (one per walk, replayable with `twinguide replay`); by default a temp one, removed. */
+const KEEP_DIR = arg('keep', '');
 /** `any`: systole in any direction, not toward the apex (a diagnostic: no heart moves so). */
 const SYSTOLE_ANY = arg('systole', 'apex') === 'any';
 
@@ -37,7 +39,7 @@ const CONDITIONS = INDEPENDENT_CONDITIONS.filter((c) => arg('conditions', 'clean
 const quantile = (xs: readonly number[], q: number): number => quantileOfSorted([...xs].sort((x, y) => x - y), q);
 
 const port = await freePort();
-const recordings = mkdtempSync(join(tmpdir(), 'twinguide-independent-'));
+const recordings = KEEP_DIR || mkdtempSync(join(tmpdir(), 'twinguide-independent-'));
 const twinsDir = fileURLToPath(new URL(TWIN === 'demo' ? '../data/twins' : '../data/bench-twins', import.meta.url));
 const server = spawn(process.execPath, [fileURLToPath(new URL('../bin/twinguide.js', import.meta.url)), 'serve', '--port', String(port), '--igtl-port', '0', '--recordings', recordings, '--twins', twinsDir, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
 const base = `http://127.0.0.1:${port}`;
@@ -67,5 +69,5 @@ try {
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
-  rmSync(recordings, { recursive: true, force: true });
+  if (!KEEP_DIR) rmSync(recordings, { recursive: true, force: true });
 }

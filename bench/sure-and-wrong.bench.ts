@@ -21,7 +21,7 @@ if (seeds.some((s) => HELD_OUT_SEEDS.includes(s))) throw new Error(`seeds ${HELD
 
 interface Episode { seed: number; scenario: string; from: number; to: number; samples: number; worstMm: number; surest: number; where: string }
 const episodes: Episode[] = [];
-let samples = 0, sureWrong = 0;
+let samples = 0, sureWrong = 0, sure = 0, flips = 0, lowFlips = 0, lowSamples = 0, seconds = 0;
 const twin = await loadTwinFile(twinPath, { loadModel: false });
 for (const seed of seeds) {
   let k = 0;
@@ -29,11 +29,24 @@ for (const seed of seeds) {
     const scenario = STANDARD_SCENARIOS[k++]!;
     let open: Episode | null = null;
     const close = (): void => { if (open) episodes.push(open); open = null; };
+    // How often the display's certainty turns (sure ↔ not sure): a calm display turns seldom.
+    let wasSure: boolean | null = null, wasLow: boolean | null = null, firstT = Number.NaN, lastT = Number.NaN;
     for (const g of run.guidance) {
       const truth = run.truths.get(g.seq);
       if (!truth) continue;
       samples++;
       const off = tipErrorMm(g, truth);
+      const isSure = g.tip.confidence >= 0.8;
+      if (isSure) sure++;
+      if (wasSure !== null && isSure !== wasSure) flips++;
+      wasSure = isSure;
+      // …and how often the display's LOW CONFIDENCE banner (the instruction withheld) comes or goes.
+      const isLow = g.zone.text.startsWith('LOW CONFIDENCE');
+      if (isLow) lowSamples++;
+      if (wasLow !== null && isLow !== wasLow) lowFlips++;
+      wasLow = isLow;
+      if (Number.isNaN(firstT)) firstT = truth.t;
+      lastT = truth.t;
       if (!isSureAndWrong(g, truth, off)) { close(); continue; }
       sureWrong++;
       open ??= { seed, scenario, from: truth.t, to: truth.t, samples: 0, worstMm: 0, surest: 0, where: `${truth.branch} at ${truth.arcLengthMm.toFixed(1)} mm shown as ${g.tip.branch} at ${g.tip.arcLengthMm.toFixed(1)} mm` };
@@ -41,10 +54,11 @@ for (const seed of seeds) {
       open.worstMm = Math.max(open.worstMm, off); open.surest = Math.max(open.surest, g.tip.confidence);
     }
     close();
+    if (lastT > firstT) seconds += lastT - firstT;
   }
 }
 await twin.close();
 
-console.log(`sure and wrong: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds[0]}–${seeds.at(-1)} (${seeds.length}); ${sureWrong} of ${samples} samples (${((100 * sureWrong) / Math.max(1, samples)).toFixed(4)} %) in ${episodes.length} episodes`);
+console.log(`sure and wrong: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds[0]}–${seeds.at(-1)} (${seeds.length}); ${sureWrong} of ${samples} samples (${((100 * sureWrong) / Math.max(1, samples)).toFixed(4)} %) in ${episodes.length} episodes; shown sure ${((100 * sure) / Math.max(1, samples)).toFixed(2)} % of samples, turning sure or unsure ${((60 * flips) / Math.max(1, seconds)).toFixed(1)} times a minute; LOW CONFIDENCE on ${((100 * lowSamples) / Math.max(1, samples)).toFixed(2)} % of samples, coming or going ${((60 * lowFlips) / Math.max(1, seconds)).toFixed(1)} times a minute`);
 for (const e of episodes) console.log(`  seed ${e.seed} ${e.scenario.padEnd(26)} ${e.from.toFixed(2)}–${e.to.toFixed(2)} s  ${String(e.samples).padStart(3)} samples  up to ${e.worstMm.toFixed(1)} mm at ${e.surest.toFixed(2)}  ${e.where}`);
-printJson('sure-and-wrong', { condition, feed, twin: twin.meta.id, seeds: seeds.length, samples, sureWrong, rate: +((sureWrong / Math.max(1, samples)).toFixed(8)), episodes: episodes.length });
+printJson('sure-and-wrong', { condition, feed, twin: twin.meta.id, seeds: seeds.length, samples, sure, flipsPerMinute: +((60 * flips) / Math.max(1, seconds)).toFixed(2), lowSamples, lowFlipsPerMinute: +((60 * lowFlips) / Math.max(1, seconds)).toFixed(2), sureWrong, rate: +((sureWrong / Math.max(1, samples)).toFixed(8)), episodes: episodes.length });
