@@ -51,6 +51,9 @@ export interface RegistrationOffsetOptions {
 // is the conservative setting (docs/journal.md, twenty-seventh session).
 export const DEFAULT_REGISTRATION_OFFSET: RegistrationOffsetOptions = { fluoro: 'while-still', eam: 'always', timeConstantS: 60, priorS: 5, gateMm: 2.5, minPosterior: 0.8, maxMm: 4 };
 
+/** No offset (zeros): what is taken out of a feed that learns none. */
+export const NO_OFFSET: Readonly<Float64Array> = new Float64Array(3);
+
 export class RegistrationOffset {
   /** Twin frame, mm: the registration maps a point this far from where it is. */
   readonly offset = new Float64Array(3);
@@ -60,6 +63,11 @@ export class RegistrationOffset {
   private lastT = Number.NaN;
 
   constructor(readonly options: RegistrationOffsetOptions = DEFAULT_REGISTRATION_OFFSET) {}
+
+  /** What to take out of a feed's points (twin frame, mm): the learnt offset, or none where that feed does not learn one. */
+  takenOut(feed: 'eam' | 'fluoro'): Readonly<Float64Array> {
+    return this.options[feed] === 'off' ? NO_OFFSET : this.offset;
+  }
 
   /** A new registration: nothing learnt about it yet. */
   reset(): void {

@@ -22,7 +22,7 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * vessel (twenty-fifth). 3: the registration's learnt offset and the motion filter's harmonic level
  * (twenty-seventh).
  */
-export const CHECKPOINT_VERSION = 3;
+export const CHECKPOINT_VERSION = 4;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 

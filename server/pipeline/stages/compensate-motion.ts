@@ -14,7 +14,7 @@ import { MotionFilter, type MotionFilterOptions, type VesselConstraint } from '.
 import { NO_REGISTRATION, rotateToSource, transformPoint, type Registration } from '../registration.ts';
 import type { TipTrail } from '../tip-trail.ts';
 import { PhysioPhase } from '../physio-phase.ts';
-import type { RegistrationOffset, RegistrationOffsetOptions } from '../registration-offset.ts';
+import { NO_OFFSET, type RegistrationOffset, type RegistrationOffsetOptions } from '../registration-offset.ts';
 import type { TrackFeedback } from '../track-feedback.ts';
 
 export interface CompensationOptions {
@@ -93,8 +93,6 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   trackerVessel: true,
 };
 
-const NO_OFFSET = new Float64Array(3);
-
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
   a.alpha === b.alpha && a.beta === b.beta && a.sid === b.sid && a.sod === b.sod && a.pixelSpacing[0] === b.pixelSpacing[0] && a.pixelSpacing[1] === b.pixelSpacing[1] && a.size[0] === b.size[0] && a.size[1] === b.size[1];
 
@@ -137,7 +135,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
      */
     const toPixels = (slot: ViewSlot, x: number, y: number, z: number): [number, number] | null => {
       const m = st.registration.matrix;
-      const f = offset && offset.options.fluoro !== 'off' ? offset.offset : NO_OFFSET;
+      const f = offset ? offset.takenOut('fluoro') : NO_OFFSET;
       const dx = x + f[0]! - m[3]!, dy = y + f[1]! - m[7]!, dz = z + f[2]! - m[11]!;
       c[0] = m[0]! * dx + m[4]! * dy + m[8]! * dz;
       c[1] = m[1]! * dx + m[5]! * dy + m[9]! * dz;
@@ -192,7 +190,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         const s = item.sample;
         if (s.type === 'tip') {
           transformPoint(st.registration.matrix, s.p[0], s.p[1], s.p[2], p);
-          if (offset && offset.options.eam !== 'off') for (let k = 0; k < 3; k++) p[k]! -= offset.offset[k]!;
+          if (offset) { const f = offset.takenOut('eam'); for (let k = 0; k < 3; k++) p[k]! -= f[k]!; }
           if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [], settled: true });
           if (!st.eam) {
             st.eam = new MotionFilter(3, options.eam);
@@ -207,7 +205,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             // Back to the source frame (the trail refines the registration itself, so the learnt
             // offset goes back in: a refined registration starts the offset afresh).
             const m = st.registration.matrix;
-            const f = offset && offset.options.eam !== 'off' ? offset.offset : NO_OFFSET;
+            const f = offset ? offset.takenOut('eam') : NO_OFFSET;
             const dx = out3[0]! + f[0]! - m[3]!, dy = out3[1]! + f[1]! - m[7]!, dz = out3[2]! + f[2]! - m[11]!;
             trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
           }

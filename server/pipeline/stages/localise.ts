@@ -46,7 +46,7 @@ export function localise(counters: PipelineCounters, initial: Registration = NO_
           const ray = backProject(view.geometry, c.u, c.v);
           transformPoint(st.registration.matrix, ray.origin[0], ray.origin[1], ray.origin[2], o);
           // The registration's learnt error taken out (a translation: the ray's origin moves).
-          if (offset && offset.options.fluoro !== 'off') for (let j = 0; j < 3; j++) o[j]! -= offset.offset[j]!;
+          if (offset) { const f = offset.takenOut('fluoro'); for (let j = 0; j < 3; j++) o[j]! -= f[j]!; }
           return { origin: [o[0]!, o[1]!, o[2]!] as [number, number, number], direction: rotate(ray.direction) };
         });
         if (rays.length === 1) {
