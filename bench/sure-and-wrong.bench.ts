@@ -58,7 +58,9 @@ for (const seed of seeds) {
   }
 }
 await twin.close();
+const percent = (n: number): number => (100 * n) / Math.max(1, samples);
+const perMinute = (n: number): number => (60 * n) / Math.max(1, seconds);
 
-console.log(`sure and wrong: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds[0]}–${seeds.at(-1)} (${seeds.length}); ${sureWrong} of ${samples} samples (${((100 * sureWrong) / Math.max(1, samples)).toFixed(4)} %) in ${episodes.length} episodes; shown sure ${((100 * sure) / Math.max(1, samples)).toFixed(2)} % of samples, turning sure or unsure ${((60 * flips) / Math.max(1, seconds)).toFixed(1)} times a minute; LOW CONFIDENCE on ${((100 * lowSamples) / Math.max(1, samples)).toFixed(2)} % of samples, coming or going ${((60 * lowFlips) / Math.max(1, seconds)).toFixed(1)} times a minute`);
+console.log(`sure and wrong: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds[0]}–${seeds.at(-1)} (${seeds.length}); ${sureWrong} of ${samples} samples (${percent(sureWrong).toFixed(4)} %) in ${episodes.length} episodes; shown sure ${percent(sure).toFixed(2)} % of samples, turning sure or unsure ${perMinute(flips).toFixed(1)} times a minute; LOW CONFIDENCE on ${percent(lowSamples).toFixed(2)} % of samples, coming or going ${perMinute(lowFlips).toFixed(1)} times a minute`);
 for (const e of episodes) console.log(`  seed ${e.seed} ${e.scenario.padEnd(26)} ${e.from.toFixed(2)}–${e.to.toFixed(2)} s  ${String(e.samples).padStart(3)} samples  up to ${e.worstMm.toFixed(1)} mm at ${e.surest.toFixed(2)}  ${e.where}`);
-printJson('sure-and-wrong', { condition, feed, twin: twin.meta.id, seeds: seeds.length, samples, sure, flipsPerMinute: +((60 * flips) / Math.max(1, seconds)).toFixed(2), lowSamples, lowFlipsPerMinute: +((60 * lowFlips) / Math.max(1, seconds)).toFixed(2), sureWrong, rate: +((sureWrong / Math.max(1, samples)).toFixed(8)), episodes: episodes.length });
+printJson('sure-and-wrong', { condition, feed, twin: twin.meta.id, seeds: seeds.length, samples, sure, flipsPerMinute: +perMinute(flips).toFixed(2), lowSamples, lowFlipsPerMinute: +perMinute(lowFlips).toFixed(2), sureWrong, rate: +((sureWrong / Math.max(1, samples)).toFixed(8)), episodes: episodes.length });

@@ -20,7 +20,7 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * whose meta starts from another version's state is refused with a clear error). 2: the feed
  * state's rhythm (twenty-fourth session) and the motion spectrum's breathing blocks across the
  * vessel (twenty-fifth). 3: the registration's learnt offset and the motion filter's harmonic level
- * (twenty-seventh).
+ * (twenty-seventh). 4: the tracker's smoothed fit to the veins (twenty-eighth).
  */
 export const CHECKPOINT_VERSION = 4;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
