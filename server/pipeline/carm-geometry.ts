@@ -7,6 +7,7 @@
 // DICOM's [row spacing (along v), column spacing (along u)] at the detector.
 
 import type { CArmGeometry } from '../../protocol/index.ts';
+import { hypot2, hypot3 } from '../geometry/hypot.ts';
 
 export interface CArmFrame {
   source: [number, number, number];
@@ -18,7 +19,7 @@ export interface CArmFrame {
 
 const cross = (a: readonly number[], b: readonly number[]): [number, number, number] => [a[1]! * b[2]! - a[2]! * b[1]!, a[2]! * b[0]! - a[0]! * b[2]!, a[0]! * b[1]! - a[1]! * b[0]!];
 const unit = (a: [number, number, number]): [number, number, number] => {
-  const n = Math.hypot(a[0], a[1], a[2]);
+  const n = hypot3(a[0], a[1], a[2]);
   return [a[0] / n, a[1] / n, a[2] / n];
 };
 
@@ -59,7 +60,7 @@ export function sideOnView(dir: ArrayLike<number>, current: { alpha: number; bet
     for (let beta = -betaDeg; beta <= betaDeg; beta += stepDeg) {
       const shown = shownInView(dir, alpha, beta);
       if (shown > best.shown) best = { alpha, beta, shown };
-      const move = Math.hypot(alpha - current.alpha, beta - current.beta);
+      const move = hypot2(alpha - current.alpha, beta - current.beta);
       if (shown >= atLeast && move < nearMove) { near = { alpha, beta, shown }; nearMove = move; }
     }
   }
@@ -116,5 +117,5 @@ export function triangulate(
   const t = (A * E - B * D) / den;
   const pa = [0, 1, 2].map((k) => a.origin[k]! + s * a.direction[k]!);
   const pb = [0, 1, 2].map((k) => b.origin[k]! + t * b.direction[k]!);
-  return { point: [(pa[0]! + pb[0]!) / 2, (pa[1]! + pb[1]!) / 2, (pa[2]! + pb[2]!) / 2], gapMm: Math.hypot(pa[0]! - pb[0]!, pa[1]! - pb[1]!, pa[2]! - pb[2]!) };
+  return { point: [(pa[0]! + pb[0]!) / 2, (pa[1]! + pb[1]!) / 2, (pa[2]! + pb[2]!) / 2], gapMm: hypot3(pa[0]! - pb[0]!, pa[1]! - pb[1]!, pa[2]! - pb[2]!) };
 }

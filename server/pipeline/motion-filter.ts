@@ -23,6 +23,7 @@ import type { PhysioPhase } from './physio-phase.ts';
 import { BreathingAxis } from './breathing-axis.ts';
 import { SlidingMinimum } from './sliding-minimum.ts';
 import { StillnessGauge } from './stillness.ts';
+import { hypot2 } from '../geometry/hypot.ts';
 
 export interface MotionFilterOptions {
   /** Measurement noise (standard deviation, in measurement units). */
@@ -979,7 +980,7 @@ export class MotionFilter {
       // Respiratory (one harmonic): the extreme along the direction is amplitude-weighted, in closed form.
       let ua = 0, ub = 0;
       for (let a = 0; a < d; a++) { ua += dirR[a]! * x[a * N + 6]!; ub += dirR[a]! * x[a * N + 7]!; }
-      const norm = Math.hypot(ua, ub);
+      const norm = hypot2(ua, ub);
       if (norm > 0) { out[6] = ua / norm; out[7] = ub / norm; }
     }
   }

@@ -12,6 +12,8 @@
 // scale of `priorS` and `timeConstantS` (seconds to a minute), not of a departure (a few tenths of a
 // second), and its size is capped at `maxMm`, which is the most a registration is trusted to be off.
 
+import { hypot3 } from '../geometry/hypot.ts';
+
 /**
  * Per feed: off, learnt only while nothing moves the tip but the catheter (no motion compensation's
  * leftovers in the residual), or learnt always.
@@ -115,7 +117,7 @@ export class RegistrationOffset {
     let x = (c00 * b[0]! + c01 * b[1]! + c02 * b[2]!) / det;
     let y = (c01 * b[0]! + c11 * b[1]! + c12 * b[2]!) / det;
     let z = (c02 * b[0]! + c12 * b[1]! + c22 * b[2]!) / det;
-    const size = Math.hypot(x, y, z);
+    const size = hypot3(x, y, z);
     if (size > this.options.maxMm) {
       const s = this.options.maxMm / size;
       x *= s; y *= s; z *= s;

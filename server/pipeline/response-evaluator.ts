@@ -29,17 +29,23 @@ export class ResponseEvaluator {
     return this.runModel !== null;
   }
 
+  /** bracket()'s answer: interpolate sites i → j by f (kept fields: a tuple per call was garbage per sample). */
+  private i = 0;
+  private j = 0;
+  private f = 0;
+
   /**
-   * Locate the tip among the branch's sites: returns [i, j, f] (interpolate sites i → j by f), or
-   * null when the branch has no sites or the tip is beyond its first/last site (then the nearest).
+   * Locate the tip among the branch's sites: sets i, j, f (interpolate sites i → j by f) and returns
+   * true, or returns false when the branch has no sites. Beyond its first/last site: that site.
    */
-  private bracket(branch: number, arcMm: number): [number, number, number] | null {
+  private bracket(branch: number, arcMm: number): boolean {
     const s = this.twin.sites;
     const list = s.byBranch[branch];
-    if (!list || list.length === 0) return null;
+    if (!list || list.length === 0) return false;
     const first = list[0]!, last = list[list.length - 1]!;
-    if (arcMm <= s.arcLengthMm[first]!) return [first, first, 0];
-    if (arcMm >= s.arcLengthMm[last]!) return [last, last, 0];
+    this.f = 0;
+    if (arcMm <= s.arcLengthMm[first]!) { this.i = this.j = first; return true; }
+    if (arcMm >= s.arcLengthMm[last]!) { this.i = this.j = last; return true; }
     let lo = 0, hi = list.length - 1;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
@@ -48,19 +54,20 @@ export class ResponseEvaluator {
     }
     const i = list[lo]!, j = list[hi]!;
     const span = s.arcLengthMm[j]! - s.arcLengthMm[i]!;
-    return [i, j, span > 0 ? (arcMm - s.arcLengthMm[i]!) / span : 0];
+    this.i = i; this.j = j;
+    this.f = span > 0 ? (arcMm - s.arcLengthMm[i]!) / span : 0;
+    return true;
   }
 
   /** Synchronous part: at a site or interpolated; `needsModel` when the model should refine it. */
   evaluateSync(branch: number, arcMm: number, out: ResponseValue): boolean {
     const s = this.twin.sites;
-    const b = this.bracket(branch, arcMm);
-    if (!b) {
+    if (!this.bracket(branch, arcMm)) {
       out.p = 0;
       out.source = 'interpolated';
       return false;
     }
-    const [i, j, f] = b;
+    const i = this.i, j = this.j, f = this.f;
     if (Math.abs(s.arcLengthMm[i]! - arcMm) <= AT_SITE_MM || i === j) {
       const k = Math.abs(s.arcLengthMm[i]! - arcMm) <= Math.abs(s.arcLengthMm[j]! - arcMm) ? i : j;
       out.p = s.p[k]!;
@@ -96,9 +103,8 @@ export class ResponseEvaluator {
   /** The twin's sites' QLV interpolated along the branch (NaN where the sites carry none or beyond them). */
   qlvAt(branch: number, arcMm: number): number {
     const s = this.twin.sites;
-    const b = this.bracket(branch, arcMm);
-    if (!b) return Number.NaN;
-    const [i, j, f] = b;
+    if (!this.bracket(branch, arcMm)) return Number.NaN;
+    const i = this.i, j = this.j, f = this.f;
     return s.qlvMs[i]! + f * (s.qlvMs[j]! - s.qlvMs[i]!);
   }
 
@@ -109,9 +115,8 @@ export class ResponseEvaluator {
   async withMeasuredQlv(branch: number, arcMm: number, qlvMs: number): Promise<number | null> {
     const feature = this.qlvFeature;
     if (!this.runModel || !feature) return null;
-    const b = this.bracket(branch, arcMm);
-    if (!b) return null;
-    const [i, j, f] = b;
+    if (!this.bracket(branch, arcMm)) return null;
+    const i = this.i, j = this.j, f = this.f;
     const s = this.twin.sites, n = s.featureCount;
     for (let k = 0; k < n; k++) this.features[k] = s.features[i * n + k]! + f * (s.features[j * n + k]! - s.features[i * n + k]!);
     this.features[feature.index] = qlvMs * feature.scale;

@@ -3,6 +3,7 @@
 // and a point is kept only after the tip has moved, so a long dwell does not fill it with one place.
 
 import type { Point3 } from '../geometry/rigid-fit.ts';
+import { hypot3 } from '../geometry/hypot.ts';
 
 export class TipTrail {
   private readonly points: Float64Array;
@@ -20,7 +21,7 @@ export class TipTrail {
   add(x: number, y: number, z: number): void {
     if (this.count > 0) {
       const last = (this.start + this.count - 1) % this.capacity;
-      if (Math.hypot(x - this.points[3 * last]!, y - this.points[3 * last + 1]!, z - this.points[3 * last + 2]!) < this.minStepMm) return;
+      if (hypot3(x - this.points[3 * last]!, y - this.points[3 * last + 1]!, z - this.points[3 * last + 2]!) < this.minStepMm) return;
     }
     const at = (this.start + this.count) % this.capacity;
     this.points[3 * at] = x;

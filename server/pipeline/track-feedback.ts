@@ -8,6 +8,7 @@
 import type { Twin } from '../twin/twin.ts';
 import { forksAt, nearestJunctionMm } from '../twin/vein-tree.ts';
 import type { VesselConstraint } from './motion-filter.ts';
+import { hypot3 } from '../geometry/hypot.ts';
 
 /** Nodes taken on each side of the tip's segment for the vessel's direction. */
 const TANGENT_SPAN = 2;
@@ -62,7 +63,7 @@ export class TrackFeedback {
     }
     const pos = v.positionsMm;
     const ax = pos[3 * ahead]! - pos[3 * back]!, ay = pos[3 * ahead + 1]! - pos[3 * back + 1]!, az = pos[3 * ahead + 2]! - pos[3 * back + 2]!;
-    const len = Math.hypot(ax, ay, az);
+    const len = hypot3(ax, ay, az);
     if (len < 1e-9) return; // left zero: no direction, never used
     this.along[3 * segment] = ax / len;
     this.along[3 * segment + 1] = ay / len;
@@ -83,7 +84,7 @@ export class TrackFeedback {
     const [hx, hy, hz] = Math.abs(ax) < 0.9 ? [1, 0, 0] : [0, 1, 0];
     const dot = hx * ax + hy * ay + hz * az;
     let ux = hx - dot * ax, uy = hy - dot * ay, uz = hz - dot * az;
-    const ul = Math.hypot(ux, uy, uz);
+    const ul = hypot3(ux, uy, uz);
     ux /= ul; uy /= ul; uz /= ul;
     const n1 = c.across[0]!, n2 = c.across[1]!;
     n1[0] = ux; n1[1] = uy; n1[2] = uz;

@@ -13,6 +13,7 @@ import { newCentrelinePoint, type CentrelinePoint } from '../twin/centreline-ind
 import type { Twin } from '../twin/twin.ts';
 import { CRANIAL } from '../twin/heart-axes.ts';
 import { branchDirection, pointOnBranch, radiusAt, renamesAt, segmentAxes, treeAncestry, type TreeAncestry } from '../twin/vein-tree.ts';
+import { hypot3 } from '../geometry/hypot.ts';
 
 export interface TrackerOptions {
   /** Spread of the observation around the centreline after motion compensation, mm. */
@@ -218,6 +219,20 @@ const BREATH_REACH_MM = 8;
 // -1, 0 or 1 (small integers): a comparator returning a double difference allocates on every compare.
 const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0);
 
+/**
+ * Candidates nearest first, in place: an insertion sort over a few dozen, where Array.prototype.sort
+ * allocates a work array on every call. The order is the same (nearestFirst is a total order: no
+ * two candidates share a segment).
+ */
+function sortNearestFirst(list: Candidate[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const c = list[i]!;
+    let k = i;
+    while (k > 0 && nearestFirst(list[k - 1]!, c) > 0) { list[k] = list[k - 1]!; k--; }
+    list[k] = c;
+  }
+}
+
 export class TreeTracker {
   private readonly o: TrackerOptions;
   private previous: Candidate[] = [];
@@ -302,7 +317,7 @@ export class TreeTracker {
     index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, this.collect);
     if (this.current.length === 0) this.addCandidate(index.nearest(x, y, z, this.scratch));
     if (this.current.length > this.o.maxCandidates) {
-      this.current.sort(nearestFirst);
+      sortNearestFirst(this.current);
       while (this.current.length > this.o.maxCandidates) this.pool.push(this.current.pop()!);
     }
     let moved = 0;
@@ -310,7 +325,7 @@ export class TreeTracker {
     if (this.lastObs) {
       const d = this.displacement;
       d[0] = x - this.lastObs[0]; d[1] = y - this.lastObs[1]; d[2] = z - this.lastObs[2];
-      moved = Math.hypot(d[0]!, d[1]!, d[2]!);
+      moved = hypot3(d[0]!, d[1]!, d[2]!);
       this.lastObs[0] = x; this.lastObs[1] = y; this.lastObs[2] = z;
     } else this.lastObs = [x, y, z];
     return this.step(t, moved, out);
@@ -339,7 +354,7 @@ export class TreeTracker {
       const qx = ax + s * ex, qy = ay + s * ey, qz = az + s * ez;
       const u = (qx - origin[0]!) * dir[0]! + (qy - origin[1]!) * dir[1]! + (qz - origin[2]!) * dir[2]!;
       const rx = origin[0]! + u * dir[0]! - qx, ry = origin[1]! + u * dir[1]! - qy, rz = origin[2]! + u * dir[2]! - qz;
-      const dist = Math.hypot(rx, ry, rz);
+      const dist = hypot3(rx, ry, rz);
       bestD = Math.min(bestD, dist);
       const radius = radiusAt(v, c, s);
       const arc = v.arcLengthMm[p]! + s * (v.arcLengthMm[c]! - v.arcLengthMm[p]!);
@@ -415,12 +430,12 @@ export class TreeTracker {
     const last = this.lastObs;
     if (!last || !Number.isFinite(this.lastStepT)) return false;
     const reach = this.reachMm(t);
-    if (Math.hypot(x - last[0], y - last[1], z - last[2]) <= reach) {
+    if (hypot3(x - last[0], y - last[1], z - last[2]) <= reach) {
       this.leap = null;
       return false;
     }
     const leap = this.leap;
-    if (leap && Math.hypot(x - leap[0], y - leap[1], z - leap[2]) <= reach) {
+    if (leap && hypot3(x - leap[0], y - leap[1], z - leap[2]) <= reach) {
       this.leap = null;
       return false;
     }

@@ -16,6 +16,7 @@ import type { TipTrail } from '../tip-trail.ts';
 import { PhysioPhase } from '../physio-phase.ts';
 import { NO_OFFSET, type RegistrationOffset, type RegistrationOffsetOptions } from '../registration-offset.ts';
 import type { TrackFeedback } from '../track-feedback.ts';
+import { hypot2 } from '../../geometry/hypot.ts';
 
 export interface CompensationOptions {
   eam: Partial<MotionFilterOptions>;
@@ -150,7 +151,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
       const ahead = toPixels(slot, p[0]! + a[0]!, p[1]! + a[1]!, p[2]! + a[2]!);
       if (!at || !ahead) return null;
       const du = ahead[0] - at[0], dv = ahead[1] - at[1];
-      const len = Math.hypot(du, dv);
+      const len = hypot2(du, dv);
       // A vessel running nearly along the beam shows no direction in this view.
       if (len < 1e-3) return null;
       const out = slot.vessel;

@@ -1,0 +1,52 @@
+// Euclidean lengths for the per-sample path. Node's Math.hypot is a builtin that TurboFan does not
+// reduce: every call allocates a scratch array of its arguments' magnitudes, ~16–32 bytes, and the
+// pipeline calls it a dozen times a sample (bench/pipeline.bench.ts counts the bytes). These give
+// the same result bit for bit (test/geometry/hypot.test.ts checks it against Math.hypot): the
+// magnitudes scaled by the largest, their squares summed with Kahan's compensation, the root scaled
+// back. Same result matters: a changed last bit can change a branch decision, and held-out figures
+// are compared byte for byte between versions.
+
+/** Math.hypot(a, b), without its allocation. */
+export function hypot2(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return a === Infinity || a === -Infinity || b === Infinity || b === -Infinity ? Infinity : Number.NaN;
+  const x = Math.abs(a), y = Math.abs(b);
+  const max = x > y ? x : y;
+  if (max === Infinity) return Infinity;
+  if (max === 0) return 0;
+  const nx = x / max, ny = y / max;
+  let sum = 0, compensation = 0;
+  let summand = nx * nx - compensation;
+  let preliminary = sum + summand;
+  compensation = preliminary - sum - summand;
+  sum = preliminary;
+  summand = ny * ny - compensation;
+  preliminary = sum + summand;
+  sum = preliminary;
+  return Math.sqrt(sum) * max;
+}
+
+/** Math.hypot(a, b, c), without its allocation. */
+export function hypot3(a: number, b: number, c: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b) || Number.isNaN(c)) {
+    return a === Infinity || a === -Infinity || b === Infinity || b === -Infinity || c === Infinity || c === -Infinity ? Infinity : Number.NaN;
+  }
+  const x = Math.abs(a), y = Math.abs(b), z = Math.abs(c);
+  let max = x > y ? x : y;
+  if (z > max) max = z;
+  if (max === Infinity) return Infinity;
+  if (max === 0) return 0;
+  const nx = x / max, ny = y / max, nz = z / max;
+  let sum = 0, compensation = 0;
+  let summand = nx * nx - compensation;
+  let preliminary = sum + summand;
+  compensation = preliminary - sum - summand;
+  sum = preliminary;
+  summand = ny * ny - compensation;
+  preliminary = sum + summand;
+  compensation = preliminary - sum - summand;
+  sum = preliminary;
+  summand = nz * nz - compensation;
+  preliminary = sum + summand;
+  sum = preliminary;
+  return Math.sqrt(sum) * max;
+}
