@@ -68,6 +68,14 @@ export interface MotionFilterOptions {
   /** …and, before its rate is read, a fitted motion counts only when its amplitude is this many times its standard deviation. */
   motionSignificance: number;
   /**
+   * …and only once this many cycles at the assumed rate have been watched since the filter started
+   * (0: at once). Fitted from part of a cycle at a rate not yet read (the breath's is assumed 4 s),
+   * a harmonic trades against the catheter's own velocity: a deep first breath 1.5 s into a
+   * procedure was fitted as a 20–30 mm breathing harmonic, and taking that out put the tip 30 mm
+   * from anywhere it had been (`bench:independent`, its seed 12).
+   */
+  unfoundWaitCycles: number;
+  /**
    * 'deharmonised': the measurement minus the estimated motion (no lag when the catheter starts,
    * stops or turns; measurement noise stays, for the tracker to absorb). 'smoothed': the filtered
    * catheter state (less noise, but it overshoots at every start, stop and turn).
@@ -181,6 +189,7 @@ export const DEFAULT_MOTION_OPTIONS: MotionFilterOptions = {
   estimateFrequencies: true,
   minMotionAmplitude: 1,
   motionSignificance: 2,
+  unfoundWaitCycles: 0,
   output: 'deharmonised',
   // Tuned on training seeds 1–2 (bench/accuracy, every condition): 10–40 and 0.3–0.7 s are within
   // noise of each other for EAM; a freer b (200) takes the catheter's own movement too.
@@ -305,6 +314,8 @@ export class MotionFilter {
   private readonly stillness: StillnessGauge;
   private previousT = 0;
   private initialisedAt = Number.NaN;
+  /** When the filter took its first measurement (since a reset). */
+  private startedAt = Number.NaN;
   /** The free-form breath (sharedBreathing): the index of its displacement b (then its velocity) in the state. */
   private readonly B: number;
   /** The direction the heart moves per unit of b (measurement units); zero: no free-form breath. */
@@ -412,6 +423,7 @@ export class MotionFilter {
       this.lastT = t;
       this.initialised = true;
       this.initialisedAt = t;
+      this.startedAt = t;
       this.previousT = t;
     } else {
       const dt = Math.max(0, t - this.lastT);
@@ -919,6 +931,8 @@ export class MotionFilter {
     const amplitude = this.bandAmplitude(from, to);
     const hold = wasOn ? HOLD_ON : 1;
     if (rateFound) return amplitude >= this.o.minMotionAmplitude * hold;
+    // Not before a whole cycle at the assumed rate has been watched (unfoundWaitCycles).
+    if (!wasOn && this.lastT - this.startedAt < this.o.unfoundWaitCycles / (from === 2 ? this.spectrum.cardiacHz : this.spectrum.respiratoryHz)) return false;
     return amplitude >= this.o.minMotionAmplitude * UNFOUND_FACTOR * hold && this.significant(from, to, hold);
   }
   /** Since when each motion has been taken out without a break (NaN: it is not; see HOLD_ON). */
