@@ -8,34 +8,25 @@
 
 /** Math.hypot(a, b), without its allocation. */
 export function hypot2(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return a === Infinity || a === -Infinity || b === Infinity || b === -Infinity ? Infinity : Number.NaN;
-  const x = Math.abs(a), y = Math.abs(b);
-  const max = x > y ? x : y;
-  if (max === Infinity) return Infinity;
-  if (max === 0) return 0;
-  const nx = x / max, ny = y / max;
-  let sum = 0, compensation = 0;
-  let summand = nx * nx - compensation;
-  let preliminary = sum + summand;
-  compensation = preliminary - sum - summand;
-  sum = preliminary;
-  summand = ny * ny - compensation;
-  preliminary = sum + summand;
-  sum = preliminary;
-  return Math.sqrt(sum) * max;
+  return hypotOf(a, b, 0, false);
 }
 
 /** Math.hypot(a, b, c), without its allocation. */
 export function hypot3(a: number, b: number, c: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b) || Number.isNaN(c)) {
-    return a === Infinity || a === -Infinity || b === Infinity || b === -Infinity || c === Infinity || c === -Infinity ? Infinity : Number.NaN;
-  }
-  const x = Math.abs(a), y = Math.abs(b), z = Math.abs(c);
+  return hypotOf(a, b, c, true);
+}
+
+/** Math.hypot of a and b, and of c too when `three` (a two-term hypot must not add a third term: the sum's last bit could change). */
+function hypotOf(a: number, b: number, c: number, three: boolean): number {
+  const infinite = a === Infinity || a === -Infinity || b === Infinity || b === -Infinity || (three && (c === Infinity || c === -Infinity));
+  if (infinite) return Infinity;
+  if (Number.isNaN(a) || Number.isNaN(b) || (three && Number.isNaN(c))) return Number.NaN;
+  const x = Math.abs(a), y = Math.abs(b), z = three ? Math.abs(c) : 0;
   let max = x > y ? x : y;
   if (z > max) max = z;
-  if (max === Infinity) return Infinity;
   if (max === 0) return 0;
   const nx = x / max, ny = y / max, nz = z / max;
+  // Kahan's compensated sum of the squares, in the builtin's order.
   let sum = 0, compensation = 0;
   let summand = nx * nx - compensation;
   let preliminary = sum + summand;
@@ -45,8 +36,9 @@ export function hypot3(a: number, b: number, c: number): number {
   preliminary = sum + summand;
   compensation = preliminary - sum - summand;
   sum = preliminary;
-  summand = nz * nz - compensation;
-  preliminary = sum + summand;
-  sum = preliminary;
+  if (three) {
+    summand = nz * nz - compensation;
+    sum += summand;
+  }
   return Math.sqrt(sum) * max;
 }
