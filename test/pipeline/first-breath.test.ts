@@ -4,7 +4,8 @@
 // 18 mm caudally and back 1–2.5 s in. Fitted from that part of a cycle at the assumed 4 s breath, a
 // breathing harmonic of 20–30 mm was taken out, and the tip was shown in the coronary sinus up to
 // 14 mm away, twice, for 2–3 s. The filter now waits a whole cycle before taking out a motion at a
-// rate it has not read (MotionFilterOptions.unfoundWaitCycles, EAM).
+// rate it has not read, unless the fit is no larger than the motion the tip has shown
+// (MotionFilterOptions.unfoundWaitCycles and unfoundEarlyShare, EAM).
 import { readFileSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
