@@ -326,7 +326,7 @@ export class MotionFilter {
   private initialisedAt = Number.NaN;
   /** When the filter took its first measurement (since a reset). */
   private startedAt = Number.NaN;
-  /** The box the measurements have covered since the filter started (for unfoundEarlyShare). */
+  /** The box the measurements have covered since the filter started (kept only with an unfoundEarlyShare). */
   private readonly seenLow = new Float64Array(3).fill(Infinity);
   private readonly seenHigh = new Float64Array(3).fill(-Infinity);
   /** Half the diagonal of that box. */
@@ -454,9 +454,11 @@ export class MotionFilter {
     const dt = this.initialisedAt === t ? 0 : t - this.previousT;
     this.previousT = t;
     this.initialisedAt = Number.NaN;
-    for (let a = 0; a < d; a++) {
-      if (y[a]! < this.seenLow[a]!) this.seenLow[a] = y[a]!;
-      if (y[a]! > this.seenHigh[a]!) this.seenHigh[a] = y[a]!;
+    if (this.o.unfoundEarlyShare > 0) {
+      for (let a = 0; a < d; a++) {
+        if (y[a]! < this.seenLow[a]!) this.seenLow[a] = y[a]!;
+        if (y[a]! > this.seenHigh[a]!) this.seenHigh[a] = y[a]!;
+      }
     }
     if (this.o.estimateFrequencies) {
       this.spectrum.step(t, dt);
@@ -958,7 +960,8 @@ export class MotionFilter {
     if (rateFound) return amplitude >= this.o.minMotionAmplitude * hold;
     // Within the first cycle at the assumed rate, only a motion no larger than the tip has shown (unfoundWaitCycles).
     if (!wasOn && this.lastT - this.startedAt < this.o.unfoundWaitCycles / (from === 2 ? this.spectrum.cardiacHz : this.spectrum.respiratoryHz)) {
-      if (amplitude > this.o.unfoundEarlyShare * this.seenHalfExtent()) return false;
+      const allowed = this.o.unfoundEarlyShare > 0 ? this.o.unfoundEarlyShare * this.seenHalfExtent() : 0;
+      if (amplitude > allowed) return false;
     }
     return amplitude >= this.o.minMotionAmplitude * UNFOUND_FACTOR * hold && this.significant(from, to, hold);
   }

@@ -200,7 +200,9 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         const s = item.sample;
         if (s.type === 'tip') {
           transformPoint(st.registration.matrix, s.p[0], s.p[1], s.p[2], p);
-          if (offset) { const f = offset.takenOut('eam'); for (let k = 0; k < 3; k++) p[k]! -= f[k]!; }
+          // (Read once: nothing learns it between here and the trail below.)
+          const f = offset ? offset.takenOut('eam') : NO_OFFSET;
+          for (let k = 0; k < 3; k++) p[k]! -= f[k]!;
           if (!options.enabled) return emit({ kind: 'compensated', sample: s, source: null, twin: [p[0]!, p[1]!, p[2]!], views: [], settled: true });
           if (!st.eam) {
             st.eam = new MotionFilter(3, options.eam);
@@ -215,7 +217,6 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             // Back to the source frame (the trail refines the registration itself, so the learnt
             // offset goes back in: a refined registration starts the offset afresh).
             const m = st.registration.matrix;
-            const f = offset ? offset.takenOut('eam') : NO_OFFSET;
             const dx = out3[0]! + f[0]! - m[3]!, dy = out3[1]! + f[1]! - m[7]!, dz = out3[2]! + f[2]! - m[11]!;
             trail.add(m[0]! * dx + m[4]! * dy + m[8]! * dz, m[1]! * dx + m[5]! * dy + m[9]! * dz, m[2]! * dx + m[6]! * dy + m[10]! * dz);
           }
