@@ -4,7 +4,8 @@
 // (before motion compensation has learnt the heart), and the branch misses as the spans a display
 // would show (how long, how near a junction, how sure). The same runs as `bench accuracy` on the
 // training seeds unless told otherwise. A diagnostic for tuning: printed, never asserted.
-//   npx tsx bench/error-anatomy.bench.ts [--twin FILE] [--condition physiological] [--seeds 1,2,3,4] [--feed eam|fluoro-biplane|fluoro-single]
+//   npx tsx bench/error-anatomy.bench.ts [--twin FILE] [--condition physiological] [--seeds 1,2,3,4] [--feed eam|fluoro-biplane|fluoro-single] [--spans]
+// `--spans` lists every branch-miss span (seed, scenario, when, which branches, how near a junction).
 
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { branchDirection } from '../server/twin/vein-tree.ts';
@@ -43,7 +44,9 @@ const byAngleDeep = new Bins([0, 0.3, 0.6, 0.8, 0.9]); // the same with the brea
 const byTime = new Bins([0, 5, 10, 20, 40]);
 const missesByTime = new Bins([0, 4, 12, 40]);
 const missesByJunction = new Bins([JUNCTION_TOLERANCE_MM, 4, 8, 15]);
-const spans: { seconds: number; sure: number; pair: string }[] = [];
+interface Span { seed: number; scenario: string; start: number; seconds: number; sure: number; pair: string; junctionMm: number; truthArcMm: number }
+const spans: Span[] = [];
+const listSpans = process.argv.includes('--spans');
 const all: number[] = [];
 let regressionXY = 0, regressionXX = 0, misses = 0;
 
@@ -59,9 +62,9 @@ for (const seed of seeds) {
   const dirLength = Math.hypot(dir[0], dir[1], dir[2]);
   const unit = dir.map((x) => x / dirLength);
   for await (const run of conditionRuns(twin, condition, feed, [seed])) {
-    let spanStart = Number.NaN, spanLast = 0, spanSure = 0, spanPair = '';
+    let spanStart = Number.NaN, spanLast = 0, spanSure = 0, spanPair = '', spanJunction = 0, spanArc = 0;
     const closeSpan = (): void => {
-      if (!Number.isNaN(spanStart)) spans.push({ seconds: spanLast - spanStart, sure: spanSure, pair: spanPair });
+      if (!Number.isNaN(spanStart)) spans.push({ seed, scenario: run.plan.name, start: spanStart, seconds: spanLast - spanStart, sure: spanSure, pair: spanPair, junctionMm: spanJunction, truthArcMm: spanArc });
       spanStart = Number.NaN;
     };
     for (const g of run.guidance) {
@@ -88,7 +91,10 @@ for (const seed of seeds) {
         misses++;
         missesByTime.add(truth.t, 1);
         missesByJunction.add(truth.junctionMm, 1);
-        if (Number.isNaN(spanStart)) { spanStart = truth.t; spanSure = 0; spanPair = `${truth.branch} shown as ${g.tip.branch}`; }
+        if (Number.isNaN(spanStart)) {
+          spanStart = truth.t; spanSure = 0; spanPair = `${truth.branch} shown as ${g.tip.branch}`;
+          spanJunction = truth.junctionMm; spanArc = truth.arcLengthMm;
+        }
         spanLast = truth.t;
         spanSure = Math.max(spanSure, g.tip.confidence);
       } else closeSpan();
@@ -107,6 +113,10 @@ console.log('\n  vein against the breath (|cos|)          samples   median    p9
 byAngle.values.forEach((v, k) => console.log(`  ${byAngle.label(k, '').padEnd(38)} ${String(v.length).padStart(7)}   ${mm(quantile(v, 0.5))} ${mm(quantile(v, 0.95))}   ${mm(quantile(byAngleDeep.values[k]!, 0.95))}`));
 console.log(`\n  time into the run                       samples    p95   share of the samples over the pooled p95`);
 byTime.values.forEach((v, k) => console.log(`  ${byTime.label(k, 's').padEnd(38)} ${String(v.length).padStart(7)}  ${mm(quantile(v, 0.95))}   ${(v.filter((x) => x > p95).length / Math.max(1, all.length * 0.05)).toFixed(2)}`));
+if (listSpans) {
+  console.log('\n  seed scenario                     start s  length s  truth arc mm  junction mm  surest  pair');
+  for (const s of spans) console.log(`  ${String(s.seed).padStart(4)} ${s.scenario.padEnd(28)} ${s.start.toFixed(2).padStart(7)} ${s.seconds.toFixed(2).padStart(9)} ${s.truthArcMm.toFixed(1).padStart(13)} ${s.junctionMm.toFixed(1).padStart(12)} ${s.sure.toFixed(2).padStart(7)}  ${s.pair}`);
+}
 spans.sort((a, b) => a.seconds - b.seconds);
 const pairs = new Map<string, number>();
 for (const s of spans) pairs.set(s.pair, (pairs.get(s.pair) ?? 0) + 1);

@@ -4,7 +4,9 @@
 // from a display socket). It starts `twinguide serve` as any user would (a child process on
 // 127.0.0.1, a temp recordings directory) and runs every walk of every condition at once, each
 // its own procedure (the server's limits as shipped). Figures are printed, never asserted.
-//   npm run bench:independent [-- --twin demo|second-heart] [--walks 6] [--rate 50] [--seed 1] [--seconds 60] [--trace DIR] [--keep DIR]
+// `--feed fluoro-biplane|fluoro-single`: fluoroscopic detections in the client's own C-arm views
+// (15 frames/s unless --rate says otherwise) instead of EAM.
+//   npm run bench:independent [-- --twin demo|second-heart] [--feed eam|fluoro-biplane|fluoro-single] [--walks 6] [--rate 50] [--seed 1] [--seconds 60] [--trace DIR] [--keep DIR]
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +17,7 @@ import type { TwinBundle } from '../protocol/index.ts';
 import { printJson } from './harness.ts';
 import { quantileOfSorted } from '../simulators/device/score.ts';
 import { freePort } from '../tools/redis-server.ts';
-import { INDEPENDENT_CONDITIONS, pooled, readTree, walk } from './support/independent-client.ts';
+import { INDEPENDENT_CONDITIONS, pooled, readTree, walk, type Feed } from './support/independent-client.ts';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,7 +25,9 @@ const arg = (name: string, fallback: string): string => {
 };
 const TWIN = arg('twin', 'demo');
 const WALKS = Number(arg('walks', '6'));
-const RATE_HZ = Number(arg('rate', '50'));
+const FEED = arg('feed', 'eam') as Feed;
+if (!['eam', 'fluoro-biplane', 'fluoro-single'].includes(FEED)) throw new Error('--feed takes eam, fluoro-biplane or fluoro-single');
+const RATE_HZ = Number(arg('rate', FEED === 'eam' ? '50' : '15'));
 const SEED = Number(arg('seed', '1'));
 const MAX_SECONDS = Number(arg('seconds', '60'));
 /** A directory to write each walk's scored messages to (CSV), for a look at where it went wrong. */
@@ -54,9 +58,10 @@ try {
   const bundle = (await (await fetch(`${base}/api/twins/${twinId}/bundle`)).json()) as TwinBundle;
   const tree = readTree(bundle);
   const runs = CONDITIONS.flatMap((condition) => Array.from({ length: WALKS }, (_, w) => ({ condition, seed: SEED * 1000 + w })));
-  const results = await Promise.all(runs.map((r) => walk(base, bundle, tree, r.condition, r.seed, { rateHz: RATE_HZ, seconds: MAX_SECONDS, systoleAny: SYSTOLE_ANY, traceDir: TRACE_DIR })));
-  const json: Record<string, number | string> = { twin: twinId, walks: WALKS, rateHz: RATE_HZ, seed: SEED };
-  console.log(`independent client: twin ${twinId}, ${WALKS} walks per condition of up to ${MAX_SECONDS} s, EAM ${RATE_HZ} Hz, own frame, landmark registration over REST, scored from a display socket`);
+  const results = await Promise.all(runs.map((r) => walk(base, bundle, tree, r.condition, r.seed, { rateHz: RATE_HZ, seconds: MAX_SECONDS, feed: FEED, systoleAny: SYSTOLE_ANY, traceDir: TRACE_DIR })));
+  const json: Record<string, number | string> = { twin: twinId, feed: FEED, walks: WALKS, rateHz: RATE_HZ, seed: SEED };
+  const fed = FEED === 'eam' ? `EAM ${RATE_HZ} Hz, own frame` : `${FEED === 'fluoro-biplane' ? 'two C-arm views' : 'one C-arm view'} of its own at ${RATE_HZ} frames/s, own table placement`;
+  console.log(`independent client: twin ${twinId}, ${WALKS} walks per condition of up to ${MAX_SECONDS} s, ${fed}, landmark registration over REST, scored from a display socket`);
   for (const condition of CONDITIONS) {
     const mine = results.filter((_, i) => runs[i]!.condition === condition);
     const all = pooled(mine), errors = all.errors, n = all.n;

@@ -1,8 +1,10 @@
 // A client of the live server that shares nothing with the device simulator the pipeline was tuned
 // against: its own walks through the vein tree, its own hand, its own heartbeat and breath, its own
-// source frame, landmark registration over REST and EAM over the feed WebSocket in real time,
-// scored from what a display socket receives. It imports only the wire protocol: no simulators/,
-// no server/. Used by bench:independent and by a test through the real transports.
+// source frame, landmark registration over REST and EAM over the feed WebSocket in real time, or
+// fluoroscopic detections in one or two C-arm views of its own (projected as the README's wire
+// protocol describes the C-arm geometry, not by the server's code), scored from what a display
+// socket receives. It imports only the wire protocol: no simulators/, no server/. Used by
+// bench:independent and by a test through the real transports.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -198,6 +200,69 @@ function apexward(bundle: TwinBundle): V3 {
 
 // ---- A source frame of the mapping system's own ----
 
+/**
+ * Where a fluoroscopy lab puts the patient: the C-arm frame is the patient frame (LPS) with its
+ * origin at the isocentre, so the twin's frame differs from it by how the patient lies on the table
+ * against the CT (a few degrees) and where the table puts the heart (near the isocentre, within a
+ * few cm).
+ */
+function carmPlacement(rng: Rng, heart: V3): { apply: (p: V3) => V3 } {
+  const axis = unit([rng.gauss(), rng.gauss(), rng.gauss()]);
+  const angle = rng.between(-0.1, 0.1);
+  const c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
+  const [x, y, z] = axis;
+  const m = [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
+  const offset: V3 = [rng.between(-30, 30), rng.between(-30, 30), rng.between(-30, 30)];
+  return {
+    apply: (p) => {
+      const q = sub(p, heart);
+      return [m[0]! * q[0] + m[1]! * q[1] + m[2]! * q[2] + offset[0], m[3]! * q[0] + m[4]! * q[1] + m[5]! * q[2] + offset[1], m[6]! * q[0] + m[7]! * q[1] + m[8]! * q[2] + offset[2]];
+    },
+  };
+}
+
+// ---- C-arm views, as the README's wire protocol describes them ----
+
+/** A view as the feed message carries it (DICOM names; angles in degrees, +LAO, +CRAN). */
+export interface View { alpha: number; beta: number; sid: number; sod: number; pixelSpacing: [number, number]; size: [number, number] }
+
+const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const dot = (a: V3, b: V3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+
+/**
+ * The pixel (u right, v down) at which view `g` shows a point of the C-arm frame: the beam runs from
+ * the source at −SOD·d through the isocentre to the detector at SID, d = (sin α cos β, −cos α cos β,
+ * sin β); the image's u is superior × d (normalised; posterior × d where |d_z| > 0.999, within 2.6° of the head-foot
+ * axis), v is u × d; the central ray meets the detector
+ * at the image's centre; pixelSpacing is [row (along v), column (along u)] at the detector.
+ */
+export function projectToView(g: View, p: V3): [number, number] {
+  const a = (g.alpha * Math.PI) / 180, b = (g.beta * Math.PI) / 180;
+  const d: V3 = [Math.sin(a) * Math.cos(b), -Math.cos(a) * Math.cos(b), Math.sin(b)];
+  const u = unit(cross(Math.abs(d[2]) > 0.999 ? [0, 1, 0] : [0, 0, 1], d));
+  const v = cross(u, d);
+  const fromSource = add(p, scale(d, g.sod));
+  const depth = dot(fromSource, d);
+  const onDetector = scale(fromSource, g.sid / depth); // from the source, on the detector plane
+  const off = sub(onDetector, scale(d, g.sid)); // from the detector's centre
+  return [g.size[0] / 2 + dot(off, u) / g.pixelSpacing[1], g.size[1] / 2 + dot(off, v) / g.pixelSpacing[0]];
+}
+
+/**
+ * This client's own views: a biplane lab's frontal plane somewhere in RAO and lateral plane in LAO
+ * (or one view for single plane), with some angulation, and detectors of their own.
+ */
+function views(rng: Rng, count: 1 | 2): View[] {
+  const detector = (): Pick<View, 'sid' | 'sod' | 'pixelSpacing' | 'size'> => {
+    const spacing = rng.between(0.15, 0.3);
+    const side = rng.next() < 0.5 ? 1024 : 960;
+    return { sid: rng.between(950, 1200), sod: rng.between(650, 800), pixelSpacing: [spacing, spacing], size: [side, side] };
+  };
+  const lao: View = { alpha: rng.between(25, 60), beta: rng.between(-15, 15), ...detector() };
+  if (count === 1) return [lao];
+  return [{ alpha: -rng.between(15, 40), beta: rng.between(-15, 15), ...detector() }, lao];
+}
+
 function rotation(rng: Rng): { apply: (p: V3) => V3 } {
   const axis = unit([rng.gauss(), rng.gauss(), rng.gauss()]);
   const angle = rng.between(-0.7, 0.7);
@@ -222,8 +287,11 @@ export const INDEPENDENT_CONDITIONS: Condition[] = [
 
 export interface Scored { errors: number[]; branchOk: number; sureWrong: number; sure: number; n: number; lateMs: number[] }
 
-/** How a walk is fed: EAM at rateHz for at most `seconds`, systole toward the apex or anywhere, each scored message to traceDir. */
-export interface WalkOptions { rateHz: number; seconds: number; systoleAny?: boolean; traceDir?: string }
+/** The feed a walk sends: EAM tips, or fluoroscopic detections in two views or one. */
+export type Feed = 'eam' | 'fluoro-biplane' | 'fluoro-single';
+
+/** How a walk is fed: `feed` (EAM by default) at rateHz for at most `seconds`, systole toward the apex or anywhere, each scored message to traceDir. */
+export interface WalkOptions { rateHz: number; seconds: number; feed?: Feed; systoleAny?: boolean; traceDir?: string }
 
 /** One walk as its own procedure on the server at `base` (http://…), scored from a display socket. */
 export async function walk(base: string, bundle: TwinBundle, tree: Tree, condition: Condition, seed: number, options: WalkOptions): Promise<Scored> {
@@ -232,14 +300,18 @@ export async function walk(base: string, bundle: TwinBundle, tree: Tree, conditi
   const rng = generator(seed);
   const legs = plan(tree, rng, seconds);
   const body = patient(seed, seconds + 5, condition, apexward(bundle), options.systoleAny ?? false);
-  const frame = rotation(rng);
+  const feedKind = options.feed ?? 'eam';
+  const fluoro = feedKind !== 'eam';
+  const centre = scale(tree.points.reduce((acc, q) => add(acc, q), [0, 0, 0] as V3), 1 / tree.points.length);
+  const frame = fluoro ? carmPlacement(rng, centre) : rotation(rng);
+  const lab = fluoro ? views(rng, feedKind === 'fluoro-biplane' ? 2 : 1) : [];
   const call = async (path: string, method: string, payload?: unknown) => {
     const r = await fetch(base + path, { method, headers: payload ? { 'content-type': 'application/json' } : {}, ...(payload ? { body: JSON.stringify(payload) } : {}) });
     const json = (await r.json()) as Record<string, unknown>;
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const created = await call('/api/procedures', 'POST', { twinId: bundle.meta.id, source: 'eam' });
+  const created = await call('/api/procedures', 'POST', { twinId: bundle.meta.id, source: fluoro ? 'fluoro' : 'eam' });
   const id = created['id'] as string;
   const pairs = bundle.landmarks.map((l) => ({ name: l.name, source: frame.apply(l.position as V3).map((v) => v + 0.6 * rng.gauss()) }));
   await call(`/api/procedures/${id}/registration`, 'POST', { method: 'landmarks', pairs });
@@ -283,11 +355,25 @@ export async function walk(base: string, bundle: TwinBundle, tree: Tree, conditi
         if (!lead) { clearInterval(timer); resolve(); return; }
         const dist = norm(sub(lead.p, tree.points[tree.root]!));
         const moved = add(lead.p, body.motion(t, dist));
-        let noise: V3 = [condition.noiseMm * rng.gauss(), condition.noiseMm * rng.gauss(), condition.noiseMm * rng.gauss()];
-        if (condition.spikes && rng.next() < 0.004) noise = add(noise, scale(unit([rng.gauss(), rng.gauss(), rng.gauss()]), rng.between(3, 5)));
+        // EAM: noise on the point. Fluoro: each view's detection has its own error (the noise at the
+        // isocentre, magnified onto the detector), and a spike is a wrong detection in one view.
+        let noise: V3 = fluoro ? [0, 0, 0] : [condition.noiseMm * rng.gauss(), condition.noiseMm * rng.gauss(), condition.noiseMm * rng.gauss()];
+        const spiked = condition.spikes && rng.next() < 0.004;
+        const spike = spiked ? scale(unit([rng.gauss(), rng.gauss(), rng.gauss()]), rng.between(3, 5)) : null;
+        if (spike && !fluoro) noise = add(noise, spike);
         if (condition.spikes && rng.next() < 0.01) continue; // a dropout
         truth.set(seq, { p: lead.p, branch: lead.branch, nearJunction: tree.junctions.some((j) => norm(sub(j, lead.p)) <= 2), sentAt: performance.now() });
-        feed.send(encodeMessage({ type: 'tip', seq, t: origin + t, p: frame.apply(add(moved, noise)) }));
+        if (!fluoro) feed.send(encodeMessage({ type: 'tip', seq, t: origin + t, p: frame.apply(add(moved, noise)) }));
+        else {
+          const seen = frame.apply(moved);
+          const wrongView = spike ? Math.floor(rng.next() * lab.length) : -1;
+          const detections = lab.map((g, k) => {
+            const [u, v] = projectToView(g, k === wrongView ? frame.apply(add(moved, spike!)) : seen);
+            const px = (condition.noiseMm * (g.sid / g.sod)) / g.pixelSpacing[1];
+            return { u: u + px * rng.gauss(), v: v + px * rng.gauss(), geometry: g };
+          });
+          feed.send(encodeMessage({ type: 'fluoro', seq, t: origin + t, views: detections }));
+        }
       }
     }, 5);
   });
