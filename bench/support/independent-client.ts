@@ -384,6 +384,7 @@ export async function walk(base: string, bundle: TwinBundle, tree: Tree, conditi
   if (traceDir) {
     mkdirSync(traceDir, { recursive: true });
     writeFileSync(join(traceDir, `${condition.name}-${seed}.csv`), trace.join('\n') + '\n');
+    if (fluoro) writeFileSync(join(traceDir, `${condition.name}-${seed}.views.json`), JSON.stringify(lab) + '\n');
   }
   return scored;
 }

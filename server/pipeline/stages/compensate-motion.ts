@@ -103,6 +103,36 @@ export const DEFAULT_COMPENSATION: CompensationOptions = {
   trackerVessel: true,
 };
 
+/**
+ * The view filters' options (noise, slack, gates, densities, the internal priors) are in pixels of
+ * the detector they were tuned on: the device simulator's views, 0.2 mm pixels at SID 1000 / SOD
+ * 750 (6.67 px per mm at the isocentre). Another detector or magnification (a flat panel's 0.15 mm,
+ * an image intensifier's 0.3 mm, a zoom, another SID) is filtered in those reference pixels (its
+ * detections, the vessel projected into it, and the output mapped through the view's scale about
+ * the image centre), so a millimetre of motion is the same to every view's filter. Found by the
+ * independent client's own views (`bench:independent --feed fluoro-biplane`): with 0.16 mm pixels
+ * at 1.55× (9.4 px per mm), gated biplane took the hand's pushes out as a 4 s breath, 2.5–2.9 mm
+ * off every other breath at confidence up to 0.96.
+ */
+const REFERENCE_VIEW = { sid: 1000, sod: 750, pixelSpacingMm: 0.2 };
+const REFERENCE_PX_PER_MM = REFERENCE_VIEW.sid / REFERENCE_VIEW.sod / REFERENCE_VIEW.pixelSpacingMm;
+const REFERENCE_MM_PER_PX = REFERENCE_VIEW.pixelSpacingMm * (REFERENCE_VIEW.sod / REFERENCE_VIEW.sid);
+
+/** A view's pixels per reference pixel, along u and along v (1, 1 for the reference detector itself). */
+function viewScale(g: CArmGeometry, out: Float64Array): Float64Array {
+  out[0] = g.sid / g.sod / g.pixelSpacing[1] / REFERENCE_PX_PER_MM;
+  out[1] = g.sid / g.sod / g.pixelSpacing[0] / REFERENCE_PX_PER_MM;
+  return out;
+}
+
+/** A direction in a view's pixels as the reference pixels show it, its length kept (unchanged where the pixels are square). */
+function directionToReference(d: [number, number], k: Float64Array): [number, number] {
+  if (k[0] === k[1]) return d;
+  const u = d[0] / k[0]!, v = d[1] / k[1]!;
+  const scale = hypot2(d[0], d[1]) / hypot2(u, v);
+  return [u * scale, v * scale];
+}
+
 const sameGeometry = (a: CArmGeometry, b: CArmGeometry): boolean =>
   a.alpha === b.alpha && a.beta === b.beta && a.sid === b.sid && a.sod === b.sod && a.pixelSpacing[0] === b.pixelSpacing[0] && a.pixelSpacing[1] === b.pixelSpacing[1] && a.size[0] === b.size[0] && a.size[1] === b.size[1];
 
@@ -165,14 +195,26 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
       if (len < 1e-3) return null;
       const out = slot.vessel;
       out.hold = vessel.hold;
-      out.point[0] = at[0]; out.point[1] = at[1];
-      out.along[0] = du / len; out.along[1] = dv / len;
-      out.across[0]![0] = -dv / len; out.across[0]![1] = du / len;
+      const k = viewScale(slot.geometry, scale);
+      if (k[0] === 1 && k[1] === 1) {
+        out.point[0] = at[0]; out.point[1] = at[1];
+        out.along[0] = du / len; out.along[1] = dv / len;
+      } else {
+        // In the reference pixels the filter works in (viewScale).
+        const g = slot.geometry;
+        out.point[0] = g.size[0] / 2 + (at[0] - g.size[0] / 2) / k[0]!;
+        out.point[1] = g.size[1] / 2 + (at[1] - g.size[1] / 2) / k[1]!;
+        const ru = du / k[0]!, rv = dv / k[1]!, rl = hypot2(ru, rv);
+        out.along[0] = ru / rl; out.along[1] = rv / rl;
+      }
+      out.across[0]![0] = -out.along[1]!; out.across[0]![1] = out.along[0]!;
       return out;
     };
     const p = [0, 0, 0];
     const out3 = new Float64Array(3);
     const out2 = new Float64Array(2);
+    const scale = new Float64Array(2);
+    const detection = [0, 0];
     /** A twin-frame direction as seen in a view: its image (u, v) components, unnormalised. */
     const inView = (g: CArmGeometry, dir: readonly number[]): [number, number] => {
       // twin → C-arm is the inverse rotation of the registration (C-arm → twin).
@@ -229,16 +271,27 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
           if (!slot || !sameGeometry(slot.geometry, view.geometry)) {
             const single = s.views.length === 1;
             slot = { filter: new MotionFilter(2, single ? { ...options.fluoro, ...options.singleView } : options.fluoro), geometry: view.geometry, frame: carmFrame(view.geometry), vessel: newViewVessel() };
-            slot.filter.setReferences(reference.cardiac ? inView(view.geometry, reference.cardiac) : null, reference.respiratory ? inView(view.geometry, reference.respiratory) : null, reference.cardiacOffsetCycles);
+            const ks = viewScale(view.geometry, scale);
+            slot.filter.setReferences(reference.cardiac ? directionToReference(inView(view.geometry, reference.cardiac), ks) : null, reference.respiratory ? directionToReference(inView(view.geometry, reference.respiratory), ks) : null, reference.cardiacOffsetCycles);
             slot.filter.setRespiratoryMode(reference.respiratoryMode);
             // Breathing beyond its harmonic along the cranial axis as this view shows it (one view:
             // see singleView). (Before freeBreathIsMotion, one view's free breath fitted image noise:
             // single-plane gated p95 2.8 → 9.6 mm on held-out seeds.)
-            slot.filter.setBreathingAxis(inView(view.geometry, CRANIAL));
+            slot.filter.setBreathingAxis(directionToReference(inView(view.geometry, CRANIAL), ks));
             views[k] = slot;
           }
-          slot.filter.update(s.t, [view.u, view.v], out2, feedback ? vesselInView(slot, feedback.at(s.t)) : null, physio);
-          return { u: out2[0]!, v: out2[1]! };
+          const vessel = feedback ? vesselInView(slot, feedback.at(s.t)) : null;
+          const ks = viewScale(view.geometry, scale);
+          if (ks[0] === 1 && ks[1] === 1) {
+            detection[0] = view.u; detection[1] = view.v;
+            slot.filter.update(s.t, detection, out2, vessel, physio);
+            return { u: out2[0]!, v: out2[1]! };
+          }
+          // In the reference pixels (viewScale), and back.
+          const cu = view.geometry.size[0] / 2, cv = view.geometry.size[1] / 2;
+          detection[0] = cu + (view.u - cu) / ks[0]!; detection[1] = cv + (view.v - cv) / ks[1]!;
+          slot.filter.update(s.t, detection, out2, vessel, physio);
+          return { u: cu + (out2[0]! - cu) * ks[0]!, v: cv + (out2[1]! - cv) * ks[1]! };
         });
         const settled = !options.enabled || s.views.every((_, k) => views[k]!.filter.settled(s.t));
         // Each view's spread along the vessel, in mm at the isocentre (the point triangulated from two
@@ -248,7 +301,10 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         if (options.enabled) {
           for (let k = 0; k < s.views.length; k++) {
             const { geometry: g, filter } = views[k]!;
-            if (s.views.length > 1) along2 += (filter.alongSpread * g.pixelSpacing[0] * (g.sod / g.sid)) ** 2;
+            // (The filter's pixels are the reference detector's unless this is it: viewScale.)
+            const ks = viewScale(g, scale);
+            const mmPerPx = ks[0] === 1 && ks[1] === 1 ? g.pixelSpacing[0] * (g.sod / g.sid) : REFERENCE_MM_PER_PX;
+            if (s.views.length > 1) along2 += (filter.alongSpread * mmPerPx) ** 2;
             if (filter.irregularBreathing) irregularBreathing = true;
             if (!filter.nothingMoves) nothingMoves = false;
           }
