@@ -207,11 +207,7 @@ function apexward(bundle: TwinBundle): V3 {
  * few cm).
  */
 function carmPlacement(rng: Rng, heart: V3): { apply: (p: V3) => V3 } {
-  const axis = unit([rng.gauss(), rng.gauss(), rng.gauss()]);
-  const angle = rng.between(-0.1, 0.1);
-  const c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
-  const [x, y, z] = axis;
-  const m = [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
+  const m = randomRotation(rng, 0.1);
   const offset: V3 = [rng.between(-30, 30), rng.between(-30, 30), rng.between(-30, 30)];
   return {
     apply: (p) => {
@@ -263,12 +259,17 @@ function views(rng: Rng, count: 1 | 2): View[] {
   return [{ alpha: -rng.between(15, 40), beta: rng.between(-15, 15), ...detector() }, lao];
 }
 
-function rotation(rng: Rng): { apply: (p: V3) => V3 } {
+/** A rotation (row-major 3×3) about a random axis by up to ±`maxAngle` radians. */
+function randomRotation(rng: Rng, maxAngle: number): number[] {
   const axis = unit([rng.gauss(), rng.gauss(), rng.gauss()]);
-  const angle = rng.between(-0.7, 0.7);
+  const angle = rng.between(-maxAngle, maxAngle);
   const c = Math.cos(angle), s = Math.sin(angle), C = 1 - c;
   const [x, y, z] = axis;
-  const m = [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
+  return [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
+}
+
+function rotation(rng: Rng): { apply: (p: V3) => V3 } {
+  const m = randomRotation(rng, 0.7);
   const shift: V3 = [rng.between(-150, 150), rng.between(-150, 150), rng.between(-150, 150)];
   return { apply: (p) => [m[0]! * p[0] + m[1]! * p[1] + m[2]! * p[2] + shift[0], m[3]! * p[0] + m[4]! * p[1] + m[5]! * p[2] + shift[1], m[6]! * p[0] + m[7]! * p[1] + m[8]! * p[2] + shift[2]] };
 }

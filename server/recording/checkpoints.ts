@@ -21,9 +21,10 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * state's rhythm (twenty-fourth session) and the motion spectrum's breathing blocks across the
  * vessel (twenty-fifth). 3: the registration's learnt offset and the motion filter's harmonic level
  * (twenty-seventh). 4: the tracker's smoothed fit to the veins (twenty-eighth). 5: when the motion
- * filter started and the extent its measurements have covered (twenty-ninth).
+ * filter started and the extent its measurements have covered (twenty-ninth). 6: the tracker's
+ * options (kept in its state) gained the ray emission's robust threshold (thirtieth).
  */
-export const CHECKPOINT_VERSION = 5;
+export const CHECKPOINT_VERSION = 6;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
