@@ -17,7 +17,7 @@ import type { TwinBundle } from '../protocol/index.ts';
 import { printJson } from './harness.ts';
 import { quantileOfSorted } from '../simulators/device/score.ts';
 import { freePort } from '../tools/redis-server.ts';
-import { INDEPENDENT_CONDITIONS, pooled, readTree, walk, type Feed } from './support/independent-client.ts';
+import { FEEDS, INDEPENDENT_CONDITIONS, pooled, readTree, walk, type Feed } from './support/independent-client.ts';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,7 +26,7 @@ const arg = (name: string, fallback: string): string => {
 const TWIN = arg('twin', 'demo');
 const WALKS = Number(arg('walks', '6'));
 const FEED = arg('feed', 'eam') as Feed;
-if (!['eam', 'fluoro-biplane', 'fluoro-single'].includes(FEED)) throw new Error('--feed takes eam, fluoro-biplane or fluoro-single');
+if (!FEEDS.includes(FEED)) throw new Error(`--feed takes ${FEEDS.join(', ')}`);
 const RATE_HZ = Number(arg('rate', FEED === 'eam' ? '50' : '15'));
 const SEED = Number(arg('seed', '1'));
 const MAX_SECONDS = Number(arg('seconds', '60'));

@@ -209,12 +209,8 @@ function apexward(bundle: TwinBundle): V3 {
 function carmPlacement(rng: Rng, heart: V3): { apply: (p: V3) => V3 } {
   const m = randomRotation(rng, 0.1);
   const offset: V3 = [rng.between(-30, 30), rng.between(-30, 30), rng.between(-30, 30)];
-  return {
-    apply: (p) => {
-      const q = sub(p, heart);
-      return [m[0]! * q[0] + m[1]! * q[1] + m[2]! * q[2] + offset[0], m[3]! * q[0] + m[4]! * q[1] + m[5]! * q[2] + offset[1], m[6]! * q[0] + m[7]! * q[1] + m[8]! * q[2] + offset[2]];
-    },
-  };
+  // The heart (turned) at `offset` from the isocentre.
+  return rigid(m, sub(offset, rotate(m, heart)));
 }
 
 // ---- C-arm views, as the README's wire protocol describes them ----
@@ -268,10 +264,16 @@ function randomRotation(rng: Rng, maxAngle: number): number[] {
   return [c + x * x * C, x * y * C - z * s, x * z * C + y * s, y * x * C + z * s, c + y * y * C, y * z * C - x * s, z * x * C - y * s, z * y * C + x * s, c + z * z * C];
 }
 
+/** m·p for a row-major 3×3 m. */
+const rotate = (m: readonly number[], p: V3): V3 => [m[0]! * p[0] + m[1]! * p[1] + m[2]! * p[2], m[3]! * p[0] + m[4]! * p[1] + m[5]! * p[2], m[6]! * p[0] + m[7]! * p[1] + m[8]! * p[2]];
+
+/** p ↦ m·p + shift. */
+const rigid = (m: readonly number[], shift: V3): { apply: (p: V3) => V3 } => ({ apply: (p) => add(rotate(m, p), shift) });
+
 function rotation(rng: Rng): { apply: (p: V3) => V3 } {
   const m = randomRotation(rng, 0.7);
   const shift: V3 = [rng.between(-150, 150), rng.between(-150, 150), rng.between(-150, 150)];
-  return { apply: (p) => [m[0]! * p[0] + m[1]! * p[1] + m[2]! * p[2] + shift[0], m[3]! * p[0] + m[4]! * p[1] + m[5]! * p[2] + shift[1], m[6]! * p[0] + m[7]! * p[1] + m[8]! * p[2] + shift[2]] };
+  return rigid(m, shift);
 }
 
 // ---- One walk through the live server ----
@@ -288,8 +290,9 @@ export const INDEPENDENT_CONDITIONS: Condition[] = [
 
 export interface Scored { errors: number[]; branchOk: number; sureWrong: number; sure: number; n: number; lateMs: number[] }
 
-/** The feed a walk sends: EAM tips, or fluoroscopic detections in two views or one. */
-export type Feed = 'eam' | 'fluoro-biplane' | 'fluoro-single';
+/** The feeds a walk can send: EAM tips, or fluoroscopic detections in two views or one. */
+export const FEEDS = ['eam', 'fluoro-biplane', 'fluoro-single'] as const;
+export type Feed = (typeof FEEDS)[number];
 
 /** How a walk is fed: `feed` (EAM by default) at rateHz for at most `seconds`, systole toward the apex or anywhere, each scored message to traceDir. */
 export interface WalkOptions { rateHz: number; seconds: number; feed?: Feed; systoleAny?: boolean; traceDir?: string }

@@ -125,6 +125,27 @@ function viewScale(g: CArmGeometry, out: Float64Array): Float64Array {
   return out;
 }
 
+/** Is this the reference detector (a scale of exactly 1 both ways)? Then nothing is mapped, so its numbers stay bit for bit. */
+const isReference = (k: Float64Array): boolean => k[0] === 1 && k[1] === 1;
+
+/** A pixel of view g (scale k) as the reference pixels show it, about the image centre, into out. */
+function toReferencePixels(g: CArmGeometry, k: Float64Array, u: number, v: number, out: number[]): void {
+  if (isReference(k)) { out[0] = u; out[1] = v; return; }
+  const cu = g.size[0] / 2, cv = g.size[1] / 2;
+  out[0] = cu + (u - cu) / k[0]!;
+  out[1] = cv + (v - cv) / k[1]!;
+}
+
+/** The filter's output (reference pixels) back in view g's own pixels. */
+function fromReferencePixels(g: CArmGeometry, k: Float64Array, r: ArrayLike<number>): { u: number; v: number } {
+  if (isReference(k)) return { u: r[0]!, v: r[1]! };
+  const cu = g.size[0] / 2, cv = g.size[1] / 2;
+  return { u: cu + (r[0]! - cu) * k[0]!, v: cv + (r[1]! - cv) * k[1]! };
+}
+
+/** Millimetres at the isocentre per pixel of the filter of view g (the reference detector's unless this is it). */
+const mmPerFilterPixel = (g: CArmGeometry, k: Float64Array): number => (isReference(k) ? g.pixelSpacing[0] * (g.sod / g.sid) : REFERENCE_MM_PER_PX);
+
 /** A direction in a view's pixels as the reference pixels show it, its length kept (unchanged where the pixels are square). */
 function directionToReference(d: [number, number], k: Float64Array): [number, number] {
   if (k[0] === k[1]) return d;
@@ -183,7 +204,8 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
       return projectPoint(slot.geometry, c, slot.frame);
     };
     /** The tracker's vessel as this view sees it: the point and direction projected, one direction across. */
-    const vesselInView = (slot: ViewSlot, vessel: VesselConstraint | null): VesselConstraint | null => {
+    /** `k`: the view's scale (viewScale): the vessel is given in the pixels its filter works in. */
+    const vesselInView = (slot: ViewSlot, k: Float64Array, vessel: VesselConstraint | null): VesselConstraint | null => {
       if (!vessel || !options.trackerVessel) return null;
       const p = vessel.point, a = vessel.along;
       const at = toPixels(slot, p[0]!, p[1]!, p[2]!);
@@ -195,15 +217,10 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
       if (len < 1e-3) return null;
       const out = slot.vessel;
       out.hold = vessel.hold;
-      const k = viewScale(slot.geometry, scale);
-      if (k[0] === 1 && k[1] === 1) {
-        out.point[0] = at[0]; out.point[1] = at[1];
+      toReferencePixels(slot.geometry, k, at[0], at[1], out.point);
+      if (isReference(k)) {
         out.along[0] = du / len; out.along[1] = dv / len;
       } else {
-        // In the reference pixels the filter works in (viewScale).
-        const g = slot.geometry;
-        out.point[0] = g.size[0] / 2 + (at[0] - g.size[0] / 2) / k[0]!;
-        out.point[1] = g.size[1] / 2 + (at[1] - g.size[1] / 2) / k[1]!;
         const ru = du / k[0]!, rv = dv / k[1]!, rl = hypot2(ru, rv);
         out.along[0] = ru / rl; out.along[1] = rv / rl;
       }
@@ -267,11 +284,12 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         }
         const compensated = s.views.map((view, k) => {
           if (!options.enabled) return { u: view.u, v: view.v };
+          // The view's filter works in the reference detector's pixels (viewScale).
+          const ks = viewScale(view.geometry, scale);
           let slot = views[k];
           if (!slot || !sameGeometry(slot.geometry, view.geometry)) {
             const single = s.views.length === 1;
             slot = { filter: new MotionFilter(2, single ? { ...options.fluoro, ...options.singleView } : options.fluoro), geometry: view.geometry, frame: carmFrame(view.geometry), vessel: newViewVessel() };
-            const ks = viewScale(view.geometry, scale);
             slot.filter.setReferences(reference.cardiac ? directionToReference(inView(view.geometry, reference.cardiac), ks) : null, reference.respiratory ? directionToReference(inView(view.geometry, reference.respiratory), ks) : null, reference.cardiacOffsetCycles);
             slot.filter.setRespiratoryMode(reference.respiratoryMode);
             // Breathing beyond its harmonic along the cranial axis as this view shows it (one view:
@@ -280,18 +298,9 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
             slot.filter.setBreathingAxis(directionToReference(inView(view.geometry, CRANIAL), ks));
             views[k] = slot;
           }
-          const vessel = feedback ? vesselInView(slot, feedback.at(s.t)) : null;
-          const ks = viewScale(view.geometry, scale);
-          if (ks[0] === 1 && ks[1] === 1) {
-            detection[0] = view.u; detection[1] = view.v;
-            slot.filter.update(s.t, detection, out2, vessel, physio);
-            return { u: out2[0]!, v: out2[1]! };
-          }
-          // In the reference pixels (viewScale), and back.
-          const cu = view.geometry.size[0] / 2, cv = view.geometry.size[1] / 2;
-          detection[0] = cu + (view.u - cu) / ks[0]!; detection[1] = cv + (view.v - cv) / ks[1]!;
-          slot.filter.update(s.t, detection, out2, vessel, physio);
-          return { u: cu + (out2[0]! - cu) * ks[0]!, v: cv + (out2[1]! - cv) * ks[1]! };
+          toReferencePixels(view.geometry, ks, view.u, view.v, detection);
+          slot.filter.update(s.t, detection, out2, feedback ? vesselInView(slot, ks, feedback.at(s.t)) : null, physio);
+          return fromReferencePixels(view.geometry, ks, out2);
         });
         const settled = !options.enabled || s.views.every((_, k) => views[k]!.filter.settled(s.t));
         // Each view's spread along the vessel, in mm at the isocentre (the point triangulated from two
@@ -301,10 +310,7 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         if (options.enabled) {
           for (let k = 0; k < s.views.length; k++) {
             const { geometry: g, filter } = views[k]!;
-            // (The filter's pixels are the reference detector's unless this is it: viewScale.)
-            const ks = viewScale(g, scale);
-            const mmPerPx = ks[0] === 1 && ks[1] === 1 ? g.pixelSpacing[0] * (g.sod / g.sid) : REFERENCE_MM_PER_PX;
-            if (s.views.length > 1) along2 += (filter.alongSpread * mmPerPx) ** 2;
+            if (s.views.length > 1) along2 += (filter.alongSpread * mmPerFilterPixel(g, viewScale(g, scale))) ** 2;
             if (filter.irregularBreathing) irregularBreathing = true;
             if (!filter.nothingMoves) nothingMoves = false;
           }
