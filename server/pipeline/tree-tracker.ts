@@ -39,6 +39,22 @@ export interface TrackerOptions {
    * branch 0.955 → 0.956 and 0.978 → 0.980, instructions −0.001 / +0.001; EAM and biplane untouched.
    */
   rayEmissionRobustSigmas: number;
+  /**
+   * One view sees no depth: the ray through the lead may also cross a vein far in front of it or
+   * behind it, and while motion left in the image carries the ray off the lead's own vein (a breath
+   * the view filters have not learnt), that far crossing fits better frame after frame and wins,
+   * though the lead cannot get there between two frames. So a path begun by a restart (no state it
+   * could come from: RAY_RESTART) is not shown until the path the tracker has followed all along
+   * has failed to explain the view for this long (s) on end; until then that path's place is shown,
+   * with the confidence of a held place. Whenever the established path explains the view again
+   * as well as the newcomer (within rayEmissionSigmaMm), the newcomer pays its restart again: what it
+   * gained was the motion's, not the lead's. 0: off. (Found by the independent client through one
+   * C-arm view of its own, second heart, breath, dev seed 1: 75–97 mm off in depth for up to 3 s,
+   * WITHDRAW shown at confidence 0.35–0.45; with this, its worst walk 91.4 → 5.3 mm. Training seeds
+   * 1–6, single plane: pooled p95 6.07 → 6.05 mm (demo), 8.51 → 8.15 (second heart), branch 0.964 →
+   * 0.964, 0.983 → 0.986; 2 s and 5 s within ±0.01 mm of 3 s; EAM and biplane untouched.)
+   */
+  rayRestartConfirmS: number;
   /** Extra penalty (log units) for a transition between branches. */
   branchChangePenalty: number;
   /** A branch change is reported after the best state has kept it this long (s). */
@@ -96,6 +112,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   rayTransitionBetaMm: 6,
   rayEmissionSigmaMm: 1.1,
   rayEmissionRobustSigmas: 1.5,
+  rayRestartConfirmS: 3,
   branchChangePenalty: 1,
   decisionLagS: 0.05,
   startPriorMm: 40,
@@ -160,6 +177,8 @@ interface Candidate {
   /** To the observation, plainly (mm): what is reported as off the centreline. */
   offMm: number;
   score: number;
+  /** When the restart its path began with happened (feed clock, s); NaN on an established path (rayRestartConfirmS). */
+  born: number;
 }
 
 /** Two places further apart than this many segments are as good as unreachable between two samples. */
@@ -209,6 +228,8 @@ const ALONG_TAU_S = 0.7;
 /** The shown place's smoother: this time constant, or this many sample intervals if longer (fluoro's 15 fps). */
 const SHOWN_TAU_S = 0.05;
 const SHOWN_TAU_INTERVALS = 1.5;
+/** The most a held place (a miss, a spike, an unconfirmed restart) is claimed to be right: below the instruction's 0.35. */
+const HELD_CONFIDENCE = 0.2;
 /** A gap this long restarts it. */
 const SHOWN_RESTART_S = 0.5;
 /** …and while the catheter is pushed (or pulled) steadily, and just after: it follows the push. */
@@ -256,6 +277,9 @@ export class TreeTracker {
   private lastObs: [number, number, number] | null = null;
   private committedBranch = -1;
   private lastStepT = -Infinity;
+  /** A ray's path begun by a restart that leads the established ones (its `born`; NaN: none), and since when it has led. */
+  private challenger = Number.NaN;
+  private challengerSince = Number.NaN;
   /** When the tracker started watching (its first step since a reset; NaN before). */
   private watchFromT = Number.NaN;
   /** Set by the caller per observation: has motion compensation learnt the heartbeat yet? */
@@ -314,10 +338,11 @@ export class TreeTracker {
     this.along2 = 0;
     this.fit = Number.NaN;
     this.shownArc = Number.NaN;
+    this.challenger = Number.NaN;
   }
 
   private take(): Candidate {
-    return this.pool.pop() ?? { segment: 0, t: 0, x: 0, y: 0, z: 0, arc: 0, branch: 0, distance: 0, offMm: 0, score: 0 };
+    return this.pool.pop() ?? { segment: 0, t: 0, x: 0, y: 0, z: 0, arc: 0, branch: 0, distance: 0, offMm: 0, score: 0, born: Number.NaN };
   }
 
   /** A point observation in the twin frame (motion-compensated). */
@@ -470,8 +495,8 @@ export class TreeTracker {
   }
 
   private hold(out: TrackEstimate, distance: number): TrackEstimate {
-    out.confidence = Math.min(out.confidence, 0.2);
-    out.posterior = Math.min(out.posterior, 0.2);
+    out.confidence = Math.min(out.confidence, HELD_CONFIDENCE);
+    out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
     out.offCentrelineMm = distance;
     // The previous states stay the predecessors of the next observation. (This used to alias
     // `current` to them, so the next update recycled them into the pool while still in use.)
@@ -520,6 +545,7 @@ export class TreeTracker {
         if (length > 0) movedHere = Math.abs(dv[0]! * axes[e]! + dv[1]! * axes[e + 1]! + dv[2]! * axes[e + 2]!) / length;
       }
       let transition: number;
+      let born = Number.NaN;
       if (this.previous.length === 0) {
         transition = -c.arc / this.o.startPriorMm;
       } else {
@@ -538,15 +564,17 @@ export class TreeTracker {
           if (!Number.isFinite(d)) continue;
           reachable = true;
           const score = p.score - Math.abs(d - movedHere) / beta - (p.branch !== c.branch ? branchPenalty : 0);
-          if (score > transition) transition = score;
+          if (score > transition) { transition = score; born = p.born; }
         }
         if (transition === -Infinity) {
           // No reachable predecessor (after a long gap, or a registration jump): restart here.
           let floor = -Infinity;
           for (const p of this.previous) floor = Math.max(floor, p.score);
           transition = floor - (ray ? RAY_RESTART : 20);
+          born = t;
         }
       }
+      c.born = born;
       c.score = transition + emission;
       if (!best || c.score > best.score || (c.score === best.score && c.segment < best.segment)) best = c;
     }
@@ -556,7 +584,40 @@ export class TreeTracker {
     if (dt > 0 && dt < 0.5) this.interval = Number.isNaN(this.interval) ? dt : this.interval + 0.1 * (dt - this.interval);
     this.lastStepT = t;
     if (Number.isNaN(this.watchFromT)) this.watchFromT = t;
-    const top = best!;
+    // `leader`: the best state; `top`: the one reported (the best established one while a ray's
+    // restart waits to be confirmed: rayRestartConfirmS).
+    let leader = best!;
+    let top = leader;
+    let unconfirmed = false;
+    if (ray && this.o.rayRestartConfirmS > 0) {
+      // No state reachable at all (a long gap): a fresh start, established from the outset.
+      if (!reachable) for (const c of this.current) c.born = Number.NaN;
+      if (Number.isNaN(leader.born)) this.challenger = Number.NaN;
+      else {
+        if (leader.born !== this.challenger) { this.challenger = leader.born; this.challengerSince = t; }
+        let kept: Candidate | null = null;
+        for (const c of this.current) {
+          if (!Number.isNaN(c.born)) continue;
+          if (!kept || c.score > kept.score || (c.score === kept.score && c.segment < kept.segment)) kept = c;
+        }
+        if (kept && kept.distance <= leader.distance + sigma) {
+          // The established path explains this view as well: the newcomers pay their restart again.
+          const cap = kept.score - RAY_RESTART;
+          for (const c of this.current) if (!Number.isNaN(c.born) && c.score > cap) c.score = cap;
+          this.challenger = Number.NaN;
+          leader = kept;
+          top = kept;
+        } else if (t - this.challengerSince >= this.o.rayRestartConfirmS) {
+          // Confirmed: the newcomer's path is established now.
+          for (const c of this.current) if (c.born === this.challenger) c.born = Number.NaN;
+          this.challenger = Number.NaN;
+        } else {
+          // Unconfirmed: the established place is shown (held where it was if none is left).
+          unconfirmed = true;
+          if (kept) top = kept;
+        }
+      }
+    }
     // Normalise (keep scores bounded) and measure how clearly the best state wins.
     // Confidence is about the branch: candidates on the best state's branch share its mass.
     let mass = 0;
@@ -564,7 +625,7 @@ export class TreeTracker {
     // (The best score is read once: subtracting top.score inside the loop zeroed it at the best
     // state, and every state after it in the list kept its score unnormalised, a penalty of the
     // best state's own log-likelihood at each step.)
-    const topScore = top.score;
+    const topScore = leader.score;
     for (const c of this.current) {
       c.score -= topScore;
       const w = Math.exp(c.score);
@@ -578,6 +639,11 @@ export class TreeTracker {
     recycled.length = 0;
     this.previous = this.current;
     this.current = recycled;
+    if (unconfirmed && top === leader) {
+      out.confidence = Math.min(out.confidence, HELD_CONFIDENCE);
+      out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
+      return out;
+    }
 
     // Report a branch change only after it has held for the decision lag.
     if (this.committedBranch < 0) {
@@ -645,7 +711,7 @@ export class TreeTracker {
     const along = Math.sqrt(this.alongSpreadMm * this.alongSpreadMm + unseenBreath * unseenBreath + unwatched * unwatched + heartLeft * heartLeft);
     if (along > 0) out.confidence *= erf(RIGHT_WITHIN_MM / (along * Math.SQRT2));
     if (ray) {
-      out.confidence = Math.min(out.confidence, this.o.rayMaxConfidence);
+      out.confidence = Math.min(out.confidence, unconfirmed ? HELD_CONFIDENCE : this.o.rayMaxConfidence);
       // One view sees no depth: where the vein runs toward the beam, an error of the image along the
       // vein's projection is 1/sin(angle) as long along the vein (the second heart's great cardiac
       // vein in LAO 30: 50 mm of it within 37° of the beam). Said to the display, which names a view

@@ -22,9 +22,11 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * vessel (twenty-fifth). 3: the registration's learnt offset and the motion filter's harmonic level
  * (twenty-seventh). 4: the tracker's smoothed fit to the veins (twenty-eighth). 5: when the motion
  * filter started and the extent its measurements have covered (twenty-ninth). 6: the tracker's
- * options (kept in its state) gained the ray emission's robust threshold (thirtieth).
+ * options (kept in its state) gained the ray emission's robust threshold (thirtieth). 7: its states
+ * say when their path began with a restart, its options how long a ray's restart waits to be
+ * confirmed (thirty-first).
  */
-export const CHECKPOINT_VERSION = 6;
+export const CHECKPOINT_VERSION = 7;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 // A pipeline's state captured mid-procedure and put into a freshly built pipeline gives, from there
-// on, exactly the messages the uninterrupted pipeline gives: EAM and biplane fluoro, with ECG and
+// on, exactly the messages the uninterrupted pipeline gives: EAM, biplane and single-plane fluoro, with ECG and
 // respiration signals, a lead, and measurements (a QLV re-runs the twin's model: a restored model
 // runner must read the features its restored evaluator writes). And what cannot be captured is
 // refused, not silently lost.
@@ -43,11 +43,11 @@ const bytesOf = (ms: readonly DisplayMessage[]): Buffer => Buffer.concat(ms.map(
 
 describe('pipeline checkpoints', () => {
   // With the lab's signals (breathing follows them) and without (the free-form breath is in the state).
-  for (const [kind, condition] of [['eam', 'physiological-signals'], ['fluoro-biplane', 'physiological-signals'], ['eam', 'variable-breathing'], ['fluoro-biplane', 'variable-breathing']] as const) {
+  for (const [kind, condition] of [['eam', 'physiological-signals'], ['fluoro-biplane', 'physiological-signals'], ['eam', 'variable-breathing'], ['fluoro-biplane', 'variable-breathing'], ['fluoro-single', 'variable-breathing']] as const) {
     it(`${kind}, ${condition}: restored mid-procedure, the rest is byte for byte what the uninterrupted pipeline sends`, async () => {
       const device = defaultDeviceOptions(kind, { durationS: 30, ...CONDITIONS[condition].device(3) });
       const registration = simulateLandmarkRegistration(twin, device.twinToSource, 0.58, 1);
-      const plan = scenarioPlan(twin, kind === 'eam' ? 'reach-lateral-zone' : 'fluoro-biplane');
+      const plan = scenarioPlan(twin, kind === 'eam' ? 'reach-lateral-zone' : kind === 'fluoro-biplane' ? 'fluoro-biplane' : 'fluoro-single-plane');
       const { inputs } = inputsFromSamples(simulateDevice(twin, plan, device), registration, true, simulatePhysio(twin, device, 30), resolveLead(undefined));
       expect(inputs.some((i) => i.kind === 'signal')).toBe(condition === 'physiological-signals');
       // The lab's measurements too: a QLV (the model re-run) and a phrenic capture that cuts the zones.
