@@ -228,6 +228,8 @@ const ALONG_TAU_S = 0.7;
 /** The shown place's smoother: this time constant, or this many sample intervals if longer (fluoro's 15 fps). */
 const SHOWN_TAU_S = 0.05;
 const SHOWN_TAU_INTERVALS = 1.5;
+/** On a restart's confirmation, its states within this far along the tree (mm) of the leading one are established with it. */
+const CONFIRMED_SPAN_MM = 20;
 /** The most a held place (a miss, a spike, an unconfirmed restart) is claimed to be right: below the instruction's 0.35. */
 const HELD_CONFIDENCE = 0.2;
 /** A gap this long restarts it. */
@@ -515,6 +517,7 @@ export class TreeTracker {
     const s2 = 2 * sigma ** 2;
     let best: Candidate | null = null;
     let reachable = this.previous.length === 0;
+    const starting = this.previous.length === 0;
     // A ray says nothing of how far the tip moved: its transitions only keep jumps implausible.
     const beta = ray ? this.o.rayTransitionBetaMm : this.o.transitionBetaMm;
     // While motion compensation is still learning the heartbeat, positions swing with it: a change
@@ -592,6 +595,15 @@ export class TreeTracker {
     if (ray && this.o.rayRestartConfirmS > 0) {
       // No state reachable at all (a long gap): a fresh start, established from the outset.
       if (!reachable) for (const c of this.current) c.born = Number.NaN;
+      // The first ray: a lead comes in through the sinus's ostium, and the ray's crossings far
+      // further along the tree than its nearest one (by more than the start prior's scale) are
+      // newcomers, as after a restart: otherwise one breath's misses in the first second can
+      // choose a vein 75 mm away in depth for good (the independent client, demo twin, seed 6).
+      if (starting) {
+        let nearest = Infinity;
+        for (const c of this.current) if (c.arc < nearest) nearest = c.arc;
+        for (const c of this.current) if (c.arc > nearest + this.o.startPriorMm) c.born = t;
+      }
       if (Number.isNaN(leader.born)) this.challenger = Number.NaN;
       else {
         if (leader.born !== this.challenger) { this.challenger = leader.born; this.challengerSince = t; }
@@ -608,8 +620,13 @@ export class TreeTracker {
           leader = kept;
           top = kept;
         } else if (t - this.challengerSince >= this.o.rayRestartConfirmS) {
-          // Confirmed: the newcomer's path is established now.
-          for (const c of this.current) if (c.born === this.challenger) c.born = Number.NaN;
+          // Confirmed: the newcomer's path is established now (and its own neighbourhood: the other
+          // crossings of the same restart, far elsewhere on the ray, stay newcomers).
+          for (const c of this.current) {
+            if (c.born !== this.challenger) continue;
+            this.treeDistance(leader, c, ancestry);
+            if (this.distanceOut[0]! <= CONFIRMED_SPAN_MM) c.born = Number.NaN;
+          }
           this.challenger = Number.NaN;
         } else {
           // Unconfirmed: the established place is shown (held where it was if none is left).
