@@ -48,7 +48,8 @@ export interface TrackerOptions {
    * has failed to explain the view for this long (s) on end; until then that path's place is shown,
    * with the confidence of a held place. Whenever the established path explains the view again
    * as well as the newcomer (within rayEmissionSigmaMm), the newcomer pays its restart again: what it
-   * gained was the motion's, not the lead's. 0: off. (Found by the independent client through one
+   * gained was the motion's, not the lead's. The first ray's crossings far along the tree are
+   * newcomers too (see step). 0: off. (Found by the independent client through one
    * C-arm view of its own, second heart, breath, dev seed 1: 75–97 mm off in depth for up to 3 s,
    * WITHDRAW shown at confidence 0.35–0.45; with this, its worst walk 91.4 → 5.3 mm. Training seeds
    * 1–6, single plane: pooled p95 6.07 → 6.05 mm (demo), 8.51 → 8.15 (second heart), branch 0.964 →
@@ -204,6 +205,10 @@ const RAY_NEAR_MISS_MM = 6;
  * training seeds its worst condition got worse, 19.4 → 21.2 mm p95 on the second heart.)
  */
 const RAY_RESTART = 40;
+/** On a restart's confirmation, its states within this far along the tree (mm) of the leading one are established with it. */
+const CONFIRMED_SPAN_MM = 20;
+/** The most a held place (a miss, a spike, an unconfirmed restart) is claimed to be right: below the instruction's 0.35. */
+const HELD_CONFIDENCE = 0.2;
 /**
  * A point observation's distance from a candidate counts its cranio-caudal part (the breathing axis
  * in the twin frame) this many times less while motion compensation is taking out a breath that
@@ -228,10 +233,6 @@ const ALONG_TAU_S = 0.7;
 /** The shown place's smoother: this time constant, or this many sample intervals if longer (fluoro's 15 fps). */
 const SHOWN_TAU_S = 0.05;
 const SHOWN_TAU_INTERVALS = 1.5;
-/** On a restart's confirmation, its states within this far along the tree (mm) of the leading one are established with it. */
-const CONFIRMED_SPAN_MM = 20;
-/** The most a held place (a miss, a spike, an unconfirmed restart) is claimed to be right: below the instruction's 0.35. */
-const HELD_CONFIDENCE = 0.2;
 /** A gap this long restarts it. */
 const SHOWN_RESTART_S = 0.5;
 /** …and while the catheter is pushed (or pulled) steadily, and just after: it follows the push. */
