@@ -31,6 +31,8 @@ const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const scale = (a: V3, k: number): V3 => [a[0] * k, a[1] * k, a[2] * k];
 const norm = (a: V3): number => Math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
 const unit = (a: V3): V3 => scale(a, 1 / norm(a));
+const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const dot = (a: V3, b: V3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
 // ---- The tree, read from the bundle as the wire protocol gives it ----
 
@@ -218,8 +220,6 @@ function carmPlacement(rng: Rng, heart: V3): { apply: (p: V3) => V3 } {
 /** A view as the feed message carries it (DICOM names; angles in degrees, +LAO, +CRAN). */
 export interface View { alpha: number; beta: number; sid: number; sod: number; pixelSpacing: [number, number]; size: [number, number] }
 
-const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const dot = (a: V3, b: V3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
 /**
  * The pixel (u right, v down) at which view `g` shows a point of the C-arm frame: the beam runs from

@@ -253,6 +253,16 @@ const WATCH_FADE_S = 5;
 /** How far along the vein (mm, each way) a breath's caudal shift is read: the vein's run over that stretch counts, not just here. */
 const BREATH_REACH_MM = 8;
 
+/** Does state `c` beat `than` (null: nothing yet)? The higher score; on a tie, the lower segment (deterministic). */
+const beats = (c: Candidate, than: Candidate | null): boolean => !than || c.score > than.score || (c.score === than.score && c.segment < than.segment);
+
+/** A held place's claim (a miss, a spike, an unconfirmed restart): confidence and posterior at most HELD_CONFIDENCE. */
+function capAsHeld(out: TrackEstimate): TrackEstimate {
+  out.confidence = Math.min(out.confidence, HELD_CONFIDENCE);
+  out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
+  return out;
+}
+
 // -1, 0 or 1 (small integers): a comparator returning a double difference allocates on every compare.
 const nearestFirst = (a: Candidate, b: Candidate): number => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0);
 
@@ -497,9 +507,31 @@ export class TreeTracker {
     this.current.push(c);
   }
 
+  /**
+   * The paths a ray's confirmation weighs (rayRestartConfirmS): after no state was reachable at all
+   * (a long gap) every state is a fresh start, established from the outset; on the first ray, the
+   * crossings further along the tree than its nearest one by more than the start prior's scale are
+   * newcomers, as after a restart (a lead comes in through the sinus's ostium; otherwise one
+   * breath's misses in the first second can choose a vein 75 mm away in depth for good: the
+   * independent client, demo twin, seed 6).
+   */
+  private markNewcomers(t: number, reachable: boolean, starting: boolean): void {
+    if (!reachable) for (const c of this.current) c.born = Number.NaN;
+    if (!starting) return;
+    let nearest = Infinity;
+    for (const c of this.current) if (c.arc < nearest) nearest = c.arc;
+    for (const c of this.current) if (c.arc > nearest + this.o.startPriorMm) c.born = t;
+  }
+
+  /** The best state on an established path (none begun by an unconfirmed restart), or null. */
+  private bestEstablished(): Candidate | null {
+    let kept: Candidate | null = null;
+    for (const c of this.current) if (Number.isNaN(c.born) && beats(c, kept)) kept = c;
+    return kept;
+  }
+
   private hold(out: TrackEstimate, distance: number): TrackEstimate {
-    out.confidence = Math.min(out.confidence, HELD_CONFIDENCE);
-    out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
+    capAsHeld(out);
     out.offCentrelineMm = distance;
     // The previous states stay the predecessors of the next observation. (This used to alias
     // `current` to them, so the next update recycled them into the pool while still in use.)
@@ -517,8 +549,8 @@ export class TreeTracker {
     const sigma = ray ? this.o.rayEmissionSigmaMm : this.o.emissionSigmaMm;
     const s2 = 2 * sigma ** 2;
     let best: Candidate | null = null;
-    let reachable = this.previous.length === 0;
     const starting = this.previous.length === 0;
+    let reachable = starting;
     // A ray says nothing of how far the tip moved: its transitions only keep jumps implausible.
     const beta = ray ? this.o.rayTransitionBetaMm : this.o.transitionBetaMm;
     // While motion compensation is still learning the heartbeat, positions swing with it: a change
@@ -550,7 +582,7 @@ export class TreeTracker {
       }
       let transition: number;
       let born = Number.NaN;
-      if (this.previous.length === 0) {
+      if (starting) {
         transition = -c.arc / this.o.startPriorMm;
       } else {
         transition = -Infinity;
@@ -580,7 +612,7 @@ export class TreeTracker {
       }
       c.born = born;
       c.score = transition + emission;
-      if (!best || c.score > best.score || (c.score === best.score && c.segment < best.segment)) best = c;
+      if (beats(c, best)) best = c;
     }
     if (ray && !reachable && t - this.lastStepT < RAY_HOLD_S) return this.hold(out, best!.distance);
     // The usual observation interval (a gap or a dropout does not count).
@@ -594,25 +626,11 @@ export class TreeTracker {
     let top = leader;
     let unconfirmed = false;
     if (ray && this.o.rayRestartConfirmS > 0) {
-      // No state reachable at all (a long gap): a fresh start, established from the outset.
-      if (!reachable) for (const c of this.current) c.born = Number.NaN;
-      // The first ray: a lead comes in through the sinus's ostium, and the ray's crossings far
-      // further along the tree than its nearest one (by more than the start prior's scale) are
-      // newcomers, as after a restart: otherwise one breath's misses in the first second can
-      // choose a vein 75 mm away in depth for good (the independent client, demo twin, seed 6).
-      if (starting) {
-        let nearest = Infinity;
-        for (const c of this.current) if (c.arc < nearest) nearest = c.arc;
-        for (const c of this.current) if (c.arc > nearest + this.o.startPriorMm) c.born = t;
-      }
+      this.markNewcomers(t, reachable, starting);
       if (Number.isNaN(leader.born)) this.challenger = Number.NaN;
       else {
         if (leader.born !== this.challenger) { this.challenger = leader.born; this.challengerSince = t; }
-        let kept: Candidate | null = null;
-        for (const c of this.current) {
-          if (!Number.isNaN(c.born)) continue;
-          if (!kept || c.score > kept.score || (c.score === kept.score && c.segment < kept.segment)) kept = c;
-        }
+        const kept = this.bestEstablished();
         if (kept && kept.distance <= leader.distance + sigma) {
           // The established path explains this view as well: the newcomers pay their restart again.
           const cap = kept.score - RAY_RESTART;
@@ -657,11 +675,7 @@ export class TreeTracker {
     recycled.length = 0;
     this.previous = this.current;
     this.current = recycled;
-    if (unconfirmed && top === leader) {
-      out.confidence = Math.min(out.confidence, HELD_CONFIDENCE);
-      out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
-      return out;
-    }
+    if (unconfirmed && top === leader) return capAsHeld(out);
 
     // Report a branch change only after it has held for the decision lag.
     if (this.committedBranch < 0) {

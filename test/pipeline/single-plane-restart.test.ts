@@ -10,8 +10,8 @@ import { TreeTracker, newTrackEstimate, type TrackEstimate, type TrackerOptions 
 import { RAY_TOLERANCE_MM } from '../../server/pipeline/stages/track-on-tree.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
+import { cross, norm, sub, unit, type Vec as V3 } from '../../simulators/twin/triangle-mesh.ts';
 
-type V3 = [number, number, number];
 let twin: Twin;
 /** The lead's place on the sinus, and a node of a far vein (another branch, far along the tree) 50–100 mm from it. */
 let lead: V3, far: V3, farBranch: number, leadBranch: number;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   v.branches.forEach((b, k) => {
     if (k === leadBranch) return;
     for (const n of b.nodes) {
-      const d = Math.hypot(...(at(n).map((x, j) => x - lead[j]!) as V3));
+      const d = norm(sub(at(n), lead));
       if (d >= 50 && d <= 100 && v.arcLengthMm[n]! > v.arcLengthMm[i]! + 150 && (best < 0 || v.arcLengthMm[n]! > v.arcLengthMm[best]!)) { best = n; farBranch = k; }
     }
   });
@@ -34,9 +34,6 @@ beforeAll(async () => {
 });
 afterAll(() => twin.close());
 
-const sub = (a: V3, b: V3): V3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const unit = (a: V3): V3 => { const n = Math.hypot(...a); return [a[0] / n, a[1] / n, a[2] / n]; };
-const cross = (a: V3, b: V3): V3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const dist = (e: TrackEstimate, p: V3): number => Math.hypot(e.x - p[0], e.y - p[1], e.z - p[2]);
 
 /**
@@ -65,7 +62,7 @@ function run(options: Partial<TrackerOptions>, missFrom: number, missTo: number,
 }
 
 it('finds a far vein on the ray through the lead (the scenario)', () => {
-  expect(Math.hypot(...sub(far, lead))).toBeGreaterThan(50);
+  expect(norm(sub(far, lead))).toBeGreaterThan(50);
   expect(farBranch).not.toBe(leadBranch);
 });
 

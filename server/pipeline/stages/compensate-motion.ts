@@ -143,9 +143,6 @@ function fromReferencePixels(g: CArmGeometry, k: Float64Array, r: ArrayLike<numb
   return { u: cu + (r[0]! - cu) * k[0]!, v: cv + (r[1]! - cv) * k[1]! };
 }
 
-/** Millimetres at the isocentre per pixel of the filter of view g (the reference detector's unless this is it). */
-const mmPerFilterPixel = (g: CArmGeometry, k: Float64Array): number => (isReference(k) ? g.pixelSpacing[0] * (g.sod / g.sid) : REFERENCE_MM_PER_PX);
-
 /** A direction in a view's pixels as the reference pixels show it, its length kept (unchanged where the pixels are square). */
 function directionToReference(d: [number, number], k: Float64Array): [number, number] {
   if (k[0] === k[1]) return d;
@@ -218,12 +215,9 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
       const out = slot.vessel;
       out.hold = vessel.hold;
       toReferencePixels(slot.geometry, k, at[0], at[1], out.point);
-      if (isReference(k)) {
-        out.along[0] = du / len; out.along[1] = dv / len;
-      } else {
-        const ru = du / k[0]!, rv = dv / k[1]!, rl = hypot2(ru, rv);
-        out.along[0] = ru / rl; out.along[1] = rv / rl;
-      }
+      // (Divided by a scale of 1 the reference detector's numbers stay bit for bit.)
+      const ru = du / k[0]!, rv = dv / k[1]!, rl = hypot2(ru, rv);
+      out.along[0] = ru / rl; out.along[1] = rv / rl;
       out.across[0]![0] = -out.along[1]!; out.across[0]![1] = out.along[0]!;
       return out;
     };
@@ -309,8 +303,9 @@ export function compensateMotion(twin: Twin, options: CompensationOptions = DEFA
         let along2 = 0, irregularBreathing = false, nothingMoves = options.enabled;
         if (options.enabled) {
           for (let k = 0; k < s.views.length; k++) {
-            const { geometry: g, filter } = views[k]!;
-            if (s.views.length > 1) along2 += (filter.alongSpread * mmPerFilterPixel(g, viewScale(g, scale))) ** 2;
+            const { filter } = views[k]!;
+            // (Every filter works in the reference detector's pixels: viewScale.)
+            if (s.views.length > 1) along2 += (filter.alongSpread * REFERENCE_MM_PER_PX) ** 2;
             if (filter.irregularBreathing) irregularBreathing = true;
             if (!filter.nothingMoves) nothingMoves = false;
           }
