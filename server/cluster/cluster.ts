@@ -34,6 +34,7 @@ import { loadRecording } from '../recording/procedure-recording.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { RedisLink } from './redis-link.ts';
 import { RemoteProcedure } from './remote-procedure.ts';
+import { spreadPhase } from '../spread-interval.ts';
 
 export const LEASE_MS = 700;
 const RENEW_EVERY_MS = 200;
@@ -165,7 +166,8 @@ export class Cluster {
       return;
     }
     this.link.cmd.xadd(`tg:log:${id}`, entry[1], 'i', entry[2]).catch(() => undefined);
-    if (n % this.checkpointEvery === 0) this.checkpointDue.add(id);
+    // Every checkpointEvery inputs, at a phase of its own per procedure (procedures fed together would all capture at once).
+    if ((n + Math.floor(spreadPhase(id) * this.checkpointEvery)) % this.checkpointEvery === 0) this.checkpointDue.add(id);
     if (this.checkpointDue.has(id)) this.checkpoint(id, n);
   }
 
