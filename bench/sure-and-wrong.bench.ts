@@ -3,13 +3,15 @@
 // its seed, scenario, time, how far off and how sure, and where the lead truly was against where
 // it was shown. For finding what a rare failure has in common over many seeds (the twenty-fifth
 // session's 26 episodes over 225 seeds, 20 at one kink of the second heart's great cardiac vein).
+// Beside it the instructions the display shows and how many of them are wrong (as the instruction
+// agreement counts one: a wrong instruction on the panel is the other claim a physician acts on).
 // Never on the held-out seeds. A diagnostic: printed, never asserted.
 //   npx tsx bench/sure-and-wrong.bench.ts [--twin FILE] [--condition standard] [--feed eam] [--seeds 26-90]
 
 import { loadTwinFile } from '../server/twin/load-twin.ts';
 import { conditionRuns, STANDARD_SCENARIOS } from '../simulators/device/accuracy.ts';
 import { HELD_OUT_SEEDS, type ConditionName } from '../simulators/device/conditions.ts';
-import { isSureAndWrong, tipErrorMm } from '../simulators/device/score.ts';
+import { instructionAgrees, isSureAndWrong, tipErrorMm } from '../simulators/device/score.ts';
 import { printJson } from './harness.ts';
 import { conditionsArg, feedArg, seedsArg, twinArg } from './support/tuning-args.ts';
 
@@ -21,7 +23,7 @@ if (seeds.some((s) => HELD_OUT_SEEDS.includes(s))) throw new Error(`seeds ${HELD
 
 interface Episode { seed: number; scenario: string; from: number; to: number; samples: number; worstMm: number; surest: number; where: string }
 const episodes: Episode[] = [];
-let samples = 0, sureWrong = 0, sure = 0, flips = 0, lowFlips = 0, lowSamples = 0, seconds = 0;
+let samples = 0, sureWrong = 0, sure = 0, flips = 0, lowFlips = 0, lowSamples = 0, seconds = 0, instructed = 0, wronglyInstructed = 0;
 const twin = await loadTwinFile(twinPath, { loadModel: false });
 for (const seed of seeds) {
   let k = 0;
@@ -45,6 +47,10 @@ for (const seed of seeds) {
       if (isLow) lowSamples++;
       if (wasLow !== null && isLow !== wasLow) lowFlips++;
       wasLow = isLow;
+      if (g.zone.instruction !== 'none') {
+        instructed++;
+        if (!instructionAgrees(g, truth)) wronglyInstructed++;
+      }
       if (Number.isNaN(firstT)) firstT = truth.t;
       lastT = truth.t;
       if (!isSureAndWrong(g, truth, off)) { close(); continue; }
@@ -61,6 +67,6 @@ await twin.close();
 const percent = (n: number): number => (100 * n) / Math.max(1, samples);
 const perMinute = (n: number): number => (60 * n) / Math.max(1, seconds);
 
-console.log(`sure and wrong: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds[0]}–${seeds.at(-1)} (${seeds.length}); ${sureWrong} of ${samples} samples (${percent(sureWrong).toFixed(4)} %) in ${episodes.length} episodes; shown sure ${percent(sure).toFixed(2)} % of samples, turning sure or unsure ${perMinute(flips).toFixed(1)} times a minute; LOW CONFIDENCE on ${percent(lowSamples).toFixed(2)} % of samples, coming or going ${perMinute(lowFlips).toFixed(1)} times a minute`);
+console.log(`sure and wrong: ${condition}, ${feed}, ${twin.meta.id}, seeds ${seeds[0]}–${seeds.at(-1)} (${seeds.length}); ${sureWrong} of ${samples} samples (${percent(sureWrong).toFixed(4)} %) in ${episodes.length} episodes; shown sure ${percent(sure).toFixed(2)} % of samples, turning sure or unsure ${perMinute(flips).toFixed(1)} times a minute; LOW CONFIDENCE on ${percent(lowSamples).toFixed(2)} % of samples, coming or going ${perMinute(lowFlips).toFixed(1)} times a minute; an instruction shown on ${percent(instructed).toFixed(2)} % of samples, a wrong one on ${percent(wronglyInstructed).toFixed(3)} %`);
 for (const e of episodes) console.log(`  seed ${e.seed} ${e.scenario.padEnd(26)} ${e.from.toFixed(2)}–${e.to.toFixed(2)} s  ${String(e.samples).padStart(3)} samples  up to ${e.worstMm.toFixed(1)} mm at ${e.surest.toFixed(2)}  ${e.where}`);
-printJson('sure-and-wrong', { condition, feed, twin: twin.meta.id, seeds: seeds.length, samples, sure, flipsPerMinute: +perMinute(flips).toFixed(2), lowSamples, lowFlipsPerMinute: +perMinute(lowFlips).toFixed(2), sureWrong, rate: +((sureWrong / Math.max(1, samples)).toFixed(8)), episodes: episodes.length });
+printJson('sure-and-wrong', { condition, feed, twin: twin.meta.id, seeds: seeds.length, samples, sure, flipsPerMinute: +perMinute(flips).toFixed(2), lowSamples, lowFlipsPerMinute: +perMinute(lowFlips).toFixed(2), instructed, wronglyInstructed, sureWrong, rate: +((sureWrong / Math.max(1, samples)).toFixed(8)), episodes: episodes.length });

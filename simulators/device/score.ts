@@ -60,6 +60,16 @@ export function isWrong(g: Guidance, truth: GroundTruth, errorMm = tipErrorMm(g,
   return errorMm > WRONG_BY_MM || (g.tip.branch !== truth.branch && truth.junctionMm > JUNCTION_TOLERANCE_MM);
 }
 
+/**
+ * The instruction agrees with the truth's, as the instruction agreement counts it: the same, or the
+ * truth within BORDER_TOLERANCE_MM of a zone border or JUNCTION_TOLERANCE_MM of a junction (where
+ * either instruction is as right). A withheld instruction ('none') agrees only where the truth's is
+ * none too, or within those tolerances.
+ */
+export function instructionAgrees(g: Guidance, truth: GroundTruth): boolean {
+  return g.zone.instruction === truth.instruction || truth.borderMm <= BORDER_TOLERANCE_MM || truth.junctionMm <= JUNCTION_TOLERANCE_MM;
+}
+
 /** Sure and wrong (confidently wrong): wrong at confidence ≥ CONFIDENT. */
 export function isSureAndWrong(g: Guidance, truth: GroundTruth, errorMm = tipErrorMm(g, truth)): boolean {
   return g.tip.confidence >= CONFIDENT && isWrong(g, truth, errorMm);
@@ -89,9 +99,8 @@ export function scoreGuidance(guidance: readonly Guidance[], truths: ReadonlyMap
     const zoneOk = g.zone.state === truth.zoneState;
     zoneStrict += zoneOk ? 1 : 0;
     zone += zoneOk || truth.borderMm <= BORDER_TOLERANCE_MM ? 1 : 0;
-    const instructionOk = g.zone.instruction === truth.instruction;
-    instructionStrict += instructionOk ? 1 : 0;
-    instruction += instructionOk || truth.borderMm <= BORDER_TOLERANCE_MM || truth.junctionMm <= JUNCTION_TOLERANCE_MM ? 1 : 0;
+    instructionStrict += g.zone.instruction === truth.instruction ? 1 : 0;
+    instruction += instructionAgrees(g, truth) ? 1 : 0;
   }
   errors.sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 10000) / 10000;
