@@ -24,9 +24,10 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * filter started and the extent its measurements have covered (twenty-ninth). 6: the tracker's
  * options (kept in its state) gained the ray emission's robust threshold (thirtieth). 7: its states
  * say when their path began with a restart, its options how long a ray's restart waits to be
- * confirmed (thirty-first).
+ * confirmed (thirty-first). 8: its options gained one view's swing along the vein (raySwingFloorMm,
+ * raySwingWeight), whose residual it now keeps for rays too (thirty-second).
  */
-export const CHECKPOINT_VERSION = 7;
+export const CHECKPOINT_VERSION = 8;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
