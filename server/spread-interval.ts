@@ -49,3 +49,8 @@ export function spreadPhase(key: string): number {
   hash ^= hash >>> 16;
   return (hash >>> 0) / 2 ** 32;
 }
+
+/** Where in every `period` inputs a procedure's periodic work (its checkpoints) falls: 0 … period − 1, from its id. */
+export function spreadOffset(key: string, period: number): number {
+  return Math.floor(spreadPhase(key) * period);
+}

@@ -34,7 +34,7 @@ import { loadRecording } from '../recording/procedure-recording.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { RedisLink } from './redis-link.ts';
 import { RemoteProcedure } from './remote-procedure.ts';
-import { spreadPhase } from '../spread-interval.ts';
+import { spreadOffset } from '../spread-interval.ts';
 
 export const LEASE_MS = 700;
 const RENEW_EVERY_MS = 200;
@@ -79,6 +79,8 @@ export class Cluster {
   private heldLog: [string, string, string][] = [];
   /** The number of the last input logged, per owned procedure (its log entry id is 0-n). */
   private readonly logN = new Map<string, number>();
+  /** Each owned procedure's checkpoint phase in its log (spreadOffset), drawn once. */
+  private readonly checkpointOffset = new Map<string, number>();
   private droppedLog = 0;
   private takeovers = 0;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
@@ -143,6 +145,7 @@ export class Cluster {
     this.leases.release(id);
     this.inPos.delete(id);
     this.logN.delete(id);
+    this.checkpointOffset.delete(id);
     await this.link.cmd.multi().srem('tg:procs', id).del(`tg:proc:${id}`, `tg:lease:${id}`, `tg:log:${id}`, `tg:ckpt:${id}`, `tg:in:${id}`, `tg:inpos:${id}`, `tg:snap:${id}`).exec().catch(() => undefined);
     // The out stream stays a moment so other instances relay the last messages; it expires.
     await this.link.cmd.pexpire(`tg:out:${id}`, 10_000).catch(() => undefined);
@@ -167,7 +170,9 @@ export class Cluster {
     }
     this.link.cmd.xadd(`tg:log:${id}`, entry[1], 'i', entry[2]).catch(() => undefined);
     // Every checkpointEvery inputs, at a phase of its own per procedure (procedures fed together would all capture at once).
-    if ((n + Math.floor(spreadPhase(id) * this.checkpointEvery)) % this.checkpointEvery === 0) this.checkpointDue.add(id);
+    let offset = this.checkpointOffset.get(id);
+    if (offset === undefined) this.checkpointOffset.set(id, (offset = spreadOffset(id, this.checkpointEvery)));
+    if ((n + offset) % this.checkpointEvery === 0) this.checkpointDue.add(id);
     if (this.checkpointDue.has(id)) this.checkpoint(id, n);
   }
 
@@ -226,6 +231,7 @@ export class Cluster {
     this.owned.delete(id);
     this.leases.release(id);
     this.logN.delete(id);
+    this.checkpointOffset.delete(id);
     this.inPos.delete(id);
     try { this.registry.get(id).onInput = null; } catch { /* gone */ }
     this.registry.drop(id);

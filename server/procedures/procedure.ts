@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS, TwinguideError, checkMeasurementValues } from '../../pr
 import { resolveLead } from '../lead/lead-catalogue.ts';
 import type { Broadcaster } from '../broadcast.ts';
 import { describeFault, guarded } from '../faults.ts';
-import { spreadInterval, spreadPhase, type SpreadInterval } from '../spread-interval.ts';
+import { spreadInterval, spreadOffset, type SpreadInterval } from '../spread-interval.ts';
 import type { PipelineInput } from '../pipeline/flow.ts';
 import { CHECKPOINT_CLASSES } from '../pipeline/checkpoint-classes.ts';
 import { applyState, captureState, sharedOfTwin } from '../pipeline/state-capture.ts';
@@ -147,7 +147,7 @@ export class Procedure {
     this.clock = new FeedClock(limits);
     this.checkpointEvery = limits.checkpointEveryInputs ?? DEFAULT_LIMITS.checkpointEveryInputs;
     // The first checkpoint after a share of the interval drawn from the id (spread-interval.ts).
-    this.sinceCheckpoint = Math.floor(spreadPhase(id) * this.checkpointEvery);
+    this.sinceCheckpoint = spreadOffset(id, this.checkpointEvery);
     this.onLatency = hooks.onLatency ?? null;
     const report = (where: string, e: unknown): void => this.fault(where, e);
     this.subscription = this.inputs$.pipe(guidancePipeline(twin, { procedureId: id, counters: this.counters, trail: this.trail, state: this.pipelineState })).subscribe({
