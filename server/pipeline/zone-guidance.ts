@@ -28,6 +28,23 @@ export interface GuidanceOptions {
   pointZoneHalfWidthMm: number;
   /** Below this tracking × registration confidence the instruction is withheld. */
   minConfidence: number;
+  /**
+   * ... unless the place could be off by clearMarginMm along the tree without changing what the
+   * instruction says (no zone border, junction or equally near other target that close): then it
+   * is withheld only below this. Never at or below a held place's claim (0.2: a miss, a spike, an
+   * unconfirmed restart), nor when the registration is what lowered the confidence.
+   */
+  minConfidenceClear: number;
+  clearMarginMm: number;
+  /**
+   * ... and only once the place has moved as a lead moves for this long (s): no jump along the
+   * tree of more than clearJumpMm from one sample to the next, no change of branch. (A place that
+   * jumped into a side branch is off by more than a few mm when it is wrong: demo EAM, seed 55,
+   * the place sent 11 mm on into the posterior vein in one sample while the lead stayed in the
+   * sinus, shown there for 2 s at confidence 0.25–0.39.)
+   */
+  clearSettledS: number;
+  clearJumpMm: number;
   /** The distance shown in the text moves in whole mm and only when it changed by at least this. */
   textHysteresisMm: number;
   /** A phrenic capture rules out the vein this far either side of the electrode that captured, mm. */
@@ -44,6 +61,10 @@ export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
   exitMarginMm: 1.5,
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,
+  minConfidenceClear: 0.25,
+  clearMarginMm: 12,
+  clearSettledS: 2,
+  clearJumpMm: 3,
   textHysteresisMm: 2,
   phrenicExclusionHalfMm: 5,
 };
@@ -147,12 +168,33 @@ export class ZoneGuide {
   private pendingSince = Number.NaN; // (set before it is read; a double from the start, so storing a time never changes the object's layout)
   private shownMm = -1;
   private shownKey = '';
+  /** The place at the last decision, and since when it has moved as a lead moves (no jump, no branch change). */
+  private lastBranch = -1;
+  private lastArc = Number.NaN;
+  private movedSince = Number.NaN;
+  /** This sample's route to each zone: its length and instruction (kept, not made per sample). */
+  private routeMm: Float64Array;
+  private routeInstruction: Uint8Array;
+  /** Per branch, the arc lengths where it meets another branch (its own start, its side branches'). */
+  private readonly junctionArcs: Float64Array[];
 
   constructor(private readonly twin: Twin, options: Partial<GuidanceOptions> = {}) {
     this.o = { ...DEFAULT_GUIDANCE_OPTIONS, ...options };
     this.zones = twin.zones;
     this.router = new ZoneRouter(twin, this.zones);
+    this.routeMm = new Float64Array(this.zones.length);
+    this.routeInstruction = new Uint8Array(this.zones.length);
     this.upperNames = twin.veins.branches.map((b) => upper(b.name));
+    const branches = twin.veins.branches;
+    this.junctionArcs = branches.map((b) => Float64Array.from([...(b.parentBranch >= 0 ? [b.startArcMm] : []), ...branches.filter((c) => c.parentBranch === b.index).map((c) => c.startArcMm)]));
+  }
+
+  /** Along its branch, how far a place is from the nearest junction on it (Infinity: none). */
+  private junctionClearanceMm(branch: number, arcMm: number): number {
+    const arcs = this.junctionArcs[branch];
+    let d = Infinity;
+    if (arcs) for (let i = 0; i < arcs.length; i++) d = Math.min(d, Math.abs(arcMm - arcs[i]!));
+    return d;
   }
 
   get options(): Readonly<GuidanceOptions> {
@@ -168,6 +210,8 @@ export class ZoneGuide {
     this.zones = zones;
     this.excluded = excluded;
     this.router = new ZoneRouter(this.twin, zones);
+    this.routeMm = new Float64Array(zones.length);
+    this.routeInstruction = new Uint8Array(zones.length);
     this.reset();
   }
 
@@ -181,6 +225,9 @@ export class ZoneGuide {
     this.approaching = false;
     this.shownMm = -1;
     this.shownKey = '';
+    this.lastBranch = -1;
+    this.lastArc = Number.NaN;
+    this.movedSince = Number.NaN;
   }
 
   private contains(zone: TargetZone, branch: number, arc: number, margin: number): boolean {
@@ -221,8 +268,11 @@ export class ZoneGuide {
    * learnt, beside a fork, a spike): the physician's remedy differs.
    * `lead`: where the lead's electrodes are; any of them in a zone holds the lead there, and a
    * zone the lead has passed is reached by the electrode that needs the least movement.
+   * `clearAllowed`: the place's error is a few mm along the vessel at most, so an instruction clear
+   * of every boundary by clearMarginMm may show down to minConfidenceClear (a point observation:
+   * EAM or two views; one view's place can swing along its vein by more).
    */
-  decide(t: number, branch: number, segment: number, arcMm: number, confidence: number, lowBecause: 'registration' | 'tracking' = 'tracking', lead: LeadPlaces | null = null): ZoneDecision {
+  decide(t: number, branch: number, segment: number, arcMm: number, confidence: number, lowBecause: 'registration' | 'tracking' = 'tracking', lead: LeadPlaces | null = null, clearAllowed = true): ZoneDecision {
     const lowText = lowBecause === 'registration' ? 'LOW CONFIDENCE: CHECK REGISTRATION' : 'LOW CONFIDENCE: TIP POSITION UNCERTAIN';
     const zones = this.zones;
     if (zones.length === 0) {
@@ -264,7 +314,12 @@ export class ZoneGuide {
         this.outsideSince = NaN;
       }
     }
-    const low = confidence < this.o.minConfidence;
+    // The stricter threshold unless the place is clear of everything a few mm would change.
+    if (branch !== this.lastBranch || !(Math.abs(arcMm - this.lastArc) <= this.o.clearJumpMm)) this.movedSince = t;
+    this.lastBranch = branch;
+    this.lastArc = arcMm;
+    const mayRelax = clearAllowed && t - this.movedSince >= this.o.clearSettledS && lowBecause === 'tracking' && confidence < this.o.minConfidence && confidence >= this.o.minConfidenceClear;
+    let low = confidence < this.o.minConfidence;
     const note = this.isExcluded(branch, arcMm) ? 'PHRENIC CAPTURE HERE: THIS STRETCH IS RULED OUT' : undefined;
     if (this.inZone >= 0) {
       this.held = null;
@@ -272,6 +327,7 @@ export class ZoneGuide {
       const zone = zones[this.inZone]!;
       const dwellS = Math.max(0, t - this.enteredAt);
       const e = this.inElectrode;
+      if (mayRelax && e === 0 && zone.branch === branch && Math.min(arcMm - zone.startArcMm, zone.endArcMm - arcMm, this.junctionClearanceMm(branch, arcMm)) >= this.o.clearMarginMm) low = false;
       return {
         state: 'in',
         zoneId: zone.id,
@@ -286,6 +342,8 @@ export class ZoneGuide {
     let best: ZoneRoute | null = null;
     for (let k = 0; k < zones.length; k++) {
       const r = this.router.route(k, segment, arcMm);
+      this.routeMm[k] = r.distanceMm;
+      this.routeInstruction[k] = INSTRUCTION_CODE[r.instruction];
       if (!best || r.distanceMm < best.distanceMm - 1e-9) best = r;
       // A zone the tip has passed on its own path: an electrode behind the tip may reach it with less movement.
       if (r.instruction !== 'withdraw' || !lead) continue;
@@ -306,6 +364,14 @@ export class ZoneGuide {
     const state: ZoneState = this.approaching ? 'approaching' : 'outside';
     const decision: ZoneDecision = { state, zoneId: route.zone.id, distanceMm: Math.round(route.distanceMm * 10) / 10, instruction: route.instruction, targetBranch: zoneBranch.id, text: '', electrode: route.electrode };
     if (note) decision.note = note;
+    // The nearest other target that says another instruction: a place off by half the difference names it.
+    let rival = Infinity;
+    const code = INSTRUCTION_CODE[route.instruction];
+    for (let k = 0; k < zones.length; k++) if (this.routeInstruction[k] !== code) rival = Math.min(rival, this.routeMm[k]!);
+    // Outside a zone: the way there holds while the place is off by less than the distance to the
+    // zone, to the nearest junction, and to the point where another target with another
+    // instruction is as near. (Only the tip's own route: an electrode's is left strict.)
+    if (mayRelax && route.electrode === 0 && Math.min(route.distanceMm, this.junctionClearanceMm(branch, arcMm), (rival - route.distanceMm) / 2) >= this.o.clearMarginMm) low = false;
     if (low) {
       // Saying that confidence is low is never delayed.
       this.held = null;

@@ -25,9 +25,11 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * options (kept in its state) gained the ray emission's robust threshold (thirtieth). 7: its states
  * say when their path began with a restart, its options how long a ray's restart waits to be
  * confirmed (thirty-first). 8: its options gained one view's swing along the vein (raySwingFloorMm,
- * raySwingWeight), whose residual it now keeps for rays too (thirty-second).
+ * raySwingWeight), whose residual it now keeps for rays too (thirty-second). 9: the zone guide
+ * keeps where the place was and since when it moved as a lead moves, its options the instruction's
+ * clearance (thirty-third).
  */
-export const CHECKPOINT_VERSION = 8;
+export const CHECKPOINT_VERSION = 9;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 

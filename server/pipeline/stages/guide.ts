@@ -163,7 +163,8 @@ export function guide(twin: Twin, procedureId: string, counters: PipelineCounter
         // it), else whichever of the registration and the tracking lowered it more.
         const blame = registration.state === 'none' || fromRegistration < 0.5 || fromRegistration < track.confidence * item.quality ? 'registration' : 'tracking';
         const lead = item.lead ?? null;
-        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence, blame, lead);
+        // (A ray's estimate always says how side-on its view shows the vein: NaN is a point's.)
+        const decision = zones.decide(item.t, track.branch, track.segment, track.arcLengthMm, confidence, blame, lead, Number.isNaN(track.shownInView));
         const zone: Guidance['zone'] = { state: decision.state, instruction: decision.instruction, text: decision.text };
         if (decision.note !== undefined) zone.note = decision.note;
         if (decision.zoneId !== undefined) zone.zoneId = decision.zoneId;

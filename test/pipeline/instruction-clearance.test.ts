@@ -1,0 +1,95 @@
+// An instruction is withheld when a few mm of error in the place could change it, not merely
+// because the confidence is middling: far from a zone's border, a junction or an equally near
+// other target, ADVANCE stays ADVANCE whether the tip is 3 mm further or not. Below confidence
+// 0.35 it shows only there (down to minConfidenceClear); near a boundary, for a held place (0.2),
+// a poor registration or one fluoroscopic view, it stays withheld.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZoneGuide, DEFAULT_GUIDANCE_OPTIONS } from '../../server/pipeline/zone-guidance.ts';
+import type { Twin } from '../../server/twin/twin.ts';
+import { loadTwinFile } from '../../server/twin/load-twin.ts';
+
+const o = DEFAULT_GUIDANCE_OPTIONS;
+let twin: Twin;
+beforeAll(async () => {
+  // CS 0–80 mm with side branches at 10 (mcv), 30 (pl) and 60 mm (lat); one zone on lat, 83.3–110 mm.
+  twin = await loadTwinFile(new URL('../fixtures/mini.twin.json', import.meta.url).pathname, { loadModel: false });
+});
+afterAll(() => twin.close());
+
+const branch = (id: string): number => twin.veins.branchById.get(id)!;
+/** The segment (its child node) of a branch at an arc length from the ostium. */
+function segmentAt(b: number, arcMm: number): number {
+  const nodes = twin.veins.branches[b]!.nodes;
+  for (let k = 1; k < nodes.length; k++) if (twin.veins.arcLengthMm[nodes[k]!]! >= arcMm) return nodes[k]!;
+  return nodes[nodes.length - 1]!;
+}
+/** A fresh guide's decision with the tip held at (branch id, arc) for `heldS` at 100 Hz, with this confidence. */
+function decide(id: string, arcMm: number, confidence: number, lowBecause: 'tracking' | 'registration' = 'tracking', clearAllowed = true, heldS = o.clearSettledS + 0.5) {
+  const b = branch(id);
+  const guide = new ZoneGuide(twin);
+  let d!: ReturnType<ZoneGuide['decide']>;
+  for (let i = 0; i <= heldS * 100; i++) d = guide.decide(i / 100, b, segmentAt(b, arcMm), arcMm, confidence, lowBecause, null, clearAllowed);
+  return d;
+}
+
+const between = (o.minConfidenceClear + o.minConfidence) / 2;
+
+describe('an instruction clear of every boundary', () => {
+  it('the defaults: a lower threshold where the place is clear, still above a held place', () => {
+    expect(o.minConfidenceClear).toBeLessThan(o.minConfidence);
+    expect(o.minConfidenceClear).toBeGreaterThan(0.2); // a miss, a spike, an unconfirmed restart claim 0.2 at most
+    expect(o.clearMarginMm).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows ADVANCE mid-sinus, 15 mm from any junction and 38 mm from the zone', () => {
+    const d = decide('cs', 45, between);
+    expect(d.instruction).toBe('advance');
+    expect(d.text).not.toMatch(/LOW CONFIDENCE/);
+  });
+
+  it('withholds it 3 mm short of the junction the route turns at', () => {
+    const d = decide('cs', 57, between);
+    expect(d.instruction).toBe('none');
+    expect(d.text).toBe('LOW CONFIDENCE: TIP POSITION UNCERTAIN');
+    expect(decide('cs', 57, o.minConfidence).instruction).toBe('advance'); // at the threshold it shows, as before
+  });
+
+  it('withholds it 3 mm short of the zone (ADVANCE or HOLD hangs on those mm)', () => {
+    expect(decide('lat', 80, between).instruction).toBe('none');
+  });
+
+  it('shows HOLD in the middle of the zone, withholds it by its border', () => {
+    expect(decide('lat', 96.5, between).instruction).toBe('hold');
+    expect(decide('lat', 86, between).instruction).toBe('none');
+  });
+
+  it('shows SWITCH BRANCH deep in the wrong vein, withholds it by the junction', () => {
+    expect(decide('pl', 60, between).instruction).toBe('switch-branch');
+    expect(decide('pl', 33, between).instruction).toBe('none');
+  });
+
+  it('only once the place has moved as a lead moves for clearSettledS: not just after a jump or a change of branch', () => {
+    expect(o.clearSettledS).toBeGreaterThan(0);
+    expect(decide('cs', 45, between, 'tracking', true, o.clearSettledS / 2).instruction).toBe('none');
+    // Advancing 8 mm/s along the sinus from 20 to 43 mm (clear of its junctions from 42 to 48 mm),
+    // then a jump of 4.5 mm in one sample, then still.
+    const cs = branch('cs'), guide = new ZoneGuide(twin);
+    const at = (t: number, arc: number) => guide.decide(t, cs, segmentAt(cs, arc), arc, between);
+    let i = 0;
+    for (; i <= 287; i++) at(i / 100, 20 + 0.08 * i);
+    expect(at(i++ / 100, 43).instruction).toBe('advance'); // moved as a lead moves for 2.9 s: shown
+    const jumpedAt = i / 100;
+    expect(at(i++ / 100, 47.5).instruction).toBe('none'); // 4.5 mm in 10 ms: withheld
+    for (; i / 100 < jumpedAt + o.clearSettledS - 0.05; i++) expect(at(i / 100, 47.5).instruction).toBe('none');
+    for (; i / 100 < jumpedAt + o.clearSettledS + 0.05; i++) at(i / 100, 47.5);
+    expect(at(i / 100, 47.5).instruction).toBe('advance');
+  });
+
+  it('never for a held place, a poor registration, or one view', () => {
+    expect(decide('cs', 45, 0.2).instruction).toBe('none');
+    const poor = decide('cs', 45, between, 'registration');
+    expect(poor.instruction).toBe('none');
+    expect(poor.text).toBe('LOW CONFIDENCE: CHECK REGISTRATION');
+    expect(decide('cs', 45, between, 'tracking', false).instruction).toBe('none');
+  });
+});
