@@ -4,7 +4,7 @@
 // 0.35 it shows only there (down to minConfidenceClear); near a boundary, for a held place (0.2),
 // a poor registration or one fluoroscopic view, it stays withheld.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZoneGuide, DEFAULT_GUIDANCE_OPTIONS } from '../../server/pipeline/zone-guidance.ts';
+import { ZoneGuide, ZoneRouter, DEFAULT_GUIDANCE_OPTIONS } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
 
@@ -91,5 +91,37 @@ describe('an instruction clear of every boundary', () => {
     expect(poor.instruction).toBe('none');
     expect(poor.text).toBe('LOW CONFIDENCE: CHECK REGISTRATION');
     expect(decide('cs', 45, between, 'tracking', false).instruction).toBe('none');
+  });
+
+  it('withholds it where another target with another instruction is about as near (the demo twin\'s great cardiac vein)', async () => {
+    const demo = await loadTwinFile(new URL('../../data/twins/demo.twin.json', import.meta.url).pathname, { loadModel: false });
+    try {
+      const v = demo.veins, router = new ZoneRouter(demo), gcv = v.branchById.get('gcv')!;
+      const b = v.branches[gcv]!;
+      const junctions = [b.startArcMm, ...v.branches.filter((c) => c.parentBranch === gcv).map((c) => c.startArcMm)];
+      // Per node of the vein: the distance to the nearest zone, to its nearest junction, and half the
+      // gap to the nearest zone reached by another instruction.
+      const places = [...b.nodes].slice(1).map((node) => {
+        const arc = v.arcLengthMm[node]!;
+        const routes = demo.zones.map((_, z) => router.route(z, node, arc)).sort((x, y) => x.distanceMm - y.distanceMm);
+        const rival = routes.find((r) => r.instruction !== routes[0]!.instruction)?.distanceMm ?? Infinity;
+        return { node, arc, zone: routes[0]!.distanceMm, junction: Math.min(...junctions.map((j) => Math.abs(arc - j))), halfGap: (rival - routes[0]!.distanceMm) / 2 };
+      });
+      const m = o.clearMarginMm;
+      const torn = places.find((p) => p.zone >= m + 1 && p.junction >= m + 1 && p.halfGap < m - 1)!;
+      const clear = places.find((p) => p.zone >= m + 1 && p.junction >= m + 1 && p.halfGap >= m + 1)!;
+      expect(torn).toBeDefined(); // (gcv ~128 mm: the posterolateral zone by withdrawing, the lateral one by advancing)
+      expect(clear).toBeDefined();
+      const at = (p: typeof torn) => {
+        const guide = new ZoneGuide(demo);
+        let d!: ReturnType<ZoneGuide['decide']>;
+        for (let i = 0; i <= (o.clearSettledS + 0.5) * 100; i++) d = guide.decide(i / 100, gcv, p.node, p.arc, between);
+        return d.instruction;
+      };
+      expect(at(torn)).toBe('none');
+      expect(at(clear)).not.toBe('none');
+    } finally {
+      await demo.close();
+    }
   });
 });
