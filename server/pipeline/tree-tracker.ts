@@ -76,6 +76,13 @@ export interface TrackerOptions {
   branchChangePenalty: number;
   /** A branch change is reported after the best state has kept it this long (s). */
   decisionLagS: number;
+  /**
+   * A sensor spike this soon (s) after the last observation taken keeps the place's claim (up to
+   * 0.75, never sure): the place shown is where the lead was a sample ago. Later (spikes in a row)
+   * it is capped as a held place. (At 2 % spikes the display's
+   * LOW CONFIDENCE banner flashed for one sample at every spike: 190–210 times a minute.)
+   */
+  spikeGraceS: number;
   /** At the start, states far along the tree from the ostium are less likely (mm scale). */
   startPriorMm: number;
   /** The branch-change penalty is this many times larger while motion compensation is unsettled. */
@@ -134,6 +141,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   raySwingWeight: 3,
   branchChangePenalty: 1,
   decisionLagS: 0.05,
+  spikeGraceS: 0.05,
   startPriorMm: 40,
   unsettledPenaltyFactor: 5,
   spreadScaleMm: 2.5,
@@ -227,6 +235,12 @@ const RAY_RESTART = 40;
 const CONFIRMED_SPAN_MM = 20;
 /** The most a held place (a miss, a spike, an unconfirmed restart) is claimed to be right: below the instruction's 0.35. */
 const HELD_CONFIDENCE = 0.2;
+/**
+ * The most a place held through a spike within spikeGraceS claims: above the instruction's
+ * threshold, below sure (0.8). Keeping the whole claim doubled sure and wrong on the second heart's
+ * push-pause (validation seeds 808–847, 0.017 → 0.032 %): a 2–5 mm push can look like a spike.
+ */
+const SPIKE_GRACE_CLAIM = 0.75;
 /**
  * A point observation's distance from a candidate counts its cranio-caudal part (the breathing axis
  * in the twin frame) this many times less while motion compensation is taking out a breath that
@@ -380,7 +394,7 @@ export class TreeTracker {
   updatePoint(t: number, x: number, y: number, z: number, out: TrackEstimate): TrackEstimate {
     for (const c of this.current) this.pool.push(c);
     this.current.length = 0;
-    if (this.isSpike(t, x, y, z)) return this.hold(out, out.offCentrelineMm);
+    if (this.isSpike(t, x, y, z)) return this.hold(out, out.offCentrelineMm, t - this.lastStepT > this.o.spikeGraceS);
     const index = this.twin.centrelines;
     this.obs[0] = x; this.obs[1] = y; this.obs[2] = z;
     index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, this.collect);
@@ -548,8 +562,14 @@ export class TreeTracker {
     return kept;
   }
 
-  private hold(out: TrackEstimate, distance: number): TrackEstimate {
-    capAsHeld(out);
+  private hold(out: TrackEstimate, distance: number, cap = true): TrackEstimate {
+    if (cap) capAsHeld(out);
+    else {
+      // A spike within the grace: the claim stays, but never sure (a fast push looks the same for
+      // a sample), and the posterior is a held place's (nothing is learnt from it).
+      out.confidence = Math.min(out.confidence, SPIKE_GRACE_CLAIM);
+      out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
+    }
     out.offCentrelineMm = distance;
     // The previous states stay the predecessors of the next observation. (This used to alias
     // `current` to them, so the next update recycled them into the pool while still in use.)
