@@ -288,9 +288,9 @@ const BREATH_REACH_MM = 8;
 /** Does state `c` beat `than` (null: nothing yet)? The higher score; on a tie, the lower segment (deterministic). */
 const beats = (c: Candidate, than: Candidate | null): boolean => !than || c.score > than.score || (c.score === than.score && c.segment < than.segment);
 
-/** A held place's claim (a miss, a spike, an unconfirmed restart): confidence and posterior at most HELD_CONFIDENCE. */
-function capAsHeld(out: TrackEstimate): TrackEstimate {
-  out.confidence = Math.min(out.confidence, HELD_CONFIDENCE);
+/** A held place's claim (a miss, a spike, an unconfirmed restart): confidence at most `claim`, posterior at most HELD_CONFIDENCE. */
+function capAsHeld(out: TrackEstimate, claim = HELD_CONFIDENCE): TrackEstimate {
+  out.confidence = Math.min(out.confidence, claim);
   out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
   return out;
 }
@@ -394,7 +394,7 @@ export class TreeTracker {
   updatePoint(t: number, x: number, y: number, z: number, out: TrackEstimate): TrackEstimate {
     for (const c of this.current) this.pool.push(c);
     this.current.length = 0;
-    if (this.isSpike(t, x, y, z)) return this.hold(out, out.offCentrelineMm, t - this.lastStepT > this.o.spikeGraceS);
+    if (this.isSpike(t, x, y, z)) return this.hold(out, out.offCentrelineMm, t - this.lastStepT > this.o.spikeGraceS ? HELD_CONFIDENCE : SPIKE_GRACE_CLAIM);
     const index = this.twin.centrelines;
     this.obs[0] = x; this.obs[1] = y; this.obs[2] = z;
     index.forEachWithin(x, y, z, this.o.candidateRadiusMm, this.scratch, this.collect);
@@ -562,14 +562,9 @@ export class TreeTracker {
     return kept;
   }
 
-  private hold(out: TrackEstimate, distance: number, cap = true): TrackEstimate {
-    if (cap) capAsHeld(out);
-    else {
-      // A spike within the grace: the claim stays, but never sure (a fast push looks the same for
-      // a sample), and the posterior is a held place's (nothing is learnt from it).
-      out.confidence = Math.min(out.confidence, SPIKE_GRACE_CLAIM);
-      out.posterior = Math.min(out.posterior, HELD_CONFIDENCE);
-    }
+  /** `claim`: the most the held place claims (a spike within the grace more than a held place; the posterior is a held place's either way, so nothing is learnt from it). */
+  private hold(out: TrackEstimate, distance: number, claim = HELD_CONFIDENCE): TrackEstimate {
+    capAsHeld(out, claim);
     out.offCentrelineMm = distance;
     // The previous states stay the predecessors of the next observation. (This used to alias
     // `current` to them, so the next update recycled them into the pool while still in use.)

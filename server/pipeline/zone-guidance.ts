@@ -7,6 +7,7 @@
 import type { Instruction, ZoneState } from '../../protocol/index.ts';
 import type { TargetZone } from '../twin/target-zones.ts';
 import type { Twin } from '../twin/twin.ts';
+import { junctionDistanceMm } from '../twin/vein-tree.ts';
 import { ARC, BRANCH, FIELDS, IN_TREE, RESPONSE, SEGMENT, type LeadPlaces } from './lead-placement.ts';
 import type { ExcludedSpan } from './zone-exclusions.ts';
 
@@ -140,6 +141,8 @@ export class ZoneRouter {
 const upper = (s: string): string => s.toUpperCase();
 const STATE_CODE: Record<ZoneState, number> = { in: 0, approaching: 1, outside: 2, 'none-accessible': 3 };
 const INSTRUCTION_CODE: Record<Instruction, number> = { none: 0, hold: 1, advance: 2, withdraw: 3, 'switch-branch': 4 };
+/** Scratch for one decision: the nearest zone's distance per instruction code (not state: never in a checkpoint). */
+const NEAREST_BY_INSTRUCTION = new Float64Array(Object.keys(INSTRUCTION_CODE).length);
 /** The receding speed is a moving average over this long (s): half a heartbeat or so. */
 const RECEDING_AVERAGE_S = 0.5;
 
@@ -172,29 +175,12 @@ export class ZoneGuide {
   private lastBranch = -1;
   private lastArc = Number.NaN;
   private movedSince = Number.NaN;
-  /** This sample's route to each zone: its length and instruction (kept, not made per sample). */
-  private routeMm: Float64Array;
-  private routeInstruction: Uint8Array;
-  /** Per branch, the arc lengths where it meets another branch (its own start, its side branches'). */
-  private readonly junctionArcs: Float64Array[];
 
   constructor(private readonly twin: Twin, options: Partial<GuidanceOptions> = {}) {
     this.o = { ...DEFAULT_GUIDANCE_OPTIONS, ...options };
     this.zones = twin.zones;
     this.router = new ZoneRouter(twin, this.zones);
-    this.routeMm = new Float64Array(this.zones.length);
-    this.routeInstruction = new Uint8Array(this.zones.length);
     this.upperNames = twin.veins.branches.map((b) => upper(b.name));
-    const branches = twin.veins.branches;
-    this.junctionArcs = branches.map((b) => Float64Array.from([...(b.parentBranch >= 0 ? [b.startArcMm] : []), ...branches.filter((c) => c.parentBranch === b.index).map((c) => c.startArcMm)]));
-  }
-
-  /** Along its branch, how far a place is from the nearest junction on it (Infinity: none). */
-  private junctionClearanceMm(branch: number, arcMm: number): number {
-    const arcs = this.junctionArcs[branch];
-    let d = Infinity;
-    if (arcs) for (let i = 0; i < arcs.length; i++) d = Math.min(d, Math.abs(arcMm - arcs[i]!));
-    return d;
   }
 
   get options(): Readonly<GuidanceOptions> {
@@ -210,8 +196,6 @@ export class ZoneGuide {
     this.zones = zones;
     this.excluded = excluded;
     this.router = new ZoneRouter(this.twin, zones);
-    this.routeMm = new Float64Array(zones.length);
-    this.routeInstruction = new Uint8Array(zones.length);
     this.reset();
   }
 
@@ -327,7 +311,7 @@ export class ZoneGuide {
       const zone = zones[this.inZone]!;
       const dwellS = Math.max(0, t - this.enteredAt);
       const e = this.inElectrode;
-      if (mayRelax && e === 0 && zone.branch === branch && Math.min(arcMm - zone.startArcMm, zone.endArcMm - arcMm, this.junctionClearanceMm(branch, arcMm)) >= this.o.clearMarginMm) low = false;
+      if (mayRelax && e === 0 && zone.branch === branch && Math.min(arcMm - zone.startArcMm, zone.endArcMm - arcMm, junctionDistanceMm(this.twin.veins, branch, arcMm)) >= this.o.clearMarginMm) low = false;
       return {
         state: 'in',
         zoneId: zone.id,
@@ -340,10 +324,11 @@ export class ZoneGuide {
       };
     }
     let best: ZoneRoute | null = null;
+    const nearest = NEAREST_BY_INSTRUCTION.fill(Infinity);
     for (let k = 0; k < zones.length; k++) {
       const r = this.router.route(k, segment, arcMm);
-      this.routeMm[k] = r.distanceMm;
-      this.routeInstruction[k] = INSTRUCTION_CODE[r.instruction];
+      const code = INSTRUCTION_CODE[r.instruction];
+      if (r.distanceMm < nearest[code]!) nearest[code] = r.distanceMm;
       if (!best || r.distanceMm < best.distanceMm - 1e-9) best = r;
       // A zone the tip has passed on its own path: an electrode behind the tip may reach it with less movement.
       if (r.instruction !== 'withdraw' || !lead) continue;
@@ -367,11 +352,11 @@ export class ZoneGuide {
     // The nearest other target that says another instruction: a place off by half the difference names it.
     let rival = Infinity;
     const code = INSTRUCTION_CODE[route.instruction];
-    for (let k = 0; k < zones.length; k++) if (this.routeInstruction[k] !== code) rival = Math.min(rival, this.routeMm[k]!);
+    for (let c = 0; c < nearest.length; c++) if (c !== code) rival = Math.min(rival, nearest[c]!);
     // Outside a zone: the way there holds while the place is off by less than the distance to the
     // zone, to the nearest junction, and to the point where another target with another
     // instruction is as near. (Only the tip's own route: an electrode's is left strict.)
-    if (mayRelax && route.electrode === 0 && Math.min(route.distanceMm, this.junctionClearanceMm(branch, arcMm), (rival - route.distanceMm) / 2) >= this.o.clearMarginMm) low = false;
+    if (mayRelax && route.electrode === 0 && Math.min(route.distanceMm, junctionDistanceMm(this.twin.veins, branch, arcMm), (rival - route.distanceMm) / 2) >= this.o.clearMarginMm) low = false;
     if (low) {
       // Saying that confidence is low is never delayed.
       this.held = null;

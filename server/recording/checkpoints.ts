@@ -27,9 +27,10 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * confirmed (thirty-first). 8: its options gained one view's swing along the vein (raySwingFloorMm,
  * raySwingWeight), whose residual it now keeps for rays too (thirty-second). 9: the zone guide
  * keeps where the place was and since when it moved as a lead moves, its options the instruction's
- * clearance (thirty-third). 10: the tracker's options gained spikeGraceS (thirty-third).
+ * clearance (thirty-third). 10: the tracker's options gained spikeGraceS (thirty-third). 11: the
+ * zone guide no longer keeps per-decision scratch or the twin's junctions (thirty-third's review).
  */
-export const CHECKPOINT_VERSION = 10;
+export const CHECKPOINT_VERSION = 11;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 

@@ -330,6 +330,26 @@ export function treeAncestry(tree: VeinTree): TreeAncestry {
   return a;
 }
 
+const junctionArcsByTree = new WeakMap<VeinTree, Float64Array[]>();
+
+/**
+ * Along its branch, how far a place is from the nearest junction on that branch (where the branch
+ * leaves its parent, or a side branch leaves it), mm; Infinity when it has none. The junctions'
+ * arc lengths per branch are made once per tree.
+ */
+export function junctionDistanceMm(tree: VeinTree, branch: number, arcMm: number): number {
+  let byBranch = junctionArcsByTree.get(tree);
+  if (!byBranch) {
+    const branches = tree.branches;
+    byBranch = branches.map((b) => Float64Array.from([...(b.parentBranch >= 0 ? [b.startArcMm] : []), ...branches.filter((c) => c.parentBranch === b.index).map((c) => c.startArcMm)]));
+    junctionArcsByTree.set(tree, byBranch);
+  }
+  const arcs = byBranch[branch];
+  let d = Infinity;
+  if (arcs) for (let i = 0; i < arcs.length; i++) d = Math.min(d, Math.abs(arcMm - arcs[i]!));
+  return d;
+}
+
 /** Does the tree fork at node n (the ostium counts: a lead enters the tree there)? */
 export function forksAt(tree: VeinTree, n: number): boolean {
   return n === tree.root || tree.childStart[n + 1]! - tree.childStart[n]! >= 2;
