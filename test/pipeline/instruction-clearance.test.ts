@@ -24,11 +24,11 @@ function segmentAt(b: number, arcMm: number): number {
   return nodes[nodes.length - 1]!;
 }
 /** A fresh guide's decision with the tip held at (branch id, arc) for `heldS` at 100 Hz, with this confidence. */
-function decide(id: string, arcMm: number, confidence: number, lowBecause: 'tracking' | 'registration' = 'tracking', clearAllowed = true, heldS = o.clearSettledS + 0.5) {
+function decide(id: string, arcMm: number, confidence: number, lowBecause: 'tracking' | 'registration' = 'tracking', fromPoint = true, heldS = o.clearSettledS + 0.5) {
   const b = branch(id);
   const guide = new ZoneGuide(twin);
   let d!: ReturnType<ZoneGuide['decide']>;
-  for (let i = 0; i <= heldS * 100; i++) d = guide.decide(i / 100, b, segmentAt(b, arcMm), arcMm, confidence, lowBecause, null, clearAllowed);
+  for (let i = 0; i <= heldS * 100; i++) d = guide.decide(i / 100, b, segmentAt(b, arcMm), arcMm, confidence, lowBecause, null, fromPoint);
   return d;
 }
 

@@ -83,4 +83,28 @@ describe('zone hysteresis', () => {
     // The wide margin would have shown it only after (approachMm + approachMarginMm − 5) / speed.
     expect(out.t).toBeLessThan((o.approachMm + o.approachMarginMm - 5) / speed);
   });
+
+  it('shows APPROACHING as the approach distance is crossed: a change of state alone does not wait for the instruction hold', () => {
+    const o = DEFAULT_GUIDANCE_OPTIONS;
+    const start = twin.zones[0]!.startArcMm;
+    // Advanced steadily at 10 mm/s from 20 mm short of the zone: ADVANCE throughout, the state turns once.
+    const speed = 10;
+    const { changes } = run((t) => start - 20 + speed * t, 1.2);
+    const approaching = changes.find((c) => c.d.state === 'approaching')!;
+    const crossed = (20 - o.approachMm) / speed;
+    expect(approaching.t).toBeGreaterThanOrEqual(crossed - 0.011);
+    expect(approaching.t - crossed).toBeLessThanOrEqual(0.011); // within a sample (the hold would add 0.1 s)
+    expect(approaching.d.instruction).toBe('advance');
+  });
+
+  it('a new instruction still waits for the hold', () => {
+    const o = DEFAULT_GUIDANCE_OPTIONS;
+    const zone = twin.zones[0]!;
+    // Short of the zone (ADVANCE), then at once beyond its end (WITHDRAW): the old instruction stays for the hold.
+    const { changes } = run((t) => (t < 1 ? zone.startArcMm - 4 : zone.endArcMm + 4), 1.5);
+    const withdraw = changes.find((c) => c.d.instruction === 'withdraw')!;
+    expect(changes[0]!.d.instruction).toBe('advance');
+    expect(withdraw.t - 1).toBeGreaterThanOrEqual(o.instructionHoldS - 0.001);
+    expect(withdraw.t - 1).toBeLessThanOrEqual(o.instructionHoldS + 0.021);
+  });
 });
