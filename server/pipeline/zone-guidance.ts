@@ -36,6 +36,15 @@ export interface GuidanceOptions {
   /** Below this tracking × registration confidence the instruction is withheld. */
   minConfidence: number;
   /**
+   * For a point observation's place (EAM, two views) the threshold has this band either side: an
+   * instruction on screen is withheld below minConfidence − band, a withheld one shows again from
+   * minConfidence + band. In motion the confidence hovers about the threshold, and without a band
+   * the LOW CONFIDENCE banner came and went about once a second with the same instructions right
+   * or wrong either side of it (training seeds 1–4, EAM, demo `physiological`: 67 → 30 turns a
+   * minute at 0.05, right instructions shown 66.1 → 66.0 %, wrong ones 0.458 → 0.454 %).
+   */
+  confidenceBand: number;
+  /**
    * ... unless the place could be off by clearMarginMm along the tree without changing what the
    * instruction says (no zone border, junction or equally near other target that close): then it
    * is withheld only below this. Never at or below a held place's claim (0.2: a miss, a spike, an
@@ -68,6 +77,7 @@ export const DEFAULT_GUIDANCE_OPTIONS: GuidanceOptions = {
   exitMarginMm: 1.5,
   pointZoneHalfWidthMm: 2,
   minConfidence: 0.35,
+  confidenceBand: 0.05,
   minConfidenceClear: 0.25,
   clearMarginMm: 12,
   clearSettledS: 2,
@@ -166,6 +176,8 @@ export class ZoneGuide {
   /** When the tip was first seen beyond the exit margin of the zone it is in (NaN: it is not). */
   private outsideSince = NaN;
   /** The instruction on screen, and a different one waiting to have held for instructionHoldS. */
+  /** Whether the last decision withheld the instruction (nothing shown yet counts: the first must clear the upper bar). */
+  private withheld = true;
   private held: ZoneDecision | null = null;
   private approaching = false;
   private heldKey = -1;
@@ -218,6 +230,7 @@ export class ZoneGuide {
     this.lastBranch = -1;
     this.lastArc = Number.NaN;
     this.movedSince = Number.NaN;
+    this.withheld = true;
   }
 
   private contains(zone: TargetZone, branch: number, arc: number, margin: number): boolean {
@@ -309,8 +322,10 @@ export class ZoneGuide {
     if (branch !== this.lastBranch || !(Math.abs(arcMm - this.lastArc) <= this.o.clearJumpMm)) this.movedSince = t;
     this.lastBranch = branch;
     this.lastArc = arcMm;
-    const mayRelax = fromPoint && t - this.movedSince >= this.o.clearSettledS && lowBecause === 'tracking' && confidence < this.o.minConfidence && confidence >= this.o.minConfidenceClear;
-    let low = confidence < this.o.minConfidence;
+    const band = fromPoint ? (this.withheld ? this.o.confidenceBand : -this.o.confidenceBand) : 0;
+    const threshold = this.o.minConfidence + band;
+    const mayRelax = fromPoint && t - this.movedSince >= this.o.clearSettledS && lowBecause === 'tracking' && confidence < threshold && confidence >= this.o.minConfidenceClear;
+    let low = confidence < threshold;
     const note = this.isExcluded(branch, arcMm) ? 'PHRENIC CAPTURE HERE: THIS STRETCH IS RULED OUT' : undefined;
     if (this.inZone >= 0) {
       this.held = null;
@@ -319,6 +334,7 @@ export class ZoneGuide {
       const dwellS = Math.max(0, t - this.enteredAt);
       const e = this.inElectrode;
       if (mayRelax && e === 0 && zone.branch === branch && Math.min(arcMm - zone.startArcMm, zone.endArcMm - arcMm, junctionDistanceMm(this.twin.veins, branch, arcMm)) >= this.o.clearMarginMm) low = false;
+      this.withheld = low;
       return {
         state: 'in',
         zoneId: zone.id,
@@ -364,8 +380,9 @@ export class ZoneGuide {
     // zone, to the nearest junction, and to the point where another target with another
     // instruction is as near. (Only the tip's own route: an electrode's is left strict.)
     if (mayRelax && route.electrode === 0 && Math.min(route.distanceMm, junctionDistanceMm(this.twin.veins, branch, arcMm), (rival - route.distanceMm) / 2) >= this.o.clearMarginMm) low = false;
+    this.withheld = low;
     if (low) {
-      // Saying that confidence is low is never delayed.
+      // Saying that confidence is low is never delayed (only its threshold has a band).
       this.held = null;
       decision.instruction = 'none';
       decision.text = lowText;

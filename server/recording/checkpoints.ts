@@ -29,9 +29,10 @@ import { decodeRecordingMessages } from './procedure-recording.ts';
  * keeps where the place was and since when it moved as a lead moves, its options the instruction's
  * clearance (thirty-third). 10: the tracker's options gained spikeGraceS (thirty-third). 11: the
  * zone guide no longer keeps per-decision scratch or the twin's junctions (thirty-third's review).
- * 12: the zone guide's held key no longer holds the state (thirty-fourth).
+ * 12: the zone guide's held key no longer holds the state (thirty-fourth). 13: the zone guide
+ * keeps whether it withheld the instruction, its options the confidence band (thirty-fourth).
  */
-export const CHECKPOINT_VERSION = 12;
+export const CHECKPOINT_VERSION = 13;
 /** A checkpoint larger than this is not read (a heart's pipeline state is a few hundred kB). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
