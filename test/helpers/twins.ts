@@ -1,4 +1,4 @@
-// Helpers for twin tests: a fresh copy of the mini bundle to mutate, and error-code capture.
+// Helpers for twin tests: a fresh copy of the mini bundle to mutate, error-code capture, and a place's segment.
 import { TwinguideError, type ErrorCode, type TwinBundle } from '../../protocol/index.ts';
 import { buildTwin, type LoadTwinOptions } from '../../server/twin/load-twin.ts';
 import type { Twin } from '../../server/twin/twin.ts';
@@ -32,4 +32,11 @@ export async function withTwin<T>(bundle: TwinBundle, fn: (twin: Twin) => T | Pr
   } finally {
     await twin.close();
   }
+}
+
+/** The segment (its child node) of a branch at an arc length from the ostium. */
+export function segmentAt(twin: Twin, branch: number, arcMm: number): number {
+  const nodes = twin.veins.branches[branch]!.nodes;
+  for (let k = 1; k < nodes.length; k++) if (twin.veins.arcLengthMm[nodes[k]!]! >= arcMm) return nodes[k]!;
+  return nodes[nodes.length - 1]!;
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneGuide, DEFAULT_GUIDANCE_OPTIONS, type GuidanceOptions } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
+import { segmentAt } from '../helpers/twins.ts';
 
 const o = DEFAULT_GUIDANCE_OPTIONS;
 let twin: Twin;
@@ -15,13 +16,6 @@ beforeAll(async () => {
   twin = await loadTwinFile(new URL('../fixtures/mini.twin.json', import.meta.url).pathname, { loadModel: false });
 });
 afterAll(() => twin.close());
-
-/** The segment (its child node) of a branch at an arc length from the ostium. */
-function segmentAt(b: number, arcMm: number): number {
-  const nodes = twin.veins.branches[b]!.nodes;
-  for (let k = 1; k < nodes.length; k++) if (twin.veins.arcLengthMm[nodes[k]!]! >= arcMm) return nodes[k]!;
-  return nodes[nodes.length - 1]!;
-}
 
 /**
  * The tip held on the lateral vein 5 mm short of its zone (too near the border for the clearance:
@@ -33,7 +27,7 @@ function shown(confidence: (t: number) => number, seconds: number, fromPoint = t
   const guide = new ZoneGuide(twin, options);
   const out: boolean[] = [];
   for (let i = 0; i <= seconds * 100; i++) {
-    const d = guide.decide(i / 100, lat, segmentAt(lat, arc), arc, confidence(i / 100), 'tracking', null, fromPoint);
+    const d = guide.decide(i / 100, lat, segmentAt(twin, lat, arc), arc, confidence(i / 100), 'tracking', null, fromPoint);
     out.push(d.instruction !== 'none');
   }
   return out;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneGuide, ZoneRouter, DEFAULT_GUIDANCE_OPTIONS } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
+import { segmentAt } from '../helpers/twins.ts';
 
 const o = DEFAULT_GUIDANCE_OPTIONS;
 let twin: Twin;
@@ -17,18 +18,12 @@ beforeAll(async () => {
 afterAll(() => twin.close());
 
 const branch = (id: string): number => twin.veins.branchById.get(id)!;
-/** The segment (its child node) of a branch at an arc length from the ostium. */
-function segmentAt(b: number, arcMm: number): number {
-  const nodes = twin.veins.branches[b]!.nodes;
-  for (let k = 1; k < nodes.length; k++) if (twin.veins.arcLengthMm[nodes[k]!]! >= arcMm) return nodes[k]!;
-  return nodes[nodes.length - 1]!;
-}
 /** A fresh guide's decision with the tip held at (branch id, arc) for `heldS` at 100 Hz, with this confidence. */
 function decide(id: string, arcMm: number, confidence: number, lowBecause: 'tracking' | 'registration' = 'tracking', fromPoint = true, heldS = o.clearSettledS + 0.5) {
   const b = branch(id);
   const guide = new ZoneGuide(twin);
   let d!: ReturnType<ZoneGuide['decide']>;
-  for (let i = 0; i <= heldS * 100; i++) d = guide.decide(i / 100, b, segmentAt(b, arcMm), arcMm, confidence, lowBecause, null, fromPoint);
+  for (let i = 0; i <= heldS * 100; i++) d = guide.decide(i / 100, b, segmentAt(twin, b, arcMm), arcMm, confidence, lowBecause, null, fromPoint);
   return d;
 }
 
@@ -75,7 +70,7 @@ describe('an instruction clear of every boundary', () => {
     // Advancing 8 mm/s along the sinus from 20 to 43 mm (clear of its junctions from 42 to 48 mm),
     // then a jump of 4.5 mm in one sample, then still.
     const cs = branch('cs'), guide = new ZoneGuide(twin);
-    const at = (t: number, arc: number) => guide.decide(t, cs, segmentAt(cs, arc), arc, between);
+    const at = (t: number, arc: number) => guide.decide(t, cs, segmentAt(twin, cs, arc), arc, between);
     let i = 0;
     for (; i <= 287; i++) at(i / 100, 20 + 0.08 * i);
     expect(at(i++ / 100, 43).instruction).toBe('advance'); // moved as a lead moves for 2.9 s: shown

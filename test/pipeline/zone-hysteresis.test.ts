@@ -5,19 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneGuide, DEFAULT_GUIDANCE_OPTIONS, type ZoneDecision } from '../../server/pipeline/zone-guidance.ts';
 import type { Twin } from '../../server/twin/twin.ts';
 import { loadTwinFile } from '../../server/twin/load-twin.ts';
+import { segmentAt } from '../helpers/twins.ts';
 
 let twin: Twin;
 beforeAll(async () => {
   twin = await loadTwinFile(new URL('../../data/twins/demo.twin.json', import.meta.url).pathname, { loadModel: false });
 });
 afterAll(() => twin.close());
-
-/** The segment (its child node) of a branch at an arc length from the ostium. */
-function segmentAt(branch: number, arcMm: number): number {
-  const nodes = twin.veins.branches[branch]!.nodes;
-  for (let k = 1; k < nodes.length; k++) if (twin.veins.arcLengthMm[nodes[k]!]! >= arcMm) return nodes[k]!;
-  return nodes[nodes.length - 1]!;
-}
 
 /** Drive the guide along a zone's branch with arc(t); the displayed (state, text) changes. */
 function run(arc: (t: number) => number, seconds: number): { changes: { t: number; d: ZoneDecision }[] } {
@@ -28,7 +22,7 @@ function run(arc: (t: number) => number, seconds: number): { changes: { t: numbe
   for (let i = 0; i <= seconds * 100; i++) {
     const t = i / 100;
     const s = arc(t);
-    const d = guide.decide(t, zone.branch, segmentAt(zone.branch, s), s, 0.9);
+    const d = guide.decide(t, zone.branch, segmentAt(twin, zone.branch, s), s, 0.9);
     const key = `${d.state}|${d.instruction}|${d.targetBranch ?? ''}`;
     if (key !== last) changes.push({ t, d });
     last = key;
