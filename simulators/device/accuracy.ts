@@ -156,6 +156,10 @@ export function formatAccuracy(report: AccuracyReport): string {
     lines.push(row(`${name} · EAM`, 'eam', figures.eam, name), row(`${name} · biplane`, 'fluoroBiplane', figures.fluoroBiplane, name), row(`${name} · single plane`, 'fluoroSingle', figures.fluoroSingle, name));
   }
   lines.push(row('ALL POOLED · EAM', 'eam', report.eam, 'pooled'), row('ALL POOLED · biplane', 'fluoroBiplane', report.fluoroBiplane, 'pooled'), row('ALL POOLED · single plane', 'fluoroSingle', report.fluoroSingle, 'pooled'));
+  // How right each confidence band is (pooled): the confidence claims the chance that the place is right.
+  const band = (f: AccuracyFigures): string => f.calibration.map((b) => `${b.from}–${b.to}: ${((100 * b.samples) / Math.max(1, f.samples)).toFixed(1)} % of samples, ${b.samples > 0 ? `${(100 * b.right).toFixed(2)} % right` : 'none'}`).join(' · ');
+  lines.push('', 'calibration, all pooled (confidence band: share of samples, right = ≤ 5 mm off and on the right branch away from a junction):');
+  lines.push(`  EAM           ${band(report.eam)}`, `  biplane       ${band(report.fluoroBiplane)}`, `  single plane  ${band(report.fluoroSingle)}`);
   lines.push(
     '',
     `registration from ${report.registration.landmarks} landmarks, ${report.registration.noiseMmRms} mm noise, ${report.registration.trials} trials: TRE at the veins median ${report.registration.treMm} mm, p95 ${report.registration.treP95Mm} mm (target ≤ 2 mm); leave-one-out estimate ${report.registration.treEstimateMm} mm`,

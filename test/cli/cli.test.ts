@@ -9,6 +9,7 @@ import { parseSeeds } from '../../cli/bench-accuracy.ts';
 import { COMMANDS, main } from '../../cli/main.ts';
 import type { TwinSummary } from '../../server/twin/twin-summary.ts';
 import { readSurfaceFile } from '../../simulators/twin/surface-files.ts';
+import { formatAccuracy, type AccuracyReport } from '../../simulators/device/accuracy.ts';
 import { MINI_TWIN_PATH, makeMiniTwin } from '../fixtures/make-mini-twin.ts';
 import { asciiStl, asciiVtk, binaryStl } from '../helpers/surface-writers.ts';
 
@@ -54,6 +55,16 @@ describe('twinguide bench accuracy --seeds', () => {
     expect(report.seeds).toEqual({ set: 'list', seeds: [7] });
     expect(Object.keys(report.conditions)).toEqual(['clean']);
     expect(report.description).toContain('seeds 7;');
+    // The table reports the calibration of every confidence band, pooled, as the JSON has it.
+    const table = formatAccuracy(report as unknown as AccuracyReport);
+    const eam = (report as unknown as AccuracyReport).eam;
+    const line = table.split('\n').find((l) => l.trimStart().startsWith('EAM '))!;
+    expect(line).toBeDefined();
+    for (const b of eam.calibration) {
+      expect(line).toContain(`${b.from}–${b.to}: ${((100 * b.samples) / eam.samples).toFixed(1)} % of samples`);
+      if (b.samples > 0) expect(line).toContain(`${(100 * b.right).toFixed(2)} % right`);
+    }
+    expect(eam.calibration.reduce((n, b) => n + b.samples, 0)).toBe(eam.samples);
   }, 120_000);
 });
 
